@@ -1,0 +1,115 @@
+# leaktop — hand-written Makefile.  `make` builds bin/leaktop; `make test`
+# installs missing packages (as root), builds and runs every test; `make demo`
+# runs the bundled leaking demo under leaktop.
+
+VERSION   := 0.1.0
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
+CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -Iinclude -Ibuild/gen
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 $(WARN) -MMD -MP
+LDLIBS    += -lsqlite3 -lelf -lm
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=all
+
+# Every module but the command entry points goes into one static library
+# that unit tests link against.
+CMD_SRC   := src/main.c $(wildcard src/cmd_*.c)
+LIB_SRC   := $(filter-out $(CMD_SRC),$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) build/obj/schema_sql.o
+CMD_OBJ   := $(CMD_SRC:src/%.c=build/obj/%.o)
+SAN_OBJ   := $(LIB_OBJ:build/obj/%=build/san/%)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+SAN_UNIT  := $(UNIT_SRC:tests/unit/%.c=build/unit-san/%)
+TARGETS   := $(patsubst tests/targets/%.c,build/targets/%,$(wildcard tests/targets/*.c))
+
+# Debian packages: to build, and additionally to test.
+DEB_BUILD := gcc make pkg-config libc6-dev libsqlite3-dev libelf-dev \
+	     libdw-dev libncurses-dev libunwind-dev
+DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux
+
+.PHONY: all deps deps-build test unit integration demo bench clean lint
+
+all: bin/leaktop
+
+bin/leaktop: $(CMD_OBJ) build/libleaktop.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/libleaktop.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/obj/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The schema is compiled in so the binary needs no data files at run time.
+build/gen/schema_sql.c: data/schema.sql
+	@mkdir -p $(@D)
+	{ echo '/* generated from data/schema.sql */'; \
+	  echo 'const char lt_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+build/san/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+
+build/san/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+
+build/unit/%: tests/unit/%.c build/libleaktop.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< build/libleaktop.a $(LDLIBS) -lcmocka
+
+build/unit-san/%: tests/unit/%.c $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_OBJ) $(LDLIBS) -lcmocka
+
+build/targets/%: tests/targets/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm
+
+# Installs what is missing, non-interactively and idempotently, when root;
+# otherwise prints the command to run.
+deps:
+	@DEB="$(DEB_BUILD) $(DEB_TEST)" sh tests/deps.sh
+
+deps-build:
+	@DEB="$(DEB_BUILD)" sh tests/deps.sh
+
+unit: $(UNIT_BIN) $(SAN_UNIT)
+
+test: deps
+	$(MAKE) all unit $(TARGETS)
+	sh tests/run.sh
+
+demo: deps-build
+	$(MAKE) all build/targets/demo_service
+	sh tests/demo.sh
+
+bench: all $(TARGETS)
+	sh tests/bench.sh
+
+# Library boundaries (doc/style): only the store includes sqlite3, only the
+# ptrace module ptrace, only ui/ curses.
+lint:
+	@! grep -l 'include <sqlite3.h>' src/*.c ui/*.c 2>/dev/null | grep -v '^src/store.c$$'
+	@! grep -l 'include <curses.h>\|include <ncurses' src/*.c 2>/dev/null
+	@echo "lint: ok"
+
+clean:
+	rm -rf build bin
+
+-include $(wildcard build/obj/*.d build/san/*.d build/unit/*.d build/unit-san/*.d)

@@ -1,0 +1,84 @@
+/* The model: the one place where a session's data is aggregated.
+ *
+ * Sources (procfs sampler, later the heap collector and thread sampler) hand
+ * it plain structs per tick; the store persists it, and report, export and the
+ * UI read it.  A model loaded from a session file (lt_store_load) is the same
+ * type as a live one, so replay and live share every reader. */
+#ifndef LT_MODEL_H
+#define LT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lt_growth.h"
+#include "lt_metric.h"
+
+/* Session metadata.  Strings are owned by the model (set through
+ * lt_model_set_str); NULL means unknown. */
+struct lt_meta {
+	pid_t pid;
+	char *cmdline;      /* arguments joined by spaces */
+	char *exe;          /* resolved /proc/PID/exe */
+	char *build_id;     /* hex GNU build-id of exe */
+	char *host;
+	char *kernel;       /* uname -r, -v and machine */
+	char *version;      /* leaktop version that wrote the session */
+	char *options;      /* the record options, as given */
+	char *cgroup;       /* "v1:/path" or "v2:/path" of the memory cgroup */
+	int64_t start_ns;   /* wall clock at the start, ns since the epoch */
+	int64_t end_ns;     /* wall clock at the end; 0 while recording */
+	char *end_reason;   /* "duration", "target exited", "signal SIGINT",
+			       "error: ...", NULL if it never ended cleanly */
+	double interval;    /* seconds between ticks */
+};
+
+/* Which data sources were available, and why not.  name is one of
+ * "procfs", "cgroup", "heap", "threads". */
+struct lt_source {
+	char *name;
+	int available;
+	char *reason;       /* NULL when available */
+};
+
+typedef struct lt_model lt_model;
+
+/* A new, empty model.  Never NULL (aborts on out-of-memory). */
+lt_model *lt_model_new(void);
+void lt_model_free(lt_model *m); /* NULL-safe */
+
+/* Metadata, owned by the model; the caller may change numeric fields in place
+ * and strings only through lt_model_set_str. */
+struct lt_meta *lt_model_meta(lt_model *m);
+const struct lt_meta *lt_model_meta_c(const lt_model *m);
+
+/* Replaces *field (a char * inside lt_model_meta(m)) with a copy of value
+ * (NULL clears it). */
+void lt_model_set_str(lt_model *m, char **field, const char *value);
+
+/* Records the state of a source, replacing any earlier state for name. */
+void lt_model_set_source(lt_model *m, const char *name, int available,
+			 const char *reason);
+size_t lt_model_source_count(const lt_model *m);
+const struct lt_source *lt_model_source(const lt_model *m, size_t i);
+/* The source named name, or NULL if it was never set. */
+const struct lt_source *lt_model_source_find(const lt_model *m,
+					     const char *name);
+
+/* Keeps at most max ticks in memory (0, the default, keeps all); older
+ * ticks are dropped first.  A recording that runs for days keeps its history
+ * in the session file, not in memory. */
+void lt_model_set_retention(lt_model *m, size_t max);
+
+/* Appends one tick (copied).  Ticks must come in increasing t. */
+void lt_model_add_sample(lt_model *m, const struct lt_sample *s);
+size_t lt_model_tick_count(const lt_model *m);
+/* Tick i (0 <= i < count); valid until the next lt_model_add_sample. */
+const struct lt_sample *lt_model_tick(const lt_model *m, size_t i);
+
+/* Fits metric id over ticks [from, to) where it was measured, with the
+ * metric's noise floor.  out->n is 0 when it was never measured. */
+void lt_model_growth(const lt_model *m, int id, size_t from, size_t to,
+		     struct lt_growth *out);
+
+#endif

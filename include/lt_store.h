@@ -1,0 +1,50 @@
+/* The session file: one SQLite database per session (schema in
+ * data/schema.sql, documented in doc/schema.md).
+ *
+ * One writer; WAL journal; one transaction per tick, so a crash or SIGKILL
+ * loses at most the tick being written and the file always opens.  Only
+ * values that changed since the previous tick are stored.  The schema
+ * version is PRAGMA user_version; files from a newer leaktop are refused.
+ * Only this module includes <sqlite3.h>. */
+#ifndef LT_STORE_H
+#define LT_STORE_H
+
+#include "lt_err.h"
+#include "lt_model.h"
+
+#define LT_STORE_SCHEMA_VERSION 1
+
+typedef struct lt_store lt_store;
+
+/* Creates a new session file at path.  Refuses (LT_EXIT_FILE, one-line
+ * message naming the path and the cause) when path exists (unless force),
+ * is a symlink (even with force), or its directory is missing or not
+ * writable.  With force an existing regular file and its -wal/-shm are
+ * replaced.  On error NULL is returned and nothing is left behind. */
+lt_store *lt_store_create(const char *path, int force, lt_err *err);
+
+/* Writes (or rewrites) the metadata and source states of m.  One
+ * transaction. */
+int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err);
+
+/* Appends tick s as one transaction, storing only the metrics whose value or
+ * availability changed since the previous tick. */
+int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err);
+
+/* Records end time and reason, checkpoints the WAL into the main file and
+ * closes.  st is freed even on error. */
+int lt_store_finish(lt_store *st, int64_t end_ns, const char *reason,
+		    lt_err *err);
+
+/* Closes without recording an end (the file stays valid: every committed
+ * tick is readable).  NULL-safe. */
+void lt_store_close(lt_store *st);
+
+/* Loads a session file into a new model (*out, caller frees).  Fails with
+ * LT_EXIT_FILE for a missing file, a file that is not a session (not SQLite,
+ * or SQLite without leaktop's tables), a truncated or corrupt file, and a
+ * schema version newer than this leaktop reads.  Opens read-only, so it
+ * works on a session still being recorded (committed ticks only). */
+int lt_store_load(const char *path, lt_model **out, lt_err *err);
+
+#endif

@@ -1,0 +1,69 @@
+/* leaktop: find memory, thread and descriptor leaks in a running process. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_cmd.h"
+#include "lt_err.h"
+
+static const char usage[] =
+	"usage: leaktop COMMAND [OPTIONS]\n"
+	"\n"
+	"Find memory, thread and file-descriptor leaks in a running process.\n"
+	"\n"
+	"Commands:\n"
+	"  record -p PID -o FILE   sample a running process into a session file\n"
+	"  report FILE             print what grew during a recorded session\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help              show this help (COMMAND --help for a command's)\n"
+	"  -V, --version           show the version\n"
+	"\n"
+	"Exit status: 0 ok (also when the target exits or a signal ends a\n"
+	"recording), 1 runtime error, 2 usage error, 3 target unusable (no such\n"
+	"process, kernel thread, zombie, permission denied), 4 session file\n"
+	"problem (exists, symlink, not writable, missing, corrupt, newer).\n"
+	"\n"
+	"See leaktop(1) for details.\n";
+
+int lt_cmd_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("leaktop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd) {
+		fputs(usage, stderr);
+		return LT_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return LT_EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("leaktop %s\n", LT_VERSION);
+		return LT_EXIT_OK;
+	}
+	if (!strcmp(cmd, "record"))
+		return lt_cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return lt_cmd_report(argc - 1, argv + 1);
+	if (strspn(cmd, "0123456789") == strlen(cmd))
+		return lt_cmd_fail(LT_EXIT_USAGE,
+				   "the live view is not available in this version; "
+				   "use: leaktop record -p %s -o FILE, then leaktop report FILE",
+				   cmd);
+	return lt_cmd_fail(LT_EXIT_USAGE,
+			   "unknown command '%s' (see leaktop --help)", cmd);
+}

@@ -1,0 +1,151 @@
+#include "lt_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_err.h"
+
+struct lt_model {
+	struct lt_meta meta;
+	struct lt_source *sources;
+	size_t nsources;
+	struct lt_sample *ticks;
+	size_t nticks, cap;
+	size_t retention;
+};
+
+lt_model *lt_model_new(void)
+{
+	return lt_xcalloc(1, sizeof(lt_model));
+}
+
+void lt_model_free(lt_model *m)
+{
+	if (!m)
+		return;
+	char **strs[] = {&m->meta.cmdline, &m->meta.exe, &m->meta.build_id,
+			 &m->meta.host, &m->meta.kernel, &m->meta.version,
+			 &m->meta.options, &m->meta.cgroup,
+			 &m->meta.end_reason};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		free(*strs[i]);
+	for (size_t i = 0; i < m->nsources; i++) {
+		free(m->sources[i].name);
+		free(m->sources[i].reason);
+	}
+	free(m->sources);
+	free(m->ticks);
+	free(m);
+}
+
+struct lt_meta *lt_model_meta(lt_model *m)
+{
+	return &m->meta;
+}
+
+const struct lt_meta *lt_model_meta_c(const lt_model *m)
+{
+	return &m->meta;
+}
+
+void lt_model_set_str(lt_model *m, char **field, const char *value)
+{
+	(void)m;
+	free(*field);
+	*field = value ? lt_xstrdup(value) : NULL;
+}
+
+void lt_model_set_source(lt_model *m, const char *name, int available,
+			 const char *reason)
+{
+	struct lt_source *s = NULL;
+
+	for (size_t i = 0; i < m->nsources; i++)
+		if (strcmp(m->sources[i].name, name) == 0)
+			s = &m->sources[i];
+	if (!s) {
+		m->sources = lt_xrealloc(m->sources,
+					 (m->nsources + 1) * sizeof(*s));
+		s = &m->sources[m->nsources++];
+		s->name = lt_xstrdup(name);
+		s->reason = NULL;
+	}
+	s->available = available;
+	free(s->reason);
+	s->reason = reason ? lt_xstrdup(reason) : NULL;
+}
+
+size_t lt_model_source_count(const lt_model *m)
+{
+	return m->nsources;
+}
+
+const struct lt_source *lt_model_source(const lt_model *m, size_t i)
+{
+	return &m->sources[i];
+}
+
+const struct lt_source *lt_model_source_find(const lt_model *m,
+					     const char *name)
+{
+	for (size_t i = 0; i < m->nsources; i++)
+		if (strcmp(m->sources[i].name, name) == 0)
+			return &m->sources[i];
+	return NULL;
+}
+
+void lt_model_set_retention(lt_model *m, size_t max)
+{
+	m->retention = max;
+}
+
+void lt_model_add_sample(lt_model *m, const struct lt_sample *s)
+{
+	/* Dropping half at once keeps the cost amortised O(1) per tick. */
+	if (m->retention && m->nticks >= m->retention) {
+		size_t drop = m->nticks - m->retention / 2;
+
+		memmove(m->ticks, m->ticks + drop,
+			(m->nticks - drop) * sizeof(*m->ticks));
+		m->nticks -= drop;
+	}
+	if (m->nticks == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 256;
+		m->ticks = lt_xrealloc(m->ticks, m->cap * sizeof(*m->ticks));
+	}
+	m->ticks[m->nticks++] = *s;
+}
+
+size_t lt_model_tick_count(const lt_model *m)
+{
+	return m->nticks;
+}
+
+const struct lt_sample *lt_model_tick(const lt_model *m, size_t i)
+{
+	return &m->ticks[i];
+}
+
+void lt_model_growth(const lt_model *m, int id, size_t from, size_t to,
+		     struct lt_growth *out)
+{
+	size_t n = 0;
+	double *t, *v;
+
+	if (to > m->nticks)
+		to = m->nticks;
+	if (from > to)
+		from = to;
+	t = lt_xmalloc((to - from + 1) * sizeof(double));
+	v = lt_xmalloc((to - from + 1) * sizeof(double));
+	for (size_t i = from; i < to; i++) {
+		if (!lt_sample_has(&m->ticks[i], id))
+			continue;
+		t[n] = m->ticks[i].t;
+		v[n] = (double)m->ticks[i].v[id];
+		n++;
+	}
+	lt_growth_fit(t, v, n, lt_metric_def(id)->noise, out);
+	free(t);
+	free(v);
+}
