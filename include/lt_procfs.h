@@ -7,6 +7,8 @@
 #ifndef LT_PROCFS_H
 #define LT_PROCFS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lt_err.h"
@@ -32,9 +34,11 @@ void lt_procfs_target_info_free(struct lt_target_info *ti);
 
 typedef struct lt_procfs lt_procfs;
 
-/* A sampler for pid.  Finds its memory cgroup (v1 or v2); when none can be
- * found or read, sampling still works and lt_procfs_cgroup_reason says why.
- * On error NULL is returned. */
+/* A sampler for pid (pass the tgid from lt_procfs_check).  Finds its memory
+ * cgroup (v1 or v2); when none can be found or read, sampling still works
+ * and lt_procfs_cgroup_reason says why.  It keeps /proc/PID open, so a pid
+ * reused by a new process after the target exits is never sampled.  On
+ * error (no such process: LT_EXIT_TARGET) NULL is returned. */
 lt_procfs *lt_procfs_new(pid_t pid, lt_err *err);
 void lt_procfs_free(lt_procfs *p); /* NULL-safe */
 
@@ -44,9 +48,65 @@ const char *lt_procfs_cgroup(const lt_procfs *p);
 const char *lt_procfs_cgroup_reason(const lt_procfs *p);
 
 /* Reads one tick into out->v/out->have (t and wall_ns are left to the
- * caller).  Metrics that could not be read this tick are left unset.
- * Returns -1 with LT_EXIT_TARGET when the target has exited (or became a
- * zombie), and -1 with LT_EXIT_ERROR for any other failure. */
+ * caller; have bits of metrics other than this module's are kept).  Metrics
+ * that could not be read this tick are left unset: /proc/PID/io may need
+ * more privilege, smaps_rollup is missing before Linux 4.14, the cgroup may
+ * vanish (lt_procfs_cgroup_reason then says why).  Descriptors cost a
+ * readlink each (about 3 us); a stat for paths is cached by fd number and
+ * link text between ticks.  Returns -1 with LT_EXIT_TARGET ("process PID
+ * exited") when the target has exited or became a zombie, with no metric
+ * set, and -1 with LT_EXIT_ERROR for any other failure. */
 int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err);
+
+/* ---- pure parsers (exposed for unit tests) ----
+ *
+ * Each takes a buffer and its length.  A last line without a newline is
+ * ignored (a read cut short must not turn "1234 kB" into "12"), as are
+ * unknown keys, malformed lines and numbers that do not fit in an int64_t
+ * once converted to bytes.  Fields not found are -1.  These can't fail. */
+
+/* /proc/PID/status; kB values converted to bytes. */
+struct lt_proc_status {
+	int64_t rss_anon, rss_file, rss_shmem, vm_data; /* bytes */
+	int64_t threads;
+	int64_t tgid;
+	char state; /* 'R', 'S', 'Z', ...; 0 when absent */
+};
+void lt_procfs_parse_status(const char *buf, size_t len,
+			    struct lt_proc_status *out);
+
+/* /proc/PID/smaps_rollup: Pss and Swap, in bytes. */
+struct lt_proc_rollup {
+	int64_t pss, swap;
+};
+void lt_procfs_parse_rollup(const char *buf, size_t len,
+			    struct lt_proc_rollup *out);
+
+/* /proc/PID/io: cumulative write_bytes and wchar. */
+struct lt_proc_io {
+	int64_t write_bytes, wchar;
+};
+void lt_procfs_parse_io(const char *buf, size_t len, struct lt_proc_io *out);
+
+/* /proc/PID/maps: number of mappings (well-formed lines) and the total size
+ * of the [heap] mapping(s), 0 when there is none. */
+struct lt_proc_maps {
+	int64_t count, heap;
+};
+void lt_procfs_parse_maps(const char *buf, size_t len,
+			  struct lt_proc_maps *out);
+
+/* /proc/PID/stat: state (field 3) and flags (field 9), found after the last
+ * ')' since comm may hold spaces and parentheses.  Returns 0, or -1 when the
+ * text is malformed. */
+int lt_procfs_parse_stat(const char *buf, size_t len, char *state,
+			 uint64_t *flags);
+
+/* Classifies the target of a /proc/PID/fd/N link by its text: returns
+ * LT_M_FD_SOCKET ("socket:[n]"), LT_M_FD_PIPE ("pipe:[n]"), LT_M_FD_ANON
+ * ("anon_inode:..."), LT_M_FD_OTHER (memfd, "net:[n]", anything else), or -1
+ * for a path, which takes a stat to tell a regular file (LT_M_FD_FILE) from
+ * a directory or device (LT_M_FD_OTHER). */
+int lt_procfs_fd_classify(const char *target, size_t len);
 
 #endif
