@@ -1,0 +1,172 @@
+-- leaktop session file, schema version 1.  doc/schema.md explains every
+-- table, the carry-forward rule and the versioning policy.
+--
+-- Run once, inside the transaction that creates a session.  Comments inside
+-- the CREATE statements stay in sqlite_master (`sqlite3 FILE .schema`).
+
+PRAGMA user_version = 1;
+
+-- Session facts, text key -> text value.  Every version of the format keeps
+-- this table and its 'format' row: that is how any leaktop tells a session
+-- file (of any version) from another SQLite database.
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY NOT NULL,
+	value TEXT
+);
+INSERT INTO meta (key, value) VALUES ('format', 'leaktop-session');
+
+-- Data sources ('procfs', 'cgroup', 'heap', 'threads') and why one was not
+-- available.
+CREATE TABLE source (
+	name      TEXT PRIMARY KEY NOT NULL,
+	available INTEGER NOT NULL,          -- 0 or 1
+	reason    TEXT                       -- NULL when available
+);
+
+-- One row per sampling tick; every per-tick table refers to it.
+CREATE TABLE tick (
+	id      INTEGER PRIMARY KEY,         -- 1, 2, 3, ... in time order
+	t       REAL NOT NULL,               -- seconds since the session start
+	wall_ns INTEGER NOT NULL             -- wall clock, ns since the epoch
+);
+
+---------------------------------------------------------------------------
+-- procfs / cgroup timeline
+---------------------------------------------------------------------------
+
+-- The series this session recorded.  ids are the session's own; key is the
+-- stable identifier (src/metric.c), so readers map by key.
+CREATE TABLE metric (
+	id    INTEGER PRIMARY KEY,
+	key   TEXT NOT NULL UNIQUE,
+	title TEXT NOT NULL,
+	unit  TEXT NOT NULL,                 -- 'bytes' or 'count'
+	kind  TEXT NOT NULL                  -- 'level' or 'cumulative'
+);
+
+-- A row only at the ticks where the value changed (or the metric became
+-- available or unavailable).  value NULL: not measured from this tick on.
+-- Before its first row a metric was not measured.  Readers carry the last
+-- row forward.  The primary key serves "series of one metric".
+CREATE TABLE metric_value (
+	metric_id INTEGER NOT NULL REFERENCES metric (id),
+	tick_id   INTEGER NOT NULL REFERENCES tick (id),
+	value     INTEGER,
+	PRIMARY KEY (metric_id, tick_id)
+) WITHOUT ROWID;
+
+---------------------------------------------------------------------------
+-- Code locations (filled by the heap collector and thread sampler; empty in
+-- sessions recorded with procfs only)
+---------------------------------------------------------------------------
+
+-- A loaded ELF object (executable, shared library).
+CREATE TABLE module (
+	id       INTEGER PRIMARY KEY,
+	path     TEXT NOT NULL,              -- as in /proc/PID/maps
+	build_id TEXT                        -- hex GNU build-id, NULL if none
+);
+
+-- Where a module was mapped, and while.  A module loaded twice (dlclose,
+-- dlopen) has two rows.
+CREATE TABLE module_map (
+	module_id   INTEGER NOT NULL REFERENCES module (id),
+	addr_start  INTEGER NOT NULL,        -- first address of the mapping
+	addr_end    INTEGER NOT NULL,        -- one past its last address
+	file_offset INTEGER NOT NULL,        -- offset in the file of addr_start
+	first_tick  INTEGER NOT NULL REFERENCES tick (id),
+	last_tick   INTEGER REFERENCES tick (id)  -- NULL while still mapped
+);
+
+-- One code address, as captured (return addresses are not adjusted).
+CREATE TABLE frame (
+	id        INTEGER PRIMARY KEY,
+	module_id INTEGER REFERENCES module (id),  -- NULL: in no known module
+	addr      INTEGER NOT NULL           -- relative to the module (ELF
+					     -- vaddr) or absolute without one
+);
+
+-- What a frame's address means in the source.  Several rows when functions
+-- were inlined there: depth 0 is the function the code physically belongs
+-- to, depth 1 a function inlined into it, and so on.  Written when
+-- symbolized, possibly ticks after the frame itself; no rows = unresolved.
+CREATE TABLE frame_symbol (
+	frame_id INTEGER NOT NULL REFERENCES frame (id),
+	depth    INTEGER NOT NULL,
+	function TEXT,                       -- demangled name, NULL if unknown
+	file     TEXT,
+	line     INTEGER,
+	PRIMARY KEY (frame_id, depth)
+) WITHOUT ROWID;
+
+-- A call stack, deduplicated by hash.
+CREATE TABLE stack (
+	id    INTEGER PRIMARY KEY,
+	hash  INTEGER NOT NULL,              -- 64-bit hash of the addresses
+	depth INTEGER NOT NULL               -- number of stack_frame rows
+);
+CREATE INDEX stack_by_hash ON stack (hash);
+
+-- The frames of a stack, pos 0 = innermost (where malloc was called, or
+-- where the thread is now).
+CREATE TABLE stack_frame (
+	stack_id INTEGER NOT NULL REFERENCES stack (id),
+	pos      INTEGER NOT NULL,
+	frame_id INTEGER NOT NULL REFERENCES frame (id),
+	PRIMARY KEY (stack_id, pos)
+) WITHOUT ROWID;
+
+---------------------------------------------------------------------------
+-- Heap (the agent's sampled allocation sites)
+---------------------------------------------------------------------------
+
+CREATE TABLE heap_site (
+	id         INTEGER PRIMARY KEY,
+	stack_id   INTEGER NOT NULL REFERENCES stack (id),
+	first_tick INTEGER NOT NULL REFERENCES tick (id)
+);
+
+-- A site's counters since attach, estimated from samples (rounded), as of
+-- a tick.  A row only at the ticks where any of the four changed; readers
+-- carry forward.  The primary key serves "site over time" and, with one
+-- seek per site, "all sites at tick N" (doc/schema.md).
+CREATE TABLE heap_value (
+	site_id     INTEGER NOT NULL REFERENCES heap_site (id),
+	tick_id     INTEGER NOT NULL REFERENCES tick (id),
+	live_bytes  INTEGER NOT NULL,
+	live_count  INTEGER NOT NULL,
+	alloc_bytes INTEGER NOT NULL,        -- cumulative
+	alloc_count INTEGER NOT NULL,        -- cumulative
+	PRIMARY KEY (site_id, tick_id)
+) WITHOUT ROWID;
+
+---------------------------------------------------------------------------
+-- Threads (grouped by stack, state and syscall)
+---------------------------------------------------------------------------
+
+CREATE TABLE thread_group (
+	id       INTEGER PRIMARY KEY,
+	stack_id INTEGER REFERENCES stack (id),  -- NULL: not unwound
+	state    TEXT NOT NULL,              -- /proc state letter: R, S, D, ...
+	syscall  TEXT                        -- name (or number) of the blocking
+					     -- syscall, NULL when running
+);
+
+-- Threads in a group, at the ticks where that number changed (0 once the
+-- group is empty); readers carry forward.
+CREATE TABLE thread_count (
+	group_id INTEGER NOT NULL REFERENCES thread_group (id),
+	tick_id  INTEGER NOT NULL REFERENCES tick (id),
+	count    INTEGER NOT NULL,
+	PRIMARY KEY (group_id, tick_id)
+) WITHOUT ROWID;
+
+-- One row per tick at which threads were sampled (every few seconds, not
+-- every tick).
+CREATE TABLE thread_sample (
+	tick_id       INTEGER PRIMARY KEY REFERENCES tick (id),
+	sampled       INTEGER NOT NULL,      -- threads stopped and unwound
+	skipped       INTEGER NOT NULL,      -- vanished, busy, or over budget
+	max_stop_ns   INTEGER NOT NULL,      -- longest time one thread stood
+	total_stop_ns INTEGER NOT NULL       -- sum over the sampled threads
+);

@@ -1,0 +1,955 @@
+/* The session file (lt_store.h; tables in data/schema.sql, doc/schema.md).
+ *
+ * Durability: the writer uses WAL with synchronous=NORMAL.  A commit then
+ * returns once its frames are written to the -wal file (write(2), no
+ * fsync).  What write(2) returned is in the kernel's page cache and survives
+ * the death of the writing process however it dies (crash, SIGKILL, OOM
+ * kill); only a kernel crash or power loss can drop the last commits, and
+ * then WAL checksums make SQLite stop at the last intact commit, so the file
+ * still opens.  Surviving power loss is not a goal for a diagnostic
+ * recording; being readable after any stop of leaktop is, and a per-tick
+ * fsync would cost more than the sampling itself on slow disks. */
+#include "lt_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern const char lt_schema_sql[]; /* data/schema.sql, via build/gen */
+
+#define BUSY_MS 5000          /* wait this long for a lock held by a reader */
+#define FINISH_BUSY_MS 200    /* ... but not at exit for the journal switch */
+#define FORMAT "leaktop-session"
+
+/* Statements prepared once per store and reused for every tick. */
+enum {
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_TICK, S_VALUE,
+	S_META_PUT, S_META_DEL, S_SRC_CLEAR, S_SRC_PUT, S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_TICK] = "INSERT INTO tick (id, t, wall_ns) VALUES (?, ?, ?)",
+	[S_VALUE] = "INSERT INTO metric_value (metric_id, tick_id, value) "
+		    "VALUES (?, ?, ?)",
+	[S_META_PUT] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+	[S_META_DEL] = "DELETE FROM meta WHERE key = ?",
+	[S_SRC_CLEAR] = "DELETE FROM source",
+	[S_SRC_PUT] = "INSERT INTO source (name, available, reason) "
+		      "VALUES (?, ?, ?)",
+};
+
+struct lt_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[S_COUNT];
+	int64_t tick_id;           /* id of the last tick committed */
+	uint64_t have;             /* availability as last stored */
+	int64_t last[LT_M_COUNT];  /* values as last stored */
+};
+
+/* Files SQLite keeps next to the database.  create refuses or removes
+ * them like the file itself: SQLite opens FILE-shm following symlinks and
+ * truncates it, so a link planted there would clobber its target. */
+static const char *const sidecars[] = {"-wal", "-shm", "-journal"};
+#define NSIDECARS (sizeof(sidecars) / sizeof(sidecars[0]))
+
+static const uint64_t all_metrics =
+	LT_M_COUNT >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << LT_M_COUNT) - 1;
+
+static char *concat(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	char *s = lt_xmalloc(na + nb + 1);
+
+	memcpy(s, a, na);
+	memcpy(s + na, b, nb + 1);
+	return s;
+}
+
+/* "file:" URI for path (percent-encoded, so '?', '#' and '%' in file names
+ * stay part of the name) with optional query params. */
+static char *file_uri(const char *path, const char *params)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path);
+	char *u = lt_xmalloc(8 + 3 * n + (params ? strlen(params) + 1 : 0) + 1);
+	char *p = u;
+
+	p += sprintf(p, "file:%s", path[0] == '/' ? "//" : "");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("/._-~", *c)) {
+			*p++ = (char)*c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[*c >> 4];
+			*p++ = hex[*c & 15];
+		}
+	}
+	if (params)
+		p += sprintf(p, "?%s", params);
+	*p = '\0';
+	return u;
+}
+
+/* First column of the first row of sql as text in buf ("" when no row or
+ * NULL).  Returns SQLITE_OK or the error code. */
+static int query_text(sqlite3 *db, const char *sql, char *buf, size_t n)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+
+	buf[0] = '\0';
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The directory part of path: "." for a bare name, "/" for "/name". */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (!slash)
+		return lt_xstrdup(".");
+	if (slash == path)
+		return lt_xstrdup("/");
+	d = lt_xmalloc((size_t)(slash - path) + 1);
+	memcpy(d, path, (size_t)(slash - path));
+	d[slash - path] = '\0';
+	return d;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                  */
+
+static int db_fail(sqlite3 *db, const char *path, lt_err *err)
+{
+	lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: %s", path,
+		   db ? sqlite3_errmsg(db) : "out of memory");
+	return -1;
+}
+
+/* Steps a prepared statement to completion and resets it for reuse. */
+static int run(lt_store *st, int which, lt_err *err)
+{
+	sqlite3_stmt *s = st->stmt[which];
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_fail(st->db, st->path, err);
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+static int begin(lt_store *st, lt_err *err)
+{
+	return run(st, S_BEGIN, err);
+}
+
+/* Commits, or rolls back whatever is left when rc or the commit failed. */
+static int end(lt_store *st, int rc, lt_err *err)
+{
+	if (rc == 0)
+		rc = run(st, S_COMMIT, err);
+	if (rc < 0 && !sqlite3_get_autocommit(st->db))
+		run(st, S_ROLLBACK, NULL);
+	return rc;
+}
+
+/* Stores value under key, or deletes the row when value is NULL. */
+static int meta_put(lt_store *st, const char *key, const char *value,
+		    lt_err *err)
+{
+	int which = value ? S_META_PUT : S_META_DEL;
+	sqlite3_stmt *s = st->stmt[which];
+
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (value)
+		sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	return run(st, which, err);
+}
+
+/* Shortest decimal text that reads back as the same double. */
+static void fmt_double(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, n, "%.17g", v);
+}
+
+/* Refuses what create must never write through or over.  Returns 1 when
+ * path exists (a regular file, force given), 0 when it does not. */
+static int check_target(const char *path, int force, lt_err *err)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		lt_err_set(err, LT_EXIT_FILE, "cannot create %s: %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(sb.st_mode))
+		lt_err_set(err, LT_EXIT_FILE,
+			   "%s is a symbolic link; refusing to write through it",
+			   path);
+	else if (S_ISDIR(sb.st_mode))
+		lt_err_set(err, LT_EXIT_FILE,
+			   "%s is a directory; give a file name", path);
+	else if (!force)
+		lt_err_set(err, LT_EXIT_FILE,
+			   "%s exists; use --force to replace it", path);
+	else if (!S_ISREG(sb.st_mode))
+		lt_err_set(err, LT_EXIT_FILE,
+			   "%s is not a regular file; refusing to replace it",
+			   path);
+	else
+		return 1;
+	return -1;
+}
+
+/* access(2) rather than the mode bits: it answers for this process's
+ * credentials, ACLs and read-only mounts (EROFS) alike. */
+static int check_dir(const char *path, lt_err *err)
+{
+	char *dir = dir_of(path);
+	struct stat sb;
+	int rc = -1;
+
+	if (stat(dir, &sb) < 0) {
+		if (errno == ENOENT)
+			lt_err_set(err, LT_EXIT_FILE, "cannot create %s: "
+				   "directory %s does not exist", path, dir);
+		else
+			lt_err_set(err, LT_EXIT_FILE, "cannot create %s: %s: %s",
+				   path, dir, strerror(errno));
+	} else if (!S_ISDIR(sb.st_mode)) {
+		lt_err_set(err, LT_EXIT_FILE,
+			   "cannot create %s: %s is not a directory", path, dir);
+	} else if (access(dir, W_OK | X_OK) < 0) {
+		lt_err_set(err, LT_EXIT_FILE,
+			   "cannot create %s: directory %s is not writable%s",
+			   path, dir,
+			   errno == EROFS ? " (read-only file system)" : "");
+	} else {
+		rc = 0;
+	}
+	free(dir);
+	return rc;
+}
+
+/* Removes path (exists = 1) and stale sidecars when forced; without force
+ * a leftover sidecar is refused like the file itself.  unlink(2) never
+ * follows a symlink: it removes the link. */
+static int clear_old(const char *path, int exists, int force, lt_err *err)
+{
+	struct stat sb;
+
+	for (size_t i = 0; i < NSIDECARS; i++) {
+		char *side = concat(path, sidecars[i]);
+		int rc = 0;
+
+		if (lstat(side, &sb) == 0 && !force) {
+			lt_err_set(err, LT_EXIT_FILE,
+				   "%s exists; use --force to replace it", side);
+			rc = -1;
+		} else if (force && unlink(side) < 0 && errno != ENOENT) {
+			lt_err_set(err, LT_EXIT_FILE, "cannot remove %s: %s",
+				   side, strerror(errno));
+			rc = -1;
+		}
+		free(side);
+		if (rc < 0)
+			return -1;
+	}
+	if (exists && unlink(path) < 0 && errno != ENOENT) {
+		lt_err_set(err, LT_EXIT_FILE, "cannot remove %s: %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int insert_metrics(lt_store *st, lt_err *err)
+{
+	static const char sql[] = "INSERT INTO metric (id, key, title, unit, "
+				  "kind) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st->db, st->path, err);
+	for (int i = 0; i < LT_M_COUNT && rc == 0; i++) {
+		const struct lt_metric_def *d = lt_metric_def(i);
+
+		sqlite3_bind_int(s, 1, i + 1);
+		sqlite3_bind_text(s, 2, d->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, d->title, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, d->unit == LT_UNIT_BYTES ? "bytes" :
+				  "count", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, d->kind == LT_KIND_CUMULATIVE ?
+				  "cumulative" : "level", -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = db_fail(st->db, st->path, err);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Journal, schema and statements of a freshly created, empty file. */
+static int setup(lt_store *st, lt_err *err)
+{
+	sqlite3 *db = st->db;
+	char buf[32];
+
+	sqlite3_busy_timeout(db, BUSY_MS);
+	if (query_text(db, "PRAGMA journal_mode = WAL", buf, sizeof(buf)) !=
+	    SQLITE_OK)
+		return db_fail(db, st->path, err);
+	if (strcmp(buf, "wal") != 0) {
+		/* e.g. a file system without shared mmap (some network FS) */
+		lt_err_set(err, LT_EXIT_FILE, "cannot create %s: the file system "
+			   "does not support SQLite's WAL journal", st->path);
+		return -1;
+	}
+	if (sqlite3_exec(db, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, st->path, err);
+	if (sqlite3_exec(db, lt_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (int i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				       NULL) != SQLITE_OK)
+			goto fail;
+	if (insert_metrics(st, err) < 0)
+		goto rollback;
+	if (query_text(db, "PRAGMA user_version", buf, sizeof(buf)) != SQLITE_OK)
+		goto fail;
+	if (atoi(buf) != LT_STORE_SCHEMA_VERSION) {
+		/* data/schema.sql and lt_store.h disagree: a build bug. */
+		lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: schema.sql is "
+			   "version %s, expected %d", st->path, buf,
+			   LT_STORE_SCHEMA_VERSION);
+		goto rollback;
+	}
+	return end(st, 0, err);
+fail:
+	db_fail(db, st->path, err);
+rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static void store_free(lt_store *st)
+{
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+/* Error exit of create: drops everything, including the files it made. */
+static lt_store *create_fail(lt_store *st, int remove_files)
+{
+	char *path = st->path;
+
+	st->path = NULL;
+	store_free(st);  /* closes first: SQLite may still write on close */
+	if (remove_files) {
+		unlink(path);
+		for (size_t i = 0; i < NSIDECARS; i++) {
+			char *side = concat(path, sidecars[i]);
+
+			unlink(side);
+			free(side);
+		}
+	}
+	free(path);
+	return NULL;
+}
+
+lt_store *lt_store_create(const char *path, int force, lt_err *err)
+{
+	lt_store *st;
+	struct stat made, now;
+	char *uri;
+	int exists, fd, rc;
+
+	exists = check_target(path, force, err);
+	if (exists < 0 || check_dir(path, err) < 0 ||
+	    clear_old(path, exists, force, err) < 0)
+		return NULL;
+	/* O_EXCL|O_NOFOLLOW: if anything appeared at path since the checks
+	 * (a symlink planted in a shared directory), fail rather than write
+	 * through it. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		int e = errno;
+
+		/* EEXIST: something appeared; say what. */
+		if (e != EEXIST || check_target(path, 0, err) == 0)
+			lt_err_set(err, LT_EXIT_FILE, "cannot create %s: %s",
+				   path, strerror(e));
+		return NULL;
+	}
+	st = lt_xcalloc(1, sizeof(*st));
+	st->path = lt_xstrdup(path);
+	uri = file_uri(path, NULL);
+	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	/* Our descriptor pins the inode, so equal dev/ino means SQLite opened
+	 * the file we created.  It is closed before SQLite takes any lock:
+	 * closing a descriptor drops the process's POSIX locks on the file. */
+	if (fstat(fd, &made) < 0 || lstat(path, &now) < 0 ||
+	    made.st_dev != now.st_dev || made.st_ino != now.st_ino) {
+		close(fd);
+		lt_err_set(err, LT_EXIT_FILE,
+			   "cannot create %s: it was replaced while opening",
+			   path);
+		return create_fail(st, 0);
+	}
+	close(fd);
+	if (rc != SQLITE_OK || setup(st, err) < 0) {
+		if (rc != SQLITE_OK)
+			lt_err_set(err, LT_EXIT_FILE, "cannot create %s: %s",
+				   path, st->db ? sqlite3_errmsg(st->db) :
+				   "out of memory");
+		return create_fail(st, 1);
+	}
+	return st;
+}
+
+int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err)
+{
+	const struct lt_meta *mt = lt_model_meta_c(m);
+	char pid[24], start[24], endn[24], ival[32];
+	const struct { const char *key, *value; } kv[] = {
+		{"pid", pid}, {"cmdline", mt->cmdline}, {"exe", mt->exe},
+		{"build_id", mt->build_id}, {"host", mt->host},
+		{"kernel", mt->kernel}, {"version", mt->version},
+		{"options", mt->options}, {"cgroup", mt->cgroup},
+		{"start_ns", start}, {"end_ns", mt->end_ns ? endn : NULL},
+		{"end_reason", mt->end_reason}, {"interval", ival},
+	};
+	int rc;
+
+	snprintf(pid, sizeof(pid), "%ld", (long)mt->pid);
+	snprintf(start, sizeof(start), "%" PRId64, mt->start_ns);
+	snprintf(endn, sizeof(endn), "%" PRId64, mt->end_ns);
+	fmt_double(ival, sizeof(ival), mt->interval);
+	if (begin(st, err) < 0)
+		return -1;
+	rc = run(st, S_SRC_CLEAR, err);
+	for (size_t i = 0; rc == 0 && i < sizeof(kv) / sizeof(kv[0]); i++)
+		rc = meta_put(st, kv[i].key, kv[i].value, err);
+	for (size_t i = 0; rc == 0 && i < lt_model_source_count(m); i++) {
+		const struct lt_source *src = lt_model_source(m, i);
+		sqlite3_stmt *s = st->stmt[S_SRC_PUT];
+
+		sqlite3_bind_text(s, 1, src->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, src->available != 0);
+		if (src->reason)
+			sqlite3_bind_text(s, 3, src->reason, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 3);
+		rc = run(st, S_SRC_PUT, err);
+	}
+	return end(st, rc, err);
+}
+
+int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err)
+{
+	sqlite3_stmt *tick = st->stmt[S_TICK], *val = st->stmt[S_VALUE];
+	int64_t id = st->tick_id + 1;
+	uint64_t have = s->have & all_metrics;
+	int rc;
+
+	if (begin(st, err) < 0)
+		return -1;
+	sqlite3_bind_int64(tick, 1, id);
+	sqlite3_bind_double(tick, 2, s->t);
+	sqlite3_bind_int64(tick, 3, s->wall_ns);
+	rc = run(st, S_TICK, err);
+	for (int i = 0; rc == 0 && i < LT_M_COUNT; i++) {
+		int had = (st->have >> i) & 1, has = (have >> i) & 1;
+
+		if (had == has && (!has || st->last[i] == s->v[i]))
+			continue;
+		sqlite3_bind_int(val, 1, i + 1);
+		sqlite3_bind_int64(val, 2, id);
+		if (has)
+			sqlite3_bind_int64(val, 3, s->v[i]);
+		else
+			sqlite3_bind_null(val, 3);
+		rc = run(st, S_VALUE, err);
+	}
+	if (end(st, rc, err) < 0)
+		return -1;
+	/* Only now: a failed tick must be compared against what is stored. */
+	st->tick_id = id;
+	st->have = have;
+	memcpy(st->last, s->v, sizeof(st->last));
+	return 0;
+}
+
+/* Makes the finished file self-contained: everything checkpointed into the
+ * main file, and the journal switched back to DELETE so that readers need
+ * no -shm (a WAL file cannot be opened from a read-only directory or medium
+ * without one).  Both steps fail harmlessly while another process has the
+ * file open (a live viewer): the file then stays a valid WAL database. */
+static void compact(sqlite3 *db)
+{
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+				  NULL);
+	sqlite3_busy_timeout(db, FINISH_BUSY_MS);
+	sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+}
+
+int lt_store_finish(lt_store *st, int64_t end_ns, const char *reason,
+		    lt_err *err)
+{
+	char buf[24];
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%" PRId64, end_ns);
+	rc = begin(st, err);
+	if (rc == 0) {
+		rc = meta_put(st, "end_ns", buf, err);
+		if (rc == 0)
+			rc = meta_put(st, "end_reason", reason, err);
+		rc = end(st, rc, err);
+	}
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	if (rc == 0)
+		compact(st->db);
+	store_free(st);
+	return rc;
+}
+
+void lt_store_close(lt_store *st)
+{
+	if (st)
+		store_free(st);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading                                                                  */
+
+/* One-line diagnosis of a failed read, from SQLite's last error. */
+static int load_fail(sqlite3 *db, const char *path, lt_err *err)
+{
+	int ec = sqlite3_extended_errcode(db);
+
+	if ((ec & 0xff) == SQLITE_CORRUPT || (ec & 0xff) == SQLITE_NOTADB ||
+	    ec == SQLITE_IOERR_SHORT_READ)
+		lt_err_set(err, LT_EXIT_FILE, "%s is corrupt or truncated: %s",
+			   path, sqlite3_errmsg(db));
+	else
+		lt_err_set(err, LT_EXIT_FILE, "cannot read %s: %s", path,
+			   sqlite3_errmsg(db));
+	return -1;
+}
+
+/* Tells "not SQLite at all" (SQLite would only say so at the first query,
+ * and says the same of a corrupt page) and non-files apart.  O_NONBLOCK: a
+ * FIFO given by mistake must not hang the open. */
+static int check_header(const char *path, lt_err *err)
+{
+	static const char magic[16] = "SQLite format 3";
+	unsigned char h[100];
+	struct stat sb;
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		lt_err_set(err, LT_EXIT_FILE, "cannot open %s: %s", path,
+			   strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		lt_err_set(err, LT_EXIT_FILE, "cannot open %s: %s", path,
+			   S_ISDIR(sb.st_mode) ? strerror(EISDIR) :
+			   "not a regular file");
+		goto fail;
+	}
+	while (got < sizeof(h)) {
+		n = read(fd, h + got, sizeof(h) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (n < 0) {
+		lt_err_set(err, LT_EXIT_FILE, "cannot read %s: %s", path,
+			   strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	if (got < sizeof(magic) || memcmp(h, magic, sizeof(magic)) != 0) {
+		lt_err_set(err, LT_EXIT_FILE, "%s is not a leaktop session file "
+			   "(not an SQLite database)", path);
+		return -1;
+	}
+	if (got < sizeof(h)) {
+		lt_err_set(err, LT_EXIT_FILE, "%s is corrupt or truncated: only "
+			   "%zu bytes", path, got);
+		return -1;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Opens read-only and starts the read transaction that every query of the
+ * load shares: one consistent snapshot while a writer goes on appending. */
+static int open_snapshot(const char *path, const char *params, sqlite3 **db)
+{
+	char *uri = file_uri(path, params);
+	int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+				 NULL);
+
+	free(uri);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_extended_result_codes(*db, 1);
+	sqlite3_busy_timeout(*db, BUSY_MS);
+	return sqlite3_exec(*db, "BEGIN; SELECT count(*) FROM sqlite_master",
+			    NULL, NULL, NULL);
+}
+
+/* How to open a session for reading.  A WAL reader needs FILE-shm and
+ * creates it (and an empty FILE-wal) when missing, which fails in a
+ * directory the reader may not write and otherwise leaves files behind.
+ * Neither is needed when FILE-wal does not exist: the main file then holds
+ * every commit, and no writer is running (a writer keeps its -wal until it
+ * closes, and leaktop never reopens a session to write), so the file is
+ * read as immutable: no locks, no side files.  An existing -wal is read
+ * the normal way, since it may hold committed ticks, or still be growing;
+ * only if that fails for want of a writable -shm and the -wal is empty is
+ * immutable tried.  A non-empty -wal in a read-only directory (a crashed
+ * writer's) is left to SQLite, which reads it when the -shm is readable. */
+enum wal_state { WAL_MISSING, WAL_EMPTY, WAL_DATA };
+
+static enum wal_state wal_state(const char *path)
+{
+	char *wal = concat(path, "-wal");
+	struct stat sb;
+	enum wal_state ws = WAL_DATA;
+
+	if (lstat(wal, &sb) < 0)
+		ws = errno == ENOENT ? WAL_MISSING : WAL_DATA;
+	else if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+		ws = WAL_EMPTY;
+	free(wal);
+	return ws;
+}
+
+static int open_session(const char *path, sqlite3 **db)
+{
+	enum wal_state ws = wal_state(path);
+	int rc;
+
+	rc = open_snapshot(path, ws == WAL_MISSING ? "immutable=1" : NULL, db);
+	if (rc != SQLITE_OK && ws == WAL_EMPTY &&
+	    ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY)) {
+		sqlite3_close(*db);
+		*db = NULL;
+		rc = open_snapshot(path, "immutable=1", db);
+	}
+	return rc;
+}
+
+/* The format row first: every schema version keeps it, so a session from a
+ * newer leaktop is recognised as such and not as a foreign database. */
+static int check_session(sqlite3 *db, const char *path, lt_err *err)
+{
+	char buf[256];
+	int rc, version;
+
+	rc = query_text(db, "SELECT value FROM meta WHERE key = 'format'", buf,
+			sizeof(buf));
+	if ((rc & 0xff) == SQLITE_ERROR ||
+	    (rc == SQLITE_OK && strcmp(buf, FORMAT) != 0))
+		goto not_session;
+	if (rc != SQLITE_OK || (rc = query_text(db, "PRAGMA user_version", buf,
+						sizeof(buf))) != SQLITE_OK)
+		return load_fail(db, path, err);
+	version = atoi(buf);
+	if (version < 1)
+		goto not_session;
+	if (version > LT_STORE_SCHEMA_VERSION) {
+		lt_err_set(err, LT_EXIT_FILE, "%s was written by a newer leaktop "
+			   "(schema version %d; this leaktop reads up to %d)",
+			   path, version, LT_STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	/* Reads every page once: a truncated or damaged file is refused here
+	 * rather than half-loaded. */
+	rc = query_text(db, "PRAGMA quick_check(1)", buf, sizeof(buf));
+	if (rc != SQLITE_OK)
+		return load_fail(db, path, err);
+	if (strcmp(buf, "ok") != 0) {
+		const char *why = buf;
+
+		/* One line: drop the "*** in database main ***" heading. */
+		if (strncmp(why, "***", 3) == 0 && strchr(why, '\n'))
+			why = strchr(why, '\n') + 1;
+		for (char *c = buf; *c; c++)
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
+		lt_err_set(err, LT_EXIT_FILE, "%s is corrupt or truncated: %s",
+			   path, why);
+		return -1;
+	}
+	return 0;
+not_session:
+	lt_err_set(err, LT_EXIT_FILE, "%s is not a leaktop session file", path);
+	return -1;
+}
+
+static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Sets the lt_meta field named key.  Unknown keys (from a newer writer,
+ * and 'format') are ignored; a malformed number fails. */
+static int meta_field(lt_model *m, const char *key, const char *v)
+{
+	struct lt_meta *mt = lt_model_meta(m);
+	const struct { const char *key; char **field; } strs[] = {
+		{"cmdline", &mt->cmdline}, {"exe", &mt->exe},
+		{"build_id", &mt->build_id}, {"host", &mt->host},
+		{"kernel", &mt->kernel}, {"version", &mt->version},
+		{"options", &mt->options}, {"cgroup", &mt->cgroup},
+		{"end_reason", &mt->end_reason},
+	};
+	int64_t n;
+	char *end;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (strcmp(key, strs[i].key) == 0) {
+			lt_model_set_str(m, strs[i].field, v);
+			return 0;
+		}
+	if (strcmp(key, "pid") == 0) {
+		if (parse_i64(v, 0, INT_MAX, &n) < 0)
+			return -1;
+		mt->pid = (pid_t)n;
+	} else if (strcmp(key, "start_ns") == 0) {
+		return parse_i64(v, INT64_MIN, INT64_MAX, &mt->start_ns);
+	} else if (strcmp(key, "end_ns") == 0) {
+		return parse_i64(v, INT64_MIN, INT64_MAX, &mt->end_ns);
+	} else if (strcmp(key, "interval") == 0) {
+		mt->interval = strtod(v, &end);
+		if (end == v || *end || !isfinite(mt->interval) ||
+		    mt->interval < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int load_meta(sqlite3 *db, const char *path, lt_model *m, lt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &s,
+			       NULL) != SQLITE_OK)
+		return load_fail(db, path, err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(s, 0);
+		const char *v = (const char *)sqlite3_column_text(s, 1);
+
+		if (k && v && meta_field(m, k, v) < 0) {
+			lt_err_set(err, LT_EXIT_FILE, "%s is corrupt or "
+				   "truncated: meta %.40s has an invalid value "
+				   "'%.40s'", path, k, v);
+			sqlite3_finalize(s);
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : load_fail(db, path, err);
+}
+
+static int load_sources(sqlite3 *db, const char *path, lt_model *m,
+			lt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT name, available, reason FROM source "
+			       "ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+		return load_fail(db, path, err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		if (name)
+			lt_model_set_source(m, name, sqlite3_column_int(s, 1) != 0,
+					    (const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : load_fail(db, path, err);
+}
+
+/* Replays one metric's change rows onto the ticks: its state (have, v)
+ * holds from a row's tick until the next row. */
+struct carry {
+	int id;        /* lt_metric id, -1 for a key this leaktop lacks */
+	size_t next;   /* first tick not yet given the state */
+	int have;
+	int64_t v;
+};
+
+static void carry(struct lt_sample *ticks, const int64_t *ids, size_t n,
+		  struct carry *c, int64_t upto, int to_end)
+{
+	for (; c->next < n && (to_end || ids[c->next] < upto); c->next++)
+		if (c->have)
+			lt_sample_set(&ticks[c->next], c->id, c->v);
+}
+
+static int load_values(sqlite3 *db, struct lt_sample *ticks,
+		       const int64_t *ids, size_t n)
+{
+	static const char sql[] =
+		"SELECT v.metric_id, m.key, v.tick_id, v.value "
+		"FROM metric_value AS v JOIN metric AS m ON m.id = v.metric_id "
+		"ORDER BY v.metric_id, v.tick_id";
+	struct carry c = {.id = -1};
+	sqlite3_stmt *s;
+	int64_t mid = 0;
+	int rc, started = 0;
+
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL)) != SQLITE_OK)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t tid = sqlite3_column_int64(s, 2);
+
+		if (!started || sqlite3_column_int64(s, 0) != mid) {
+			const char *key = (const char *)sqlite3_column_text(s, 1);
+
+			if (c.id >= 0)
+				carry(ticks, ids, n, &c, 0, 1);
+			started = 1;
+			mid = sqlite3_column_int64(s, 0);
+			c = (struct carry){.id = key ? lt_metric_by_key(key) : -1};
+		}
+		if (c.id < 0)
+			continue;
+		carry(ticks, ids, n, &c, tid, 0);
+		if (c.next < n && ids[c.next] == tid) {
+			c.have = sqlite3_column_type(s, 3) != SQLITE_NULL;
+			c.v = sqlite3_column_int64(s, 3);
+		}
+	}
+	if (c.id >= 0)
+		carry(ticks, ids, n, &c, 0, 1);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int load_ticks(sqlite3 *db, const char *path, lt_model *m, lt_err *err)
+{
+	struct lt_sample *ticks = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, t, wall_ns FROM tick ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return load_fail(db, path, err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			ticks = lt_xrealloc(ticks, cap * sizeof(*ticks));
+			ids = lt_xrealloc(ids, cap * sizeof(*ids));
+		}
+		memset(&ticks[n], 0, sizeof(ticks[n]));
+		ids[n] = sqlite3_column_int64(s, 0);
+		ticks[n].t = sqlite3_column_double(s, 1);
+		ticks[n].wall_ns = sqlite3_column_int64(s, 2);
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		rc = load_values(db, ticks, ids, n);
+	if (rc == SQLITE_DONE || rc == SQLITE_OK)
+		for (size_t i = 0; i < n; i++)
+			lt_model_add_sample(m, &ticks[i]);
+	free(ticks);
+	free(ids);
+	return rc == SQLITE_DONE || rc == SQLITE_OK ? 0 :
+	       load_fail(db, path, err);
+}
+
+int lt_store_load(const char *path, lt_model **out, lt_err *err)
+{
+	sqlite3 *db = NULL;
+	lt_model *m = NULL;
+
+	*out = NULL;
+	if (check_header(path, err) < 0)
+		return -1;
+	if (open_session(path, &db) != SQLITE_OK) {
+		load_fail(db, path, err);
+		goto out;
+	}
+	if (check_session(db, path, err) < 0)
+		goto out;
+	m = lt_model_new();
+	if (load_meta(db, path, m, err) < 0 || load_sources(db, path, m, err) < 0 ||
+	    load_ticks(db, path, m, err) < 0)
+		goto out;
+	*out = m;
+	m = NULL;
+out:
+	lt_model_free(m);
+	sqlite3_close(db);
+	return *out ? 0 : -1;
+}
