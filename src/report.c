@@ -1,0 +1,287 @@
+#include "lt_report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "lt_fmt.h"
+#include "lt_growth.h"
+#include "lt_verdict.h"
+
+#define MAX_VERDICTS 32
+
+/* A FILE that remembers its first failure, so the report is written with
+ * plain calls and checked once at the end. */
+struct out {
+	FILE *f;
+	int err; /* errno of the first failure, 0 while all is well */
+};
+
+static void put(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (o->err)
+		return;
+	errno = 0;
+	va_start(ap, fmt);
+	rc = vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		o->err = errno ? errno : EIO;
+}
+
+/* Strings from the session file came from the target (command line, exe)
+ * or from a file anyone may have edited: the report stays plain ASCII and
+ * one field per line whatever they hold. */
+static void put_esc(struct out *o, const char *s)
+{
+	char run[256];
+	size_t n = 0;
+
+	if (!s) {
+		put(o, "unknown");
+		return;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (n + 5 > sizeof(run)) {
+			put(o, "%.*s", (int)n, run);
+			n = 0;
+		}
+		if (c == '\\') {
+			run[n++] = '\\';
+			run[n++] = '\\';
+		} else if (c < 0x20 || c >= 0x7f) {
+			n += (size_t)snprintf(run + n, sizeof(run) - n,
+					      "\\x%02x", c);
+		} else {
+			run[n++] = (char)c;
+		}
+	}
+	put(o, "%.*s", (int)n, run);
+}
+
+static void field(struct out *o, const char *label, const char *value)
+{
+	put(o, "  %-10s ", label);
+	put_esc(o, value);
+	put(o, "\n");
+}
+
+/* Local time as ISO 8601 with its UTC offset: 2024-05-01T14:03:07+02:00. */
+static void iso_time(int64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000);
+	struct tm tm;
+	long off;
+	size_t n;
+
+	if (ns <= 0 || !localtime_r(&s, &tm) ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	off = tm.tm_gmtoff / 60;
+	snprintf(buf + n, len - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',
+		 (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+}
+
+static void header(struct out *o, const lt_model *m)
+{
+	const struct lt_meta *me = lt_model_meta_c(m);
+	size_t ticks = lt_model_tick_count(m);
+	char a[96], b[64], pid[32];
+	double dur = 0;
+
+	if (me->start_ns > 0 && me->end_ns > me->start_ns)
+		dur = (double)(me->end_ns - me->start_ns) / 1e9;
+	else if (ticks)
+		dur = lt_model_tick(m, ticks - 1)->t;
+
+	put(o, "leaktop report\n");
+	snprintf(pid, sizeof(pid), "pid %ld", (long)me->pid);
+	field(o, "target", me->pid > 0 ? pid : NULL);
+	field(o, "command", me->cmdline);
+	field(o, "exe", me->exe);
+	field(o, "build-id", me->build_id);
+	field(o, "host", me->host);
+	field(o, "kernel", me->kernel);
+	field(o, "leaktop", me->version);
+	field(o, "options", me->options);
+	field(o, "cgroup", me->cgroup);
+	iso_time(me->start_ns, a, sizeof(a));
+	field(o, "started", a);
+	put(o, "  %-10s %s (%zu ticks", "duration",
+	    lt_fmt_duration(dur, a, sizeof(a)), ticks);
+	if (me->interval > 0)
+		put(o, ", every %s",
+		    lt_fmt_duration(me->interval, b, sizeof(b)));
+	put(o, ")\n");
+	if (!me->end_reason) {
+		field(o, "end", "still recording or killed (no end recorded)");
+		return;
+	}
+	put(o, "  %-10s ", "end");
+	put_esc(o, me->end_reason);
+	if (me->end_ns > 0) {
+		iso_time(me->end_ns, a, sizeof(a));
+		put(o, " (%s)", a);
+	}
+	put(o, "\n");
+}
+
+static void sources(struct out *o, const lt_model *m)
+{
+	size_t n = lt_model_source_count(m);
+
+	put(o, "\nSources:\n");
+	if (!n)
+		put(o, "  (none recorded)\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_source *s = lt_model_source(m, i);
+		size_t len = strlen(s->name);
+
+		put(o, "  ");
+		put_esc(o, s->name);
+		put(o, "%*s", len < 10 ? (int)(11 - len) : 1, "");
+		if (s->available) {
+			put(o, "available\n");
+			continue;
+		}
+		put(o, "unavailable: ");
+		put_esc(o, s->reason ? s->reason : "reason unknown");
+		put(o, "\n");
+	}
+}
+
+enum group { G_MEMORY, G_CGROUP, G_FDS, G_TASKS, G_IO, G_OTHER, G_COUNT };
+
+static const char *const group_title[G_COUNT] = {
+	[G_MEMORY] = "memory",
+	[G_CGROUP] = "cgroup",
+	[G_FDS] = "descriptors",
+	[G_TASKS] = "threads and mappings",
+	[G_IO] = "I/O (counters: change = amount written, rate = throughput)",
+	[G_OTHER] = "other",
+};
+
+static enum group group_of(int id)
+{
+	switch (id) {
+	case LT_M_RSS_ANON: case LT_M_RSS_FILE: case LT_M_RSS_SHMEM:
+	case LT_M_VM_DATA: case LT_M_PSS: case LT_M_SWAP: case LT_M_HEAP_MAP:
+		return G_MEMORY;
+	case LT_M_CG_USAGE: case LT_M_CG_ANON: case LT_M_CG_FILE:
+	case LT_M_CG_ACTIVE_FILE: case LT_M_CG_INACTIVE_FILE:
+	case LT_M_CG_WORKING_SET:
+		return G_CGROUP;
+	case LT_M_FDS: case LT_M_FD_FILE: case LT_M_FD_SOCKET:
+	case LT_M_FD_PIPE: case LT_M_FD_ANON: case LT_M_FD_OTHER:
+		return G_FDS;
+	case LT_M_THREADS: case LT_M_MAPS:
+		return G_TASKS;
+	case LT_M_WRITE_BYTES: case LT_M_WCHAR:
+		return G_IO;
+	default:
+		return G_OTHER;
+	}
+}
+
+static void row(struct out *o, int id, const struct lt_growth *g, int tw)
+{
+	const struct lt_metric_def *d = lt_metric_def(id);
+	char start[48], end[48], change[48], rate[64];
+	double delta = g->end - g->start;
+	const char *trend = lt_growth_trend_name(g->trend);
+
+	lt_fmt_value(g->start, d->unit, start, sizeof(start));
+	lt_fmt_value(g->end, d->unit, end, sizeof(end));
+	lt_fmt_value(delta, d->unit, change + 1, sizeof(change) - 1);
+	change[0] = '+';
+	if (delta <= 0) /* "-1 MiB" and "0" carry no "+" */
+		memmove(change, change + 1, strlen(change));
+	if (g->n < 2 || g->duration <= 0) {
+		snprintf(rate, sizeof(rate), "-");
+	} else if (d->kind == LT_KIND_CUMULATIVE) {
+		/* A counter's average rate over the session is its
+		 * throughput, whatever bursts the fit would weigh. */
+		lt_fmt_rate(delta / g->duration, d->unit, rate, sizeof(rate));
+		trend = "throughput";
+	} else {
+		/* Within the noise floor the fitted slope is jitter: printing
+		 * "+2 MiB/h" next to "flat" would only raise doubts. */
+		lt_fmt_rate(g->trend == LT_TREND_FLAT ? 0 : g->slope, d->unit,
+			    rate, sizeof(rate));
+	}
+	put(o, "  %-*s %10s %10s %10s %14s  %s\n", tw, d->title, start, end,
+	    change, rate, trend);
+}
+
+static void series(struct out *o, const lt_model *m)
+{
+	struct lt_growth g[LT_M_COUNT];
+	size_t ticks = lt_model_tick_count(m);
+	int tw = 6, any = 0;
+
+	for (int id = 0; id < LT_M_COUNT; id++) {
+		lt_model_growth(m, id, 0, ticks, &g[id]);
+		if (g[id].n && (int)strlen(lt_metric_def(id)->title) > tw)
+			tw = (int)strlen(lt_metric_def(id)->title);
+	}
+	put(o, "\nSeries:\n  %-*s %10s %10s %10s %14s  %s\n", tw, "", "start",
+	    "end", "change", "rate", "trend");
+	for (int grp = 0; grp < G_COUNT; grp++) {
+		int shown = 0;
+
+		for (int id = 0; id < LT_M_COUNT; id++) {
+			if ((int)group_of(id) != grp || !g[id].n)
+				continue;
+			if (!shown++)
+				put(o, "%s\n", group_title[grp]);
+			row(o, id, &g[id], tw);
+			any = 1;
+		}
+	}
+	if (!any)
+		put(o, "  (no series measured)\n");
+}
+
+static void verdicts(struct out *o, const lt_model *m)
+{
+	struct lt_verdict v[MAX_VERDICTS];
+	size_t n = lt_verdict_compute(m, v, MAX_VERDICTS);
+
+	put(o, "\nVerdicts:\n");
+	for (size_t i = 0; i < n; i++) {
+		put(o, "%s", v[i].kind == LT_VERDICT_WARN ? "! " : "  ");
+		put_esc(o, v[i].text);
+		put(o, "\n");
+	}
+}
+
+int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
+{
+	struct out o = {out, 0};
+
+	header(&o, m);
+	sources(&o, m);
+	series(&o, m);
+	verdicts(&o, m);
+	errno = 0;
+	if (!o.err && (fflush(out) != 0 || ferror(out)))
+		o.err = errno ? errno : EIO;
+	if (o.err) {
+		lt_err_set(err, LT_EXIT_ERROR, "cannot write the report: %s",
+			   strerror(o.err));
+		return -1;
+	}
+	return 0;
+}

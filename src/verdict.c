@@ -1,0 +1,354 @@
+#include "lt_verdict.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lt_fmt.h"
+
+/* More than any session produces; lines beyond it are dropped. */
+#define MAX_LINES 32
+
+struct ctx {
+	struct lt_growth g[LT_M_COUNT];
+	struct lt_verdict line[MAX_LINES];
+	size_t n;
+};
+
+/* Short strings for one metric, formatted once per verdict. */
+struct fmt3 {
+	char rate[64], start[64], end[64];
+};
+
+static void say(struct ctx *c, enum lt_verdict_kind kind, const char *fmt,
+		...) __attribute__((format(printf, 3, 4)));
+
+static void say(struct ctx *c, enum lt_verdict_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->n >= MAX_LINES)
+		return;
+	c->line[c->n].kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(c->line[c->n].text, sizeof(c->line[c->n].text), fmt, ap);
+	va_end(ap);
+	c->n++;
+}
+
+static int measured(const struct ctx *c, int id)
+{
+	return id >= 0 && c->g[id].n >= 3;
+}
+
+static int growing(const struct ctx *c, int id)
+{
+	return measured(c, id) && c->g[id].trend == LT_TREND_GROWING;
+}
+
+static struct fmt3 fmt3(const struct ctx *c, int id)
+{
+	const struct lt_growth *g = &c->g[id];
+	int unit = lt_metric_def(id)->unit;
+	struct fmt3 f;
+
+	lt_fmt_rate(g->slope, unit, f.rate, sizeof(f.rate));
+	lt_fmt_value(g->start, unit, f.start, sizeof(f.start));
+	lt_fmt_value(g->end, unit, f.end, sizeof(f.end));
+	return f;
+}
+
+/* The process's own anonymous memory when measured, else its cgroup's. */
+static int anon_id(const struct ctx *c)
+{
+	if (measured(c, LT_M_RSS_ANON))
+		return LT_M_RSS_ANON;
+	return measured(c, LT_M_CG_ANON) ? LT_M_CG_ANON : -1;
+}
+
+/* The cgroup's page cache counts what the process wrote even after it
+ * closed the files; RSS file only what it still maps. */
+static int file_id(const struct ctx *c)
+{
+	if (measured(c, LT_M_CG_FILE))
+		return LT_M_CG_FILE;
+	return measured(c, LT_M_RSS_FILE) ? LT_M_RSS_FILE : -1;
+}
+
+static void anon_grows(struct ctx *c, int id)
+{
+	struct fmt3 f = fmt3(c, id), h;
+	char heap[128] = "", cg[96] = "";
+
+	if (growing(c, LT_M_HEAP_MAP)) {
+		h = fmt3(c, LT_M_HEAP_MAP);
+		snprintf(heap, sizeof(heap), "; the malloc [heap] grows %s",
+			 h.rate);
+	} else if (measured(c, LT_M_HEAP_MAP)) {
+		snprintf(heap, sizeof(heap),
+			 "; the brk [heap] does not grow (mmap'd blocks or "
+			 "thread arenas)");
+	}
+	if (id == LT_M_RSS_ANON && growing(c, LT_M_CG_ANON))
+		snprintf(cg, sizeof(cg), "; cgroup anon grows %s too",
+			 fmt3(c, LT_M_CG_ANON).rate);
+	say(c, LT_VERDICT_WARN,
+	    "anonymous memory grows %s (%s %s -> %s): heap or another "
+	    "anonymous mapping is leaking%s%s",
+	    f.rate, lt_metric_def(id)->title, f.start, f.end, heap, cg);
+}
+
+static const char *anon_state(enum lt_trend t)
+{
+	switch (t) {
+	case LT_TREND_FLAT:
+		return "flat";
+	case LT_TREND_STEADY:
+		return "steady";
+	case LT_TREND_TEMPORARY:
+		return "back where it started";
+	case LT_TREND_FREED:
+		return "shrinking";
+	default:
+		return "not growing";
+	}
+}
+
+static void file_grows(struct ctx *c, int fid, int aid)
+{
+	const char *label = fid == LT_M_CG_FILE ? "cgroup file" : "RSS file";
+	struct fmt3 f = fmt3(c, fid);
+	char writes[128] = "";
+	int wid = growing(c, LT_M_WRITE_BYTES) ? LT_M_WRITE_BYTES
+		: growing(c, LT_M_WCHAR)       ? LT_M_WCHAR
+					       : -1;
+
+	if (wid >= 0)
+		snprintf(writes, sizeof(writes), "; the process writes %s (%s)",
+			 fmt3(c, wid).rate,
+			 wid == LT_M_WRITE_BYTES ? "to storage, write_bytes"
+						 : "write syscalls, wchar");
+	if (growing(c, aid))
+		say(c, LT_VERDICT_WARN,
+		    "file cache grows too (%s %s, %s -> %s)%s", label, f.rate,
+		    f.start, f.end, writes);
+	else if (aid >= 0)
+		say(c, LT_VERDICT_WARN,
+		    "memory growth is file cache (%s %s, %s -> %s), anonymous "
+		    "memory is %s: not a heap leak%s",
+		    label, f.rate, f.start, f.end,
+		    anon_state(c->g[aid].trend), writes);
+	else
+		say(c, LT_VERDICT_WARN,
+		    "memory growth is file cache (%s %s, %s -> %s); anonymous "
+		    "memory was not measured%s",
+		    label, f.rate, f.start, f.end, writes);
+}
+
+static void working_set(struct ctx *c)
+{
+	const struct lt_growth *ws = &c->g[LT_M_CG_WORKING_SET];
+	struct fmt3 f;
+
+	if (!measured(c, LT_M_CG_WORKING_SET))
+		return;
+	if (growing(c, LT_M_CG_WORKING_SET)) {
+		f = fmt3(c, LT_M_CG_WORKING_SET);
+		say(c, LT_VERDICT_WARN,
+		    "cgroup working set grows %s (%s -> %s): that is what the "
+		    "kubelet evicts on",
+		    f.rate, f.start, f.end);
+	} else if (growing(c, LT_M_CG_USAGE) &&
+		   (growing(c, LT_M_CG_FILE) ||
+		    growing(c, LT_M_CG_INACTIVE_FILE))) {
+		say(c, LT_VERDICT_INFO,
+		    "working set is %s while cgroup usage grows %s: the growth "
+		    "is reclaimable inactive file cache",
+		    ws->trend == LT_TREND_FLAT ? "flat" : "not growing",
+		    fmt3(c, LT_M_CG_USAGE).rate);
+	}
+}
+
+/* Nothing grows: say what memory did instead, so silence is not mistaken
+ * for "not measured". */
+static void memory_quiet(struct ctx *c, int aid, int fid)
+{
+	int ws = measured(c, LT_M_CG_WORKING_SET);
+	const char *what;
+	char peak[64];
+	struct fmt3 f;
+
+	if (aid < 0)
+		return;
+	f = fmt3(c, aid);
+	switch (c->g[aid].trend) {
+	case LT_TREND_STEADY:
+		say(c, LT_VERDICT_INFO,
+		    "anonymous memory rose then levelled off at %s (a cache or "
+		    "working set, not a leak)",
+		    f.end);
+		break;
+	case LT_TREND_TEMPORARY:
+		lt_fmt_bytes(c->g[aid].max, peak, sizeof(peak));
+		say(c, LT_VERDICT_INFO,
+		    "anonymous memory rose to %s and fell back to %s: "
+		    "temporary, not a leak",
+		    peak, f.end);
+		break;
+	case LT_TREND_FREED:
+		say(c, LT_VERDICT_INFO,
+		    "anonymous memory shrank (%s -> %s); nothing grows",
+		    f.start, f.end);
+		break;
+	default:
+		if (fid >= 0 && ws)
+			what = "anonymous memory, file cache and working "
+			       "set show";
+		else if (fid >= 0)
+			what = "anonymous memory and file cache show";
+		else if (ws)
+			what = "anonymous memory and working set show";
+		else
+			what = "anonymous memory shows";
+		say(c, LT_VERDICT_INFO, "memory is flat: %s no growth", what);
+		break;
+	}
+}
+
+static void memory(struct ctx *c)
+{
+	int aid = anon_id(c), fid = file_id(c);
+	int loud = 0;
+
+	if (growing(c, aid)) {
+		anon_grows(c, aid);
+		loud = 1;
+	} else if (aid == LT_M_RSS_ANON && growing(c, LT_M_CG_ANON)) {
+		struct fmt3 f = fmt3(c, LT_M_CG_ANON);
+
+		say(c, LT_VERDICT_WARN,
+		    "cgroup anon grows %s (%s -> %s) while this process's "
+		    "anonymous memory does not: another process in the cgroup "
+		    "is growing",
+		    f.rate, f.start, f.end);
+		loud = 1;
+	}
+	if (growing(c, fid)) {
+		file_grows(c, fid, aid);
+		loud = 1;
+	}
+	if (!loud && growing(c, LT_M_CG_USAGE) &&
+	    !growing(c, LT_M_CG_WORKING_SET)) {
+		struct fmt3 f = fmt3(c, LT_M_CG_USAGE);
+
+		say(c, LT_VERDICT_WARN,
+		    "cgroup usage grows %s (%s -> %s) though neither anonymous "
+		    "memory nor file cache does: kernel memory (socket "
+		    "buffers, slab) or another process",
+		    f.rate, f.start, f.end);
+		loud = 1;
+	}
+	loud |= growing(c, LT_M_CG_WORKING_SET);
+	working_set(c);
+	if (growing(c, LT_M_SWAP)) {
+		struct fmt3 f = fmt3(c, LT_M_SWAP);
+
+		say(c, LT_VERDICT_WARN,
+		    "swap grows %s (%s -> %s): memory is pushed out to swap, "
+		    "so RSS understates the growth",
+		    f.rate, f.start, f.end);
+		loud = 1;
+	}
+	if (growing(c, LT_M_RSS_SHMEM)) {
+		struct fmt3 f = fmt3(c, LT_M_RSS_SHMEM);
+
+		say(c, LT_VERDICT_WARN,
+		    "shared memory grows %s (RSS shmem %s -> %s)", f.rate,
+		    f.start, f.end);
+		loud = 1;
+	}
+	if (!loud)
+		memory_quiet(c, aid, fid);
+}
+
+static void counted(struct ctx *c)
+{
+	/* Names fixed here rather than taken from the metric titles: scripts
+	 * and tests match these words. */
+	static const struct {
+		int id;
+		const char *name;
+	} fds[] = {
+		{LT_M_FD_FILE, "regular files"},
+		{LT_M_FD_SOCKET, "sockets"},
+		{LT_M_FD_PIPE, "pipes"},
+		{LT_M_FD_ANON, "anon_inode fds"},
+		{LT_M_FD_OTHER, "other fds"},
+	};
+	struct fmt3 f;
+	int any = 0;
+
+	if (growing(c, LT_M_THREADS)) {
+		f = fmt3(c, LT_M_THREADS);
+		say(c, LT_VERDICT_WARN, "threads %s (%s -> %s)", f.rate,
+		    f.start, f.end);
+	}
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (!growing(c, fds[i].id))
+			continue;
+		f = fmt3(c, fds[i].id);
+		say(c, LT_VERDICT_WARN, "%s %s (%s -> %s)", fds[i].name, f.rate,
+		    f.start, f.end);
+		any = 1;
+	}
+	if (!any && growing(c, LT_M_FDS)) {
+		f = fmt3(c, LT_M_FDS);
+		say(c, LT_VERDICT_WARN, "descriptors %s (%s -> %s)", f.rate,
+		    f.start, f.end);
+	}
+	if (growing(c, LT_M_MAPS)) {
+		f = fmt3(c, LT_M_MAPS);
+		say(c, LT_VERDICT_WARN, "mappings %s (%s -> %s)", f.rate,
+		    f.start, f.end);
+	}
+}
+
+static void sources(struct ctx *c, const lt_model *m)
+{
+	const struct lt_source *s = lt_model_source_find(m, "cgroup");
+
+	if (s && !s->available)
+		say(c, LT_VERDICT_INFO,
+		    "cgroup memory unavailable: %s; file cache judged from RSS "
+		    "file only",
+		    s->reason ? s->reason : "reason unknown");
+}
+
+size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
+			  size_t max)
+{
+	struct ctx c;
+	size_t ticks = lt_model_tick_count(m), n = 0;
+
+	memset(&c, 0, sizeof(c));
+	if (ticks < 3) {
+		say(&c, LT_VERDICT_INFO,
+		    "session too short to judge growth (%zu ticks)", ticks);
+	} else {
+		for (int id = 0; id < LT_M_COUNT; id++)
+			lt_model_growth(m, id, 0, ticks, &c.g[id]);
+		memory(&c);
+		counted(&c);
+		sources(&c, m);
+	}
+	/* Warnings first; within each kind, the order they were found. */
+	for (int pass = 0; pass < 2; pass++) {
+		enum lt_verdict_kind want = pass ? LT_VERDICT_INFO
+						 : LT_VERDICT_WARN;
+
+		for (size_t i = 0; i < c.n && n < max; i++)
+			if (c.line[i].kind == want)
+				out[n++] = c.line[i];
+	}
+	return n;
+}
