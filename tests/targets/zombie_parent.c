@@ -1,0 +1,64 @@
+/* zombie_parent: keeps a zombie child around for "target unusable" tests.
+ *
+ * Usage: zombie_parent [MAX_SECONDS]
+ *
+ * Forks a child that exits at once and never reaps it, so the child stays a
+ * zombie (state Z) while the parent lives.  Prints "zombie PID" once the
+ * child has exited (waitid with WNOWAIT, which waits without reaping), so a
+ * test can use the pid as soon as it reads the line.
+ *
+ * Leaks nothing else; it only sleeps.  Reaps the child and exits 0 on
+ * SIGTERM, SIGINT or SIGHUP, and by itself after MAX_SECONDS (default 600),
+ * so no zombie outlives it.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile pid_t child = -1;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned max_seconds = argc > 1 ? (unsigned)atoi(argv[1]) : 600;
+	struct sigaction sa;
+	siginfo_t si;
+	pid_t pid;
+
+	if (max_seconds == 0) {
+		fprintf(stderr, "usage: zombie_parent [MAX_SECONDS]\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(max_seconds);
+	pid = fork();
+	if (pid < 0) {
+		perror("zombie_parent: fork");
+		return 1;
+	}
+	if (pid == 0)
+		_exit(0);
+	child = pid;
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
+		;
+	printf("zombie %d\n", (int)pid);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
