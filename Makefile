@@ -10,7 +10,7 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -Iinclude -Ibuild/gen
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) -MMD -MP
-LDLIBS    += -lsqlite3 -lelf -lm
+LDLIBS    += -lsqlite3 -ldw -lelf -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
@@ -19,7 +19,8 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # that unit tests link against.
 CMD_SRC   := src/main.c $(wildcard src/cmd_*.c)
 LIB_SRC   := $(filter-out $(CMD_SRC),$(wildcard src/*.c))
-LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) build/obj/schema_sql.o
+GEN_OBJ   := schema_sql.o syscall_names.o
+LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) $(GEN_OBJ:%=build/obj/%)
 CMD_OBJ   := $(CMD_SRC:src/%.c=build/obj/%.o)
 SAN_OBJ   := $(LIB_OBJ:build/obj/%=build/san/%)
 
@@ -61,6 +62,17 @@ build/gen/schema_sql.c: data/schema.sql
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
 
+# Syscall names of the architecture being built, from the compiler's headers.
+build/gen/syscall_names.c:
+	@mkdir -p $(@D)
+	{ echo '/* generated from <sys/syscall.h> */'; \
+	  echo '#include <stddef.h>'; \
+	  echo 'const char *const lt_syscall_table[] = {'; \
+	  echo '#include <sys/syscall.h>' | $(CC) -dM -E - | \
+	    sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9][0-9]*\)$$/\t[\2] = "\1",/p' | sort -t[ -k2 -n; \
+	  echo '};'; \
+	  echo 'const size_t lt_syscall_table_len = sizeof(lt_syscall_table) / sizeof(lt_syscall_table[0]);'; } > $@
+
 build/san/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
@@ -77,7 +89,7 @@ build/unit-san/%: tests/unit/%.c $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_OBJ) $(LDLIBS) -lcmocka
 
-build/targets/%: tests/targets/%.c
+build/targets/%: tests/targets/%.c $(wildcard tests/targets/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm
 
@@ -100,12 +112,12 @@ demo: deps-build
 	sh tests/demo.sh
 
 bench: all $(TARGETS)
-	sh tests/bench.sh
+	bash tests/bench.sh
 
 # Library boundaries (doc/style): only the store includes sqlite3, only the
 # ptrace module ptrace, only ui/ curses.
 lint:
-	@! grep -l 'include <sqlite3.h>' src/*.c ui/*.c 2>/dev/null | grep -v '^src/store.c$$'
+	@! grep -l 'include <sqlite3.h>' src/*.c include/*.h ui/*.c 2>/dev/null | grep -v '^src/store[a-z_]*.c$$\|^include/lt_store_int.h$$'
 	@! grep -l 'include <curses.h>\|include <ncurses' src/*.c 2>/dev/null
 	@echo "lint: ok"
 

@@ -82,8 +82,10 @@ CREATE TABLE module_map (
 CREATE TABLE frame (
 	id        INTEGER PRIMARY KEY,
 	module_id INTEGER REFERENCES module (id),  -- NULL: in no known module
-	addr      INTEGER NOT NULL           -- relative to the module (ELF
+	addr      INTEGER NOT NULL,          -- relative to the module (ELF
 					     -- vaddr) or absolute without one
+	pc        INTEGER NOT NULL           -- absolute address in the target
+					     -- during this session
 );
 
 -- What a frame's address means in the source.  Several rows when functions
@@ -151,6 +153,13 @@ CREATE TABLE thread_group (
 	syscall  TEXT                        -- name (or number) of the blocking
 					     -- syscall, NULL when running
 );
+
+-- Distinct names (comm) of the threads seen in a group, at most a few.
+CREATE TABLE thread_name (
+	group_id INTEGER NOT NULL REFERENCES thread_group (id),
+	name     TEXT NOT NULL,
+	PRIMARY KEY (group_id, name)
+) WITHOUT ROWID;
 
 -- Threads in a group, at the ticks where that number changed (0 once the
 -- group is empty); readers carry forward.

@@ -13,6 +13,8 @@
 
 #include "lt_growth.h"
 #include "lt_metric.h"
+#include "lt_stacktab.h"
+#include "lt_tgroups.h"
 
 /* Session metadata.  Strings are owned by the model (set through
  * lt_model_set_str); NULL means unknown. */
@@ -75,6 +77,13 @@ void lt_model_add_sample(lt_model *m, const struct lt_sample *s);
 size_t lt_model_tick_count(const lt_model *m);
 /* Tick i (0 <= i < count); valid until the next lt_model_add_sample. */
 const struct lt_sample *lt_model_tick(const lt_model *m, size_t i);
+
+/* The model's frames and stacks, and its thread groups; owned by the
+ * model, never NULL. */
+lt_stacktab *lt_model_stacks(lt_model *m);
+const lt_stacktab *lt_model_stacks_c(const lt_model *m);
+lt_tgroups *lt_model_tgroups(lt_model *m);
+const lt_tgroups *lt_model_tgroups_c(const lt_model *m);
 
 /* Fits metric id over ticks [from, to) where it was measured, with the
  * metric's noise floor.  out->n is 0 when it was never measured. */

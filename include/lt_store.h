@@ -31,6 +31,13 @@ int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err);
  * availability changed since the previous tick. */
 int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err);
 
+/* Appends the model's last tick as one transaction, together with what the
+ * model gained since the previous commit: new frames, stacks and thread
+ * groups, and the group counts of a thread sample taken at this tick (only
+ * counts that changed).  On error nothing of the tick is stored and the
+ * next commit writes it all again. */
+int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err);
+
 /* Records end time and reason, checkpoints the WAL into the main file and
  * closes.  st is freed even on error. */
 int lt_store_finish(lt_store *st, int64_t end_ns, const char *reason,

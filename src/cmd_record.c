@@ -285,7 +285,7 @@ static void record_loop(lt_model *m, lt_store *st, lt_procfs *pf, int pidfd,
 			return;
 		}
 		lt_model_add_sample(m, &s);
-		if (lt_store_add_tick(st, &s, &err) < 0) {
+		if (lt_store_commit_tick(st, m, &err) < 0) {
 			snprintf(res->buf, sizeof(res->buf), "error: %s", err.msg);
 			res->reason = res->buf;
 			res->status = err.code ? err.code : LT_EXIT_ERROR;

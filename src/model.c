@@ -12,11 +12,37 @@ struct lt_model {
 	struct lt_sample *ticks;
 	size_t nticks, cap;
 	size_t retention;
+	lt_stacktab *stacks;
+	lt_tgroups *tgroups;
 };
 
 lt_model *lt_model_new(void)
 {
-	return lt_xcalloc(1, sizeof(lt_model));
+	lt_model *m = lt_xcalloc(1, sizeof(lt_model));
+
+	m->stacks = lt_stacktab_new();
+	m->tgroups = lt_tgroups_new();
+	return m;
+}
+
+lt_stacktab *lt_model_stacks(lt_model *m)
+{
+	return m->stacks;
+}
+
+const lt_stacktab *lt_model_stacks_c(const lt_model *m)
+{
+	return m->stacks;
+}
+
+lt_tgroups *lt_model_tgroups(lt_model *m)
+{
+	return m->tgroups;
+}
+
+const lt_tgroups *lt_model_tgroups_c(const lt_model *m)
+{
+	return m->tgroups;
 }
 
 void lt_model_free(lt_model *m)
@@ -35,6 +61,8 @@ void lt_model_free(lt_model *m)
 	}
 	free(m->sources);
 	free(m->ticks);
+	lt_stacktab_free(m->stacks);
+	lt_tgroups_free(m->tgroups);
 	free(m);
 }
 

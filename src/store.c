@@ -10,6 +10,7 @@
  * recording; being readable after any stop of leaktop is, and a per-tick
  * fsync would cost more than the sampling itself on slow disks. */
 #include "lt_store.h"
+#include "lt_store_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,7 @@ struct lt_store {
 	int64_t tick_id;           /* id of the last tick committed */
 	uint64_t have;             /* availability as last stored */
 	int64_t last[LT_M_COUNT];  /* values as last stored */
+	struct lt_store_cursor cur; /* stacks and threads already stored */
 };
 
 /* Files SQLite keeps next to the database.  create refuses or removes
@@ -369,6 +371,7 @@ static void store_free(lt_store *st)
 {
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	lt_store_cursor_free(&st->cur);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -485,15 +488,15 @@ int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err)
 	return end(st, rc, err);
 }
 
-int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err)
+/* The tick row and the metric values that changed, inside an open
+ * transaction. */
+static int write_tick(lt_store *st, const struct lt_sample *s, int64_t id,
+		      lt_err *err)
 {
 	sqlite3_stmt *tick = st->stmt[S_TICK], *val = st->stmt[S_VALUE];
-	int64_t id = st->tick_id + 1;
 	uint64_t have = s->have & all_metrics;
 	int rc;
 
-	if (begin(st, err) < 0)
-		return -1;
 	sqlite3_bind_int64(tick, 1, id);
 	sqlite3_bind_double(tick, 2, s->t);
 	sqlite3_bind_int64(tick, 3, s->wall_ns);
@@ -511,12 +514,51 @@ int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err)
 			sqlite3_bind_null(val, 3);
 		rc = run(st, S_VALUE, err);
 	}
+	return rc;
+}
+
+/* Only after COMMIT: a failed tick must be compared against what is
+ * stored. */
+static void tick_committed(lt_store *st, const struct lt_sample *s, int64_t id)
+{
+	st->tick_id = id;
+	st->have = s->have & all_metrics;
+	memcpy(st->last, s->v, sizeof(st->last));
+}
+
+int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err)
+{
+	int64_t id = st->tick_id + 1;
+
+	if (begin(st, err) < 0)
+		return -1;
+	if (end(st, write_tick(st, s, id, err), err) < 0)
+		return -1;
+	tick_committed(st, s, id);
+	return 0;
+}
+
+int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err)
+{
+	size_t n = lt_model_tick_count(m);
+	const struct lt_sample *s;
+	int64_t id = st->tick_id + 1;
+	int rc;
+
+	if (n == 0) {
+		lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: no tick to commit", st->path);
+		return -1;
+	}
+	s = lt_model_tick(m, n - 1);
+	if (begin(st, err) < 0)
+		return -1;
+	rc = write_tick(st, s, id, err);
+	if (rc == 0)
+		rc = lt_store_stacks_write(st->db, &st->cur, m, id, st->path, err);
 	if (end(st, rc, err) < 0)
 		return -1;
-	/* Only now: a failed tick must be compared against what is stored. */
-	st->tick_id = id;
-	st->have = have;
-	memcpy(st->last, s->v, sizeof(st->last));
+	tick_committed(st, s, id);
+	lt_store_cursor_commit(&st->cur, m);
 	return 0;
 }
 
@@ -944,7 +986,8 @@ int lt_store_load(const char *path, lt_model **out, lt_err *err)
 		goto out;
 	m = lt_model_new();
 	if (load_meta(db, path, m, err) < 0 || load_sources(db, path, m, err) < 0 ||
-	    load_ticks(db, path, m, err) < 0)
+	    load_ticks(db, path, m, err) < 0 ||
+	    lt_store_stacks_load(db, m, path, err) < 0)
 		goto out;
 	*out = m;
 	m = NULL;

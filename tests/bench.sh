@@ -30,7 +30,7 @@ run_churn() {
 	wait "$pid" || true
 }
 
-declare -A vals
+
 for r in $(seq "$ROUNDS"); do
 	for mode in none 1s 100ms; do
 		run_churn "$mode" "$tmp/r$r-$mode"

@@ -1,0 +1,68 @@
+/* Interned frames and stacks, shared by every source that has call stacks
+ * (thread groups now, heap sites next).
+ *
+ * A frame is one code address of the target with its symbols (one entry per
+ * inlined function, innermost first); a stack is an ordered list of frames,
+ * innermost first, interned by content so equal stacks share one index.
+ * Indexes are stable for the table's life and dense from 0, so a writer can
+ * persist "everything from index N on". */
+#ifndef LT_STACKTAB_H
+#define LT_STACKTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LT_NONE ((size_t)-1)
+
+struct lt_frame_sym {
+	char *function;  /* NULL when unknown */
+	char *file;      /* NULL when unknown */
+	int line;        /* 0 when unknown */
+};
+
+struct lt_frame {
+	uint64_t pc;          /* absolute address in the target */
+	char *module;         /* path of the mapped file, NULL if none */
+	char *build_id;       /* hex, NULL if unknown */
+	uint64_t module_addr; /* pc relative to the module, or pc */
+	size_t nsyms;         /* >= 1 */
+	struct lt_frame_sym *syms; /* innermost (inlined) first */
+};
+
+struct lt_stack {
+	uint64_t hash;
+	size_t depth;
+	size_t *frames;       /* frame indexes, innermost first */
+};
+
+typedef struct lt_stacktab lt_stacktab;
+
+lt_stacktab *lt_stacktab_new(void);       /* never NULL */
+void lt_stacktab_free(lt_stacktab *t);    /* NULL-safe */
+
+/* Index of the frame at pc, or LT_NONE. */
+size_t lt_stacktab_frame_find(const lt_stacktab *t, uint64_t pc);
+
+/* Adds the frame at pc (strings and syms are copied; nsyms 0 records one
+ * unknown symbol) and returns its index; if pc is already known its
+ * existing index is returned and nothing changes. */
+size_t lt_stacktab_frame_add(lt_stacktab *t, uint64_t pc, const char *module,
+			     const char *build_id, uint64_t module_addr,
+			     const struct lt_frame_sym *syms, size_t nsyms);
+
+/* Index of the stack made of frames[0..depth) (copied), interning it. */
+size_t lt_stacktab_stack_intern(lt_stacktab *t, const size_t *frames,
+				size_t depth);
+
+size_t lt_stacktab_frame_count(const lt_stacktab *t);
+size_t lt_stacktab_stack_count(const lt_stacktab *t);
+const struct lt_frame *lt_stacktab_frame(const lt_stacktab *t, size_t i);
+const struct lt_stack *lt_stacktab_stack(const lt_stacktab *t, size_t i);
+
+/* The "who" of stack s: its innermost frame with a known function that is
+ * neither in libc (the read() a thread blocks in) nor thread plumbing
+ * (start_thread, clone, __libc_start_main ...); failing that, the innermost
+ * named frame.  Returns the frame index or LT_NONE. */
+size_t lt_stacktab_top_frame(const lt_stacktab *t, size_t s);
+
+#endif

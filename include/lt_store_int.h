@@ -1,0 +1,39 @@
+/* Internal to the store's files (src/store*.c): what they share.  Nothing
+ * outside the store includes this header. */
+#ifndef LT_STORE_INT_H
+#define LT_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "lt_err.h"
+#include "lt_model.h"
+
+/* How much of the model's stacks and thread groups is already in the file:
+ * the writer persists everything past it with each tick. */
+struct lt_store_cursor {
+	size_t frames, stacks, groups, samples;
+	size_t *group_names;    /* names persisted per group */
+	int64_t *group_last;    /* count last persisted per group */
+	size_t cap;
+	char **modules;         /* module paths, id = index + 1 */
+	size_t nmodules;
+	sqlite3_stmt **stmt;    /* prepared on first use */
+};
+
+/* Writes what the model gained since cur (frames, stacks, thread groups,
+ * their names and the counts of new thread samples, tagged with tick_id)
+ * inside the caller's open transaction.  cur is advanced only by
+ * lt_store_cursor_commit after the transaction commits. */
+int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
+			  const lt_model *m, int64_t tick_id, const char *path,
+			  lt_err *err);
+/* Marks everything of m as persisted (call after COMMIT). */
+void lt_store_cursor_commit(struct lt_store_cursor *cur, const lt_model *m);
+void lt_store_cursor_free(struct lt_store_cursor *cur);
+
+/* Loads frames, stacks and thread groups into m. */
+int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
+			 lt_err *err);
+
+#endif

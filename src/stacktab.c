@@ -1,0 +1,257 @@
+#include "lt_stacktab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_err.h"
+
+/* Open-addressing hash maps from key to index + 1 (0 = empty slot). */
+struct map {
+	size_t *slot;
+	size_t cap; /* power of two */
+};
+
+struct lt_stacktab {
+	struct lt_frame *frames;
+	size_t nframes, frames_cap;
+	struct lt_stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct map by_pc, by_stack;
+};
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
+lt_stacktab *lt_stacktab_new(void)
+{
+	return lt_xcalloc(1, sizeof(lt_stacktab));
+}
+
+void lt_stacktab_free(lt_stacktab *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nframes; i++) {
+		struct lt_frame *f = &t->frames[i];
+
+		for (size_t k = 0; k < f->nsyms; k++) {
+			free(f->syms[k].function);
+			free(f->syms[k].file);
+		}
+		free(f->syms);
+		free(f->module);
+		free(f->build_id);
+	}
+	for (size_t i = 0; i < t->nstacks; i++)
+		free(t->stacks[i].frames);
+	free(t->frames);
+	free(t->stacks);
+	free(t->by_pc.slot);
+	free(t->by_stack.slot);
+	free(t);
+}
+
+static uint64_t frame_key(const lt_stacktab *t, size_t i)
+{
+	return t->frames[i].pc;
+}
+
+static uint64_t stack_key(const lt_stacktab *t, size_t i)
+{
+	return t->stacks[i].hash;
+}
+
+/* Grows m to hold n entries at most half full, rehashing with key(). */
+static void map_reserve(const lt_stacktab *t, struct map *m, size_t n,
+			uint64_t (*key)(const lt_stacktab *, size_t))
+{
+	size_t cap = m->cap ? m->cap : 64;
+	size_t *slot;
+
+	if (n * 2 <= m->cap)
+		return;
+	while (n * 2 > cap)
+		cap *= 2;
+	slot = lt_xcalloc(cap, sizeof(*slot));
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t v = m->slot[i], h;
+
+		if (!v)
+			continue;
+		for (h = mix(key(t, v - 1)) & (cap - 1); slot[h]; h = (h + 1) & (cap - 1))
+			;
+		slot[h] = v;
+	}
+	free(m->slot);
+	m->slot = slot;
+	m->cap = cap;
+}
+
+size_t lt_stacktab_frame_find(const lt_stacktab *t, uint64_t pc)
+{
+	if (!t->by_pc.cap)
+		return LT_NONE;
+	for (size_t h = mix(pc) & (t->by_pc.cap - 1); t->by_pc.slot[h];
+	     h = (h + 1) & (t->by_pc.cap - 1))
+		if (t->frames[t->by_pc.slot[h] - 1].pc == pc)
+			return t->by_pc.slot[h] - 1;
+	return LT_NONE;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? lt_xstrdup(s) : NULL;
+}
+
+size_t lt_stacktab_frame_add(lt_stacktab *t, uint64_t pc, const char *module,
+			     const char *build_id, uint64_t module_addr,
+			     const struct lt_frame_sym *syms, size_t nsyms)
+{
+	size_t i = lt_stacktab_frame_find(t, pc), h;
+	struct lt_frame *f;
+
+	if (i != LT_NONE)
+		return i;
+	if (t->nframes == t->frames_cap) {
+		t->frames_cap = t->frames_cap ? t->frames_cap * 2 : 256;
+		t->frames = lt_xrealloc(t->frames, t->frames_cap * sizeof(*f));
+	}
+	i = t->nframes++;
+	f = &t->frames[i];
+	f->pc = pc;
+	f->module = dup_or_null(module);
+	f->build_id = dup_or_null(build_id);
+	f->module_addr = module_addr;
+	f->nsyms = nsyms ? nsyms : 1;
+	f->syms = lt_xcalloc(f->nsyms, sizeof(*f->syms));
+	for (size_t k = 0; k < nsyms; k++) {
+		f->syms[k].function = dup_or_null(syms[k].function);
+		f->syms[k].file = dup_or_null(syms[k].file);
+		f->syms[k].line = syms[k].line;
+	}
+	map_reserve(t, &t->by_pc, t->nframes, frame_key);
+	for (h = mix(pc) & (t->by_pc.cap - 1); t->by_pc.slot[h];
+	     h = (h + 1) & (t->by_pc.cap - 1))
+		;
+	t->by_pc.slot[h] = i + 1;
+	return i;
+}
+
+static uint64_t hash_frames(const size_t *frames, size_t depth)
+{
+	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ depth;
+
+	for (size_t i = 0; i < depth; i++)
+		h = mix(h ^ (uint64_t)frames[i]) + i;
+	return h;
+}
+
+size_t lt_stacktab_stack_intern(lt_stacktab *t, const size_t *frames,
+				size_t depth)
+{
+	uint64_t hash = hash_frames(frames, depth);
+	struct lt_stack *s;
+	size_t i, h;
+
+	if (t->by_stack.cap) {
+		for (h = mix(hash) & (t->by_stack.cap - 1); t->by_stack.slot[h];
+		     h = (h + 1) & (t->by_stack.cap - 1)) {
+			s = &t->stacks[t->by_stack.slot[h] - 1];
+			if (s->hash == hash && s->depth == depth &&
+			    !memcmp(s->frames, frames, depth * sizeof(*frames)))
+				return t->by_stack.slot[h] - 1;
+		}
+	}
+	if (t->nstacks == t->stacks_cap) {
+		t->stacks_cap = t->stacks_cap ? t->stacks_cap * 2 : 64;
+		t->stacks = lt_xrealloc(t->stacks, t->stacks_cap * sizeof(*s));
+	}
+	i = t->nstacks++;
+	s = &t->stacks[i];
+	s->hash = hash;
+	s->depth = depth;
+	s->frames = lt_xmalloc((depth ? depth : 1) * sizeof(*frames));
+	memcpy(s->frames, frames, depth * sizeof(*frames));
+	map_reserve(t, &t->by_stack, t->nstacks, stack_key);
+	for (h = mix(hash) & (t->by_stack.cap - 1); t->by_stack.slot[h];
+	     h = (h + 1) & (t->by_stack.cap - 1))
+		;
+	t->by_stack.slot[h] = i + 1;
+	return i;
+}
+
+size_t lt_stacktab_frame_count(const lt_stacktab *t)
+{
+	return t->nframes;
+}
+
+size_t lt_stacktab_stack_count(const lt_stacktab *t)
+{
+	return t->nstacks;
+}
+
+const struct lt_frame *lt_stacktab_frame(const lt_stacktab *t, size_t i)
+{
+	return &t->frames[i];
+}
+
+const struct lt_stack *lt_stacktab_stack(const lt_stacktab *t, size_t i)
+{
+	return &t->stacks[i];
+}
+
+/* Frames every thread or allocation passes through: naming them says
+ * nothing about who is stuck or who allocates. */
+static int is_plumbing(const char *fn)
+{
+	static const char *const names[] = {
+		"start_thread", "clone", "clone3", "__clone", "__clone3",
+		"__libc_start_main", "__libc_start_call_main", "_start",
+		"__GI___clone", "__GI___clone3",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(fn, names[i]))
+			return 1;
+	return 0;
+}
+
+/* Functions of libc and libpthread that block or wrap syscalls: the caller
+ * of these is what a reader wants to see. */
+static int in_libc(const struct lt_frame *f)
+{
+	const char *base;
+
+	if (!f->module)
+		return 0;
+	base = strrchr(f->module, '/');
+	base = base ? base + 1 : f->module;
+	return !strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5) ||
+	       !strncmp(base, "libpthread", 10) || !strncmp(base, "ld-linux", 8);
+}
+
+size_t lt_stacktab_top_frame(const lt_stacktab *t, size_t s)
+{
+	const struct lt_stack *st = &t->stacks[s];
+	size_t fallback = LT_NONE;
+
+	for (size_t i = 0; i < st->depth; i++) {
+		const struct lt_frame *f = &t->frames[st->frames[i]];
+		const char *fn = f->syms[0].function;
+
+		if (!fn || is_plumbing(fn))
+			continue;
+		if (fallback == LT_NONE)
+			fallback = st->frames[i];
+		if (!in_libc(f))
+			return st->frames[i];
+	}
+	return fallback;
+}

@@ -1,0 +1,190 @@
+#include "lt_tgroups.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_err.h"
+
+/* A group's counts are dense from its first sample: groups x samples stays
+ * small (thousands of groups, one sample every few seconds). */
+struct group {
+	struct lt_tgroup pub;
+	int64_t *counts;      /* counts[k - first] */
+	size_t ncounts, cap;
+};
+
+struct lt_tgroups {
+	struct group *groups;
+	size_t ngroups, gcap;
+	struct lt_tsample *samples;
+	size_t nsamples, scap;
+	int open;
+};
+
+lt_tgroups *lt_tgroups_new(void)
+{
+	return lt_xcalloc(1, sizeof(lt_tgroups));
+}
+
+void lt_tgroups_free(lt_tgroups *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->ngroups; i++) {
+		free(g->groups[i].pub.syscall);
+		for (size_t k = 0; k < g->groups[i].pub.nnames; k++)
+			free(g->groups[i].pub.names[k]);
+		free(g->groups[i].counts);
+	}
+	free(g->groups);
+	free(g->samples);
+	free(g);
+}
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void set_count(struct group *gr, size_t k, int64_t count)
+{
+	size_t at = k - gr->pub.first;
+
+	if (at >= gr->cap) {
+		gr->cap = at + 1 > gr->cap * 2 ? at + 1 : gr->cap * 2;
+		gr->counts = lt_xrealloc(gr->counts, gr->cap * sizeof(int64_t));
+	}
+	while (gr->ncounts <= at)
+		gr->counts[gr->ncounts++] = 0;
+	gr->counts[at] = count;
+}
+
+size_t lt_tgroups_intern(lt_tgroups *g, size_t stack, char state,
+			 const char *syscall)
+{
+	struct group *gr;
+
+	/* Linear search is fine for the hundreds of groups a process has;
+	 * 2,000 identical threads are one group. */
+	for (size_t i = 0; i < g->ngroups; i++) {
+		gr = &g->groups[i];
+		if (gr->pub.stack == stack && gr->pub.state == state &&
+		    same(gr->pub.syscall, syscall))
+			return i;
+	}
+	if (g->ngroups == g->gcap) {
+		g->gcap = g->gcap ? g->gcap * 2 : 32;
+		g->groups = lt_xrealloc(g->groups, g->gcap * sizeof(*gr));
+	}
+	gr = &g->groups[g->ngroups];
+	memset(gr, 0, sizeof(*gr));
+	gr->pub.stack = stack;
+	gr->pub.state = state;
+	gr->pub.syscall = syscall ? lt_xstrdup(syscall) : NULL;
+	gr->pub.first = g->nsamples ? g->nsamples - (g->open ? 1 : 0) : 0;
+	return g->ngroups++;
+}
+
+void lt_tgroups_add_name(lt_tgroups *g, size_t i, const char *name)
+{
+	struct lt_tgroup *p = &g->groups[i].pub;
+
+	if (!name || !*name || p->nnames == LT_TGROUP_NAMES)
+		return;
+	for (size_t k = 0; k < p->nnames; k++)
+		if (!strcmp(p->names[k], name))
+			return;
+	p->names[p->nnames++] = lt_xstrdup(name);
+}
+
+void lt_tgroups_begin(lt_tgroups *g, const struct lt_tsample *s)
+{
+	if (g->nsamples == g->scap) {
+		g->scap = g->scap ? g->scap * 2 : 64;
+		g->samples = lt_xrealloc(g->samples, g->scap * sizeof(*s));
+	}
+	g->samples[g->nsamples++] = *s;
+	g->open = 1;
+	for (size_t i = 0; i < g->ngroups; i++)
+		set_count(&g->groups[i], g->nsamples - 1, 0);
+}
+
+size_t lt_tgroups_add(lt_tgroups *g, size_t stack, char state,
+		      const char *syscall, const char *name)
+{
+	size_t i = lt_tgroups_intern(g, stack, state, syscall);
+	size_t k = g->nsamples - 1;
+	struct group *gr = &g->groups[i];
+
+	set_count(gr, k, lt_tgroups_value(g, i, k) + 1);
+	lt_tgroups_add_name(g, i, name);
+	return i;
+}
+
+void lt_tgroups_end(lt_tgroups *g)
+{
+	g->open = 0;
+}
+
+void lt_tgroups_set(lt_tgroups *g, size_t i, size_t k, int64_t count)
+{
+	struct group *gr = &g->groups[i];
+
+	if (k < gr->pub.first) {
+		/* A loaded group may first appear at a later sample than the
+		 * one it was interned at: shift its window. */
+		size_t shift = gr->pub.first - k;
+
+		gr->counts = lt_xrealloc(gr->counts, (gr->ncounts + shift + 1) * sizeof(int64_t));
+		memmove(gr->counts + shift, gr->counts, gr->ncounts * sizeof(int64_t));
+		memset(gr->counts, 0, shift * sizeof(int64_t));
+		gr->ncounts += shift;
+		gr->cap = gr->ncounts + 1;
+		gr->pub.first = k;
+	}
+	set_count(gr, k, count);
+}
+
+size_t lt_tgroups_count(const lt_tgroups *g)
+{
+	return g->ngroups;
+}
+
+const struct lt_tgroup *lt_tgroups_get(const lt_tgroups *g, size_t i)
+{
+	return &g->groups[i].pub;
+}
+
+size_t lt_tgroups_sample_count(const lt_tgroups *g)
+{
+	return g->nsamples;
+}
+
+const struct lt_tsample *lt_tgroups_sample(const lt_tgroups *g, size_t k)
+{
+	return &g->samples[k];
+}
+
+int64_t lt_tgroups_value(const lt_tgroups *g, size_t i, size_t k)
+{
+	const struct group *gr = &g->groups[i];
+
+	if (k < gr->pub.first || k - gr->pub.first >= gr->ncounts)
+		return 0;
+	return gr->counts[k - gr->pub.first];
+}
+
+void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out)
+{
+	size_t n = g->nsamples;
+	double *t = lt_xmalloc((n ? n : 1) * sizeof(double));
+	double *v = lt_xmalloc((n ? n : 1) * sizeof(double));
+
+	for (size_t k = 0; k < n; k++) {
+		t[k] = g->samples[k].t;
+		v[k] = (double)lt_tgroups_value(g, i, k);
+	}
+	lt_growth_fit(t, v, n, 2, out);
+	free(t);
+	free(v);
+}
