@@ -65,4 +65,18 @@ const struct lt_stack *lt_stacktab_stack(const lt_stacktab *t, size_t i);
  * named frame.  Returns the frame index or LT_NONE. */
 size_t lt_stacktab_top_frame(const lt_stacktab *t, size_t s);
 
+
+
+/* "fn (file:line)", "fn (module)" or "0x7f.. (module)" for frame f, using
+ * its innermost symbol and the base name of files and modules.  Returns
+ * buf.  This function can't fail (truncates). */
+char *lt_stacktab_frame_label(const lt_stacktab *t, size_t f, char *buf,
+			      size_t len);
+
+/* One line for stack s: the label of its top frame (lt_stacktab_top_frame)
+ * and, when different, " <- " and its outermost named frame, e.g.
+ * "zk_watch_loop (watch.c:88) <- start_thread".  "(no stack)" for LT_NONE.
+ * Returns buf. */
+char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
+			   size_t len);
 #endif

@@ -60,4 +60,15 @@ int64_t lt_tgroups_value(const lt_tgroups *g, size_t i, size_t k);
 /* Growth of group i's count over all samples (noise: 2 threads). */
 void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out);
 
+/* Fills order[0..count) with the group indexes ranked for a reader:
+ * growing groups first by slope, then by the latest count; and growth[i]
+ * with group i's growth (both arrays hold lt_tgroups_count entries).  This
+ * function can't fail. */
+void lt_tgroups_rank(const lt_tgroups *g, size_t *order,
+		     struct lt_growth *growth);
+
+/* "running", "sleeping", "disk wait", "stopped", "traced", "zombie",
+ * "idle", or "state X".  Returns a static string or buf. */
+const char *lt_tgroups_state_name(char state, char *buf, size_t len);
+
 #endif

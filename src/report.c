@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "lt_err.h"
 #include "lt_fmt.h"
 #include "lt_growth.h"
 #include "lt_verdict.h"
@@ -254,6 +256,114 @@ static void series(struct out *o, const lt_model *m)
 		put(o, "  (no series measured)\n");
 }
 
+#define MAX_GROUPS 20  /* thread groups shown with their stacks */
+#define MAX_FRAMES 12  /* frames shown per group stack */
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and maximum over samples of the longest time one thread stood. */
+static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
+{
+	size_t n = lt_tgroups_sample_count(g);
+	int64_t *v = lt_xmalloc((n ? n : 1) * sizeof(int64_t));
+
+	for (size_t k = 0; k < n; k++)
+		v[k] = lt_tgroups_sample(g, k)->max_stop_ns;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	snprintf(med, len, "%.0fus", n ? v[n / 2] / 1e3 : 0.0);
+	snprintf(max, len, "%.0fus", n ? v[n - 1] / 1e3 : 0.0);
+	free(v);
+}
+
+static void group_stack(struct out *o, const lt_stacktab *t, size_t s)
+{
+	const struct lt_stack *st = lt_stacktab_stack(t, s);
+	char label[512];
+
+	for (size_t i = 0; i < st->depth && i < MAX_FRAMES; i++) {
+		const struct lt_frame *f = lt_stacktab_frame(t, st->frames[i]);
+
+		/* Inlined functions first, then the one they were inlined
+		 * into, as pprof and eu-stack show them. */
+		for (size_t k = 0; k < f->nsyms; k++) {
+			struct lt_frame_sym y = f->syms[k];
+			const char *mod = f->module ? strrchr(f->module, '/') : NULL;
+
+			mod = mod ? mod + 1 : f->module;
+			if (y.function && y.file && y.line > 0)
+				snprintf(label, sizeof(label), "%s %s:%d (%s)%s", y.function,
+					 y.file, y.line, mod ? mod : "?",
+					 k + 1 < f->nsyms ? " [inlined]" : "");
+			else
+				lt_stacktab_frame_label(t, st->frames[i], label, sizeof(label));
+			put(o, "      #%-2zu ", i);
+			put_esc(o, label);
+			put(o, "\n");
+		}
+	}
+	if (st->depth > MAX_FRAMES)
+		put(o, "      ... %zu more frames\n", st->depth - MAX_FRAMES);
+}
+
+static void threads(struct out *o, const lt_model *m)
+{
+	const lt_tgroups *g = lt_model_tgroups_c(m);
+	const lt_stacktab *t = lt_model_stacks_c(m);
+	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
+	size_t *order;
+	struct lt_growth *gr;
+	int64_t skipped = 0;
+	char med[32], max[32];
+
+	if (!ns)
+		return;
+	order = lt_xmalloc((n ? n : 1) * sizeof(*order));
+	gr = lt_xmalloc((n ? n : 1) * sizeof(*gr));
+	lt_tgroups_rank(g, order, gr);
+	for (size_t k = 0; k < ns; k++)
+		skipped += lt_tgroups_sample(g, k)->skipped;
+	stop_times(g, med, max, sizeof(med));
+	put(o, "\nThreads (%zu samples, %zu groups; longest stop per sample: median %s, max %s; %lld threads skipped):\n",
+	    ns, n, med, max, (long long)skipped);
+	put(o, "  %6s %6s %10s  %-10s %-18s %s\n", "start", "end", "rate", "trend", "state", "where");
+	for (size_t r = 0; r < n && r < MAX_GROUPS; r++) {
+		size_t i = order[r];
+		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
+		char rate[48], where[512], sbuf[16], state[64];
+
+		lt_fmt_rate(gr[i].trend == LT_TREND_FLAT ? 0 : gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
+		snprintf(state, sizeof(state), "%s%s%s%s",
+			 lt_tgroups_state_name(grp->state, sbuf, sizeof(sbuf)),
+			 grp->syscall ? " in " : "", grp->syscall ? grp->syscall : "",
+			 grp->syscall ? "()" : "");
+		lt_stacktab_describe(t, grp->stack, where, sizeof(where));
+		put(o, "  %6lld %6lld %10s  %-10s %-18s ",
+		    (long long)lt_tgroups_value(g, i, 0), (long long)lt_tgroups_value(g, i, ns - 1),
+		    rate, lt_growth_trend_name(gr[i].trend), state);
+		put_esc(o, where);
+		put(o, "\n");
+		if (grp->nnames) {
+			put(o, "      names:");
+			for (size_t k = 0; k < grp->nnames; k++) {
+				put(o, " ");
+				put_esc(o, grp->names[k]);
+			}
+			put(o, "\n");
+		}
+		if (grp->stack != LT_NONE)
+			group_stack(o, t, grp->stack);
+	}
+	if (n > MAX_GROUPS)
+		put(o, "  ... %zu more groups\n", n - MAX_GROUPS);
+	free(order);
+	free(gr);
+}
+
 static void verdicts(struct out *o, const lt_model *m)
 {
 	struct lt_verdict v[MAX_VERDICTS];
@@ -274,6 +384,7 @@ int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
 	header(&o, m);
 	sources(&o, m);
 	series(&o, m);
+	threads(&o, m);
 	verdicts(&o, m);
 	errno = 0;
 	if (!o.err && (fflush(out) != 0 || ferror(out)))

@@ -1,6 +1,7 @@
 #include "lt_stacktab.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lt_err.h"
@@ -254,4 +255,63 @@ size_t lt_stacktab_top_frame(const lt_stacktab *t, size_t s)
 			return st->frames[i];
 	}
 	return fallback;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+char *lt_stacktab_frame_label(const lt_stacktab *t, size_t f, char *buf,
+			      size_t len)
+{
+	const struct lt_frame *fr = &t->frames[f];
+	const struct lt_frame_sym *y = &fr->syms[0];
+	const char *mod = fr->module ? base_name(fr->module) : "?";
+
+	if (y->function && y->file && y->line > 0)
+		snprintf(buf, len, "%s (%s:%d)", y->function, base_name(y->file), y->line);
+	else if (y->function)
+		snprintf(buf, len, "%s (%s)", y->function, mod);
+	else
+		snprintf(buf, len, "0x%llx (%s)", (unsigned long long)fr->pc, mod);
+	return buf;
+}
+
+char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
+			   size_t len)
+{
+	const struct lt_stack *st;
+	size_t top, outer = LT_NONE;
+	char a[256], b[256];
+
+	if (s == LT_NONE || s >= t->nstacks) {
+		snprintf(buf, len, "(no stack)");
+		return buf;
+	}
+	st = &t->stacks[s];
+	top = lt_stacktab_top_frame(t, s);
+	for (size_t i = st->depth; i-- > 0;)
+		if (t->frames[st->frames[i]].syms[0].function) {
+			outer = st->frames[i];
+			break;
+		}
+	if (top == LT_NONE && st->depth)
+		top = st->frames[0];
+	if (top == LT_NONE) {
+		snprintf(buf, len, "(empty stack)");
+		return buf;
+	}
+	lt_stacktab_frame_label(t, top, a, sizeof(a));
+	if (outer != LT_NONE && outer != top) {
+		const struct lt_frame_sym *y = &t->frames[outer].syms[0];
+
+		snprintf(b, sizeof(b), "%s", y->function);
+		snprintf(buf, len, "%s <- %s", a, b);
+	} else {
+		snprintf(buf, len, "%s", a);
+	}
+	return buf;
 }

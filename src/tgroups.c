@@ -1,5 +1,6 @@
 #include "lt_tgroups.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,4 +188,55 @@ void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out)
 	lt_growth_fit(t, v, n, 2, out);
 	free(t);
 	free(v);
+}
+
+static const lt_tgroups *rank_g;
+static const struct lt_growth *rank_growth;
+
+static int rank_cmp(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const struct lt_growth *ga = &rank_growth[a], *gb = &rank_growth[b];
+	int wa = ga->trend == LT_TREND_GROWING, wb = gb->trend == LT_TREND_GROWING;
+	size_t last = rank_g->nsamples ? rank_g->nsamples - 1 : 0;
+	int64_t ca = lt_tgroups_value(rank_g, a, last);
+	int64_t cb = lt_tgroups_value(rank_g, b, last);
+
+	if (wa != wb)
+		return wb - wa;
+	if (wa && ga->slope != gb->slope)
+		return ga->slope < gb->slope ? 1 : -1;
+	if (ca != cb)
+		return ca < cb ? 1 : -1;
+	return a < b ? -1 : a > b;
+}
+
+void lt_tgroups_rank(const lt_tgroups *g, size_t *order,
+		     struct lt_growth *growth)
+{
+	for (size_t i = 0; i < g->ngroups; i++) {
+		order[i] = i;
+		lt_tgroups_growth(g, i, &growth[i]);
+	}
+	/* qsort has no context argument in C11; the ranking is never run
+	 * concurrently (the UI and report are single-threaded). */
+	rank_g = g;
+	rank_growth = growth;
+	qsort(order, g->ngroups, sizeof(*order), rank_cmp);
+}
+
+const char *lt_tgroups_state_name(char state, char *buf, size_t len)
+{
+	switch (state) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk wait";
+	case 'T': return "stopped";
+	case 't': return "traced";
+	case 'Z': return "zombie";
+	case 'I': return "idle";
+	default:
+		snprintf(buf, len, "state %c", state > ' ' && state < 127 ? state : '?');
+		return buf;
+	}
 }

@@ -1,5 +1,9 @@
 #include "lt_verdict.h"
 
+#include <stdlib.h>
+
+#include "lt_err.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -324,6 +328,44 @@ static void sources(struct ctx *c, const lt_model *m)
 		    s->reason ? s->reason : "reason unknown");
 }
 
+/* Seed stories 1 and 2: name where the growing threads are stuck, not
+ * only that their number grows.  At most three groups, fastest first. */
+static void thread_groups(struct ctx *c, const lt_model *m)
+{
+	const lt_tgroups *g = lt_model_tgroups_c(m);
+	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
+	size_t *order, shown = 0;
+	struct lt_growth *gr;
+	int64_t total = 0;
+
+	if (ns < 3 || !n)
+		return;
+	order = lt_xmalloc(n * sizeof(*order));
+	gr = lt_xmalloc(n * sizeof(*gr));
+	lt_tgroups_rank(g, order, gr);
+	for (size_t i = 0; i < n; i++)
+		total += lt_tgroups_value(g, i, ns - 1);
+	for (size_t r = 0; r < n && shown < 3; r++) {
+		size_t i = order[r];
+		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
+		char rate[48], where[300], sbuf[16];
+
+		if (gr[i].trend != LT_TREND_GROWING)
+			break;
+		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
+		lt_stacktab_describe(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
+		say(c, LT_VERDICT_WARN,
+		    "thread group %s: %lld of %lld threads %s%s%s%s - %s",
+		    rate, (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
+		    lt_tgroups_state_name(grp->state, sbuf, sizeof(sbuf)),
+		    grp->syscall ? " in " : "", grp->syscall ? grp->syscall : "",
+		    grp->syscall ? "()" : "", where);
+		shown++;
+	}
+	free(order);
+	free(gr);
+}
+
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max)
 {
@@ -339,6 +381,7 @@ size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
 		memory(&c);
 		counted(&c);
+		thread_groups(&c, m);
 		sources(&c, m);
 	}
 	/* Warnings first; within each kind, the order they were found. */

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "lt_model.h"
+#include "lt_report.h"
 #include "lt_store.h"
+#include "lt_verdict.h"
 
 static size_t frame(lt_stacktab *t, uint64_t pc, const char *fn,
 		    const char *module)
@@ -165,6 +167,72 @@ static void test_store_round_trip(void **state)
 	rmdir(dir);
 }
 
+/* A watcher thread group growing by 5 per sample among a steady pool:
+ * the verdict names where the growing threads are stuck, and the report's
+ * threads section ranks that group first with its stack. */
+static void test_report_names_stuck_function(void **state)
+{
+	lt_model *m = lt_model_new();
+	lt_stacktab *t = lt_model_stacks(m);
+	lt_tgroups *g = lt_model_tgroups(m);
+	struct lt_frame_sym rd = {(char *)"read", NULL, 0};
+	struct lt_frame_sym zk = {(char *)"zk_watch_loop", (char *)"/src/watch.c", 88};
+	struct lt_frame_sym st = {(char *)"start_thread", NULL, 0};
+	struct lt_frame_sym cv = {(char *)"pthread_cond_wait", NULL, 0};
+	struct lt_frame_sym wk = {(char *)"worker_main", (char *)"/src/pool.c", 12};
+	size_t w[3], p[3];
+	struct lt_verdict v[32];
+	char buf[16384];
+	FILE *f;
+	(void)state;
+
+	w[0] = lt_stacktab_frame_add(t, 0x10, "/lib/libc.so.6", NULL, 0x10, &rd, 1);
+	w[1] = lt_stacktab_frame_add(t, 0x20, "/usr/bin/svc", NULL, 0x20, &zk, 1);
+	w[2] = lt_stacktab_frame_add(t, 0x30, "/lib/libc.so.6", NULL, 0x30, &st, 1);
+	p[0] = lt_stacktab_frame_add(t, 0x40, "/lib/libc.so.6", NULL, 0x40, &cv, 1);
+	p[1] = lt_stacktab_frame_add(t, 0x50, "/usr/bin/svc", NULL, 0x50, &wk, 1);
+	p[2] = w[2];
+	size_t sw = lt_stacktab_stack_intern(t, w, 3), sp = lt_stacktab_stack_intern(t, p, 3);
+	for (int k = 0; k < 12; k++) {
+		struct lt_sample s = {.t = k};
+		struct lt_tsample ts = {.t = k, .max_stop_ns = 20000 + k};
+
+		lt_sample_set(&s, LT_M_THREADS, 5 + 5 * k);
+		lt_model_add_sample(m, &s);
+		lt_tgroups_begin(g, &ts);
+		for (int i = 0; i < 4; i++)
+			lt_tgroups_add(g, sp, 'S', "futex", "pool");
+		for (int i = 0; i < 5 * k; i++)
+			lt_tgroups_add(g, sw, 'S', "read", "zk-watch");
+		lt_tgroups_end(g);
+	}
+	size_t n = lt_verdict_compute(m, v, 32), found = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strstr(v[i].text, "thread group +5/s: 55 of 59 threads sleeping in read() - zk_watch_loop (watch.c:88) <- start_thread")) {
+			assert_int_equal(v[i].kind, LT_VERDICT_WARN);
+			found++;
+		}
+	assert_int_equal(found, 1);
+	for (size_t i = 0; i < n; i++) /* the steady pool is not flagged */
+		assert_null(strstr(v[i].text, "worker_main"));
+
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(f);
+	assert_int_equal(lt_report_write(m, f, NULL), 0);
+	fclose(f);
+	char *sec = strstr(buf, "\nThreads (12 samples, 2 groups");
+	assert_non_null(sec);
+	char *first = strstr(sec, "zk_watch_loop (watch.c:88)");
+	char *second = strstr(sec, "worker_main (pool.c:12)");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_true(first < second); /* growing group ranked first */
+	assert_non_null(strstr(sec, "names: zk-watch"));
+	assert_non_null(strstr(sec, "#1  zk_watch_loop /src/watch.c:88 (svc)"));
+	assert_non_null(strstr(sec, "median 20us, max 20us"));
+	lt_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_many_frames_rehash),
 		cmocka_unit_test(test_tgroups_counts_and_growth),
 		cmocka_unit_test(test_store_round_trip),
+		cmocka_unit_test(test_report_names_stuck_function),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
