@@ -347,8 +347,93 @@ first_value() {
 	sql "$1" "SELECT v.value FROM metric_value v JOIN metric m ON m.id = v.metric_id JOIN tick t ON t.id = v.tick_id WHERE m.key = '$2' ORDER BY t.t ASC LIMIT 1"
 }
 
+# growth FILE KEY: the last minus the first stored value of metric KEY.
+growth() { echo $(($(last_value "$1" "$2") - $(first_value "$1" "$2"))); }
+
+# value_span FILE KEY: the largest minus the smallest stored value of metric
+# KEY (empty when it has none).
+value_span() {
+	sql "$1" "SELECT max(v.value) - min(v.value) FROM metric_value v JOIN metric m ON m.id = v.metric_id WHERE m.key = '$2'"
+}
+
+# wait_ticks FILE N TIMEOUT: waits up to TIMEOUT seconds until FILE has at
+# least N committed ticks; returns 1 if it never does.
+wait_ticks() {
+	wait_for "[ \"\$(ticks '$1')\" -ge $2 ]" "$3"
+}
+
+# --- recordings ------------------------------------------------------------
+
+# Recorder pid by run name, set by start_record.
+declare -A REC=()
+
+# start_record RUN PID ARGS...: starts "leaktop record -p PID -o $T/RUN.db
+# ARGS..." in the background (start_bg RUN: its stderr goes to $T/RUN.err)
+# and sets REC[RUN] and BG_PID to its pid.
+start_record() {
+	local run=$1 pid=$2
+	shift 2
+	start_bg "$run" "$LEAKTOP" record -p "$pid" -o "$T/$run.db" "$@"
+	REC[$run]=$BG_PID
+}
+
+# status_ok NAME STATUS LOG: ok NAME when STATUS is 0; otherwise not ok
+# with the status, and LOG shown.
+status_ok() {
+	if [ "$2" = 0 ]; then
+		ok "$1"
+	else
+		fail "$1" "status $2"
+		note "$3"
+	fi
+}
+
+# finish_record RUN: waits (up to 30 s) for the recorder REC[RUN] to end,
+# then reports $T/RUN.db into $T/RUN.report.  Two results: "RUN: record
+# exits 0" and "RUN: report exits 0".
+finish_record() {
+	local run=$1 rc=0
+	wait_exit "${REC[$run]}" 30 || true
+	status_ok "$run: record exits 0" "${WAIT_RC:-timeout}" "$T/$run.err"
+	lt report "$T/$run.db" >"$T/$run.report" 2>"$T/$run.report.err" || rc=$?
+	status_ok "$run: report exits 0" "$rc" "$T/$run.report.err"
+}
+
+# --- report contents -------------------------------------------------------
+
 # has_line FILE TEXT: FILE has a line containing TEXT (fixed string).
 has_line() { grep -qF -- "$2" "$1"; }
+
+# expect_line NAME FILE TEXT: ok when FILE has a line containing TEXT.
+expect_line() {
+	if has_line "$2" "$3"; then
+		ok "$1"
+	else
+		fail "$1" "no line with \"$3\""
+		note "$2"
+	fi
+}
+
+# expect_no_line NAME FILE TEXT: ok when no line of FILE contains TEXT.
+expect_no_line() {
+	if has_line "$2" "$3"; then
+		fail "$1" "has \"$(grep -F -- "$3" "$2" | head -n 1)\""
+		note "$2"
+	else
+		ok "$1"
+	fi
+}
+
+# expect_warning NAME FILE TEXT: ok when FILE (a report) has a warning line,
+# one that starts with "! ", containing TEXT.
+expect_warning() {
+	if grep -F -- "$3" "$2" | grep -q '^! '; then
+		ok "$1"
+	else
+		fail "$1" "no warning line with \"$3\""
+		note "$2"
+	fi
+}
 
 if [ ! -x "$LEAKTOP" ]; then
 	bail "leaktop binary $LEAKTOP is missing (make all)"

@@ -95,27 +95,16 @@ expect_exit 0 "record exits 0" lt record -p "$pid" -o "$db" --interval 250ms --d
 check "meta cgroup names the test cgroup" test "$(meta "$db" cgroup)" = "$CG_NAME"
 check "source cgroup is available" test "$(sql "$db" "SELECT available FROM source WHERE name = 'cgroup'")" = 1
 
-growth() { echo $(($(last_value "$db" "$1") - $(first_value "$db" "$1"))); }
-g=$(growth cg_file)
+g=$(growth "$db" cg_file)
 if [ "$g" -ge $((16 << 20)) ]; then ok "cg_file rises (~8 MiB/s)"; else fail "cg_file rises (~8 MiB/s)" "grew $g bytes in 4 s"; fi
-g=$(growth cg_usage)
+g=$(growth "$db" cg_usage)
 if [ "$g" -ge $((16 << 20)) ]; then ok "cg_usage rises"; else fail "cg_usage rises" "grew $g bytes in 4 s"; fi
-span=$(sql "$db" "SELECT max(v.value) - min(v.value) FROM metric_value v JOIN metric m ON m.id = v.metric_id WHERE m.key = 'rss_anon'")
+span=$(value_span "$db" rss_anon)
 if [ "${span:-0}" -lt $((2 << 20)) ]; then ok "rss_anon stays flat"; else fail "rss_anon stays flat" "spans $span bytes"; fi
 
 expect_exit 0 "report exits 0" lt report "$db"
 cp "$T/last.out" "$T/report.txt"
 for want in "memory growth is file cache" "not a heap leak"; do
-	if has_line "$T/report.txt" "$want"; then
-		ok "report says \"$want\""
-	else
-		fail "report says \"$want\"" "no such line"
-		note "$T/report.txt"
-	fi
+	expect_line "report says \"$want\"" "$T/report.txt" "$want"
 done
-if has_line "$T/report.txt" "anonymous memory grows"; then
-	fail "report does not say anonymous memory grows" "it does"
-	note "$T/report.txt"
-else
-	ok "report does not say anonymous memory grows"
-fi
+expect_no_line "report does not say anonymous memory grows" "$T/report.txt" "anonymous memory grows"

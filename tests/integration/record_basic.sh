@@ -6,13 +6,13 @@
 
 start_target heap_grower 4 60
 pid=$TARGET_PID
-db=$T/basic.db
+db=$T/rec.db
 
-start_bg rec "$LEAKTOP" record -p "$pid" -o "$db" --interval 250ms --duration 3s
+start_record rec "$pid" --interval 250ms --duration 3s
 rec=$BG_PID
 
 # Readable while recording: committed ticks only, through report and sqlite3.
-if wait_for "[ \"\$(ticks '$db')\" -ge 3 ]" 10; then
+if wait_ticks "$db" 3 10; then
 	expect_exit 0 "report works during the recording" lt report "$db"
 else
 	fail "ticks committed during the recording" "fewer than 3 ticks after 10 s"
@@ -22,7 +22,7 @@ fi
 if ! wait_exit "$rec" 20; then
 	bail "record did not finish a 3 s recording within 20 s"
 fi
-if [ "$WAIT_RC" -eq 0 ]; then ok "record exits 0"; else fail "record exits 0" "status $WAIT_RC"; note "$T/rec.err"; fi
+status_ok "record exits 0" "$WAIT_RC" "$T/rec.err"
 
 # Status lines: what is recorded at the start, the end reason at the end.
 if grep -q "^leaktop: recording $pid\b.* to $db every" "$T/rec.err"; then
@@ -102,7 +102,7 @@ check "fd_socket (constant 0) has exactly one row" test "$(value_rows "$db" fd_s
 first_tick=$(sql "$db" 'SELECT min(id) FROM tick')
 check "constant series are stored at the first tick" test "$(sql "$db" "SELECT v.tick_id FROM metric_value v JOIN metric m ON m.id = v.metric_id WHERE m.key = 'threads'")" = "$first_tick"
 rows=$(value_rows "$db" rss_anon)
-grew=$(($(last_value "$db" rss_anon) - $(first_value "$db" rss_anon)))
+grew=$(growth "$db" rss_anon)
 if [ "$rows" -ge 5 ] && [ "$grew" -ge $((6 << 20)) ] && [ "$grew" -le $((24 << 20)) ]; then
 	ok "rss_anon grows as the target leaks (~4 MiB/s)"
 else

@@ -5,13 +5,12 @@
 # side and last 2 s at most.
 . "$(dirname "$0")/../lib.sh"
 
-declare -A rec want_reason
+declare -A want_reason   # by run name, as REC
 
 # Long durations are accepted; the target (which exits after 2 s) ends them.
 for d in 1m30s 5m 1h 10s 3 4.5s; do
 	start_target heap_grower 0 2
-	start_bg "long-$d" "$LEAKTOP" record -p "$TARGET_PID" -o "$T/long-$d.db" --duration "$d" --interval 250ms
-	rec[long-$d]=$BG_PID
+	start_record "long-$d" "$TARGET_PID" --duration "$d" --interval 250ms
 	want_reason[long-$d]="target exited"
 done
 
@@ -19,15 +18,13 @@ done
 start_target heap_grower 0 60
 long_pid=$TARGET_PID
 for d in 0.6 600ms 0m0.6s; do
-	start_bg "short-$d" "$LEAKTOP" record -p "$long_pid" -o "$T/short-$d.db" --duration "$d" --interval 100ms
-	rec[short-$d]=$BG_PID
+	start_record "short-$d" "$long_pid" --duration "$d" --interval 100ms
 	want_reason[short-$d]=duration
 done
 
 # Interval forms.
 for i in 0.2 200ms; do
-	start_bg "int-$i" "$LEAKTOP" record -p "$long_pid" -o "$T/int-$i.db" --duration 1s --interval "$i"
-	rec[int-$i]=$BG_PID
+	start_record "int-$i" "$long_pid" --duration 1s --interval "$i"
 	want_reason[int-$i]=duration
 done
 
@@ -42,12 +39,11 @@ for task in /proc/"$tg_pid"/task/*; do
 		break
 	fi
 done
-start_bg tid "$LEAKTOP" record -p "$tid" -o "$T/tid.db" --duration 500ms --interval 100ms
-rec[tid]=$BG_PID
+start_record tid "$tid" --duration 500ms --interval 100ms
 want_reason[tid]=duration
 
-for run in $(printf '%s\n' "${!rec[@]}" | sort); do
-	if ! wait_exit "${rec[$run]}" 15; then
+for run in $(printf '%s\n' "${!REC[@]}" | sort); do
+	if ! wait_exit "${REC[$run]}" 15; then
 		fail "$run: record ends" "still running after 15 s"
 		continue
 	fi

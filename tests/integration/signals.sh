@@ -8,30 +8,28 @@
 start_target heap_grower 1 60
 pid=$TARGET_PID
 
-declare -A rec
 for sig in INT TERM HUP KILL; do
-	start_bg "$sig" "$LEAKTOP" record -p "$pid" -o "$T/$sig.db" --interval 100ms
-	rec[$sig]=$BG_PID
+	start_record "$sig" "$pid" --interval 100ms
 done
 
 # Each gets its signal once it has committed a few ticks.
 declare -A before
 for sig in INT TERM HUP KILL; do
-	if ! wait_for "[ \"\$(ticks '$T/$sig.db')\" -ge 5 ]" 15; then
+	if ! wait_ticks "$T/$sig.db" 5 15; then
 		fail "SIG$sig: ticks are committed while recording" "fewer than 5 after 15 s"
 		note "$T/$sig.err"
 		continue
 	fi
 	before[$sig]=$(ticks "$T/$sig.db")
-	kill -s "$sig" "${rec[$sig]}"
+	kill -s "$sig" "${REC[$sig]}"
 done
 
 for sig in INT TERM HUP; do
-	if ! wait_exit "${rec[$sig]}" 10; then
+	if ! wait_exit "${REC[$sig]}" 10; then
 		fail "SIG$sig: record stops" "still running 10 s after the signal"
 		continue
 	fi
-	if [ "$WAIT_RC" -eq 0 ]; then ok "SIG$sig: record exits 0"; else fail "SIG$sig: record exits 0" "status $WAIT_RC"; note "$T/$sig.err"; fi
+	status_ok "SIG$sig: record exits 0" "$WAIT_RC" "$T/$sig.err"
 	db=$T/$sig.db
 	reason=$(meta "$db" end_reason 2>&1)
 	check "SIG$sig: end_reason is \"signal SIG$sig\"" test "$reason" = "signal SIG$sig"
@@ -44,7 +42,7 @@ for sig in INT TERM HUP; do
 done
 
 # SIGKILL: no end, but the file is whole up to the last committed tick.
-if wait_exit "${rec[KILL]}" 10; then
+if wait_exit "${REC[KILL]}" 10; then
 	check "SIGKILL: record was killed" test "$WAIT_RC" -eq 137
 	db=$T/KILL.db
 	# report first: it opens read-only, as on a live session.

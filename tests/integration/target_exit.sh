@@ -4,33 +4,28 @@
 # ticks taken until then.  Both cases run side by side.
 . "$(dirname "$0")/../lib.sh"
 
-declare -A rec   # recorder pid by run name
-
 # heap_grower exits by itself after 2 s (its MAX_SECONDS).
 start_target heap_grower 1 2
-self_pid=$TARGET_PID
-start_bg self "$LEAKTOP" record -p "$self_pid" -o "$T/self.db" --interval 250ms --duration 30s
-rec[self]=$BG_PID
+start_record self "$TARGET_PID" --interval 250ms --duration 30s
 self_start=$(date +%s%N)
 
 # A second one is SIGKILLed by the test once some ticks are in.
 start_target heap_grower 1 60
 kill_pid=$TARGET_PID
-start_bg kill "$LEAKTOP" record -p "$kill_pid" -o "$T/kill.db" --interval 250ms --duration 30s
-rec[kill]=$BG_PID
-if wait_for "[ \"\$(ticks '$T/kill.db')\" -ge 3 ]" 10; then
+start_record kill "$kill_pid" --interval 250ms --duration 30s
+if wait_ticks "$T/kill.db" 3 10; then
 	kill_wait KILL "$kill_pid"
 else
 	fail "kill: ticks before the kill" "fewer than 3 after 10 s"
 fi
 
 for run in self kill; do
-	if ! wait_exit "${rec[$run]}" 10; then
+	if ! wait_exit "${REC[$run]}" 10; then
 		fail "$run: record stops when the target exits" "still running"
 		note "$T/$run.err"
 		continue
 	fi
-	if [ "$WAIT_RC" -eq 0 ]; then ok "$run: record exits 0"; else fail "$run: record exits 0" "status $WAIT_RC"; note "$T/$run.err"; fi
+	status_ok "$run: record exits 0" "$WAIT_RC" "$T/$run.err"
 	db=$T/$run.db
 	check "$run: end_reason is \"target exited\"" test "$(meta "$db" end_reason)" = "target exited"
 	n=$(ticks "$db")

@@ -6,12 +6,9 @@
  * default 500) it prints "ops N" with the operations done in that period;
  * it exits after argv[2] seconds (default 600) or on SIGTERM.
  * Nothing here leaks: a leak finder must not flag it. */
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
+
+#include "target.h"
 
 #define SLOTS 4096
 
@@ -21,14 +18,6 @@ static void on_term(int sig)
 {
 	(void)sig;
 	done = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static uint64_t rng = 88172645463325252ull;
@@ -43,10 +32,10 @@ static uint64_t next(void)
 
 int main(int argc, char **argv)
 {
-	double period = (argc > 1 ? atof(argv[1]) : 500) / 1000.0;
-	double limit = argc > 2 ? atof(argv[2]) : 600;
+	double period = target_arg_double(argc, argv, 1, 500) / 1000.0;
+	double limit = target_arg_double(argc, argv, 2, 600);
 	static void *slot[SLOTS];
-	double start = now(), mark = start;
+	double start = target_now(), mark = start;
 	unsigned long ops = 0;
 
 	signal(SIGTERM, on_term);
@@ -64,7 +53,7 @@ int main(int argc, char **argv)
 				((char *)slot[k])[0] = 1;
 		}
 		ops += 1024;
-		double t = now();
+		double t = target_now();
 		if (t - mark >= period) {
 			printf("ops %lu\n", (unsigned long)(ops / (t - mark)));
 			ops = 0;

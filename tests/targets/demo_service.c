@@ -20,14 +20,9 @@
  * SIGTERM, SIGINT or SIGHUP (exit 0), or by itself after MAX_SECONDS
  * (default 3600).
  */
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "target.h"
 
 #define REQ_PER_SEC 20
 #define SESSION_BYTES (1024 * 1024 / REQ_PER_SEC)
@@ -48,38 +43,6 @@ static size_t lru_next, lru_used;
 static int watch_fd = -1;
 static long watchers, sockets;
 static volatile unsigned char sink;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	_exit(0);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
-static int spawn(void *(*fn)(void *), void *arg)
-{
-	pthread_attr_t attr;
-	pthread_t t;
-	sigset_t all, old;
-	int rc;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&t, &attr, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	return rc;
-}
 
 __attribute__((noinline)) static void session_cache_put(unsigned long id)
 {
@@ -140,7 +103,7 @@ static void *watcher_main(void *arg)
 
 __attribute__((noinline)) static void start_config_watcher(void)
 {
-	if (watchers < 2000 && spawn(watcher_main, NULL) == 0)
+	if (watchers < 2000 && target_spawn(watcher_main, NULL) == 0)
 		watchers++;
 }
 
@@ -158,35 +121,26 @@ static void *worker_main(void *arg)
 		for (int i = 0; i < 2000; i++)
 			x = x * 1.0000001 + 1;
 		sink ^= (unsigned char)x;
-		sleep_ms(100);
+		target_sleep_ms(100);
 	}
 	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned max_seconds = argc > 1 ? (unsigned)atoi(argv[1]) : 3600;
-	struct sigaction sa;
+	unsigned max_seconds = target_arg_seconds(argc, argv, 1, 3600);
 	int fds[2];
 
-	if (max_seconds == 0) {
-		fprintf(stderr, "usage: demo_service [MAX_SECONDS]\n");
-		return 2;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(max_seconds);
+	if (max_seconds == 0)
+		return target_usage("demo_service [MAX_SECONDS]");
+	target_stop_on_signals(max_seconds, NULL);
 	if (pipe(fds) != 0) {
 		perror("demo_service: pipe");
 		return 1;
 	}
 	watch_fd = fds[0];
 	for (long i = 0; i < 2; i++)
-		spawn(worker_main, (void *)i);
+		target_spawn(worker_main, (void *)i);
 
 	printf("demo_service %d: handling %d requests/s\n", (int)getpid(), REQ_PER_SEC);
 	printf("  leaks:   sessions never evicted (~1 MiB/s, session_cache_put)\n");
@@ -205,13 +159,11 @@ int main(int argc, char **argv)
 			connect_backend();
 		if (req % (REQ_PER_SEC * 2) == 0)
 			start_config_watcher();
-		if (req % (REQ_PER_SEC * 5) == 0) {
-			printf("demo_service: %lu requests, sessions %.1f MiB (never evicted), "
-			       "lru %.1f MiB (bounded), %ld watcher threads, %ld sockets\n",
-			       req, session_bytes / 1048576.0,
-			       lru_used * (double)LRU_ENTRY / 1048576.0, watchers, sockets);
-			fflush(stdout);
-		}
-		sleep_ms(1000 / REQ_PER_SEC);
+		if (req % (REQ_PER_SEC * 5) == 0)
+			target_say("demo_service: %lu requests, sessions %.1f MiB (never evicted), "
+				   "lru %.1f MiB (bounded), %ld watcher threads, %ld sockets\n",
+				   req, session_bytes / 1048576.0,
+				   lru_used * (double)LRU_ENTRY / 1048576.0, watchers, sockets);
+		target_sleep_ms(1000 / REQ_PER_SEC);
 	}
 }

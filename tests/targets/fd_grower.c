@@ -21,46 +21,15 @@
  * MAX_SECONDS (default 600).
  */
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "target.h"
 
 #define STEP_MS 50
 
 static long sockets, pipes, files;
 static volatile unsigned char sink;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	_exit(0);
-}
-
-static void install_stop(unsigned max_seconds)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(max_seconds);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
 
 __attribute__((noinline)) static void leak_client_socket(void)
 {
@@ -96,25 +65,22 @@ __attribute__((noinline)) static void read_config(void)
 
 int main(int argc, char **argv)
 {
-	double per_sec = argc > 1 ? atof(argv[1]) : 20;
-	long pipe_ms = argc > 2 ? atol(argv[2]) : 1000;
-	unsigned max_seconds = argc > 3 ? (unsigned)atoi(argv[3]) : 600;
-	double files_per_sec = argc > 4 ? atof(argv[4]) : 0;
+	double per_sec = target_arg_double(argc, argv, 1, 20);
+	long pipe_ms = target_arg_long(argc, argv, 2, 1000);
+	unsigned max_seconds = target_arg_seconds(argc, argv, 3, 600);
+	double files_per_sec = target_arg_double(argc, argv, 4, 0);
 	double owed = 0, files_owed = 0;
 	struct rlimit rl;
 
 	if (per_sec < 0 || per_sec > 10000 || pipe_ms < 0 || max_seconds == 0 ||
-	    files_per_sec < 0 || files_per_sec > 10000) {
-		fprintf(stderr, "usage: fd_grower [SOCKETS_PER_SEC [PIPE_INTERVAL_MS [MAX_SECONDS [FILES_PER_SEC]]]]\n");
-		return 2;
-	}
-	install_stop(max_seconds);
+	    files_per_sec < 0 || files_per_sec > 10000)
+		return target_usage("fd_grower [SOCKETS_PER_SEC [PIPE_INTERVAL_MS [MAX_SECONDS [FILES_PER_SEC]]]]");
+	target_stop_on_signals(max_seconds, NULL);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	printf("started %d\n", (int)getpid());
-	fflush(stdout);
+	target_say_started();
 	for (long elapsed = STEP_MS;; elapsed += STEP_MS) {
 		for (owed += per_sec * STEP_MS / 1000.0; owed >= 1; owed--)
 			leak_client_socket();
@@ -123,10 +89,8 @@ int main(int argc, char **argv)
 		for (files_owed += files_per_sec * STEP_MS / 1000.0; files_owed >= 1; files_owed--)
 			leak_log_file();
 		read_config();
-		if (elapsed % 1000 == 0) {
-			printf("sockets %ld pipes %ld files %ld\n", sockets, pipes, files);
-			fflush(stdout);
-		}
-		sleep_ms(STEP_MS);
+		if (elapsed % 1000 == 0)
+			target_say("sockets %ld pipes %ld files %ld\n", sockets, pipes, files);
+		target_sleep_ms(STEP_MS);
 	}
 }

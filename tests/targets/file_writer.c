@@ -20,12 +20,8 @@
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "target.h"
 
 #define CHUNK (256 * 1024)
 #define STEPS_PER_SEC 10
@@ -33,35 +29,10 @@
 static char path[PATH_MAX];
 static char chunk[CHUNK];
 
-static void on_stop(int sig)
+/* Runs in the stop signal handler. */
+static void remove_log(void)
 {
-	(void)sig;
 	unlink(path);
-	_exit(0);
-}
-
-static void install_stop(unsigned max_seconds)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(max_seconds);
-}
-
-static void sleep_until(struct timespec *next, long step_ns)
-{
-	next->tv_nsec += step_ns;
-	while (next->tv_nsec >= 1000000000L) {
-		next->tv_nsec -= 1000000000L;
-		next->tv_sec++;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) != 0)
-		;
 }
 
 __attribute__((noinline)) static long append_log(int fd, long bytes)
@@ -81,25 +52,23 @@ __attribute__((noinline)) static long append_log(int fd, long bytes)
 
 int main(int argc, char **argv)
 {
-	double rate = argc > 2 ? atof(argv[2]) : 8;
-	unsigned max_seconds = argc > 3 ? (unsigned)atoi(argv[3]) : 600;
-	double max_mib = argc > 4 ? atof(argv[4]) : 1024;
+	double rate = target_arg_double(argc, argv, 2, 8);
+	unsigned max_seconds = target_arg_seconds(argc, argv, 3, 600);
+	double max_mib = target_arg_double(argc, argv, 4, 1024);
 	long long written = 0, limit;
 	double owed = 0;
-	struct timespec next;
+	struct target_pace pace;
 	int fd;
 
-	if (argc < 2 || rate < 0 || rate > 1024 || max_seconds == 0 || max_mib < 0) {
-		fprintf(stderr, "usage: file_writer DIR [MIB_PER_SEC [MAX_SECONDS [MAX_FILE_MIB]]]\n");
-		return 2;
-	}
+	if (argc < 2 || rate < 0 || rate > 1024 || max_seconds == 0 || max_mib < 0)
+		return target_usage("file_writer DIR [MIB_PER_SEC [MAX_SECONDS [MAX_FILE_MIB]]]");
 	limit = (long long)(max_mib * 1024 * 1024);
 	if (snprintf(path, sizeof(path), "%s/file_writer.log", argv[1]) >= (int)sizeof(path)) {
 		fprintf(stderr, "file_writer: directory name too long\n");
 		return 2;
 	}
 	/* Before the file is created, so a signal never leaves it behind. */
-	install_stop(max_seconds);
+	target_stop_on_signals(max_seconds, remove_log);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		perror("file_writer: open");
@@ -107,9 +76,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(chunk); i++)
 		chunk[i] = (char)('a' + i % 26);
-	printf("started %d\n", (int)getpid());
-	fflush(stdout);
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	target_say_started();
+	target_pace_start(&pace, STEPS_PER_SEC);
 	for (unsigned long step = 1;; step++) {
 		owed = written < limit ? owed + rate * 1024 * 1024 / STEPS_PER_SEC : 0;
 		if (owed >= 1) {
@@ -120,10 +88,8 @@ int main(int argc, char **argv)
 			written += append_log(fd, want);
 			owed -= want;
 		}
-		if (step % STEPS_PER_SEC == 0) {
-			printf("written %lld\n", written);
-			fflush(stdout);
-		}
-		sleep_until(&next, 1000000000L / STEPS_PER_SEC);
+		if (step % STEPS_PER_SEC == 0)
+			target_say("written %lld\n", written);
+		target_pace_wait(&pace);
 	}
 }

@@ -18,12 +18,7 @@
  * 0 on SIGTERM, SIGINT or SIGHUP, and by itself after MAX_SECONDS (default
  * 600).
  */
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include "target.h"
 
 #define BLOCK (64 * 1024)
 #define STEPS_PER_SEC 10
@@ -36,25 +31,6 @@ struct block {
 /* Reachable from a global, so the memory stays live (not "lost"). */
 static struct block *leaked;
 static volatile unsigned char sink;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	_exit(0);
-}
-
-static void install_stop(unsigned max_seconds)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(max_seconds);
-}
 
 __attribute__((noinline)) static void leak_request_buffer(size_t size)
 {
@@ -78,34 +54,20 @@ __attribute__((noinline)) static void handle_request_scratch(size_t size)
 	free(p);
 }
 
-static void sleep_until(struct timespec *next, long step_ns)
-{
-	next->tv_nsec += step_ns;
-	while (next->tv_nsec >= 1000000000L) {
-		next->tv_nsec -= 1000000000L;
-		next->tv_sec++;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL) != 0)
-		;
-}
-
 int main(int argc, char **argv)
 {
-	double rate = argc > 1 ? atof(argv[1]) : 4.0;
-	unsigned max_seconds = argc > 2 ? (unsigned)atoi(argv[2]) : 600;
+	double rate = target_arg_double(argc, argv, 1, 4.0);
+	unsigned max_seconds = target_arg_seconds(argc, argv, 2, 600);
 	double per_step, owed = 0;
 	unsigned long long total = 0;
-	struct timespec next;
+	struct target_pace pace;
 
-	if (rate < 0 || rate > 1024 || max_seconds == 0) {
-		fprintf(stderr, "usage: heap_grower [MIB_PER_SEC [MAX_SECONDS]]\n");
-		return 2;
-	}
-	install_stop(max_seconds);
+	if (rate < 0 || rate > 1024 || max_seconds == 0)
+		return target_usage("heap_grower [MIB_PER_SEC [MAX_SECONDS]]");
+	target_stop_on_signals(max_seconds, NULL);
 	per_step = rate * 1024 * 1024 / STEPS_PER_SEC;
-	printf("started %d\n", (int)getpid());
-	fflush(stdout);
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	target_say_started();
+	target_pace_start(&pace, STEPS_PER_SEC);
 	for (unsigned long step = 1;; step++) {
 		/* Whole blocks only; the remainder carries to the next step. */
 		for (owed += per_step; owed >= BLOCK; owed -= BLOCK) {
@@ -113,10 +75,8 @@ int main(int argc, char **argv)
 			total += BLOCK;
 		}
 		handle_request_scratch(1024 + (step * 7919) % (256 * 1024));
-		if (step % STEPS_PER_SEC == 0) {
-			printf("leaked %llu\n", total);
-			fflush(stdout);
-		}
-		sleep_until(&next, 1000000000L / STEPS_PER_SEC);
+		if (step % STEPS_PER_SEC == 0)
+			target_say("leaked %llu\n", total);
+		target_pace_wait(&pace);
 	}
 }

@@ -11,41 +11,28 @@
  * SIGTERM, SIGINT or SIGHUP, and by itself after MAX_SECONDS (default 600),
  * so no zombie outlives it.
  */
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
+
+#include "target.h"
 
 static volatile pid_t child = -1;
 
-static void on_stop(int sig)
+/* Runs in the stop signal handler. */
+static void reap_child(void)
 {
-	(void)sig;
 	if (child > 0)
 		waitpid(child, NULL, 0);
-	_exit(0);
 }
 
 int main(int argc, char **argv)
 {
-	unsigned max_seconds = argc > 1 ? (unsigned)atoi(argv[1]) : 600;
-	struct sigaction sa;
+	unsigned max_seconds = target_arg_seconds(argc, argv, 1, 600);
 	siginfo_t si;
 	pid_t pid;
 
-	if (max_seconds == 0) {
-		fprintf(stderr, "usage: zombie_parent [MAX_SECONDS]\n");
-		return 2;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(max_seconds);
+	if (max_seconds == 0)
+		return target_usage("zombie_parent [MAX_SECONDS]");
+	target_stop_on_signals(max_seconds, reap_child);
 	pid = fork();
 	if (pid < 0) {
 		perror("zombie_parent: fork");
@@ -57,8 +44,7 @@ int main(int argc, char **argv)
 	memset(&si, 0, sizeof(si));
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0)
 		;
-	printf("zombie %d\n", (int)pid);
-	fflush(stdout);
+	target_say("zombie %d\n", (int)pid);
 	for (;;)
 		pause();
 }

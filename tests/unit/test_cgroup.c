@@ -4,12 +4,6 @@
  * roots, escaped mount points), and end-to-end discovery and reading over the
  * fixture directory trees in tests/fixtures/cgroup/fs/.  Run from the repo
  * root. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,32 +11,15 @@
 #include <unistd.h>
 
 #include "lt_cgroup.h"
+#include "test_util.h"
 
 #define FIX "tests/fixtures/cgroup/"
 #define MiB (1024 * 1024)
 
+/* The fixture FIX/name, NUL-terminated; the caller frees it. */
 static char *load(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s (run from the repo root)",
-			 path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
+	return tu_load_fixture(FIX, name, len);
 }
 
 /* ---- memory.stat ---- */

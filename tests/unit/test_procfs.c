@@ -8,12 +8,6 @@
  * memory, bytes written), never absolute values of the machine.  The ELF
  * build-id reader runs on hand-made ELF files and on this executable.  Run
  * from the repo root. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +26,7 @@
 
 #include "lt_elf.h"
 #include "lt_procfs.h"
+#include "test_util.h"
 
 #define FIX "tests/fixtures/proc/"
 #define KiB 1024
@@ -40,28 +35,10 @@
 
 static const char *argv0;
 
+/* The fixture FIX/name, NUL-terminated; the caller frees it. */
 static char *load(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), FIX "%s", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s (run from the repo root)",
-			 path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
+	return tu_load_fixture(FIX, name, len);
 }
 
 /* ---- status ---- */
@@ -686,22 +663,10 @@ static void test_sample_exit(void **state)
 static int naive_build_id(const char *path, char *hex)
 {
 	size_t len;
-	FILE *f = fopen(path, "rb");
-	unsigned char *img;
-	const Elf64_Ehdr *eh;
+	unsigned char *img = (unsigned char *)tu_read_file(path, &len);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
 	int found = 0;
-	long n;
 
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	len = (size_t)n;
-	img = malloc(len);
-	assert_non_null(img);
-	assert_int_equal(fread(img, 1, len, f), len);
-	fclose(f);
-	eh = (const Elf64_Ehdr *)img;
 	for (int i = 0; i < eh->e_phnum && !found; i++) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff +
 							    (size_t)i * eh->e_phentsize);

@@ -1,82 +1,41 @@
 /* The text report of a synthetic session: header facts, sources, the series
  * table (only what was measured, in table order, aligned), verdicts, plain
  * ASCII whatever the session holds, and write failures. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "lt_report.h"
+#include "test_util.h"
 
 #define KiB 1024.0
 #define MiB (1024.0 * 1024.0)
 #define GiB (1024.0 * MiB)
-#define T0 (INT64_C(1700000000) * 1000000000) /* 2023-11-14T22:13:20Z */
+#define SEED 0x9e3779b97f4a7c15ULL /* of the jitter */
 
-struct series {
-	int id;
-	double start, per_s, jitter;
-};
-
-static uint64_t rng;
-
-static double uniform(double a)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return a * (2.0 * (double)((rng * 2685821657736338717ULL) >> 11) /
-		    9007199254740992.0 - 1.0);
-}
-
-/* ticks at 1 s, each up to 0.1 s late, start + per_s * t + jitter. */
-static lt_model *build(size_t ticks, const struct series *s, size_t ns)
-{
-	lt_model *m = lt_model_new();
-
-	rng = 0x9e3779b97f4a7c15ULL;
-	lt_model_meta(m)->start_ns = T0;
-	lt_model_meta(m)->interval = 1;
-	for (size_t i = 0; i < ticks; i++) {
-		struct lt_sample smp = {0};
-
-		smp.t = i ? (double)i + 0.05 + uniform(0.05) : 0;
-		smp.wall_ns = T0 + (int64_t)(smp.t * 1e9);
-		for (size_t k = 0; k < ns; k++)
-			lt_sample_set(&smp, s[k].id,
-				      llround(s[k].start + s[k].per_s * smp.t +
-					      uniform(s[k].jitter)));
-		lt_model_add_sample(m, &smp);
-	}
-	return m;
-}
-
-/* A leaking service: anon memory and sockets grow, the rest holds. */
-static const struct series service[] = {
-	{LT_M_RSS_ANON, 40 * MiB, 2 * MiB, 300 * KiB},
-	{LT_M_RSS_FILE, 8 * MiB, 0, 100 * KiB},
-	{LT_M_THREADS, 12, 0, 0},
-	{LT_M_FDS, 30, 4, 0},
-	{LT_M_FD_SOCKET, 10, 4, 0},
-	{LT_M_CG_USAGE, 200 * MiB, 2 * MiB, 300 * KiB},
-	{LT_M_CG_FILE, 100 * MiB, 0, 300 * KiB},
-	{LT_M_WRITE_BYTES, 1 * GiB, 1 * MiB, 0},
+/* A leaking service: anon memory and sockets grow, the rest holds.  Fields:
+ * id, start, per_s, until, jitter (struct tu_series). */
+static const struct tu_series service[] = {
+	{LT_M_RSS_ANON, 40 * MiB, 2 * MiB, 0, 300 * KiB},
+	{LT_M_RSS_FILE, 8 * MiB, 0, 0, 100 * KiB},
+	{LT_M_THREADS, 12, 0, 0, 0},
+	{LT_M_FDS, 30, 4, 0, 0},
+	{LT_M_FD_SOCKET, 10, 4, 0, 0},
+	{LT_M_CG_USAGE, 200 * MiB, 2 * MiB, 0, 300 * KiB},
+	{LT_M_CG_FILE, 100 * MiB, 0, 0, 300 * KiB},
+	{LT_M_WRITE_BYTES, 1 * GiB, 1 * MiB, 0, 0},
 };
 
 static lt_model *service_model(void)
 {
-	lt_model *m = build(61, service, sizeof(service) / sizeof(service[0]));
+	lt_model *m = tu_build_model(SEED, 61, service,
+				     sizeof(service) / sizeof(service[0]));
 	struct lt_meta *me = lt_model_meta(m);
 
 	me->pid = 4242;
-	me->end_ns = T0 + INT64_C(60) * 1000000000;
+	me->end_ns = TU_T0 + INT64_C(60) * 1000000000;
 	lt_model_set_str(m, &me->cmdline, "/usr/bin/demo --port 8080");
 	lt_model_set_str(m, &me->exe, "/usr/bin/demo");
 	lt_model_set_str(m, &me->build_id, "5f0c3a9e1b2d");
@@ -217,8 +176,8 @@ static void test_unmeasured_absent(void **state)
 
 	/* Only threads measured, and swap once: no cgroup group at all, and
 	 * a single measurement has no rate. */
-	const struct series th[] = {{LT_M_THREADS, 5, 0, 0}};
-	lt_model *m = build(10, th, 1);
+	const struct tu_series th[] = {{LT_M_THREADS, 5, 0, 0, 0}};
+	lt_model *m = tu_build_model(SEED, 10, th, 1);
 	struct lt_sample once = *lt_model_tick(m, 9);
 
 	once.t += 1;

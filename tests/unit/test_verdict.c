@@ -2,64 +2,21 @@
  * up to 0.1 s late) with page-sized jitter, shaped like the incidents in
  * /work/shared/seeds.md — a heap leak, the page cache that cost days
  * (story 3), a bounded cache, and descriptor and thread leaks. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
 #include <string.h>
 
 #include "lt_verdict.h"
+#include "test_util.h"
 
 #define KiB 1024.0
 #define MiB (1024.0 * 1024.0)
 #define GiB (1024.0 * MiB)
 #define MAXV 32
 
-/* One series of a synthetic session: start + per_s * min(t, until), plus
- * uniform jitter of +-jitter. */
-struct series {
-	int id;
-	double start, per_s, until, jitter;
-};
-
-static uint64_t rng;
-
-static double uniform(double a)
+/* Sessions are struct tu_series lists {id, start, per_s, until, jitter}
+ * made into models by build(). */
+static lt_model *build(size_t ticks, const struct tu_series *s, size_t ns)
 {
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return a * (2.0 * (double)((rng * 2685821657736338717ULL) >> 11) /
-		    9007199254740992.0 - 1.0);
-}
-
-static lt_model *build(size_t ticks, const struct series *s, size_t ns)
-{
-	lt_model *m = lt_model_new();
-
-	rng = 0x2545f4914f6cdd1dULL;
-	lt_model_meta(m)->start_ns = INT64_C(1700000000) * 1000000000;
-	lt_model_meta(m)->interval = 1;
-	for (size_t i = 0; i < ticks; i++) {
-		struct lt_sample smp = {0};
-
-		smp.t = i ? (double)i + 0.05 + uniform(0.05) : 0;
-		smp.wall_ns = lt_model_meta(m)->start_ns +
-			      (int64_t)(smp.t * 1e9);
-		for (size_t k = 0; k < ns; k++) {
-			double t = smp.t;
-			double v;
-
-			if (s[k].until > 0 && t > s[k].until)
-				t = s[k].until;
-			v = s[k].start + s[k].per_s * t + uniform(s[k].jitter);
-			lt_sample_set(&smp, s[k].id, llround(v < 0 ? 0 : v));
-		}
-		lt_model_add_sample(m, &smp);
-	}
-	return m;
+	return tu_build_model(0x2545f4914f6cdd1dULL, ticks, s, ns);
 }
 
 static struct lt_verdict v[MAXV];
@@ -97,7 +54,7 @@ static int find(size_t n, const char *text)
 #define J 300 * KiB /* memory jitter */
 
 /* Everything a quiet process and its cgroup report, nothing growing. */
-static const struct series quiet[] = {
+static const struct tu_series quiet[] = {
 	{LT_M_RSS_ANON, 40 * MiB, 0, 0, J},
 	{LT_M_RSS_FILE, 8 * MiB, 0, 0, 100 * KiB},
 	{LT_M_HEAP_MAP, 20 * MiB, 0, 0, 0},
@@ -116,10 +73,10 @@ static const struct series quiet[] = {
 #define NQ (sizeof(quiet) / sizeof(quiet[0]))
 
 /* The quiet process with some series replaced. */
-static lt_model *quiet_but(const struct series *change, size_t nc,
+static lt_model *quiet_but(const struct tu_series *change, size_t nc,
 			   size_t ticks)
 {
-	struct series s[NQ + 16];
+	struct tu_series s[NQ + 16];
 	size_t n = NQ;
 
 	memcpy(s, quiet, sizeof(quiet));
@@ -150,7 +107,7 @@ static void test_all_flat(void **state)
 
 static void test_anon_leak(void **state)
 {
-	const struct series leak[] = {
+	const struct tu_series leak[] = {
 		{LT_M_RSS_ANON, 40 * MiB, 2 * MiB, 0, J},
 		{LT_M_HEAP_MAP, 30 * MiB, 2 * MiB, 0, 0},
 		{LT_M_CG_ANON, 45 * MiB, 2 * MiB, 0, J},
@@ -177,7 +134,7 @@ static void test_anon_leak(void **state)
 
 static void test_anon_leak_outside_brk_heap(void **state)
 {
-	const struct series leak[] = {
+	const struct tu_series leak[] = {
 		{LT_M_RSS_ANON, 40 * MiB, 0.75 * MiB, 0, J},
 	};
 	size_t n;
@@ -197,7 +154,7 @@ static void test_anon_leak_outside_brk_heap(void **state)
 /* Seed story 3: RSS flat, the library writes logs, cgroup cache grows. */
 static void test_page_cache_not_heap(void **state)
 {
-	const struct series cache[] = {
+	const struct tu_series cache[] = {
 		{LT_M_CG_FILE, 100 * MiB, 1.6 * MiB, 0, J},
 		{LT_M_CG_INACTIVE_FILE, 60 * MiB, 1.6 * MiB, 0, J},
 		{LT_M_CG_ACTIVE_FILE, 40 * MiB, 0, 0, J},
@@ -231,7 +188,7 @@ static void test_page_cache_in_working_set(void **state)
 {
 	/* Files read again and again: active file cache, which the working
 	 * set (and the kubelet) counts. */
-	const struct series cache[] = {
+	const struct tu_series cache[] = {
 		{LT_M_CG_FILE, 100 * MiB, 0.75 * MiB, 0, J},
 		{LT_M_CG_ACTIVE_FILE, 40 * MiB, 0.75 * MiB, 0, J},
 		{LT_M_CG_USAGE, 145 * MiB, 0.75 * MiB, 0, J},
@@ -253,7 +210,7 @@ static void test_page_cache_in_working_set(void **state)
 
 static void test_no_cgroup(void **state)
 {
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_RSS_ANON, 40 * MiB, 0, 0, J},
 		{LT_M_RSS_FILE, 8 * MiB, 0.75 * MiB, 0, J},
 		{LT_M_WCHAR, 5 * MiB, 3 * MiB, 0, 0},
@@ -280,7 +237,7 @@ static void test_no_cgroup(void **state)
 static void test_bounded_cache_steady(void **state)
 {
 	/* Fills 50 MiB during the first 40% of the minute, then holds. */
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_RSS_ANON, 40 * MiB, 50 * MiB / 24, 24, J},
 		{LT_M_CG_ANON, 45 * MiB, 50 * MiB / 24, 24, J},
 		{LT_M_CG_USAGE, 145 * MiB, 50 * MiB / 24, 24, J},
@@ -301,7 +258,7 @@ static void test_bounded_cache_steady(void **state)
 
 static void test_threads_and_descriptors(void **state)
 {
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_THREADS, 3, 1, 0, 0},
 		{LT_M_FD_SOCKET, 4, 4, 0, 0},
 		{LT_M_FD_FILE, 10, 0.5, 0, 0},
@@ -334,7 +291,7 @@ static void test_descriptor_total_only(void **state)
 {
 	/* Each type creeps by less than the noise floor; together they grow
 	 * 12 over the minute. */
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_FDS, 30, 0.2, 0, 0},
 		{LT_M_FD_SOCKET, 10, 0.05, 0, 0},
 		{LT_M_FD_FILE, 10, 0.05, 0, 0},
@@ -352,7 +309,7 @@ static void test_descriptor_total_only(void **state)
 
 static void test_other_process_and_swap(void **state)
 {
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_CG_ANON, 45 * MiB, 0.75 * MiB, 0, J},
 		{LT_M_CG_USAGE, 145 * MiB, 0.75 * MiB, 0, J},
 		{LT_M_CG_WORKING_SET, 85 * MiB, 0.75 * MiB, 0, J},
@@ -374,7 +331,7 @@ static void test_cgroup_usage_unexplained(void **state)
 {
 	/* Socket buffers or slab: charged to the cgroup, in neither anon
 	 * nor file. */
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_CG_USAGE, 145 * MiB, 0.75 * MiB, 0, J},
 	};
 	size_t n;
@@ -390,7 +347,7 @@ static void test_cgroup_usage_unexplained(void **state)
 
 static void test_too_short(void **state)
 {
-	const struct series s[] = {{LT_M_RSS_ANON, 40 * MiB, 50 * MiB, 0, 0}};
+	const struct tu_series s[] = {{LT_M_RSS_ANON, 40 * MiB, 50 * MiB, 0, 0}};
 	size_t n;
 	(void)state;
 
@@ -407,7 +364,7 @@ static void test_too_short(void **state)
 
 static void test_order_and_max(void **state)
 {
-	const struct series s[] = {
+	const struct tu_series s[] = {
 		{LT_M_RSS_ANON, 40 * MiB, 2 * MiB, 0, J},
 		{LT_M_THREADS, 3, 1, 0, 0},
 	};
