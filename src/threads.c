@@ -1,0 +1,643 @@
+/* The thread sampler.  One tick:
+ *
+ *   1. list /proc/PID/task and read every thread's stat file: name, state
+ *      (in the caller's thread);
+ *   2. in a helper thread started for this tick, take the threads that may
+ *      be stopped one at a time, in tid order starting after the last one
+ *      reached the tick before, until the time budget is spent: read its
+ *      syscall file, stop it, unwind it, let it go at once;
+ *   3. give threads not reached their last known stack and syscall, marked
+ *      stale.
+ *
+ * The helper thread is what makes every error path safe: a thread that
+ * was interrupted but has not stopped cannot be detached (PTRACE_DETACH
+ * needs a stopped tracee), but when the helper exits the kernel lets go of
+ * all its tracees, stopped or not. */
+#include "lt_threads.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lt_ptrace.h"
+#include "lt_unwind.h"
+
+#define DEFAULT_BUDGET_NS 200000000
+#define DEFAULT_STOP_TIMEOUT_NS 5000000
+#define MAX_PENDING 32   /* threads interrupted but not stopped, per tick */
+
+/* What step 2 may do with a thread, decided from its state in step 1. */
+enum plan {
+	PLAN_NONE,    /* leave alone, no stack: stopped, traced, zombie */
+	PLAN_STOP,    /* stop and unwind if the budget allows */
+	PLAN_BUSY,    /* leave alone, keep its last stack: disk wait */
+	PLAN_GONE,    /* exited meanwhile: drop it */
+	PLAN_DONE,    /* stopped and unwound this tick */
+	PLAN_TRIED,   /* its syscall read, but it could not be stopped */
+};
+
+struct lt_threads {
+	pid_t pid;
+	int procfd;               /* /proc/PID: a reused pid never matches */
+	int max_depth;
+	int64_t budget_ns, stop_timeout_ns;
+	lt_unwind *unwind;
+	struct lt_thread *cur, *prev; /* this tick's and the last one's */
+	size_t ncur, nprev, capcur, capprev;
+	unsigned char *plan;      /* per entry of cur */
+	pid_t cursor;             /* last tid reached; the next tick starts
+				     after it */
+};
+
+/* ---- /proc readers ------------------------------------------------------ */
+
+/* Reads at most size - 1 bytes of dirfd/path into buf, NUL-terminated.
+ * Returns the length, or -1 with errno. */
+static ssize_t read_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	ssize_t n = 0, len = 0;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)len < size - 1) {
+		n = read(fd, buf + len, size - 1 - (size_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	if (n < 0 && len == 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+/* A decimal number of at most 18 digits at *p, advancing p; -1 if none. */
+static long long parse_num(const char **p, const char *end)
+{
+	long long v = 0;
+	int digits = 0;
+
+	while (*p < end && **p >= '0' && **p <= '9' && digits < 18) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		digits++;
+	}
+	if (digits == 0 || (*p < end && **p >= '0' && **p <= '9'))
+		return -1;
+	return v;
+}
+
+/* "TID (comm) S ...": comm is everything between the first '(' and the
+ * last ')', since a name may contain both. */
+static int parse_stat(const char *buf, size_t len, char *name, size_t namesz,
+		      char *state)
+{
+	const char *lp = memchr(buf, '(', len), *rp = NULL;
+	size_t n;
+
+	for (const char *p = buf + len; p > buf; p--)
+		if (p[-1] == ')') {
+			rp = p - 1;
+			break;
+		}
+	if (!lp || !rp || rp < lp || buf + len - rp < 3 || rp[1] != ' ')
+		return -1;
+	n = (size_t)(rp - lp - 1);
+	if (n >= namesz)
+		n = namesz - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)lp[1 + i];
+
+		name[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	name[n] = '\0';
+	*state = rp[2];
+	return 0;
+}
+
+/* "NR ARGS... SP PC", "-1 SP PC" (blocked outside a syscall) or
+ * "running". */
+static long parse_syscall(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	long long v;
+
+	if (len == 0 || *p == '-')
+		return -1;
+	v = parse_num(&p, end);
+	if (v < 0 || v > 100000 || p == end || (*p != ' ' && *p != '\n'))
+		return -1;
+	return (long)v;
+}
+
+/* TracerPid of /proc/PID/status, 0 if none, -1 if unreadable. */
+static long tracer_pid(int procfd)
+{
+	static const char key[] = "\nTracerPid:";
+	char buf[4096];
+	const char *p, *end;
+	ssize_t n = read_at(procfd, "status", buf, sizeof(buf));
+	long long v;
+
+	if (n < 0 || !(p = strstr(buf, key)))
+		return -1;
+	p += sizeof(key) - 1;
+	end = buf + n;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	v = parse_num(&p, end);
+	return v < 0 || p == end || *p != '\n' ? -1 : (long)v;
+}
+
+/* kernel.yama.ptrace_scope, -1 without yama. */
+static int yama_scope(void)
+{
+	char buf[16];
+	const char *p = buf;
+	ssize_t n = read_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope",
+			    buf, sizeof(buf));
+
+	if (n <= 0)
+		return -1;
+	return (int)parse_num(&p, buf + n);
+}
+
+/* ---- step 1: list and read ---------------------------------------------- */
+
+static int cmp_tid(const void *a, const void *b)
+{
+	pid_t x = ((const struct lt_thread *)a)->tid;
+	pid_t y = ((const struct lt_thread *)b)->tid;
+
+	return (x > y) - (x < y);
+}
+
+static void grow(struct lt_thread **v, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return;
+	*cap = need < 64 ? 64 : need * 2;
+	*v = lt_xrealloc(*v, *cap * sizeof(**v));
+}
+
+/* Lists the tids into t->cur (sorted).  Returns the count, or -1 with errno
+ * when the process is gone or unreadable. */
+static ssize_t list_tasks(lt_threads *t)
+{
+	int fd = openat(t->procfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+	size_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		const char *p = e->d_name;
+		long long tid = parse_num(&p, p + strlen(p));
+
+		if (tid <= 0 || *p || tid > 0x7fffffff)
+			continue;
+		grow(&t->cur, &t->capcur, n + 1);
+		memset(&t->cur[n], 0, sizeof(t->cur[n]));
+		t->cur[n].tid = (pid_t)tid;
+		t->cur[n].syscall = -1;
+		n++;
+	}
+	closedir(d);
+	qsort(t->cur, n, sizeof(*t->cur), cmp_tid);
+	return (ssize_t)n;
+}
+
+static void read_syscall(lt_threads *t, struct lt_thread *th)
+{
+	char path[64], buf[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "task/%d/syscall", (int)th->tid);
+	n = read_at(t->procfd, path, buf, sizeof(buf));
+	th->syscall = n > 0 ? parse_syscall(buf, (size_t)n) : -1;
+}
+
+/* Fills name and state of th, and the syscall of a thread in disk wait.
+ * The syscall of a sleeping thread is read just before it is stopped,
+ * inside the time budget: with thousands of threads the reads are half
+ * of a tick's cost.  Running threads have none.  Returns -1 when it has
+ * exited. */
+static int read_thread(lt_threads *t, struct lt_thread *th)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "task/%d/stat", (int)th->tid);
+	n = read_at(t->procfd, path, buf, sizeof(buf));
+	if (n <= 0 || parse_stat(buf, (size_t)n, th->name, sizeof(th->name),
+				 &th->state) != 0)
+		return -1;
+	if (th->state == 'D')
+		read_syscall(t, th);
+	return 0;
+}
+
+static enum plan plan_for(char state)
+{
+	switch (state) {
+	case 'R':
+	case 'S':
+		return PLAN_STOP;
+	case 'D':
+		return PLAN_BUSY;
+	default: /* T t Z X and letters we do not know */
+		return PLAN_NONE;
+	}
+}
+
+/* The last stack of tid from the previous tick, or NULL. */
+static const struct lt_thread *previous(const lt_threads *t, pid_t tid)
+{
+	struct lt_thread key;
+
+	key.tid = tid;
+	return bsearch(&key, t->prev, t->nprev, sizeof(*t->prev), cmp_tid);
+}
+
+/* Gives th, not stopped this tick, its last known stack, and its last
+ * syscall unless that was read this tick (fresh_syscall). */
+static void keep_stale(const lt_threads *t, struct lt_thread *th,
+		       int fresh_syscall)
+{
+	const struct lt_thread *old = previous(t, th->tid);
+
+	th->stale = 1;
+	if (old && th->state == 'S' && !fresh_syscall)
+		th->syscall = old->syscall;
+	if (old && old->npcs > 0) {
+		th->npcs = old->npcs;
+		th->activations = old->activations;
+		memcpy(th->pcs, old->pcs, sizeof(th->pcs[0]) * (size_t)old->npcs);
+	}
+}
+
+/* ---- step 2: stop, unwind, let go (in the helper thread) ---------------- */
+
+struct pending {
+	size_t idx;
+	struct lt_ptrace_stop st;
+};
+
+struct run {
+	lt_threads *t;
+	struct lt_thread_tick *tick;
+	struct pending pending[MAX_PENDING];
+	size_t npending;
+};
+
+static void count_stop(struct run *r, struct lt_thread *th,
+		       const struct lt_ptrace_stop *st)
+{
+	int64_t ns = st->t_detach - st->t_interrupt;
+
+	th->stop_ns = ns;
+	r->tick->total_stop_ns += ns;
+	if (ns > r->tick->max_stop_ns)
+		r->tick->max_stop_ns = ns;
+}
+
+/* Lets go of pending threads that have stopped since.  They keep their
+ * stale stack: unwinding now would only hold them longer. */
+static void poll_pending(struct run *r)
+{
+	for (size_t k = 0; k < r->npending;) {
+		struct pending *p = &r->pending[k];
+		enum lt_ptrace_result res = lt_ptrace_poll(&p->st);
+
+		if (res == LT_PTRACE_PENDING || res == LT_PTRACE_ERROR) {
+			k++;
+			continue;
+		}
+		if (res == LT_PTRACE_STOPPED) {
+			if (lt_ptrace_detach(&p->st) != 0)
+				r->t->plan[p->idx] = PLAN_GONE;
+			count_stop(r, &r->t->cur[p->idx], &p->st);
+		} else {
+			r->t->plan[p->idx] = PLAN_GONE;
+		}
+		*p = r->pending[--r->npending];
+	}
+}
+
+/* Reads the syscall of thread i, stops it, unwinds it and lets it go; sets
+ * its plan to DONE, GONE, or TRIED when it could not be stopped. */
+static void sample_one(struct run *r, size_t i)
+{
+	lt_threads *t = r->t;
+	struct lt_thread *th = &t->cur[i];
+	struct lt_ptrace_stop st;
+	char path[32];
+	int n = 0;
+
+	if (th->state == 'S')
+		read_syscall(t, th);
+	t->plan[i] = PLAN_TRIED;
+	switch (lt_ptrace_stop(th->tid, t->stop_timeout_ns, &st)) {
+	case LT_PTRACE_STOPPED:
+		break;
+	case LT_PTRACE_GONE:
+		t->plan[i] = PLAN_GONE;
+		return;
+	case LT_PTRACE_PENDING:
+		/* Let go when it stops, or when this thread exits. */
+		if (r->npending < MAX_PENDING)
+			r->pending[r->npending++] = (struct pending){i, st};
+		return;
+	default: /* traced by someone else since the listing, or worse */
+		return;
+	}
+	/* While it is stopped its tid cannot be reused: make sure it is
+	 * still a thread of our process before reading it. */
+	snprintf(path, sizeof(path), "task/%d", (int)th->tid);
+	if (faccessat(t->procfd, path, F_OK, 0) == 0)
+		n = lt_unwind_capture(t->unwind, th->tid, th->pcs,
+				      &th->activations, t->max_depth);
+	if (lt_ptrace_detach(&st) != 0) {
+		/* Killed while stopped. */
+		t->plan[i] = PLAN_GONE;
+		return;
+	}
+	th->npcs = n;
+	count_stop(r, th, &st);
+	t->plan[i] = PLAN_DONE;
+}
+
+static void *stop_phase(void *arg)
+{
+	struct run *r = arg;
+	lt_threads *t = r->t;
+	size_t n = t->ncur, start = 0;
+	int64_t t0 = lt_ptrace_now_ns();
+	int any = 0;
+
+	while (start < n && t->cur[start].tid <= t->cursor)
+		start++;
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (start + k) % n;
+
+		if (t->plan[i] != PLAN_STOP)
+			continue;
+		if (any && lt_ptrace_now_ns() - t0 >= t->budget_ns)
+			break;
+		any = 1;
+		t->cursor = t->cur[i].tid;
+		sample_one(r, i);
+		if (r->npending)
+			poll_pending(r);
+	}
+	poll_pending(r);
+	/* Threads still pending are let go by our exit. */
+	return NULL;
+}
+
+/* Runs stop_phase in a new thread that blocks every signal (they are the
+ * caller's business) and waits for it to end. */
+static int run_stop_phase(struct run *r, lt_err *err)
+{
+	sigset_t all, old;
+	pthread_t th;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&th, NULL, stop_phase, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		lt_err_set(err, LT_EXIT_ERROR,
+			   "cannot start the thread sampler: %s", strerror(rc));
+		return -1;
+	}
+	pthread_join(th, NULL);
+	return 0;
+}
+
+/* ---- the tick ----------------------------------------------------------- */
+
+/* Whether the process is gone: no tasks, or only zombies left. */
+static int all_zombies(const lt_threads *t)
+{
+	for (size_t i = 0; i < t->ncur; i++)
+		if (t->cur[i].state != 'Z' && t->cur[i].state != 'X')
+			return 0;
+	return 1;
+}
+
+/* Drops the threads that exited and counts the rest into out. */
+static void finish(lt_threads *t, struct lt_thread_tick *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < t->ncur; i++) {
+		switch (t->plan[i]) {
+		case PLAN_GONE:
+			out->vanished++;
+			continue;
+		case PLAN_DONE:
+			out->sampled++;
+			break;
+		case PLAN_STOP:
+		case PLAN_BUSY:
+		case PLAN_TRIED:
+			keep_stale(t, &t->cur[i], t->plan[i] == PLAN_TRIED);
+			out->skipped++;
+			break;
+		default:
+			break;
+		}
+		if (k != i)
+			t->cur[k] = t->cur[i];
+		k++;
+	}
+	t->ncur = k;
+	out->threads = t->cur;
+	out->n = k;
+}
+
+int lt_threads_sample(lt_threads *t, struct lt_thread_tick *out, lt_err *err)
+{
+	int64_t t0 = lt_ptrace_now_ns();
+	struct run *r;
+	ssize_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* Last tick's threads become the source of stale stacks. */
+	struct lt_thread *sw = t->prev;
+	size_t swcap = t->capprev;
+
+	t->prev = t->cur;
+	t->nprev = t->ncur;
+	t->capprev = t->capcur;
+	t->cur = sw;
+	t->capcur = swcap;
+	t->ncur = 0;
+
+	rc = lt_unwind_refresh(t->unwind, NULL);
+	out->maps_changed = rc > 0;
+	n = list_tasks(t);
+	if (n < 0)
+		goto gone;
+	t->ncur = (size_t)n;
+	out->listed = (size_t)n;
+	t->plan = lt_xrealloc(t->plan, t->ncur ? t->ncur : 1);
+	for (size_t i = 0; i < t->ncur; i++)
+		t->plan[i] = read_thread(t, &t->cur[i]) != 0
+				     ? PLAN_GONE : plan_for(t->cur[i].state);
+	if (all_zombies(t))
+		goto gone;
+
+	r = lt_xcalloc(1, sizeof(*r));
+	r->t = t;
+	r->tick = out;
+	rc = run_stop_phase(r, err);
+	free(r);
+	if (rc != 0) {
+		t->ncur = 0;
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	finish(t, out);
+	out->elapsed_ns = lt_ptrace_now_ns() - t0;
+	return 0;
+gone:
+	t->ncur = 0;
+	memset(out, 0, sizeof(*out));
+	lt_err_set(err, LT_EXIT_TARGET, "process %d exited", (int)t->pid);
+	return -1;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+/* Why pid cannot be traced, found without stopping it.  Returns 0 if it
+ * can be. */
+static int check_traceable(lt_threads *t, lt_err *err)
+{
+	long tracer = tracer_pid(t->procfd);
+	int scope = yama_scope(), e;
+	pid_t probe = 0;
+	ssize_t n;
+
+	if (scope == 3) {
+		lt_err_set(err, LT_EXIT_TARGET,
+			   "cannot sample the threads of process %d: ptrace is disabled on this system (kernel.yama.ptrace_scope = 3)",
+			   (int)t->pid);
+		return -1;
+	}
+	if (tracer > 0) {
+		char path[64], comm[32] = "";
+
+		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer);
+		if (read_at(AT_FDCWD, path, comm, sizeof(comm)) > 0)
+			comm[strcspn(comm, "\n")] = '\0';
+		for (char *c = comm; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		lt_err_set(err, LT_EXIT_TARGET,
+			   "cannot sample the threads of process %d: it is already traced by process %ld%s%s%s (a debugger, strace or another leaktop)",
+			   (int)t->pid, tracer, comm[0] ? " (" : "", comm,
+			   comm[0] ? ")" : "");
+		return -1;
+	}
+	/* Probe a live thread: seizing a zombie leader fails with EPERM. */
+	n = list_tasks(t);
+	for (ssize_t i = 0; i < n && !probe; i++)
+		if (read_thread(t, &t->cur[i]) == 0 &&
+		    plan_for(t->cur[i].state) != PLAN_NONE)
+			probe = t->cur[i].tid;
+	t->ncur = 0;
+	if (n < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "process %d exited",
+			   (int)t->pid);
+		return -1;
+	}
+	if (!probe)
+		return 0; /* all stopped or zombie: nothing to stop anyway */
+	e = lt_ptrace_probe(probe);
+	if (e == 0 || e == ESRCH)
+		return 0;
+	lt_err_set(err, e == EPERM ? LT_EXIT_TARGET : LT_EXIT_ERROR,
+		   "cannot sample the threads of process %d: ptrace: %s%s",
+		   (int)t->pid, strerror(e),
+		   e != EPERM ? "" :
+		   scope == 1 ? " (kernel.yama.ptrace_scope = 1: only its parent, root or CAP_SYS_PTRACE may trace it)" :
+		   scope == 2 ? " (kernel.yama.ptrace_scope = 2: only root or CAP_SYS_PTRACE may trace it)" :
+		   " (another user's process needs root or CAP_SYS_PTRACE)");
+	return -1;
+}
+
+lt_threads *lt_threads_new(pid_t pid, const struct lt_threads_opts *o,
+			   lt_err *err)
+{
+	lt_threads *t = lt_xcalloc(1, sizeof(*t));
+	char path[32];
+
+	t->procfd = -1;
+	t->pid = pid;
+	t->max_depth = LT_THREAD_MAX_FRAMES;
+	t->budget_ns = DEFAULT_BUDGET_NS;
+	t->stop_timeout_ns = DEFAULT_STOP_TIMEOUT_NS;
+	if (o && o->max_depth > 0 && o->max_depth < LT_THREAD_MAX_FRAMES)
+		t->max_depth = o->max_depth;
+	if (o && o->budget_s > 0)
+		t->budget_ns = o->budget_s < 3600 ? (int64_t)(o->budget_s * 1e9)
+						  : (int64_t)3600e9;
+	if (o && o->stop_timeout_s > 0)
+		t->stop_timeout_ns = o->stop_timeout_s < 10
+					     ? (int64_t)(o->stop_timeout_s * 1e9)
+					     : (int64_t)10e9;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	t->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->procfd < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "no process %d: %s", (int)pid,
+			   strerror(errno));
+		goto fail;
+	}
+	if (check_traceable(t, err) != 0)
+		goto fail;
+	t->unwind = lt_unwind_new(pid, err);
+	if (!t->unwind)
+		goto fail;
+	return t;
+fail:
+	lt_threads_free(t);
+	return NULL;
+}
+
+void lt_threads_free(lt_threads *t)
+{
+	if (!t)
+		return;
+	if (t->procfd >= 0)
+		close(t->procfd);
+	lt_unwind_free(t->unwind);
+	free(t->cur);
+	free(t->prev);
+	free(t->plan);
+	free(t);
+}
