@@ -74,8 +74,9 @@ char *lt_stacktab_frame_label(const lt_stacktab *t, size_t f, char *buf,
 			      size_t len);
 
 /* One line for stack s: the label of its top frame (lt_stacktab_top_frame)
- * and, when different, " <- " and its outermost named frame, e.g.
- * "zk_watch_loop (watch.c:88) <- start_thread".  "(no stack)" for LT_NONE.
+ * and, when different, " <- " and its outermost function outside libc and
+ * thread plumbing (the thread's entry point), e.g.
+ * "zk_watch_loop (watch.c:88) <- watcher_main".  "(no stack)" for LT_NONE.
  * Returns buf. */
 char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 			   size_t len);

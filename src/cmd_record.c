@@ -12,16 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lt_cmd.h"
 #include "lt_duration.h"
-#include "lt_model.h"
-#include "lt_procfs.h"
-#include "lt_store.h"
+#include "lt_session.h"
 
 static const char usage[] =
 	"usage: leaktop record -p PID -o FILE [OPTIONS]\n"
@@ -37,6 +33,11 @@ static const char usage[] =
 	"  -d, --duration DUR     stop after DUR (default: until stopped)\n"
 	"  -i, --interval DUR     time between ticks (default 1s, 10ms to 1h)\n"
 	"  -f, --force            replace FILE if it exists (never a symlink)\n"
+	"  -T, --threads-interval DUR\n"
+	"                         time between thread samples (default 5s): each\n"
+	"                         thread is stopped briefly, one at a time, to\n"
+	"                         read its stack; threads are grouped by stack\n"
+	"      --no-threads       do not stop threads; procfs and cgroup only\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"DUR is a number with a unit: 500ms, 10s, 5m, 1h30m, 2d; a plain\n"
@@ -47,7 +48,9 @@ struct record_opts {
 	const char *output;
 	double duration;   /* seconds; 0 = until stopped */
 	double interval;
+	double threads_interval;
 	int force;
+	int no_threads;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -63,14 +66,6 @@ static double mono_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int parse_pid(const char *s, pid_t *pid)
@@ -96,16 +91,18 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"duration", required_argument, NULL, 'd'},
 		{"interval", required_argument, NULL, 'i'},
 		{"force", no_argument, NULL, 'f'},
+		{"threads-interval", required_argument, NULL, 'T'},
+		{"no-threads", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	lt_err err = {0};
 	int c;
 
-	*o = (struct record_opts){.interval = 1.0};
+	*o = (struct record_opts){.interval = 1.0, .threads_interval = 5.0};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:o:d:i:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:o:d:i:T:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pid(optarg, &o->pid) < 0)
@@ -129,6 +126,15 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		case 'f':
 			o->force = 1;
 			break;
+		case 'T':
+			if (lt_duration_parse(optarg, "threads interval", &o->threads_interval, &err) < 0)
+				return lt_cmd_fail(err.code, "%s", err.msg);
+			if (o->threads_interval < 0.01 || o->threads_interval > 86400)
+				return lt_cmd_fail(LT_EXIT_USAGE, "invalid threads interval '%s': must be between 10ms and 1d", optarg);
+			break;
+		case 'N':
+			o->no_threads = 1;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return -1;
@@ -146,56 +152,6 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	if (!o->output)
 		return lt_cmd_fail(LT_EXIT_USAGE, "record: -o FILE is required (see leaktop record --help)");
 	return 0;
-}
-
-static char *join_args(int argc, char **argv)
-{
-	size_t n = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		n += strlen(argv[i]) + 1;
-	s = lt_xmalloc(n);
-	s[0] = '\0';
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
-/* Session metadata that does not change during the recording. */
-static void fill_meta(lt_model *m, pid_t pid, const lt_procfs *pf,
-		      const struct record_opts *o, int argc, char **argv)
-{
-	struct lt_meta *meta = lt_model_meta(m);
-	struct lt_target_info ti = {0};
-	struct utsname u;
-	char *opts = join_args(argc, argv);
-
-	meta->pid = pid;
-	meta->interval = o->interval;
-	if (lt_procfs_target_info(pid, &ti, NULL) == 0) {
-		lt_model_set_str(m, &meta->cmdline, ti.cmdline);
-		lt_model_set_str(m, &meta->exe, ti.exe);
-		lt_model_set_str(m, &meta->build_id, ti.build_id);
-		lt_procfs_target_info_free(&ti);
-	}
-	if (uname(&u) == 0) {
-		char kernel[sizeof(u.release) + sizeof(u.version) + sizeof(u.machine) + 3];
-
-		snprintf(kernel, sizeof(kernel), "%s %s %s", u.release, u.version, u.machine);
-		lt_model_set_str(m, &meta->host, u.nodename);
-		lt_model_set_str(m, &meta->kernel, kernel);
-	}
-	lt_model_set_str(m, &meta->version, LT_VERSION);
-	lt_model_set_str(m, &meta->options, opts);
-	lt_model_set_str(m, &meta->cgroup, lt_procfs_cgroup(pf));
-	free(opts);
-	lt_model_set_source(m, "procfs", 1, NULL);
-	lt_model_set_source(m, "cgroup", lt_procfs_cgroup(pf) != NULL,
-			    lt_procfs_cgroup_reason(pf));
 }
 
 /* Blocks the stop signals (they are let through only inside ppoll) and
@@ -254,77 +210,16 @@ static const char *signal_reason(int sig)
 	}
 }
 
-struct loop_result {
-	const char *reason;     /* static string, or err.msg-based */
-	char buf[600];
-	int status;
-	size_t ticks;
-};
-
-static void record_loop(lt_model *m, lt_store *st, lt_procfs *pf, int pidfd,
-			const struct record_opts *o, const sigset_t *mask,
-			struct loop_result *res)
-{
-	double start = mono_now();
-	lt_err err = {0};
-
-	for (unsigned long k = 0;; k++) {
-		struct lt_sample s = {0};
-		double deadline;
-
-		s.t = mono_now() - start;
-		s.wall_ns = wall_ns_now();
-		if (lt_procfs_sample(pf, &s, &err) < 0) {
-			if (err.code == LT_EXIT_TARGET) {
-				res->reason = "target exited";
-				return;
-			}
-			snprintf(res->buf, sizeof(res->buf), "error: %s", err.msg);
-			res->reason = res->buf;
-			res->status = LT_EXIT_ERROR;
-			return;
-		}
-		lt_model_add_sample(m, &s);
-		if (lt_store_commit_tick(st, m, &err) < 0) {
-			snprintf(res->buf, sizeof(res->buf), "error: %s", err.msg);
-			res->reason = res->buf;
-			res->status = err.code ? err.code : LT_EXIT_ERROR;
-			return;
-		}
-		res->ticks++;
-		/* Ticks stay on a fixed grid: a slow sample skips ticks rather
-		 * than drifting the rest of the session. */
-		deadline = start + (double)(k + 1) * o->interval;
-		while (deadline <= mono_now()) {
-			k++;
-			deadline = start + (double)(k + 1) * o->interval;
-		}
-		if (o->duration > 0 && deadline - start > o->duration + 1e-6) {
-			res->reason = "duration";
-			return;
-		}
-		if (wait_tick(deadline, pidfd, mask)) {
-			res->reason = "target exited";
-			return;
-		}
-		if (stop_signal) {
-			res->reason = signal_reason(stop_signal);
-			return;
-		}
-	}
-}
-
 int lt_cmd_record(int argc, char **argv)
 {
 	struct record_opts o;
-	struct loop_result res = {0};
-	lt_model *m = NULL;
-	lt_store *st = NULL;
-	lt_procfs *pf = NULL;
+	struct lt_session_opts so;
+	lt_session *s;
 	lt_err err = {0};
 	sigset_t wait_mask;
-	pid_t tgid;
-	int rc, pidfd = -1, status = LT_EXIT_OK;
+	const char *reason = NULL;
+	char buf[600];
+	int rc, status = LT_EXIT_OK;
 
 	rc = parse_args(argc, argv, &o);
 	if (rc != 0)
@@ -332,44 +227,50 @@ int lt_cmd_record(int argc, char **argv)
 	/* Signals are blocked before the file exists, so a Ctrl-C during set-up
 	 * still ends in a finished, readable session. */
 	setup_signals(&wait_mask);
-	if (lt_procfs_check(o.pid, &tgid, &err) < 0)
+	so = (struct lt_session_opts){
+		.pid = o.pid, .output = o.output, .force = o.force,
+		.interval = o.interval, .duration = o.duration,
+		.threads_interval = o.threads_interval, .no_threads = o.no_threads,
+		.argc = argc, .argv = argv,
+	};
+	s = lt_session_open(&so, &err);
+	if (!s)
 		return lt_cmd_fail(err.code, "%s", err.msg);
-	pf = lt_procfs_new(tgid, &err);
-	if (!pf)
-		return lt_cmd_fail(err.code, "%s", err.msg);
-	st = lt_store_create(o.output, o.force, &err);
-	if (!st) {
-		lt_procfs_free(pf);
-		return lt_cmd_fail(err.code, "%s", err.msg);
-	}
-	m = lt_model_new();
-	lt_model_set_retention(m, 4096);
-	fill_meta(m, tgid, pf, &o, argc, argv);
-	lt_model_meta(m)->start_ns = wall_ns_now();
-	if (lt_store_write_meta(st, m, &err) < 0) {
-		lt_store_close(st);
-		status = lt_cmd_fail(err.code, "%s", err.msg);
-		goto out;
-	}
-	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
-	fprintf(stderr, "leaktop: recording %d (%s) to %s every %gs%s\n", (int)tgid,
-		lt_model_meta(m)->exe ? lt_model_meta(m)->exe : "?", o.output,
-		o.interval, o.duration > 0 ? "" : " until stopped (Ctrl-C)");
+	{
+		const struct lt_meta *mt = lt_model_meta_c(lt_session_model(s));
+		const struct lt_source *th = lt_model_source_find(lt_session_model(s), "threads");
 
-	record_loop(m, st, pf, pidfd, &o, &wait_mask, &res);
-	status = res.status;
-	if (lt_store_finish(st, wall_ns_now(), res.reason, &err) < 0) {
-		status = lt_cmd_fail(err.code ? err.code : LT_EXIT_ERROR, "%s", err.msg);
-		goto out;
+		fprintf(stderr, "leaktop: recording %d (%s) to %s every %gs%s\n", (int)mt->pid,
+			mt->exe ? mt->exe : "?", o.output, o.interval,
+			o.duration > 0 ? "" : " until stopped (Ctrl-C)");
+		if (th && !th->available && !o.no_threads)
+			fprintf(stderr, "leaktop: threads unavailable: %s\n", th->reason);
 	}
-	if (status != LT_EXIT_OK)
-		lt_cmd_fail(status, "recording stopped by an %s", res.reason);
-	fprintf(stderr, "leaktop: recording ended (%s): %zu ticks in %s\n",
-		res.reason, res.ticks, o.output);
-out:
-	if (pidfd >= 0)
-		close(pidfd);
-	lt_procfs_free(pf);
-	lt_model_free(m);
+	while (!reason) {
+		rc = lt_session_tick(s, &err);
+		if (rc < 0) {
+			snprintf(buf, sizeof(buf), "error: %s", err.msg);
+			reason = buf;
+			status = err.code ? err.code : LT_EXIT_ERROR;
+			break;
+		}
+		if (rc > 0) {
+			reason = lt_session_end_reason(s);
+			break;
+		}
+		/* A target that exits is seen at the next tick, taken at once. */
+		if (!wait_tick(lt_session_next_deadline(s), lt_session_pidfd(s), &wait_mask) && stop_signal)
+			reason = signal_reason(stop_signal);
+	}
+	{
+		size_t ticks = lt_session_ticks(s);
+
+		if (lt_session_close(s, reason, &err) < 0)
+			return lt_cmd_fail(err.code ? err.code : LT_EXIT_ERROR, "%s", err.msg);
+		if (status != LT_EXIT_OK)
+			lt_cmd_fail(status, "recording stopped by an %s", reason);
+		fprintf(stderr, "leaktop: recording ended (%s): %zu ticks in %s\n",
+			reason, ticks, o.output);
+	}
 	return status;
 }

@@ -285,7 +285,7 @@ char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 {
 	const struct lt_stack *st;
 	size_t top, outer = LT_NONE;
-	char a[256], b[256];
+	char a[256];
 
 	if (s == LT_NONE || s >= t->nstacks) {
 		snprintf(buf, len, "(no stack)");
@@ -293,11 +293,17 @@ char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 	}
 	st = &t->stacks[s];
 	top = lt_stacktab_top_frame(t, s);
-	for (size_t i = st->depth; i-- > 0;)
-		if (t->frames[st->frames[i]].syms[0].function) {
+	/* The thread's own entry function (worker_main), not the plumbing
+	 * that started it (start_thread, clone3). */
+	for (size_t i = st->depth; i-- > 0;) {
+		const struct lt_frame *f = &t->frames[st->frames[i]];
+		const char *fn = f->syms[0].function;
+
+		if (fn && !is_plumbing(fn) && !in_libc(f)) {
 			outer = st->frames[i];
 			break;
 		}
+	}
 	if (top == LT_NONE && st->depth)
 		top = st->frames[0];
 	if (top == LT_NONE) {
@@ -305,13 +311,9 @@ char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 		return buf;
 	}
 	lt_stacktab_frame_label(t, top, a, sizeof(a));
-	if (outer != LT_NONE && outer != top) {
-		const struct lt_frame_sym *y = &t->frames[outer].syms[0];
-
-		snprintf(b, sizeof(b), "%s", y->function);
-		snprintf(buf, len, "%s <- %s", a, b);
-	} else {
+	if (outer != LT_NONE && outer != top)
+		snprintf(buf, len, "%s <- %s", a, t->frames[outer].syms[0].function);
+	else
 		snprintf(buf, len, "%s", a);
-	}
 	return buf;
 }

@@ -208,7 +208,7 @@ static void test_report_names_stuck_function(void **state)
 	}
 	size_t n = lt_verdict_compute(m, v, 32), found = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strstr(v[i].text, "thread group +5/s: 55 of 59 threads sleeping in read() - zk_watch_loop (watch.c:88) <- start_thread")) {
+		if (strstr(v[i].text, "thread group +5/s: 55 of 59 threads sleeping in read() - zk_watch_loop (watch.c:88)")) {
 			assert_int_equal(v[i].kind, LT_VERDICT_WARN);
 			found++;
 		}

@@ -1,0 +1,68 @@
+/* A recording session: the sources of one target feeding one model and one
+ * session file, tick by tick.  `leaktop record` drives it headless; the
+ * live UI drives the same session from its own loop, so live and recorded
+ * data are the same data.
+ *
+ * Single-threaded: the caller waits (for keys, signals, the pidfd) until
+ * lt_session_next_deadline() and then calls lt_session_tick(). */
+#ifndef LT_SESSION_H
+#define LT_SESSION_H
+
+#include <sys/types.h>
+
+#include "lt_err.h"
+#include "lt_model.h"
+
+struct lt_session_opts {
+	pid_t pid;              /* process, or one of its threads */
+	const char *output;     /* session file to create */
+	int force;              /* replace an existing output file */
+	double interval;        /* seconds between ticks */
+	double duration;        /* seconds; 0 = until closed */
+	double threads_interval; /* seconds between thread samples */
+	int no_threads;         /* never stop the target's threads */
+	int argc;               /* the command line, kept as metadata */
+	char **argv;
+};
+
+typedef struct lt_session lt_session;
+
+/* Checks the target, creates the session file, writes the metadata and
+ * starts the sources.  Sources that cannot run (threads of an already
+ * traced process, ...) are recorded as unavailable with their reason; only
+ * an unusable target (LT_EXIT_TARGET) or output (LT_EXIT_FILE) fails.  On
+ * error NULL is returned and no file is left behind. */
+lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err);
+
+/* Monotonic time (seconds, CLOCK_MONOTONIC) at which the next tick is due.
+ * The first tick is due at once. */
+double lt_session_next_deadline(const lt_session *s);
+
+/* A descriptor that becomes readable when the target exits (a pidfd), or
+ * -1 when the kernel has none: poll it alongside your own. */
+int lt_session_pidfd(const lt_session *s);
+
+/* Takes one tick: samples every source, adds it to the model and commits
+ * it to the file.  Returns 0, 1 when the session has ended by itself
+ * (duration reached, or the target exited; see lt_session_end_reason), or
+ * -1 on an error (err says why; close the session with an "error: ..."
+ * reason). */
+int lt_session_tick(lt_session *s, lt_err *err);
+
+/* Why the session ended by itself ("duration", "target exited"), or NULL
+ * while it runs. */
+const char *lt_session_end_reason(const lt_session *s);
+
+/* The live model: valid until lt_session_close. */
+const lt_model *lt_session_model(const lt_session *s);
+/* Ticks committed so far. */
+size_t lt_session_ticks(const lt_session *s);
+/* Path of the session file. */
+const char *lt_session_output(const lt_session *s);
+
+/* Stops every source (no thread is left stopped, no hook left active),
+ * records the end time and reason, finishes the file and frees s.  s is
+ * freed even on error.  NULL-safe. */
+int lt_session_close(lt_session *s, const char *reason, lt_err *err);
+
+#endif

@@ -1,0 +1,68 @@
+#include "lt_collect.h"
+
+#include <stdio.h>
+
+#include "lt_syscall.h"
+
+#define MAX_INLINE 8
+
+static size_t frame_of(lt_stacktab *t, lt_symbols *sym, uint64_t pc,
+		       int activation)
+{
+	struct lt_sym out[MAX_INLINE];
+	struct lt_frame_sym fs[MAX_INLINE];
+	size_t f = lt_stacktab_frame_find(t, pc), n = 0;
+
+	if (f != LT_NONE)
+		return f;
+	if (sym)
+		n = lt_symbols_resolve(sym, pc, activation, out, MAX_INLINE);
+	if (n == 0)
+		return lt_stacktab_frame_add(t, pc, NULL, NULL, pc, NULL, 0);
+	for (size_t i = 0; i < n; i++) {
+		fs[i].function = (char *)out[i].function;
+		fs[i].file = (char *)out[i].file;
+		fs[i].line = out[i].line;
+	}
+	return lt_stacktab_frame_add(t, pc, out[0].module, out[0].build_id,
+				     out[0].module_addr, fs, n);
+}
+
+void lt_collect_threads(lt_model *m, lt_symbols *sym,
+			const struct lt_thread_tick *tt, double t)
+{
+	lt_stacktab *st = lt_model_stacks(m);
+	lt_tgroups *g = lt_model_tgroups(m);
+	struct lt_tsample ts = {
+		.t = t,
+		.sampled = (int64_t)tt->sampled,
+		.skipped = (int64_t)tt->skipped,
+		.max_stop_ns = tt->max_stop_ns,
+		.total_stop_ns = tt->total_stop_ns,
+	};
+	size_t frames[LT_THREAD_MAX_FRAMES];
+
+	lt_tgroups_begin(g, &ts);
+	for (size_t i = 0; i < tt->n; i++) {
+		const struct lt_thread *th = &tt->threads[i];
+		size_t stack = LT_NONE, depth = 0;
+		const char *sc = NULL;
+		char scbuf[32];
+
+		for (int k = 0; k < th->npcs && k < LT_THREAD_MAX_FRAMES; k++)
+			frames[depth++] = frame_of(st, sym, th->pcs[k], k == 0);
+		if (depth)
+			stack = lt_stacktab_stack_intern(st, frames, depth);
+		/* A running thread's syscall number is stale by the time it
+		 * is read: only a sleeping thread is "in" a syscall. */
+		if (th->syscall >= 0 && th->state != 'R') {
+			sc = lt_syscall_name(th->syscall);
+			if (!sc) {
+				snprintf(scbuf, sizeof(scbuf), "syscall_%ld", th->syscall);
+				sc = scbuf;
+			}
+		}
+		lt_tgroups_add(g, stack, th->state, sc, th->name);
+	}
+	lt_tgroups_end(g);
+}

@@ -1,0 +1,295 @@
+/* The recording session (lt_session.h): target checks, metadata, sources,
+ * and the per-tick sample → model → store flow. */
+#include "lt_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lt_collect.h"
+#include "lt_procfs.h"
+#include "lt_store.h"
+#include "lt_symbols.h"
+#include "lt_threads.h"
+
+/* Ticks kept in memory for the live view; the file keeps them all. */
+#define RETENTION 4096
+/* Longest time one thread sample may keep stopping threads. */
+#define THREAD_BUDGET_S 0.2
+
+struct lt_session {
+	struct lt_session_opts o;
+	char *output;
+	lt_model *m;
+	lt_store *st;
+	lt_procfs *pf;
+	lt_threads *th;         /* NULL: thread sampling off or failed */
+	lt_symbols *sym;        /* NULL: frames stay bare addresses */
+	int pidfd;
+	double start;           /* monotonic seconds at open */
+	double deadline;        /* next tick due */
+	unsigned long k;        /* grid index of the next tick */
+	double next_threads;    /* session time of the next thread sample */
+	int64_t last_maps;      /* mapping count at the last symbols refresh */
+	size_t ticks;
+	const char *end_reason;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t n = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	s = lt_xmalloc(n);
+	s[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* Session metadata that does not change during the recording. */
+static void fill_meta(lt_session *s, pid_t pid)
+{
+	lt_model *m = s->m;
+	struct lt_meta *meta = lt_model_meta(m);
+	struct lt_target_info ti = {0};
+	struct utsname u;
+	char *opts = join_args(s->o.argc, s->o.argv);
+
+	meta->pid = pid;
+	meta->interval = s->o.interval;
+	if (lt_procfs_target_info(pid, &ti, NULL) == 0) {
+		lt_model_set_str(m, &meta->cmdline, ti.cmdline);
+		lt_model_set_str(m, &meta->exe, ti.exe);
+		lt_model_set_str(m, &meta->build_id, ti.build_id);
+		lt_procfs_target_info_free(&ti);
+	}
+	if (uname(&u) == 0) {
+		char kernel[sizeof(u.release) + sizeof(u.version) + sizeof(u.machine) + 3];
+
+		snprintf(kernel, sizeof(kernel), "%s %s %s", u.release, u.version, u.machine);
+		lt_model_set_str(m, &meta->host, u.nodename);
+		lt_model_set_str(m, &meta->kernel, kernel);
+	}
+	lt_model_set_str(m, &meta->version, LT_VERSION);
+	lt_model_set_str(m, &meta->options, opts);
+	lt_model_set_str(m, &meta->cgroup, lt_procfs_cgroup(s->pf));
+	free(opts);
+	lt_model_set_source(m, "procfs", 1, NULL);
+	lt_model_set_source(m, "cgroup", lt_procfs_cgroup(s->pf) != NULL,
+			    lt_procfs_cgroup_reason(s->pf));
+	meta->start_ns = wall_ns_now();
+}
+
+/* Starts the thread sampler unless disabled; a refusal (already traced,
+ * no permission) is recorded as the source's reason, not an error: the
+ * timeline is still worth having. */
+static void threads_on(lt_session *s, pid_t pid)
+{
+	struct lt_threads_opts to = {.max_depth = LT_THREAD_MAX_FRAMES,
+				     .budget_s = THREAD_BUDGET_S};
+	lt_err err = {0};
+
+	if (s->o.no_threads) {
+		lt_model_set_source(s->m, "threads", 0, "disabled with --no-threads");
+		return;
+	}
+	/* Leave the target at least half of every tick untouched. */
+	if (s->o.interval < to.budget_s * 2)
+		to.budget_s = s->o.interval / 2;
+	s->th = lt_threads_new(pid, &to, &err);
+	if (!s->th) {
+		lt_model_set_source(s->m, "threads", 0, err.msg);
+		return;
+	}
+	s->sym = lt_symbols_new(pid, &err);
+	lt_model_set_source(s->m, "threads", 1,
+			    s->sym ? NULL : "stacks not symbolized");
+}
+
+/* Turns thread sampling off for the rest of the session, saying why in
+ * the session file.  lt_threads_free detaches from every thread. */
+static void threads_off(lt_session *s, const char *why)
+{
+	lt_threads_free(s->th);
+	s->th = NULL;
+	lt_model_set_source(s->m, "threads", 0, why);
+	lt_store_write_meta(s->st, s->m, NULL);
+}
+
+lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
+{
+	lt_session *s;
+	pid_t tgid;
+
+	if (lt_procfs_check(o->pid, &tgid, err) < 0)
+		return NULL;
+	s = lt_xcalloc(1, sizeof(*s));
+	s->o = *o;
+	s->output = lt_xstrdup(o->output);
+	s->o.output = s->output;
+	s->pidfd = -1;
+	s->last_maps = -1;
+	s->pf = lt_procfs_new(tgid, err);
+	if (!s->pf)
+		goto fail;
+	s->st = lt_store_create(o->output, o->force, err);
+	if (!s->st)
+		goto fail;
+	s->m = lt_model_new();
+	lt_model_set_retention(s->m, RETENTION);
+	fill_meta(s, tgid);
+	threads_on(s, tgid);
+	if (lt_store_write_meta(s->st, s->m, err) < 0) {
+		/* The file exists now: finish it rather than leave half. */
+		lt_session_close(s, "error: cannot write metadata", NULL);
+		return NULL;
+	}
+	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	s->start = mono_now();
+	s->deadline = s->start;
+	return s;
+fail:
+	lt_procfs_free(s->pf);
+	free(s->output);
+	free(s);
+	return NULL;
+}
+
+double lt_session_next_deadline(const lt_session *s)
+{
+	return s->deadline;
+}
+
+int lt_session_pidfd(const lt_session *s)
+{
+	return s->pidfd;
+}
+
+const char *lt_session_end_reason(const lt_session *s)
+{
+	return s->end_reason;
+}
+
+const lt_model *lt_session_model(const lt_session *s)
+{
+	return s->m;
+}
+
+size_t lt_session_ticks(const lt_session *s)
+{
+	return s->ticks;
+}
+
+const char *lt_session_output(const lt_session *s)
+{
+	return s->output;
+}
+
+/* One thread sample into the model.  Returns -1 when the target is gone. */
+static int sample_threads(lt_session *s, const struct lt_sample *smp)
+{
+	struct lt_thread_tick tt;
+	lt_err err = {0};
+
+	/* A dlopen shows as new mappings: re-read the modules before
+	 * symbolizing addresses that may lie in them. */
+	if (s->sym && lt_sample_has(smp, LT_M_MAPS) && smp->v[LT_M_MAPS] != s->last_maps) {
+		lt_symbols_refresh(s->sym);
+		s->last_maps = smp->v[LT_M_MAPS];
+	}
+	if (lt_threads_sample(s->th, &tt, &err) < 0) {
+		if (err.code == LT_EXIT_TARGET)
+			return -1;
+		threads_off(s, err.msg);
+		return 0;
+	}
+	lt_collect_threads(s->m, s->sym, &tt, smp->t);
+	return 0;
+}
+
+int lt_session_tick(lt_session *s, lt_err *err)
+{
+	struct lt_sample smp = {0};
+	double now;
+
+	if (s->end_reason)
+		return 1;
+	smp.t = mono_now() - s->start;
+	smp.wall_ns = wall_ns_now();
+	if (lt_procfs_sample(s->pf, &smp, err) < 0) {
+		if (err && err->code != LT_EXIT_TARGET)
+			return -1;
+		s->end_reason = "target exited";
+		return 1;
+	}
+	lt_model_add_sample(s->m, &smp);
+	if (s->th && smp.t >= s->next_threads) {
+		if (sample_threads(s, &smp) < 0) {
+			s->end_reason = "target exited";
+			return 1;
+		}
+		while (s->next_threads <= smp.t)
+			s->next_threads += s->o.threads_interval;
+	}
+	if (lt_store_commit_tick(s->st, s->m, err) < 0)
+		return -1;
+	s->ticks++;
+	/* Ticks stay on a fixed grid: a slow tick skips grid points rather
+	 * than drifting the rest of the session. */
+	now = mono_now();
+	do
+		s->deadline = s->start + (double)++s->k * s->o.interval;
+	while (s->deadline <= now);
+	if (s->o.duration > 0 && s->deadline - s->start > s->o.duration + 1e-6) {
+		s->end_reason = "duration";
+		return 1;
+	}
+	return 0;
+}
+
+int lt_session_close(lt_session *s, const char *reason, lt_err *err)
+{
+	int rc = 0;
+
+	if (!s)
+		return 0;
+	/* Sources first: the target runs free before anything else can
+	 * fail. */
+	lt_threads_free(s->th);
+	lt_symbols_free(s->sym);
+	if (s->st)
+		rc = lt_store_finish(s->st, wall_ns_now(), reason, err);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	lt_procfs_free(s->pf);
+	lt_model_free(s->m);
+	free(s->output);
+	free(s);
+	return rc;
+}
