@@ -10,7 +10,7 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -Iinclude -Ibuild/gen
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) -MMD -MP
-LDLIBS    += -lsqlite3 -ldw -lelf -lm
+LDLIBS    += -lsqlite3 -ldw -lelf -lm $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
@@ -19,8 +19,10 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # that unit tests link against.
 CMD_SRC   := src/main.c $(wildcard src/cmd_*.c)
 LIB_SRC   := $(filter-out $(CMD_SRC),$(wildcard src/*.c))
+UI_SRC    := $(wildcard ui/*.c)
 GEN_OBJ   := schema_sql.o syscall_names.o
-LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) $(GEN_OBJ:%=build/obj/%)
+LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) $(UI_SRC:ui/%.c=build/obj/ui/%.o) \
+	     $(GEN_OBJ:%=build/obj/%)
 CMD_OBJ   := $(CMD_SRC:src/%.c=build/obj/%.o)
 SAN_OBJ   := $(LIB_OBJ:build/obj/%=build/san/%)
 
@@ -33,6 +35,10 @@ TARGETS   := $(patsubst tests/targets/%.c,build/targets/%,$(wildcard tests/targe
 DEB_BUILD := gcc make pkg-config libc6-dev libsqlite3-dev libelf-dev \
 	     libdw-dev libncurses-dev libunwind-dev
 DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux
+
+# Sanitizer objects are only prerequisites of the sanitizer unit tests; keep
+# them so each build does not recompile the whole library.
+.SECONDARY: $(SAN_OBJ)
 
 .PHONY: all deps deps-build test unit integration demo bench clean lint
 
@@ -51,6 +57,10 @@ build/obj/%.o: src/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 build/obj/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/obj/ui/%.o: ui/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -81,11 +91,15 @@ build/san/%.o: build/gen/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
 
+build/san/ui/%.o: ui/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+
 build/unit/%: tests/unit/%.c build/libleaktop.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< build/libleaktop.a $(LDLIBS) -lcmocka
 
-build/unit-san/%: tests/unit/%.c $(SAN_OBJ)
+build/unit-san/%: tests/unit/%.c $(SAN_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_OBJ) $(LDLIBS) -lcmocka
 
@@ -124,4 +138,4 @@ lint:
 clean:
 	rm -rf build bin
 
--include $(wildcard build/obj/*.d build/san/*.d build/unit/*.d build/unit-san/*.d)
+-include $(wildcard build/obj/*.d build/obj/ui/*.d build/san/*.d build/san/ui/*.d build/unit/*.d build/unit-san/*.d)

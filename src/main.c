@@ -6,6 +6,7 @@
 
 #include "lt_cmd.h"
 #include "lt_err.h"
+#include "lt_ui.h"
 
 static const char usage[] =
 	"usage: leaktop COMMAND [OPTIONS]\n"
@@ -13,8 +14,10 @@ static const char usage[] =
 	"Find memory, thread and file-descriptor leaks in a running process.\n"
 	"\n"
 	"Commands:\n"
+	"  PID                     attach and explore live (recorded to a file too)\n"
 	"  record -p PID -o FILE   sample a running process into a session file\n"
 	"  report FILE             print what grew during a recorded session\n"
+	"  view FILE               explore a recorded session, with a time cursor\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help              show this help (COMMAND --help for a command's)\n"
@@ -59,11 +62,10 @@ int main(int argc, char **argv)
 		return lt_cmd_record(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return lt_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "view"))
+		return lt_cmd_view(argc - 1, argv + 1);
 	if (strspn(cmd, "0123456789") == strlen(cmd))
-		return lt_cmd_fail(LT_EXIT_USAGE,
-				   "the live view is not available in this version; "
-				   "use: leaktop record -p %s -o FILE, then leaktop report FILE",
-				   cmd);
+		return lt_cmd_live(argc - 1, argv + 1);
 	return lt_cmd_fail(LT_EXIT_USAGE,
 			   "unknown command '%s' (see leaktop --help)", cmd);
 }

@@ -1,0 +1,58 @@
+/* The interactive terminal UI (ncursesw): one single-threaded loop that
+ * waits for a key, a signal, the target's exit or the next tick, ticks a
+ * live session, and redraws at least twice a second.  What it draws comes
+ * from the view model (lt_view.h); only ui/ includes curses.
+ *
+ * The terminal is restored however the loop ends: q, SIGINT, SIGTERM,
+ * SIGHUP, out-of-memory (lt_oom_hook) and crashes (SIGSEGV, SIGBUS, SIGFPE,
+ * SIGILL, SIGABRT are re-raised after the terminal is restored). */
+#ifndef LT_UI_H
+#define LT_UI_H
+
+#include <stddef.h>
+
+#include "lt_err.h"
+#include "lt_model.h"
+
+/* Where the UI's data comes from.  A replay has only model; a live
+ * session also has tick and deadline, and ticks as the loop says. */
+struct lt_ui_source {
+	void *ctx;
+	/* The model to show (never NULL); called before every frame. */
+	const lt_model *(*model)(void *ctx);
+	/* Live only (NULL in a replay): monotonic seconds at which the next
+	 * tick is due, and the tick itself (0 ok, 1 the session ended by
+	 * itself, -1 error with err filled). */
+	double (*deadline)(void *ctx);
+	int (*tick)(void *ctx, lt_err *err);
+	int pidfd;           /* readable when the target exits, or -1 */
+};
+
+struct lt_ui_opts {
+	const char *output;  /* session file to name in the header, or NULL */
+	int iterations;      /* draw this many frames and end ("iterations");
+				0 runs until quit */
+};
+
+/* Runs the UI on the controlling terminal (stdin and stdout must be a
+ * terminal) until the user quits, a stop signal arrives, or the frames of
+ * o->iterations are drawn.  Writes why into reason ("quit", "signal
+ * SIGTERM", "target exited", "iterations", "error: ..."; a live session
+ * that ended by itself keeps the UI open until q, and then the reason is
+ * how it ended).  Returns 0, or -1 when there is no usable terminal
+ * (err says why, LT_EXIT_USAGE). */
+int lt_ui_run(const struct lt_ui_opts *o, const struct lt_ui_source *src,
+	      char *reason, size_t len, lt_err *err);
+
+/* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) uses UTF-8; sets the
+ * locale from the environment as a side effect.  Non-UTF-8 locales get
+ * ASCII glyphs. */
+int lt_ui_locale_utf8(void);
+
+/* The commands built on the UI (src/cmd_view.c), in the style of
+ * lt_cmd.h: argv starts at the command's name ("view", or the PID), errors
+ * are printed as one "leaktop: ..." line, the exit status is returned. */
+int lt_cmd_view(int argc, char **argv);
+int lt_cmd_live(int argc, char **argv);
+
+#endif

@@ -1,0 +1,414 @@
+/* The Flame screen: an icicle of thread stacks, outermost frame on top,
+ * each box as wide as the threads under it at the time cursor.  Heap bytes
+ * become another weight once the heap agent exists (issue 3).
+ *
+ * The tree is rebuilt from the model on every frame and key; the zoom root
+ * and the selection are kept as frame paths, so both survive new samples. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_err.h"
+#include "lt_fmt.h"
+#include "view_int.h"
+
+struct box {
+	size_t node;
+	int row, c0, c1;
+};
+
+void flame_free(struct flame *fl)
+{
+	free(fl->n);
+	memset(fl, 0, sizeof(*fl));
+}
+
+static size_t fl_new(struct flame *fl, size_t frame, size_t parent)
+{
+	struct fnode *n;
+
+	if (fl->count == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 64;
+		fl->n = lt_xrealloc(fl->n, fl->cap * sizeof(*fl->n));
+	}
+	n = &fl->n[fl->count];
+	*n = (struct fnode){frame, parent, LT_NONE, LT_NONE, 0, 0};
+	if (parent != LT_NONE) {
+		n->depth = fl->n[parent].depth + 1;
+		n->next = fl->n[parent].child;
+		fl->n[parent].child = fl->count;
+	}
+	return fl->count++;
+}
+
+static size_t fl_child(struct flame *fl, size_t parent, size_t frame)
+{
+	for (size_t c = fl->n[parent].child; c != LT_NONE; c = fl->n[c].next)
+		if (fl->n[c].frame == frame)
+			return c;
+	return fl_new(fl, frame, parent);
+}
+
+static const struct flame *sort_fl;
+
+static int child_cmp(const void *pa, const void *pb)
+{
+	const struct fnode *a = &sort_fl->n[*(const size_t *)pa];
+	const struct fnode *b = &sort_fl->n[*(const size_t *)pb];
+
+	if (a->weight != b->weight)
+		return a->weight < b->weight ? 1 : -1;
+	return a->frame < b->frame ? -1 : a->frame > b->frame;
+}
+
+/* Heaviest child first, so the big boxes stay put from frame to frame. */
+static void fl_sort(struct flame *fl)
+{
+	size_t *tmp = lt_xmalloc((fl->count ? fl->count : 1) * sizeof(size_t));
+
+	sort_fl = fl;
+	for (size_t p = 0; p < fl->count; p++) {
+		size_t k = 0;
+
+		for (size_t c = fl->n[p].child; c != LT_NONE; c = fl->n[c].next)
+			tmp[k++] = c;
+		if (k < 2)
+			continue;
+		qsort(tmp, k, sizeof(size_t), child_cmp);
+		fl->n[p].child = tmp[0];
+		for (size_t i = 0; i < k; i++)
+			fl->n[tmp[i]].next = i + 1 < k ? tmp[i + 1] : LT_NONE;
+	}
+	free(tmp);
+}
+
+static void fl_build(struct flame *fl, const lt_model *m, const struct vtime *vt)
+{
+	const lt_tgroups *g = lt_model_tgroups_c(m);
+	const lt_stacktab *st = lt_model_stacks_c(m);
+
+	fl->count = 0;
+	fl_new(fl, LT_NONE, LT_NONE);
+	if (!vt->nk)
+		return;
+	for (size_t i = 0; i < lt_tgroups_count(g); i++) {
+		const struct lt_tgroup *gr = lt_tgroups_get(g, i);
+		double w = (double)lt_tgroups_value(g, i, vt->kcur);
+		size_t at = 0;
+
+		if (w <= 0)
+			continue;
+		fl->n[0].weight += w;
+		if (gr->stack == LT_NONE || gr->stack >= lt_stacktab_stack_count(st)) {
+			at = fl_child(fl, 0, LT_NONE);
+			fl->n[at].weight += w;
+			continue;
+		}
+		for (size_t d = lt_stacktab_stack(st, gr->stack)->depth; d-- > 0;) {
+			at = fl_child(fl, at, lt_stacktab_stack(st, gr->stack)->frames[d]);
+			fl->n[at].weight += w;
+		}
+	}
+	fl_sort(fl);
+}
+
+/* The node at the end of path (frames from the root down), or the deepest
+ * node that exists along it; *depth gets how much of the path matched. */
+static size_t fl_resolve(const struct flame *fl, const size_t *path, size_t n,
+			 size_t *depth)
+{
+	size_t at = 0, d = 0;
+
+	for (; d < n; d++) {
+		size_t c = fl->n[at].child;
+
+		while (c != LT_NONE && fl->n[c].frame != path[d])
+			c = fl->n[c].next;
+		if (c == LT_NONE)
+			break;
+		at = c;
+	}
+	*depth = d;
+	return at;
+}
+
+static void set_path(const struct flame *fl, size_t node, size_t **path,
+		     size_t *n, size_t *cap)
+{
+	size_t d = (size_t)fl->n[node].depth;
+
+	if (d > *cap) {
+		*cap = d;
+		*path = lt_xrealloc(*path, d * sizeof(size_t));
+	}
+	*n = d;
+	for (size_t at = node; at != 0; at = fl->n[at].parent)
+		(*path)[--d] = fl->n[at].frame;
+}
+
+static int is_under(const struct flame *fl, size_t node, size_t root)
+{
+	for (size_t at = node; at != LT_NONE; at = fl->n[at].parent)
+		if (at == root)
+			return 1;
+	return 0;
+}
+
+static void node_name(const lt_model *m, const struct flame *fl, size_t node,
+		      char *buf, size_t len)
+{
+	const lt_stacktab *st = lt_model_stacks_c(m);
+	size_t fr = fl->n[node].frame;
+	const struct lt_frame *f;
+
+	if (node == 0) {
+		snprintf(buf, len, "all threads");
+		return;
+	}
+	if (fr == LT_NONE || fr >= lt_stacktab_frame_count(st)) {
+		snprintf(buf, len, "(no stack)");
+		return;
+	}
+	f = lt_stacktab_frame(st, fr);
+	if (f->syms[0].function)
+		snprintf(buf, len, "%s", f->syms[0].function);
+	else
+		lt_stacktab_frame_label(st, fr, buf, len);
+}
+
+/* Lays out the subtree of root over cols columns; boxes in row order,
+ * left to right within a row.  Returns how many (caller frees *out). */
+static size_t layout(const struct flame *fl, size_t root, int cols,
+		     struct box **out)
+{
+	size_t n = 0, cap = 64, head = 0;
+	struct box *b = lt_xmalloc(cap * sizeof(*b));
+	double *x0 = lt_xcalloc(fl->count, sizeof(double));
+
+	/* Breadth first: row by row, and left to right within each. */
+	b[n++] = (struct box){root, 0, 0, cols};
+	x0[root] = 0;
+	while (head < n) {
+		struct box parent = b[head++];
+		const struct fnode *p = &fl->n[parent.node];
+		double x = x0[parent.node], scale = (double)cols / fl->n[root].weight;
+
+		for (size_t c = p->child; c != LT_NONE; c = fl->n[c].next) {
+			double w = fl->n[c].weight * scale;
+			int c0 = (int)floor(x + 0.5), c1 = (int)floor(x + w + 0.5);
+
+			x0[c] = x;
+			x += w;
+			if (c1 - c0 < 1)
+				continue;  /* too narrow to see, and so are its children */
+			if (n == cap) {
+				cap *= 2;
+				b = lt_xrealloc(b, cap * sizeof(*b));
+			}
+			b[n++] = (struct box){c, parent.row + 1, c0, c1};
+		}
+	}
+	free(x0);
+	*out = b;
+	return n;
+}
+
+/* Zoom root and selection for this tree, repairing paths that no longer
+ * exist (their threads went away) to the deepest part that does. */
+static void resolve_state(lt_view *v, size_t *zoom, size_t *sel)
+{
+	size_t d;
+
+	*zoom = fl_resolve(&v->fl, v->zoom, v->nzoom, &d);
+	v->nzoom = d;
+	*sel = fl_resolve(&v->fl, v->fsel, v->nfsel, &d);
+	v->nfsel = d;
+	if (!is_under(&v->fl, *sel, *zoom)) {
+		*sel = *zoom;
+		set_path(&v->fl, *sel, &v->fsel, &v->nfsel, &v->scap);
+	}
+}
+
+static int fl_matches(lt_view *v, const lt_model *m, size_t node)
+{
+	char name[256];
+
+	if (!v->search[0])
+		return 0;
+	node_name(m, &v->fl, node, name, sizeof(name));
+	return view_match(name, v->search);
+}
+
+static void select_node(lt_view *v, size_t node)
+{
+	set_path(&v->fl, node, &v->fsel, &v->nfsel, &v->scap);
+}
+
+/* The next node in depth-first order after from that matches the search. */
+static size_t next_match(lt_view *v, const lt_model *m, size_t from)
+{
+	size_t n = v->fl.count;
+
+	/* Node indexes are creation order: parents before children, which is
+	 * depth first enough for stepping through matches. */
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = (from + k) % n;
+
+		if (fl_matches(v, m, i))
+			return i;
+	}
+	return LT_NONE;
+}
+
+int flame_key(lt_view *v, const lt_model *m, int key)
+{
+	struct vtime vt;
+	size_t zoom, sel, nb, at = 0;
+	struct box *b;
+	int cols = v->frame.cols > 0 ? v->frame.cols : 80, r = LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+
+	view_time(v, m, &vt);
+	fl_build(&v->fl, m, &vt);
+	resolve_state(v, &zoom, &sel);
+	nb = layout(&v->fl, zoom, cols, &b);
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].node == sel)
+			at = i;
+	switch (key) {
+	case LT_KEY_UP: case 'k':
+		if (sel != zoom)
+			select_node(v, v->fl.n[sel].parent);
+		break;
+	case LT_KEY_DOWN: case 'j':
+		for (size_t i = 0; i < nb; i++)
+			if (b[i].row == b[at].row + 1 && v->fl.n[b[i].node].parent == sel) {
+				select_node(v, b[i].node);
+				break;
+			}
+		break;
+	case LT_KEY_LEFT: case 'h':
+		if (at && b[at - 1].row == b[at].row)
+			select_node(v, b[at - 1].node);
+		break;
+	case LT_KEY_RIGHT: case 'l':
+		if (at + 1 < nb && b[at + 1].row == b[at].row)
+			select_node(v, b[at + 1].node);
+		break;
+	case LT_KEY_HOME:
+		select_node(v, zoom);
+		break;
+	case LT_KEY_ENTER:
+		set_path(&v->fl, sel, &v->zoom, &v->nzoom, &v->zcap);
+		break;
+	case LT_KEY_BACKSPACE: case LT_KEY_ESC:
+		if (v->nzoom)
+			v->nzoom--;
+		break;
+	case 'n': {
+		size_t hit = next_match(v, m, sel);
+
+		if (hit == LT_NONE) {
+			snprintf(v->msg, sizeof(v->msg), "not found: %s", v->search);
+		} else {
+			if (!is_under(&v->fl, hit, zoom))
+				v->nzoom = 0;
+			select_node(v, hit);
+		}
+		break;
+	}
+	default:
+		r = 0;
+	}
+	free(b);
+	return r;
+}
+
+static void flame_status(lt_view *v, const lt_model *m, struct lt_vframe *f,
+			 size_t sel)
+{
+	struct lt_vline *l = vf_line(f, f->rows - 1);
+	double total = v->fl.n[0].weight;
+	char label[256];
+
+	if (sel != 0 && v->fl.n[sel].frame != LT_NONE)
+		lt_stacktab_frame_label(lt_model_stacks_c(m), v->fl.n[sel].frame,
+					label, sizeof(label));
+	else
+		node_name(m, &v->fl, sel, label, sizeof(label));
+	vl_printf(l, f->cols, "%s: %.0f threads (%.0f%%)  Enter zoom  Backspace out  / search",
+		  label, v->fl.n[sel].weight,
+		  total > 0 ? 100.0 * v->fl.n[sel].weight / total : 0.0);
+}
+
+static void draw_box(lt_view *v, const lt_model *m, struct lt_vline *l,
+		     int cols, const struct box *bx, int alt, size_t sel)
+{
+	char name[256];
+	int style = alt ? LT_ST_FLAME_B : LT_ST_FLAME_A;
+
+	node_name(m, &v->fl, bx->node, name, sizeof(name));
+	vl_pad(l, bx->c0);
+	vl_glyph(l, bx->c1, v->ascii, "\xe2\x96\x8f", '|');  /* left 1/8 block */
+	vl_puts(l, bx->c1 < cols ? bx->c1 : cols, name);
+	vl_pad(l, bx->c1 < cols ? bx->c1 : cols);
+	if (fl_matches(v, m, bx->node))
+		style = LT_ST_MATCH;
+	if (bx->node == sel)
+		style = LT_ST_SELECTED;
+	vl_span(l, bx->c0, bx->c1 - bx->c0, style);
+}
+
+void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
+		  struct lt_vframe *f, int y0, int y1)
+{
+	size_t zoom, sel, nb;
+	struct box *b;
+	struct lt_vline *l = vf_line(f, y0);
+	int first_row = 0, h = y1 - y0 - 1, alt = 0, last_row = -1;
+	char at[32], name[256];
+
+	fl_build(&v->fl, m, vt);
+	lt_fmt_duration(vt->t, at, sizeof(at));
+	vl_printf(l, f->cols, "Flame: thread stacks at t=%s, width = threads", at);
+	if (v->nzoom) {
+		vl_puts(l, f->cols, "  zoom:");
+		for (size_t i = 0; i < v->nzoom && i < 64; i++) {
+			size_t d;
+
+			node_name(m, &v->fl, fl_resolve(&v->fl, v->zoom, i + 1, &d), name, sizeof(name));
+			vl_printf(l, f->cols, "%s%s", i ? " > " : " ", name);
+		}
+	}
+	vl_span(l, 0, l->cols, LT_ST_TITLE);
+	if (v->fl.n[0].weight <= 0) {
+		const struct lt_source *src = lt_model_source_find(m, "threads");
+
+		l = vf_line(f, y0 + 2);
+		if (src && !src->available)
+			vl_printf(l, f->cols, "no thread stacks to draw: %s", src->reason ? src->reason : "unavailable");
+		else
+			vl_puts(l, f->cols, "no thread stacks to draw: this session has no thread samples");
+		vl_span(l, 0, l->cols, LT_ST_DIM);
+		vl_puts(vf_line(f, y0 + 3), f->cols, "heap bytes are drawn here once the heap agent exists (issue 3)");
+		return;
+	}
+	resolve_state(v, &zoom, &sel);
+	nb = layout(&v->fl, zoom, f->cols, &b);
+	/* Keep the selection's row on screen. */
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].node == sel && b[i].row >= h)
+			first_row = b[i].row - h + 1;
+	for (size_t i = 0; i < nb; i++) {
+		int y = b[i].row - first_row;
+
+		if (y < 0 || y >= h)
+			continue;
+		alt = b[i].row == last_row ? !alt : b[i].row % 2;
+		last_row = b[i].row;
+		draw_box(v, m, vf_line(f, y0 + 1 + y), f->cols, &b[i], alt, sel);
+	}
+	free(b);
+	if (!v->prompt && !v->msg[0])
+		flame_status(v, m, f, sel);
+}
