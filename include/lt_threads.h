@@ -8,16 +8,23 @@
  * are resolved later, with lt_symbols, after the threads run again.
  *
  * What it does to the target: each sampled thread is held stopped for
- * typically 50-300 us (stop_ns says exactly).  A thread blocked in a
- * system call is interrupted and the call restarted by the kernel, except
- * the few calls Linux ends with EINTR after any stop (epoll_wait,
- * sigtimedwait, ...; see signal(7), "Interruption of system calls ... by
- * stop signals"), which well-written programs retry.  Threads already
- * stopped (state T or t), zombies, and threads in uninterruptible sleep
- * (D, which would not stop promptly) are never stopped.  A signal arriving
- * while a thread is held is delivered when it resumes; a job-control stop
- * is kept.  If leaktop dies, even by SIGKILL, the kernel resumes every
- * thread it held.
+ * tens of microseconds (median 30-40 us, p99 about 150 us with 2,000 and
+ * 5,000 threads on a 2-CPU VM; stop_ns says exactly: it runs from the
+ * interrupt to the detach, so it includes any wait of the thread for a CPU
+ * to stop on).  A thread blocked in a system call is interrupted and the
+ * call restarted by the kernel, except the few calls Linux ends with EINTR
+ * after any stop (epoll_wait, sigtimedwait, ...; see signal(7),
+ * "Interruption of system calls ... by stop signals"), which well-written
+ * programs retry.  Threads already stopped (state T or t), zombies, and
+ * threads in uninterruptible sleep (D, which would not stop promptly) are
+ * never stopped.  A signal arriving while a thread is held is delivered
+ * when it resumes; a job-control stop is kept.  If leaktop dies, even by
+ * SIGKILL, the kernel resumes every thread it held.
+ *
+ * Cost per tick: reading every thread's stat file (20-40 us a thread,
+ * not bounded: every thread is counted every tick) plus the stopping,
+ * bounded by budget_s, about 50-90 us a thread including its syscall file
+ * and the unwind.  2,000 threads fit in the default 0.2 s budget.
  *
  * The stopping runs in a short-lived helper thread of the caller, one per
  * tick: ptrace ties tracees to the thread that seized them, and the exit

@@ -50,7 +50,8 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
 		char scbuf[32];
 
 		for (int k = 0; k < th->npcs && k < LT_THREAD_MAX_FRAMES; k++)
-			frames[depth++] = frame_of(st, sym, th->pcs[k], k == 0);
+			frames[depth++] = frame_of(st, sym, th->pcs[k],
+						   (int)((th->activations >> k) & 1));
 		if (depth)
 			stack = lt_stacktab_stack_intern(st, frames, depth);
 		/* A running thread's syscall number is stale by the time it

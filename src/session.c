@@ -34,7 +34,6 @@ struct lt_session {
 	double deadline;        /* next tick due */
 	unsigned long k;        /* grid index of the next tick */
 	double next_threads;    /* session time of the next thread sample */
-	int64_t last_maps;      /* mapping count at the last symbols refresh */
 	size_t ticks;
 	const char *end_reason;
 };
@@ -133,7 +132,7 @@ static void threads_on(lt_session *s, pid_t pid)
 }
 
 /* Turns thread sampling off for the rest of the session, saying why in
- * the session file.  lt_threads_free detaches from every thread. */
+ * the session file.  Nothing of the target is traced between samples. */
 static void threads_off(lt_session *s, const char *why)
 {
 	lt_threads_free(s->th);
@@ -154,7 +153,6 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	s->output = lt_xstrdup(o->output);
 	s->o.output = s->output;
 	s->pidfd = -1;
-	s->last_maps = -1;
 	s->pf = lt_procfs_new(tgid, err);
 	if (!s->pf)
 		goto fail;
@@ -217,18 +215,17 @@ static int sample_threads(lt_session *s, const struct lt_sample *smp)
 	struct lt_thread_tick tt;
 	lt_err err = {0};
 
-	/* A dlopen shows as new mappings: re-read the modules before
-	 * symbolizing addresses that may lie in them. */
-	if (s->sym && lt_sample_has(smp, LT_M_MAPS) && smp->v[LT_M_MAPS] != s->last_maps) {
-		lt_symbols_refresh(s->sym);
-		s->last_maps = smp->v[LT_M_MAPS];
-	}
 	if (lt_threads_sample(s->th, &tt, &err) < 0) {
 		if (err.code == LT_EXIT_TARGET)
 			return -1;
 		threads_off(s, err.msg);
 		return 0;
 	}
+	/* A dlopen or dlclose changed the modules: re-read them before
+	 * symbolizing addresses that may lie in them (the threads run
+	 * again by now). */
+	if (s->sym && tt.maps_changed)
+		lt_symbols_refresh(s->sym);
 	lt_collect_threads(s->m, s->sym, &tt, smp->t);
 	return 0;
 }

@@ -64,6 +64,9 @@ struct lt_symbols {
 
 /* ---- module files ------------------------------------------------------ */
 
+/* Opens path only if it is a regular file: a mapped device could block or
+ * act on open.  O_NONBLOCK keeps a file swapped for a FIFO after the stat
+ * from blocking us; it means nothing for regular files. */
 static int open_regular(const char *path)
 {
 	struct stat sb;
@@ -75,7 +78,7 @@ static int open_regular(const char *path)
 		errno = EINVAL;
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd >= 0 && (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))) {
 		close(fd);
 		errno = EINVAL;
@@ -117,7 +120,12 @@ int lt_symbols_maps_hash(pid_t pid, uint64_t *out)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		for (ssize_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)buf[i];
 

@@ -155,6 +155,7 @@ struct loop {
 	lt_view *v;
 	sigset_t wait_mask;
 	int dirty, frames, ended, quit;
+	int hangup;     /* the terminal went away (EOF, POLLHUP) */
 	double next_redraw;
 	char *reason;
 	size_t len;
@@ -243,8 +244,15 @@ static void wait_event(struct loop *lp, double until)
 		left = 0;
 	ts.tv_sec = (time_t)left;
 	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-	if (ppoll(pfd, live ? 2 : 1, &ts, &lp->wait_mask) > 0 && live &&
-	    (pfd[1].revents & POLLIN))
+	if (ppoll(pfd, live ? 2 : 1, &ts, &lp->wait_mask) <= 0)
+		return;
+	/* A terminal that is gone without a SIGHUP (its tmux pane or pty
+	 * closed) reads as EOF forever: leave rather than spin on it. */
+	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		lp->hangup = 1;
+		return;
+	}
+	if (live && (pfd[1].revents & POLLIN))
 		do_tick(lp);  /* the target exited: the tick sees it and ends */
 }
 
@@ -274,6 +282,10 @@ static void run_loop(struct loop *lp)
 				snprintf(lp->reason, lp->len, "signal %s",
 					 stop_signal == SIGINT ? "SIGINT" :
 					 stop_signal == SIGTERM ? "SIGTERM" : "SIGHUP");
+			return;
+		}
+		if (lp->hangup) {
+			snprintf(lp->reason, lp->len, "terminal closed");
 			return;
 		}
 		read_keys(lp);
