@@ -42,11 +42,16 @@ DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux
 
 .PHONY: all deps deps-build test unit integration demo bench clean lint
 
-all: bin/leaktop
+all: bin/leaktop bin/leaktop-demo
 
 bin/leaktop: $(CMD_OBJ) build/libleaktop.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The demo program `leaktop demo` starts, kept next to the binary.
+bin/leaktop-demo: tests/targets/demo_service.c tests/targets/target.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) -pthread -o $@ $< -lm
 
 build/libleaktop.a: $(LIB_OBJ)
 	@mkdir -p $(@D)

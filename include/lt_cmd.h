@@ -6,6 +6,7 @@
 
 int lt_cmd_record(int argc, char **argv);
 int lt_cmd_report(int argc, char **argv);
+int lt_cmd_demo(int argc, char **argv);
 
 /* Prints "leaktop: <msg>" on stderr and returns code. */
 int lt_cmd_fail(int code, const char *fmt, ...)

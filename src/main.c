@@ -18,6 +18,7 @@ static const char usage[] =
 	"  record -p PID -o FILE   sample a running process into a session file\n"
 	"  report FILE             print what grew during a recorded session\n"
 	"  view FILE               explore a recorded session, with a time cursor\n"
+	"  demo                    start the bundled leaking demo and explore it live\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help              show this help (COMMAND --help for a command's)\n"
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
 		return lt_cmd_record(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return lt_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "demo"))
+		return lt_cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "view"))
 		return lt_cmd_view(argc - 1, argv + 1);
 	if (strspn(cmd, "0123456789") == strlen(cmd))
