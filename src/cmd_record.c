@@ -68,21 +68,6 @@ static double mono_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_pid(const char *s, pid_t *pid)
-{
-	char *end;
-	long v;
-
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || v <= 0 || v > 0x3fffffff)
-		return -1;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option opts[] = {
@@ -105,7 +90,7 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+p:o:d:i:T:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_pid(optarg, &o->pid) < 0)
+			if (lt_cmd_parse_pid(optarg, &o->pid) < 0)
 				return lt_cmd_fail(LT_EXIT_USAGE, "invalid pid '%s'", optarg);
 			break;
 		case 'o':

@@ -235,21 +235,6 @@ static int live_tick(void *ctx, lt_err *err)
 	return lt_session_tick(ctx, err);
 }
 
-static int parse_pid(const char *s, pid_t *pid)
-{
-	char *end;
-	long v;
-
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || v <= 0 || v > 0x3fffffff)
-		return -1;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 static int parse_live(int argc, char **argv, struct lt_session_opts *so,
 		      struct view_opts *o)
 {
@@ -360,7 +345,7 @@ int lt_cmd_live(int argc, char **argv)
 	lt_err err = {0};
 	int rc, status = LT_EXIT_OK;
 
-	if (parse_pid(argv[0], &so.pid) < 0)
+	if (lt_cmd_parse_pid(argv[0], &so.pid) < 0)
 		return lt_cmd_fail(LT_EXIT_USAGE, "invalid pid '%s'", argv[0]);
 	rc = parse_live(argc, argv, &so, &o);
 	if (rc != 0)

@@ -1,4 +1,5 @@
 /* leaktop: find memory, thread and descriptor leaks in a running process. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,21 @@ static const char usage[] =
 	"problem (exists, symlink, not writable, missing, corrupt, newer).\n"
 	"\n"
 	"See leaktop(1) for details.\n";
+
+int lt_cmd_parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || v <= 0 || v > 0x3fffffff)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
 
 int lt_cmd_fail(int code, const char *fmt, ...)
 {
