@@ -72,6 +72,18 @@ stop_pid() {
 	{ wait "$p" || true; } 2>/dev/null
 }
 
+# _lt_ours PID: PID is still a child of this script.  A tracked process
+# that was already reaped gives its pid back to the kernel, and with
+# pid_max at 32768 and tests that fork a lot it is soon someone else's:
+# cleanup must never signal that one.
+_lt_ours() {
+	local stat rest
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+	rest=${stat##*) }           # after "(comm) ": state ppid ...
+	set -- $rest
+	[ "${2:-}" = "$_lt_main" ]
+}
+
 # track PID: stop PID when the script exits.
 track() { _lt_pids+=("$1"); }
 
@@ -87,10 +99,10 @@ _lt_cleanup() {
 	local p h
 	set +e
 	for p in "${_lt_pids[@]+"${_lt_pids[@]}"}"; do
-		kill -TERM "$p" 2>/dev/null
+		_lt_ours "$p" && kill -TERM "$p" 2>/dev/null
 	done
 	for p in "${_lt_pids[@]+"${_lt_pids[@]}"}"; do
-		stop_pid "$p"
+		_lt_ours "$p" && stop_pid "$p"
 	done
 	for h in "${_lt_hooks[@]+"${_lt_hooks[@]}"}"; do
 		eval "$h"
