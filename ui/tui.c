@@ -156,6 +156,8 @@ struct loop {
 	sigset_t wait_mask;
 	int dirty, frames, ended, quit;
 	int hangup;     /* the terminal went away (EOF, POLLHUP) */
+	int readable;   /* the last wait saw input pending */
+	int empty_reads; /* wakes for input that yielded no key, in a row */
 	double next_redraw;
 	char *reason;
 	size_t len;
@@ -207,11 +209,17 @@ static void do_tick(struct loop *lp)
 	lp->dirty = 1;
 }
 
+/* Input that polls readable but yields no key, again and again, is a
+ * terminal at EOF (its pty closed without SIGHUP): treat it as gone
+ * rather than wake for it forever. */
+#define EOF_WAKES 64
+
 static void read_keys(struct loop *lp)
 {
-	int ch;
+	int ch, got = 0;
 
 	while ((ch = getch()) != ERR) {
+		got = 1;
 		int key, r;
 
 		if (ch == KEY_RESIZE) {
@@ -229,6 +237,11 @@ static void read_keys(struct loop *lp)
 		if (r & LT_VIEW_REDRAW)
 			lp->dirty = 1;
 	}
+	if (got || !lp->readable)
+		lp->empty_reads = 0;
+	else if (++lp->empty_reads >= EOF_WAKES)
+		lp->hangup = 1;
+	lp->readable = 0;
 }
 
 /* Waits for input, a signal, the target's exit or the next deadline. */
@@ -246,6 +259,7 @@ static void wait_event(struct loop *lp, double until)
 	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 	if (ppoll(pfd, live ? 2 : 1, &ts, &lp->wait_mask) <= 0)
 		return;
+	lp->readable = (pfd[0].revents & POLLIN) != 0;
 	/* A terminal that is gone without a SIGHUP (its tmux pane or pty
 	 * closed) reads as EOF forever: leave rather than spin on it. */
 	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
@@ -289,6 +303,10 @@ static void run_loop(struct loop *lp)
 			return;
 		}
 		read_keys(lp);
+		if (lp->hangup) {
+			snprintf(lp->reason, lp->len, "terminal closed");
+			return;
+		}
 		if (lp->quit) {
 			if (!lp->ended)
 				snprintf(lp->reason, lp->len, "quit");

@@ -217,3 +217,20 @@ for sig in TERM HUP SEGV; do
 	esac
 	expect_restored "tui: SIG$sig ends with status $want and the terminal restored" "s$sig" "$want"
 done
+
+# --- the terminal vanishes without a SIGHUP ----------------------------------
+# setsid: the view is not in the tty's session, so closing the pty sends it
+# no SIGHUP; it must notice the dead terminal and leave, not spin on EOF.
+tmux -L "lt-hup-$$" new-session -d -x 100 -y 30 "setsid -w $LEAKTOP view $T/s.db"
+vp=
+wait_for "pgrep -f '^$LEAKTOP view $T/s.db' >/dev/null" 5 && vp=$(pgrep -f "^$LEAKTOP view $T/s.db" | head -n 1)
+sleep 0.5
+tmux -L "lt-hup-$$" kill-server 2>/dev/null || true
+if [ -z "$vp" ]; then
+	fail "tui: a vanished terminal ends the view" "the view did not start"
+elif wait_for "! alive $vp" 5; then
+	ok "tui: a vanished terminal ends the view"
+else
+	fail "tui: a vanished terminal ends the view" "pid $vp still running"
+	kill -KILL "$vp" 2>/dev/null || true
+fi
