@@ -9,6 +9,18 @@
 #include "lt_err.h"
 #include "lt_model.h"
 
+#define LT_STORE_BUSY_MS 5000   /* wait this long for a lock held by another */
+#define LT_STORE_FORMAT "leaktop-session" /* meta 'format' of our files */
+
+/* a + b, newly allocated. */
+char *lt_store_concat(const char *a, const char *b);
+/* "file:" URI for path with optional query params (percent-encoded so
+ * '?', '#' and '%' in file names survive); caller frees. */
+char *lt_store_file_uri(const char *path, const char *params);
+/* First column of the first row of sql as text in buf ("" when no row or
+ * NULL).  Returns SQLITE_OK or the error code. */
+int lt_store_query_text(sqlite3 *db, const char *sql, char *buf, size_t n);
+
 /* How much of the model's stacks and thread groups is already in the file:
  * the writer persists everything past it with each tick. */
 struct lt_store_cursor {
