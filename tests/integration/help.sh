@@ -29,7 +29,7 @@ help_case() {
 	fi
 }
 
-help_case "leaktop --help" "record report --help --version" lt --help
+help_case "leaktop --help" "record report view demo PID --help --version" lt --help
 help_case "leaktop -h" "record report" lt -h
 help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
@@ -40,6 +40,10 @@ if grep -qE '^leaktop [0-9]+\.[0-9]+(\.[0-9]+)?' "$T/last.out" && [ "$(wc -l <"$
 else
 	fail "--version is one line \"leaktop X.Y.Z\"" "$(head -c 200 "$T/last.out")"
 fi
+help_case "leaktop record --help (threads)" "--threads-interval --no-threads" lt record --help
+help_case "leaktop view --help" "FILE --help" lt view --help
+help_case "leaktop demo --help" "demo --help" lt demo --help
+help_case "leaktop PID --help" "--output --interval --threads-interval --no-threads --help" lt 1 --help
 check "-V is --version" test "$(lt -V)" = "$(lt --version)"
 
 # Without a command: usage on stderr, exit 2.
@@ -59,7 +63,7 @@ fi
 # roff escapes undone: \- is -, \fB etc. are fonts.
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" >"$T/page.txt"
 missing=""
-for w in record report --pid --output --duration --interval --force --help --version; do
+for w in record report view demo --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
 	grep -qF -- "$w" "$T/page.txt" || missing="$missing $w"
 done
 if grep -q '^\.TH ' "$page" && grep -q '^\.SH NAME' "$page" && [ -z "$missing" ]; then
