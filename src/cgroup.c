@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lt_text.h"
+
 /* memory.stat is about 1.5 KiB on 6.x kernels; the keys we need come well
  * before this cap in both versions, and a cut last line is ignored. */
 #define STAT_CAP (32 * 1024)
@@ -24,48 +26,6 @@ struct lt_cgroup {
 };
 
 /* ---- small hostile-input helpers ---- */
-
-struct lines {
-	const char *p, *end;
-};
-
-/* Next newline-terminated line; an unterminated tail is never returned. */
-static int line_next(struct lines *it, const char **line, size_t *len)
-{
-	const char *nl;
-
-	if (it->p >= it->end)
-		return 0;
-	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-	if (!nl) {
-		it->p = it->end;
-		return 0;
-	}
-	*line = it->p;
-	*len = (size_t)(nl - it->p);
-	it->p = nl + 1;
-	return 1;
-}
-
-/* A decimal that is all of s[0..n): no sign, no spaces, fits int64_t. */
-static int parse_dec(const char *s, size_t n, int64_t *out)
-{
-	int64_t v = 0;
-
-	if (n == 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int d = s[i] - '0';
-
-		if (d < 0 || d > 9)
-			return -1;
-		if (v > (INT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
 
 static int span_eq(const char *s, size_t n, const char *lit)
 {
@@ -148,7 +108,7 @@ static int kv_line(const char *line, size_t len, const char **key,
 		return -1;
 	*key = line;
 	*klen = (size_t)(sp - line);
-	return parse_dec(sp + 1, len - *klen - 1, v);
+	return lt_text_dec_all(sp + 1, len - *klen - 1, v);
 }
 
 static int count_found(const struct lt_cgroup_stat *s)
@@ -163,12 +123,12 @@ int lt_cgroup_parse_stat_v1(const char *buf, size_t len,
 	static const char *const keys[4] = {"rss", "cache", "active_file",
 					    "inactive_file"};
 	int64_t plain[4] = {-1, -1, -1, -1}, total[4] = {-1, -1, -1, -1};
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *line, *key;
 	size_t llen, klen;
 	int64_t v;
 
-	while (line_next(&it, &line, &llen)) {
+	while (lt_lines_next(&it, &line, &llen)) {
 		if (kv_line(line, llen, &key, &klen, &v) < 0)
 			continue;
 		for (int i = 0; i < 4; i++) {
@@ -190,13 +150,13 @@ int lt_cgroup_parse_stat_v1(const char *buf, size_t len,
 int lt_cgroup_parse_stat_v2(const char *buf, size_t len,
 			    struct lt_cgroup_stat *out)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *line, *key;
 	size_t llen, klen;
 	int64_t v;
 
 	stat_init(out);
-	while (line_next(&it, &line, &llen)) {
+	while (lt_lines_next(&it, &line, &llen)) {
 		if (kv_line(line, llen, &key, &klen, &v) < 0)
 			continue;
 		if (span_eq(key, klen, "anon"))
@@ -213,13 +173,13 @@ int lt_cgroup_parse_stat_v2(const char *buf, size_t len,
 
 int lt_cgroup_parse_usage(const char *buf, size_t len, int64_t *out)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *line;
 	size_t llen;
 
-	if (!line_next(&it, &line, &llen))
+	if (!lt_lines_next(&it, &line, &llen))
 		return -1;
-	return parse_dec(line, llen, out);
+	return lt_text_dec_all(line, llen, out);
 }
 
 int64_t lt_cgroup_working_set(int64_t usage, int64_t inactive_file)
@@ -256,17 +216,17 @@ static char *span_dup(const char *s, size_t n)
 int lt_cgroup_parse_proc(const char *buf, size_t len, char **v1_memory,
 			 char **v2)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *line;
 	size_t llen;
 
 	*v1_memory = *v2 = NULL;
-	while (line_next(&it, &line, &llen)) {
+	while (lt_lines_next(&it, &line, &llen)) {
 		const char *c1 = memchr(line, ':', llen), *c2, *path;
 		size_t plen, ctl_len;
 		int64_t id;
 
-		if (!c1 || parse_dec(line, (size_t)(c1 - line), &id) < 0)
+		if (!c1 || lt_text_dec_all(line, (size_t)(c1 - line), &id) < 0)
 			continue;
 		c2 = memchr(c1 + 1, ':', llen - (size_t)(c1 + 1 - line));
 		if (!c2)
@@ -444,7 +404,7 @@ static char *join(const char *mnt, const char *rest)
 char *lt_cgroup_resolve(const char *mountinfo, size_t len, int version,
 			const char *path, lt_err *err)
 {
-	struct lines it = {mountinfo, mountinfo + len};
+	struct lt_lines it = {mountinfo, mountinfo + len};
 	struct lt_cgroup_mount best = {0, NULL, NULL};
 	const char *what = version == 1 ? "cgroup v1 memory" : "cgroup2";
 	const char *line;
@@ -459,7 +419,7 @@ char *lt_cgroup_resolve(const char *mountinfo, size_t len, int version,
 			   path);
 		return NULL;
 	}
-	while (line_next(&it, &line, &llen)) {
+	while (lt_lines_next(&it, &line, &llen)) {
 		struct lt_cgroup_mount m;
 		long ml;
 

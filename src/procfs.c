@@ -12,6 +12,7 @@
 
 #include "lt_cgroup.h"
 #include "lt_elf.h"
+#include "lt_text.h"
 
 #define PF_KTHREAD 0x00200000u /* include/linux/sched.h */
 /* status, smaps_rollup, io, stat: a few KiB; Groups: can be long. */
@@ -54,47 +55,6 @@ struct lt_procfs {
 };
 
 /* ---- hostile-input helpers ---- */
-
-struct lines {
-	const char *p, *end;
-};
-
-/* Next newline-terminated line; an unterminated tail is never returned. */
-static int line_next(struct lines *it, const char **line, size_t *len)
-{
-	const char *nl;
-
-	if (it->p >= it->end)
-		return 0;
-	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-	if (!nl) {
-		it->p = it->end;
-		return 0;
-	}
-	*line = it->p;
-	*len = (size_t)(nl - it->p);
-	it->p = nl + 1;
-	return 1;
-}
-
-/* Decimal digits at s[*i..n), advancing *i; fails on none or overflow. */
-static int take_dec(const char *s, size_t n, size_t *i, int64_t *out)
-{
-	int64_t v = 0;
-	size_t start = *i;
-
-	for (; *i < n && s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
-		int d = s[*i] - '0';
-
-		if (v > (INT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (*i == start)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int take_hex(const char *s, size_t n, size_t *i, uint64_t *out)
 {
@@ -145,7 +105,7 @@ static int64_t line_number(const char *line, size_t len, size_t i, int kb)
 {
 	int64_t v;
 
-	if (take_dec(line, len, &i, &v) < 0)
+	if (lt_text_dec(line, len, &i, &v) < 0)
 		return -1;
 	if (kb) {
 		if (len - i != 3 || memcmp(line + i, " kB", 3) != 0 ||
@@ -176,14 +136,14 @@ static int take_field(const char *line, size_t len, const char *key, int kb,
 void lt_procfs_parse_status(const char *buf, size_t len,
 			    struct lt_proc_status *out)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *l;
 	size_t n, i;
 
 	out->rss_anon = out->rss_file = out->rss_shmem = out->vm_data = -1;
 	out->threads = out->tgid = -1;
 	out->state = 0;
-	while (line_next(&it, &l, &n)) {
+	while (lt_lines_next(&it, &l, &n)) {
 		if (take_field(l, n, "RssAnon", 1, &out->rss_anon) ||
 		    take_field(l, n, "RssFile", 1, &out->rss_file) ||
 		    take_field(l, n, "RssShmem", 1, &out->rss_shmem) ||
@@ -200,24 +160,24 @@ void lt_procfs_parse_status(const char *buf, size_t len,
 void lt_procfs_parse_rollup(const char *buf, size_t len,
 			    struct lt_proc_rollup *out)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *l;
 	size_t n;
 
 	out->pss = out->swap = -1;
-	while (line_next(&it, &l, &n))
+	while (lt_lines_next(&it, &l, &n))
 		if (!take_field(l, n, "Pss", 1, &out->pss))
 			take_field(l, n, "Swap", 1, &out->swap);
 }
 
 void lt_procfs_parse_io(const char *buf, size_t len, struct lt_proc_io *out)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *l;
 	size_t n;
 
 	out->write_bytes = out->wchar = -1;
-	while (line_next(&it, &l, &n))
+	while (lt_lines_next(&it, &l, &n))
 		if (!take_field(l, n, "write_bytes", 0, &out->write_bytes))
 			take_field(l, n, "wchar", 0, &out->wchar);
 }
@@ -251,12 +211,12 @@ static void maps_line(const char *l, size_t n, struct lt_proc_maps *m)
 void lt_procfs_parse_maps(const char *buf, size_t len,
 			  struct lt_proc_maps *out)
 {
-	struct lines it = {buf, buf + len};
+	struct lt_lines it = {buf, buf + len};
 	const char *l;
 	size_t n;
 
 	out->count = out->heap = 0;
-	while (line_next(&it, &l, &n))
+	while (lt_lines_next(&it, &l, &n))
 		maps_line(l, n, out);
 }
 
@@ -285,7 +245,7 @@ int lt_procfs_parse_stat(const char *buf, size_t len, char *state,
 		int neg = i < len && buf[i] == '-'; /* tty_nr, tpgid: -1 */
 
 		i += (size_t)neg;
-		if (take_dec(buf, len, &i, &v) < 0)
+		if (lt_text_dec(buf, len, &i, &v) < 0)
 			return -1;
 		if (field < 9 && (i >= len || buf[i++] != ' '))
 			return -1;
