@@ -25,72 +25,6 @@ struct lt_cgroup {
 	char stat[STAT_CAP];
 };
 
-/* ---- small hostile-input helpers ---- */
-
-static int span_eq(const char *s, size_t n, const char *lit)
-{
-	size_t l = strlen(lit);
-
-	return n == l && memcmp(s, lit, l) == 0;
-}
-
-/* Reads name under dirfd into buf (at most cap bytes).  Returns the length,
- * or -1 with errno set. */
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t cap)
-{
-	size_t len = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while (len < cap) {
-		ssize_t n = read(fd, buf + len, cap - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)len;
-}
-
-/* Whole file into a malloc'd, NUL-terminated buffer. */
-static char *slurp(const char *path, size_t cap, size_t *len)
-{
-	size_t size = 16 * 1024;
-	char *buf = NULL;
-	ssize_t n;
-
-	for (;;) {
-		buf = lt_xrealloc(buf, size + 1);
-		n = read_at(AT_FDCWD, path, buf, size);
-		if (n < 0) {
-			int e = errno;
-
-			free(buf);
-			errno = e;
-			return NULL;
-		}
-		/* Re-read from the start when full: these files are
-		 * generated on each open, so a second pass is coherent. */
-		if ((size_t)n < size || size >= cap)
-			break;
-		size *= 2;
-	}
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
-
 /* ---- memory.stat, usage ---- */
 
 static void stat_init(struct lt_cgroup_stat *out)
@@ -132,11 +66,10 @@ int lt_cgroup_parse_stat_v1(const char *buf, size_t len,
 		if (kv_line(line, llen, &key, &klen, &v) < 0)
 			continue;
 		for (int i = 0; i < 4; i++) {
-			if (span_eq(key, klen, keys[i]))
+			if (lt_text_span_eq(key, klen, keys[i]))
 				plain[i] = v;
-			else if (klen == 6 + strlen(keys[i]) &&
-				 memcmp(key, "total_", 6) == 0 &&
-				 span_eq(key + 6, klen - 6, keys[i]))
+			else if (lt_text_has_prefix(key, klen, "total_") &&
+				 lt_text_span_eq(key + 6, klen - 6, keys[i]))
 				total[i] = v;
 		}
 	}
@@ -159,13 +92,13 @@ int lt_cgroup_parse_stat_v2(const char *buf, size_t len,
 	while (lt_lines_next(&it, &line, &llen)) {
 		if (kv_line(line, llen, &key, &klen, &v) < 0)
 			continue;
-		if (span_eq(key, klen, "anon"))
+		if (lt_text_span_eq(key, klen, "anon"))
 			out->anon = v;
-		else if (span_eq(key, klen, "file"))
+		else if (lt_text_span_eq(key, klen, "file"))
 			out->file = v;
-		else if (span_eq(key, klen, "active_file"))
+		else if (lt_text_span_eq(key, klen, "active_file"))
 			out->active_file = v;
-		else if (span_eq(key, klen, "inactive_file"))
+		else if (lt_text_span_eq(key, klen, "inactive_file"))
 			out->inactive_file = v;
 	}
 	return count_found(out);
@@ -197,20 +130,11 @@ static int has_token(const char *s, size_t n, const char *tok)
 		const char *c = memchr(s, ',', (size_t)(end - s));
 		size_t l = c ? (size_t)(c - s) : (size_t)(end - s);
 
-		if (span_eq(s, l, tok))
+		if (lt_text_span_eq(s, l, tok))
 			return 1;
 		s += l + 1;
 	}
 	return 0;
-}
-
-static char *span_dup(const char *s, size_t n)
-{
-	char *p = lt_xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
 }
 
 int lt_cgroup_parse_proc(const char *buf, size_t len, char **v1_memory,
@@ -237,10 +161,10 @@ int lt_cgroup_parse_proc(const char *buf, size_t len, char **v1_memory,
 		if (plen == 0 || path[0] != '/' || memchr(path, '\0', plen))
 			continue;
 		if (id == 0 && ctl_len == 0 && !*v2)
-			*v2 = span_dup(path, plen);
+			*v2 = lt_text_span_dup(path, plen);
 		else if (id != 0 && !*v1_memory &&
 			 has_token(c1 + 1, ctl_len, "memory"))
-			*v1_memory = span_dup(path, plen);
+			*v1_memory = lt_text_span_dup(path, plen);
 	}
 	return *v1_memory || *v2 ? 0 : -1;
 }
@@ -319,7 +243,7 @@ int lt_cgroup_parse_mountinfo_line(const char *line, size_t len,
 	if (nf < 10 || nf > 64)
 		return -1;
 	for (size_t i = 6; i < nf; i++)
-		if (span_eq(f[i].s, f[i].n, "-")) {
+		if (lt_text_span_eq(f[i].s, f[i].n, "-")) {
 			sep = i;
 			break;
 		}
@@ -327,9 +251,9 @@ int lt_cgroup_parse_mountinfo_line(const char *line, size_t len,
 		return -1;
 	fstype = &f[sep + 1];
 	opts = &f[sep + 3];
-	if (span_eq(fstype->s, fstype->n, "cgroup2"))
+	if (lt_text_span_eq(fstype->s, fstype->n, "cgroup2"))
 		version = 2;
-	else if (span_eq(fstype->s, fstype->n, "cgroup") &&
+	else if (lt_text_span_eq(fstype->s, fstype->n, "cgroup") &&
 		 has_token(opts->s, opts->n, "memory"))
 		version = 1;
 	else
@@ -530,29 +454,30 @@ fail:
 
 lt_cgroup *lt_cgroup_new(pid_t pid, lt_err *err)
 {
+	struct lt_text_buf pc = {0}, mi = {0};
 	char path[64];
-	char *pc = NULL, *mi = NULL;
-	size_t plen, mlen;
+	ssize_t plen, mlen;
 	lt_cgroup *cg = NULL;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	pc = slurp(path, PROC_CGROUP_CAP, &plen);
-	if (!pc) {
+	plen = lt_text_read_grow(AT_FDCWD, path, &pc, PROC_CGROUP_CAP);
+	if (plen < 0) {
 		lt_err_set(err, LT_EXIT_ERROR, "cannot read %s: %s", path,
 			   strerror(errno));
 		goto out;
 	}
-	mi = slurp("/proc/self/mountinfo", MOUNTINFO_CAP, &mlen);
-	if (!mi) {
+	mlen = lt_text_read_grow(AT_FDCWD, "/proc/self/mountinfo", &mi,
+				 MOUNTINFO_CAP);
+	if (mlen < 0) {
 		lt_err_set(err, LT_EXIT_ERROR,
 			   "cannot read /proc/self/mountinfo: %s",
 			   strerror(errno));
 		goto out;
 	}
-	cg = lt_cgroup_new_from(pc, plen, mi, mlen, err);
+	cg = lt_cgroup_new_from(pc.p, (size_t)plen, mi.p, (size_t)mlen, err);
 out:
-	free(pc);
-	free(mi);
+	lt_text_buf_free(&pc);
+	lt_text_buf_free(&mi);
 	return cg;
 }
 
@@ -584,7 +509,8 @@ int lt_cgroup_read(lt_cgroup *cg, struct lt_sample *out, lt_err *err)
 	int64_t usage;
 	ssize_t n;
 
-	n = read_at(cg->dirfd, usage_file(cg->version), ubuf, sizeof(ubuf));
+	n = lt_text_read_at(cg->dirfd, usage_file(cg->version), ubuf,
+			    sizeof(ubuf));
 	if (n < 0 || lt_cgroup_parse_usage(ubuf, (size_t)n, &usage) < 0) {
 		lt_err_set(err, LT_EXIT_ERROR, "cannot read %s/%s: %s",
 			   cg->dir, usage_file(cg->version),
@@ -592,7 +518,8 @@ int lt_cgroup_read(lt_cgroup *cg, struct lt_sample *out, lt_err *err)
 		return -1;
 	}
 	lt_sample_set(out, LT_M_CG_USAGE, usage);
-	n = read_at(cg->dirfd, "memory.stat", cg->stat, sizeof(cg->stat));
+	n = lt_text_read_at(cg->dirfd, "memory.stat", cg->stat,
+			    sizeof(cg->stat));
 	if (n < 0)
 		return 0; /* usage alone is still worth a point */
 	if (cg->version == 1)

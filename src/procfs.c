@@ -28,11 +28,6 @@
 /* Metrics this module owns: all of them up to the cgroup ones. */
 #define OWN_MASK ((UINT64_C(1) << (LT_M_CG_WORKING_SET + 1)) - 1)
 
-struct rbuf {
-	char *p;
-	size_t cap;
-};
-
 /* Last tick's classification of a path descriptor, by fd number: a stat per
  * regular file per tick is most of the cost on a process with 100k fds. */
 struct fd_slot {
@@ -48,55 +43,13 @@ struct lt_procfs {
 	DIR *fddir;     /* /proc/PID/fd, rewound each tick; NULL if unreadable */
 	lt_cgroup *cg;
 	char *cg_reason;
-	struct rbuf buf;
+	struct lt_text_buf buf;
 	char *maps;     /* MAPS_CHUNK bytes */
 	struct fd_slot *fdc;
 	size_t fdc_len;
 };
 
-/* ---- hostile-input helpers ---- */
-
-static int take_hex(const char *s, size_t n, size_t *i, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t start = *i;
-
-	for (; *i < n; (*i)++) {
-		char c = s[*i];
-		int d = c >= '0' && c <= '9'   ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
-		if (d < 0)
-			break;
-		if (v >> 60)
-			return -1;
-		v = v << 4 | (uint64_t)d;
-	}
-	if (*i == start)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static void skip_blanks(const char *s, size_t n, size_t *i)
-{
-	while (*i < n && (s[*i] == ' ' || s[*i] == '\t'))
-		(*i)++;
-}
-
-/* "Key:<blanks>value..." : if the line's key is key, returns the index of
- * the value, else 0 (a value never starts at 0). */
-static size_t key_value(const char *line, size_t len, const char *key)
-{
-	size_t kl = strlen(key), i;
-
-	if (len <= kl || memcmp(line, key, kl) != 0 || line[kl] != ':')
-		return 0;
-	i = kl + 1;
-	skip_blanks(line, len, &i);
-	return i;
-}
+/* ---- "Key: value" fields ---- */
 
 /* A whole-line number at line[i..len), optionally followed by " kB" (then
  * converted to bytes).  Returns -1 when anything else follows, so a line cut
@@ -120,10 +73,10 @@ static int64_t line_number(const char *line, size_t len, size_t i, int kb)
 static int take_field(const char *line, size_t len, const char *key, int kb,
 		      int64_t *field)
 {
-	size_t i = key_value(line, len, key);
+	size_t i;
 	int64_t v;
 
-	if (i == 0)
+	if (!lt_text_key(line, len, key, &i))
 		return 0;
 	v = line_number(line, len, i, kb);
 	if (v >= 0)
@@ -151,8 +104,8 @@ void lt_procfs_parse_status(const char *buf, size_t len,
 		    take_field(l, n, "Threads", 0, &out->threads) ||
 		    take_field(l, n, "Tgid", 0, &out->tgid))
 			continue;
-		i = key_value(l, n, "State");
-		if (i > 0 && i < n && l[i] >= 'A' && l[i] <= 'Z')
+		if (lt_text_key(l, n, "State", &i) && i < n && l[i] >= 'A' &&
+		    l[i] <= 'Z')
 			out->state = l[i];
 	}
 }
@@ -188,17 +141,17 @@ static void maps_line(const char *l, size_t n, struct lt_proc_maps *m)
 	uint64_t start, end, size;
 	size_t i = 0;
 
-	if (take_hex(l, n, &i, &start) < 0 || i >= n || l[i++] != '-' ||
-	    take_hex(l, n, &i, &end) < 0 || i >= n || l[i] != ' ' ||
+	if (lt_text_hex(l, n, &i, &start) < 0 || i >= n || l[i++] != '-' ||
+	    lt_text_hex(l, n, &i, &end) < 0 || i >= n || l[i] != ' ' ||
 	    end < start)
 		return;
 	m->count++;
 	for (int field = 0; field < 4; field++) {
-		skip_blanks(l, n, &i);
+		lt_text_skip_blanks(l, n, &i);
 		while (i < n && l[i] != ' ' && l[i] != '\t')
 			i++;
 	}
-	skip_blanks(l, n, &i);
+	lt_text_skip_blanks(l, n, &i);
 	if (n - i != 6 || memcmp(l + i, "[heap]", 6) != 0)
 		return;
 	size = end - start;
@@ -256,24 +209,17 @@ int lt_procfs_parse_stat(const char *buf, size_t len, char *state,
 	return 0;
 }
 
-static int has_prefix(const char *s, size_t n, const char *p)
-{
-	size_t pl = strlen(p);
-
-	return n >= pl && memcmp(s, p, pl) == 0;
-}
-
 int lt_procfs_fd_classify(const char *target, size_t len)
 {
-	if (has_prefix(target, len, "socket:["))
+	if (lt_text_has_prefix(target, len, "socket:["))
 		return LT_M_FD_SOCKET;
-	if (has_prefix(target, len, "pipe:["))
+	if (lt_text_has_prefix(target, len, "pipe:["))
 		return LT_M_FD_PIPE;
-	if (has_prefix(target, len, "anon_inode:"))
+	if (lt_text_has_prefix(target, len, "anon_inode:"))
 		return LT_M_FD_ANON;
 	/* A memfd is anonymous shared memory, not a file anyone can find,
 	 * though it stats as regular. */
-	if (has_prefix(target, len, "/memfd:"))
+	if (lt_text_has_prefix(target, len, "/memfd:"))
 		return LT_M_FD_OTHER;
 	if (len > 0 && target[0] == '/')
 		return -1;
@@ -281,50 +227,6 @@ int lt_procfs_fd_classify(const char *target, size_t len)
 }
 
 /* ---- reading ---- */
-
-/* Reads all of name under dirfd into b, growing it up to max bytes (more
- * is dropped; parsers ignore the cut line).  Returns the length, or -1 with
- * errno set. */
-static ssize_t read_at(int dirfd, const char *name, struct rbuf *b,
-		       size_t max)
-{
-	size_t len = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t n;
-
-		if (len == b->cap) {
-			if (b->cap >= max)
-				break;
-			b->cap = b->cap * 2 > max ? max : b->cap * 2;
-			b->p = lt_xrealloc(b->p, b->cap);
-		}
-		n = read(fd, b->p + len, b->cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)len;
-}
-
-static void rbuf_init(struct rbuf *b)
-{
-	b->cap = 16 * 1024;
-	b->p = lt_xmalloc(b->cap);
-}
 
 /* Streams maps through chunk (MAPS_CHUNK bytes): a process near
  * vm.max_map_count has several MB of maps. */
@@ -504,7 +406,7 @@ static int check_readable(int dirfd, pid_t pid, const char *name, int dir,
 	return -1;
 }
 
-static int check_at(int dirfd, pid_t pid, struct rbuf *b, pid_t *tgid,
+static int check_at(int dirfd, pid_t pid, struct lt_text_buf *b, pid_t *tgid,
 		    lt_err *err)
 {
 	struct lt_proc_status st;
@@ -513,7 +415,7 @@ static int check_at(int dirfd, pid_t pid, struct rbuf *b, pid_t *tgid,
 	ssize_t n;
 	int r;
 
-	n = read_at(dirfd, "stat", b, SMALL_CAP);
+	n = lt_text_read_grow(dirfd, "stat", b, SMALL_CAP);
 	if (n < 0 && is_gone(errno)) {
 		lt_err_set(err, LT_EXIT_TARGET, "no such process: %d",
 			   (int)pid);
@@ -538,7 +440,7 @@ static int check_at(int dirfd, pid_t pid, struct rbuf *b, pid_t *tgid,
 			   "parent)", (int)pid);
 		return -1;
 	}
-	n = read_at(dirfd, "status", b, SMALL_CAP);
+	n = lt_text_read_grow(dirfd, "status", b, SMALL_CAP);
 	if (n < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "no such process: %d",
 			   (int)pid);
@@ -558,7 +460,7 @@ static int check_at(int dirfd, pid_t pid, struct rbuf *b, pid_t *tgid,
 
 int lt_procfs_check(pid_t pid, pid_t *tgid, lt_err *err)
 {
-	struct rbuf b;
+	struct lt_text_buf b = {0};
 	int dirfd = open_piddir(pid), r;
 
 	if (dirfd < 0) {
@@ -566,9 +468,8 @@ int lt_procfs_check(pid_t pid, pid_t *tgid, lt_err *err)
 			   (int)pid);
 		return -1;
 	}
-	rbuf_init(&b);
 	r = check_at(dirfd, pid, &b, tgid, err);
-	free(b.p);
+	lt_text_buf_free(&b);
 	close(dirfd);
 	return r;
 }
@@ -586,10 +487,10 @@ static void sanitize(char *s, size_t n)
 /* cmdline (NULs between arguments become spaces) or comm (newline
  * dropped), sanitized; NULL when empty or unreadable (kernel threads and
  * zombies have an empty cmdline). */
-static char *read_text(int dirfd, const char *name, struct rbuf *b,
+static char *read_text(int dirfd, const char *name, struct lt_text_buf *b,
 		       size_t cap)
 {
-	ssize_t n = read_at(dirfd, name, b, cap);
+	ssize_t n = lt_text_read_grow(dirfd, name, b, cap);
 	size_t len = n > 0 ? (size_t)n : 0;
 	int cut = (size_t)n == cap;
 	char *s;
@@ -612,7 +513,7 @@ static char *read_text(int dirfd, const char *name, struct rbuf *b,
 int lt_procfs_target_info(pid_t pid, struct lt_target_info *out, lt_err *err)
 {
 	char path[PATH_MAX + 1], id[129];
-	struct rbuf b;
+	struct lt_text_buf b = {0};
 	ssize_t n;
 	int dirfd = open_piddir(pid);
 
@@ -622,7 +523,6 @@ int lt_procfs_target_info(pid_t pid, struct lt_target_info *out, lt_err *err)
 			   (int)pid);
 		return -1;
 	}
-	rbuf_init(&b);
 	out->cmdline = read_text(dirfd, "cmdline", &b, CMDLINE_CAP);
 	out->comm = read_text(dirfd, "comm", &b, 4096);
 	n = readlinkat(dirfd, "exe", path, sizeof(path) - 1);
@@ -635,7 +535,7 @@ int lt_procfs_target_info(pid_t pid, struct lt_target_info *out, lt_err *err)
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	if (lt_elf_build_id(path, id, sizeof(id), NULL) == 0)
 		out->build_id = lt_xstrdup(id);
-	free(b.p);
+	lt_text_buf_free(&b);
 	close(dirfd);
 	return 0;
 }
@@ -677,7 +577,6 @@ lt_procfs *lt_procfs_new(pid_t pid, lt_err *err)
 	p->cg = lt_cgroup_new(pid, &cerr);
 	if (!p->cg)
 		p->cg_reason = lt_xstrdup(cerr.msg);
-	rbuf_init(&p->buf);
 	p->maps = lt_xmalloc(MAPS_CHUNK);
 	return p;
 }
@@ -691,7 +590,7 @@ void lt_procfs_free(lt_procfs *p)
 	close(p->dirfd);
 	lt_cgroup_free(p->cg);
 	free(p->cg_reason);
-	free(p->buf.p);
+	lt_text_buf_free(&p->buf);
 	free(p->maps);
 	free(p->fdc);
 	free(p);
@@ -717,7 +616,7 @@ static void set_if(struct lt_sample *out, int id, int64_t v)
 static int exited(struct lt_procfs *p)
 {
 	struct lt_proc_status st;
-	ssize_t n = read_at(p->dirfd, "status", &p->buf, SMALL_CAP);
+	ssize_t n = lt_text_read_grow(p->dirfd, "status", &p->buf, SMALL_CAP);
 
 	if (n < 0)
 		return is_gone(errno) ? 1 : -1;
@@ -747,7 +646,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 	ssize_t n;
 
 	out->have &= ~OWN_MASK;
-	n = read_at(p->dirfd, "status", &p->buf, SMALL_CAP);
+	n = lt_text_read_grow(p->dirfd, "status", &p->buf, SMALL_CAP);
 	if (n < 0) {
 		e = errno;
 		if (is_gone(e))
@@ -767,7 +666,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 
 	/* Below, a file that cannot be read leaves its metrics unset; ESRCH
 	 * means the target died during this tick. */
-	n = read_at(p->dirfd, "smaps_rollup", &p->buf, SMALL_CAP);
+	n = lt_text_read_grow(p->dirfd, "smaps_rollup", &p->buf, SMALL_CAP);
 	if (n >= 0) {
 		lt_procfs_parse_rollup(p->buf.p, (size_t)n, &ru);
 		set_if(out, LT_M_PSS, ru.pss);
@@ -785,7 +684,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 	}
 	if (count_fds(p, out) < 0)
 		gone |= is_gone(errno);
-	n = read_at(p->dirfd, "io", &p->buf, SMALL_CAP);
+	n = lt_text_read_grow(p->dirfd, "io", &p->buf, SMALL_CAP);
 	if (n >= 0) {
 		lt_procfs_parse_io(p->buf.p, (size_t)n, &io);
 		set_if(out, LT_M_WRITE_BYTES, io.write_bytes);

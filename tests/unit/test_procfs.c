@@ -749,15 +749,19 @@ static void test_target_info_cmdline(void **state)
 	(void)state;
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* Own group, so the kill below also reaches sh's sleep. */
+		setpgid(0, 0);
 		/* "; exit" keeps sh from exec'ing sleep in its place */
 		execl("/bin/sh", "sh", "-c", "sleep 30; exit 0", "two words",
 		      "line\nbreak", (char *)NULL);
 		_exit(127);
 	}
-	/* Wait for the exec to have happened. */
+	/* Wait for the exec to have happened: comm changes before the new
+	 * argv is visible in cmdline, so wait for both. */
 	for (int i = 0; i < 500; i++) {
 		assert_int_equal(lt_procfs_target_info(pid, &ti, &err), 0);
-		if (ti.comm && strcmp(ti.comm, "sh") == 0)
+		if (ti.comm && strcmp(ti.comm, "sh") == 0 && ti.cmdline &&
+		    strncmp(ti.cmdline, "sh -c", 5) == 0)
 			break;
 		lt_procfs_target_info_free(&ti);
 		usleep(10000);
@@ -770,7 +774,7 @@ static void test_target_info_cmdline(void **state)
 	assert_non_null(ti.exe);
 	assert_non_null(strstr(ti.exe, "sh"));
 	lt_procfs_target_info_free(&ti);
-	kill(pid, SIGKILL);
+	kill(-pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 }
 
