@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "lt_growth.h"
+#include "lt_hsites.h"
 #include "lt_metric.h"
 #include "lt_stacktab.h"
 #include "lt_tgroups.h"
@@ -84,6 +85,9 @@ lt_stacktab *lt_model_stacks(lt_model *m);
 const lt_stacktab *lt_model_stacks_c(const lt_model *m);
 lt_tgroups *lt_model_tgroups(lt_model *m);
 const lt_tgroups *lt_model_tgroups_c(const lt_model *m);
+/* The heap call sites (empty when the heap source never ran). */
+lt_hsites *lt_model_hsites(lt_model *m);
+const lt_hsites *lt_model_hsites_c(const lt_model *m);
 
 /* Fits metric id over ticks [from, to) where it was measured, with the
  * metric's noise floor.  out->n is 0 when it was never measured. */

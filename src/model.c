@@ -14,6 +14,7 @@ struct lt_model {
 	size_t retention;
 	lt_stacktab *stacks;
 	lt_tgroups *tgroups;
+	lt_hsites *hsites;
 };
 
 lt_model *lt_model_new(void)
@@ -22,6 +23,7 @@ lt_model *lt_model_new(void)
 
 	m->stacks = lt_stacktab_new();
 	m->tgroups = lt_tgroups_new();
+	m->hsites = lt_hsites_new();
 	return m;
 }
 
@@ -45,6 +47,16 @@ const lt_tgroups *lt_model_tgroups_c(const lt_model *m)
 	return m->tgroups;
 }
 
+lt_hsites *lt_model_hsites(lt_model *m)
+{
+	return m->hsites;
+}
+
+const lt_hsites *lt_model_hsites_c(const lt_model *m)
+{
+	return m->hsites;
+}
+
 void lt_model_free(lt_model *m)
 {
 	if (!m)
@@ -63,6 +75,7 @@ void lt_model_free(lt_model *m)
 	free(m->ticks);
 	lt_stacktab_free(m->stacks);
 	lt_tgroups_free(m->tgroups);
+	lt_hsites_free(m->hsites);
 	free(m);
 }
 

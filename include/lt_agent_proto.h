@@ -1,0 +1,96 @@
+/* The wire format between the heap agent (liblt-agent.so, inside the
+ * target) and leaktop's heap collector: a unix stream socket carrying
+ * framed messages in the machine's own byte order (both ends run on the
+ * same host).
+ *
+ * The agent connects to the socket path it was given; leaktop accepts only
+ * a peer whose SO_PEERCRED pid is the target.  Everything leaktop reads is
+ * hostile input: src/agentmsg.c checks every length against the type and
+ * the caps below before using a byte of it.
+ *
+ * Configuration reaches the agent as one string, from lt_agent_start()
+ * (injection) or the environment variable LEAKTOP_AGENT (leaktop run):
+ *     "sock=/path/to/socket;rate=524288;depth=64"
+ * Unknown keys are ignored; sock is required. */
+#ifndef LT_AGENT_PROTO_H
+#define LT_AGENT_PROTO_H
+
+#include <stdint.h>
+
+#define LT_AGENT_PROTO_VERSION 1
+#define LT_AGENT_MAGIC 0x4d41544cU        /* "LTAM" little-endian */
+#define LT_AGENT_MAX_PAYLOAD (1U << 20)   /* bytes of one message */
+#define LT_AGENT_MAX_DEPTH 256            /* frames of one stack */
+#define LT_AGENT_MAX_ERROR 256            /* bytes of an error text */
+#define LT_AGENT_ENV "LEAKTOP_AGENT"
+#define LT_AGENT_START "lt_agent_start"   /* exported by the agent */
+#define LT_AGENT_DEFAULT_RATE 524288      /* bytes; 1 = every allocation */
+#define LT_AGENT_DEFAULT_DEPTH 64
+
+/* int lt_agent_start(const char *config): starts (or restarts, after a
+ * detach) the agent.  Returns 0, or a negative errno: -EBUSY while an
+ * earlier session is still stopping, -EINVAL for a bad config. */
+
+enum lt_agent_type {
+	/* agent -> leaktop */
+	LT_MSG_HELLO = 1,  /* first message: struct lt_msg_hello */
+	LT_MSG_STACK = 2,  /* a new stack: struct lt_msg_stack + depth PCs */
+	LT_MSG_SITES = 3,  /* n x struct lt_msg_site: counters that changed */
+	LT_MSG_TICK  = 4,  /* ends one report: struct lt_msg_tick */
+	LT_MSG_ERROR = 5,  /* text (not NUL-terminated); the agent stops */
+	LT_MSG_BYE   = 6,  /* hooks removed after STOP; nothing follows */
+	/* leaktop -> agent */
+	LT_MSG_STOP  = 16, /* no payload: restore every GOT slot, send BYE */
+};
+
+struct lt_msg_hdr {
+	uint32_t magic;    /* LT_AGENT_MAGIC */
+	uint16_t type;     /* enum lt_agent_type */
+	uint16_t flags;    /* 0 */
+	uint32_t len;      /* payload bytes that follow, <= MAX_PAYLOAD */
+	uint32_t reserved; /* 0 */
+};
+
+struct lt_msg_hello {
+	uint32_t version;        /* LT_AGENT_PROTO_VERSION */
+	int32_t pid;             /* getpid() of the target */
+	uint64_t sample_rate;    /* bytes, as configured */
+	uint32_t max_depth;      /* frames */
+	uint32_t starts;         /* 1 on the first start, 2 on a re-attach... */
+	uint32_t objects;        /* loaded objects whose GOT was patched */
+	uint32_t slots;          /* GOT slots patched */
+	char unwinder[16];       /* "libunwind", "libgcc"; NUL-padded */
+};
+
+/* Followed by depth uint64_t return addresses, innermost first (the
+ * caller of malloc first; the agent's own frames are not included). */
+struct lt_msg_stack {
+	uint32_t id;             /* the agent's stack id, dense from 0 */
+	uint32_t depth;          /* 1..LT_AGENT_MAX_DEPTH */
+};
+
+/* Counters since this start of the agent, weighted (see the design:
+ * s / (1 - exp(-s/R)) per sampled allocation of size s), rounded. */
+struct lt_msg_site {
+	uint32_t stack_id;
+	uint32_t reserved;
+	int64_t live_bytes, live_count;
+	int64_t alloc_bytes, alloc_count;
+};
+
+struct lt_msg_tick {
+	uint64_t seq;            /* 1, 2, 3 ... per report */
+	uint64_t dlopens;        /* objects patched after start (dlopen) */
+	uint64_t samples;        /* sampled allocations so far */
+	uint64_t tracked;        /* sampled blocks live now */
+	uint64_t dropped;        /* samples lost: tables full */
+	uint64_t stacks;         /* stacks sent so far */
+};
+
+_Static_assert(sizeof(struct lt_msg_hdr) == 16, "wire layout");
+_Static_assert(sizeof(struct lt_msg_hello) == 48, "wire layout");
+_Static_assert(sizeof(struct lt_msg_stack) == 8, "wire layout");
+_Static_assert(sizeof(struct lt_msg_site) == 40, "wire layout");
+_Static_assert(sizeof(struct lt_msg_tick) == 48, "wire layout");
+
+#endif

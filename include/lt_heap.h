@@ -1,0 +1,64 @@
+/* The heap collector: leaktop's end of the agent socket.
+ *
+ * It listens on a unix socket the target can reach (under the target's
+ * root, /proc/PID/root/tmp/...), gets the agent in (ptrace injection, or
+ * the agent is already preloaded by `leaktop run`), accepts only a peer
+ * whose SO_PEERCRED pid is the target, and reads the agent's reports
+ * without blocking.  Once per tick it hands the sites that changed to the
+ * model, symbolizing new stacks' PCs with lt_symbols.  A corrupt message
+ * ends the heap source with an error; it never crashes leaktop. */
+#ifndef LT_HEAP_H
+#define LT_HEAP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lt_err.h"
+#include "lt_model.h"
+#include "lt_symbols.h"
+
+struct lt_heap_opts {
+	pid_t pid;              /* the target (thread group leader) */
+	uint64_t sample_rate;   /* bytes; 1 = every allocation */
+	unsigned max_depth;     /* frames per stack */
+	const char *agent_path; /* liblt-agent.so; NULL: next to leaktop */
+	double timeout_s;       /* for the agent's first message */
+};
+
+typedef struct lt_heap lt_heap;
+
+/* Creates the socket and injects the agent into o->pid, then waits up to
+ * o->timeout_s for its hello.  Returns NULL with err (the reason the heap
+ * source is unavailable, code LT_EXIT_TARGET) on failure; the target is
+ * left as it was. */
+lt_heap *lt_heap_attach(const struct lt_heap_opts *o, lt_err *err);
+
+/* For `leaktop run`: creates the socket only and fills env with the
+ * LD_PRELOAD and LEAKTOP_AGENT values the child must get (malloc'd strings
+ * "NAME=value", the caller frees them).  lt_heap_accept then waits for the
+ * child's agent. */
+lt_heap *lt_heap_listen(const struct lt_heap_opts *o, char **preload_env,
+			char **config_env, lt_err *err);
+int lt_heap_accept(lt_heap *h, pid_t pid, double timeout_s, lt_err *err);
+
+/* A descriptor to poll for input from the agent (-1 when closed). */
+int lt_heap_fd(const lt_heap *h);
+
+/* Reads what the agent sent, without blocking.  Returns 0, or -1 when the
+ * heap source ended (agent error, corrupt message, connection lost); err
+ * says why, and the collector is then inert. */
+int lt_heap_poll(lt_heap *h, lt_err *err);
+
+/* Adds one heap sample taken at t (seconds since session start) to m's
+ * heap sites: new stacks are interned in m's stack table (symbolized with
+ * sym, which may be NULL) and changed counters set.  Can't fail. */
+void lt_heap_collect(lt_heap *h, lt_model *m, lt_symbols *sym, double t);
+
+/* What the agent said in its hello ("libunwind", ...), or NULL. */
+const char *lt_heap_unwinder(const lt_heap *h);
+
+/* Asks the agent to restore every GOT slot and stop, waits (up to about a
+ * second) for its goodbye, closes and frees h.  NULL-safe. */
+void lt_heap_detach(lt_heap *h);
+
+#endif

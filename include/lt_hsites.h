@@ -1,0 +1,103 @@
+/* Heap call sites: the agent's sampled allocations, one site per
+ * allocating stack, with each site's counters at every heap sample.
+ *
+ * The agent sends counters since attach (estimated from samples, already
+ * weighted); the collector hands the changed sites to the model once per
+ * tick.  Values carry forward: a site not set in a sample keeps its last
+ * value.  Storage is per change, not dense, so 100,000 sites over a long
+ * session cost what changed, not sites x samples. */
+#ifndef LT_HSITES_H
+#define LT_HSITES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lt_growth.h"
+#include "lt_stacktab.h"
+
+/* A site's counters since attach (estimates, rounded). */
+struct lt_hval {
+	int64_t live_bytes, live_count;
+	int64_t alloc_bytes, alloc_count; /* cumulative */
+};
+
+struct lt_hsite {
+	size_t stack;        /* lt_stacktab index */
+	size_t first;        /* first sample the site was seen in */
+};
+
+/* One heap sample: its time and the totals over every site. */
+struct lt_hsample {
+	double t;            /* seconds since session start */
+	struct lt_hval total;
+};
+
+/* Orders for lt_hsites_rank. */
+enum lt_hsort {
+	LT_HSORT_GROWTH,     /* growing sites first by slope, then by live */
+	LT_HSORT_LIVE,       /* live bytes at the end of the window */
+	LT_HSORT_ALLOCS,     /* allocations per second over the window */
+	LT_HSORT_DELTA,      /* live bytes: end of window - start */
+	LT_HSORT_COUNT_
+};
+
+typedef struct lt_hsites lt_hsites;
+
+lt_hsites *lt_hsites_new(void);      /* never NULL */
+void lt_hsites_free(lt_hsites *h);   /* NULL-safe */
+
+/* The agent's mean sample interval in bytes (1 = every allocation); 0
+ * until set.  It sets the noise floor of the growth statistics: a change
+ * smaller than one sample's weight is not growth. */
+void lt_hsites_set_rate(lt_hsites *h, uint64_t rate);
+uint64_t lt_hsites_rate(const lt_hsites *h);
+/* The smallest live-bytes change counted as growth (from the rate). */
+double lt_hsites_noise(const lt_hsites *h);
+
+/* Opens sample k = lt_hsites_sample_count() taken at t (increasing);
+ * lt_hsites_set then records the sites whose counters changed, and
+ * lt_hsites_end closes it.  Sites not set keep their values. */
+void lt_hsites_begin(lt_hsites *h, double t);
+/* Sets the counters of the site of stack in the open sample, creating the
+ * site if new, and returns its index.  Setting the same values again is
+ * not a change. */
+size_t lt_hsites_set(lt_hsites *h, size_t stack, const struct lt_hval *v);
+void lt_hsites_end(lt_hsites *h);
+
+size_t lt_hsites_count(const lt_hsites *h);
+const struct lt_hsite *lt_hsites_get(const lt_hsites *h, size_t i);
+/* The site of stack, or LT_NONE. */
+size_t lt_hsites_find(const lt_hsites *h, size_t stack);
+
+size_t lt_hsites_sample_count(const lt_hsites *h);
+const struct lt_hsample *lt_hsites_sample(const lt_hsites *h, size_t k);
+
+/* Counters of site i as of sample k (zeros before the site was seen). */
+void lt_hsites_value(const lt_hsites *h, size_t i, size_t k,
+		     struct lt_hval *out);
+
+/* The sites whose counters changed in sample k: *idx points at n site
+ * indexes (valid until the next lt_hsites_begin). */
+size_t lt_hsites_changed(const lt_hsites *h, size_t k, const size_t **idx);
+
+/* Growth of site i's live bytes over samples [from, to) (to is clamped to
+ * the sample count), with lt_hsites_noise.  This function can't fail. */
+void lt_hsites_growth(const lt_hsites *h, size_t i, size_t from, size_t to,
+		      struct lt_growth *out);
+
+/* Allocations per second of site i over samples [from, to); 0 for a window
+ * shorter than two samples. */
+double lt_hsites_alloc_rate(const lt_hsites *h, size_t i, size_t from,
+			    size_t to);
+
+/* Fills order[0..count) with the site indexes ranked by sort over samples
+ * [from, to), and growth[i] with site i's growth (both arrays hold
+ * lt_hsites_count entries; growth may be NULL).  This function can't
+ * fail. */
+void lt_hsites_rank(const lt_hsites *h, enum lt_hsort sort, size_t from,
+		    size_t to, size_t *order, struct lt_growth *growth);
+
+/* "growth", "live", "allocs/s", "delta". */
+const char *lt_hsites_sort_name(enum lt_hsort sort);
+
+#endif
