@@ -29,12 +29,25 @@ SAN_OBJ   := $(LIB_OBJ:build/obj/%=build/san/%)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=build/unit/%)
 SAN_UNIT  := $(UNIT_SRC:tests/unit/%.c=build/unit-san/%)
-TARGETS   := $(patsubst tests/targets/%.c,build/targets/%,$(wildcard tests/targets/*.c))
+# Test targets: programs (*.c, *.cc) and the shared libraries some of them
+# load (lib*.c, built as build/targets/lib*.so).
+TARGET_LIB_SRC := $(wildcard tests/targets/lib*.c)
+TARGETS   := $(patsubst tests/targets/%.c,build/targets/%,$(filter-out $(TARGET_LIB_SRC),$(wildcard tests/targets/*.c))) \
+	     $(patsubst tests/targets/%.cc,build/targets/%,$(wildcard tests/targets/*.cc)) \
+	     $(patsubst tests/targets/%.c,build/targets/%.so,$(TARGET_LIB_SRC))
+
+# The heap agent: loaded into targets, so it depends on libc alone (an
+# unwinder is found at run time), is position independent and exports only
+# lt_agent_start.
+AGENT_SRC := $(wildcard src/agent/*.c)
+AGENT     := $(if $(AGENT_SRC),bin/liblt-agent.so)
+AGENT_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	     -fno-omit-frame-pointer
 
 # Debian packages: to build, and additionally to test.
 DEB_BUILD := gcc make pkg-config libc6-dev libsqlite3-dev libelf-dev \
 	     libdw-dev libncurses-dev libunwind-dev
-DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux
+DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ zlib1g-dev
 
 # Sanitizer objects are only prerequisites of the sanitizer unit tests; keep
 # them so each build does not recompile the whole library.
@@ -42,7 +55,7 @@ DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux
 
 .PHONY: all deps deps-build test unit integration demo bench clean lint
 
-all: bin/leaktop bin/leaktop-demo
+all: bin/leaktop bin/leaktop-demo $(AGENT)
 
 bin/leaktop: $(CMD_OBJ) build/libleaktop.a
 	@mkdir -p $(@D)
@@ -52,6 +65,11 @@ bin/leaktop: $(CMD_OBJ) build/libleaktop.a
 bin/leaktop-demo: tests/targets/demo_service.c tests/targets/target.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) -pthread -o $@ $< -lm
+
+bin/liblt-agent.so: $(AGENT_SRC) $(wildcard src/agent/*.h) include/lt_agent_proto.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/agent -std=c11 $(WARN) $(AGENT_CFLAGS) -shared \
+	  -Wl,-z,now -Wl,-z,relro -Wl,-z,defs -o $@ $(AGENT_SRC) -pthread
 
 build/libleaktop.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -110,7 +128,17 @@ build/unit-san/%: tests/unit/%.c $(SAN_OBJ) $(wildcard tests/unit/*.h)
 
 build/targets/%: tests/targets/%.c $(wildcard tests/targets/*.h)
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm $(TARGET_LIBS_$*)
+
+build/targets/%: tests/targets/%.cc $(wildcard tests/targets/*.h)
+	@mkdir -p $(@D)
+	$(CXX) -std=gnu++17 -O1 -g -Wall -Wextra -Werror -pthread -o $@ $< $(TARGET_LIBS_$*)
+
+build/targets/lib%.so: tests/targets/lib%.c $(wildcard tests/targets/*.h)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
+
+# Extra libraries of single targets: TARGET_LIBS_name := -lz
 
 # Installs what is missing, non-interactively and idempotently, when root;
 # otherwise prints the command to run.
