@@ -158,7 +158,12 @@ demo: deps-build
 	$(MAKE) all build/targets/demo_service
 	sh tests/demo.sh
 
-bench: all $(TARGETS)
+# A real server and heaptrack, for comparison: bench only.
+DEB_BENCH := redis-server redis-tools heaptrack time
+
+bench:
+	@DEB="$(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)" sh tests/deps.sh
+	$(MAKE) all $(TARGETS)
 	bash tests/bench.sh
 
 # Library boundaries (doc/style): only the store includes sqlite3, only the
