@@ -69,7 +69,7 @@ bin/leaktop-demo: tests/targets/demo_service.c tests/targets/target.h
 bin/liblt-agent.so: $(AGENT_SRC) $(wildcard src/agent/*.h) include/lt_agent_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/agent -std=c11 $(WARN) $(AGENT_CFLAGS) -shared \
-	  -Wl,-z,now -Wl,-z,relro -Wl,-z,defs -o $@ $(AGENT_SRC) -pthread
+	  -Wl,-z,now -Wl,-z,relro -Wl,-z,defs -o $@ $(AGENT_SRC) -pthread -lm
 
 build/libleaktop.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
