@@ -108,15 +108,15 @@ build/gen/syscall_names.c:
 
 build/san/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/san/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/san/ui/%.o: ui/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/unit/%: tests/unit/%.c build/libleaktop.a
 	@mkdir -p $(@D)
