@@ -138,7 +138,9 @@ build/targets/lib%.so: tests/targets/lib%.c $(wildcard tests/targets/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
 
-# Extra libraries of single targets: TARGET_LIBS_name := -lz
+# Extra libraries of single targets.
+TARGET_LIBS_zlib_leak := -lz
+TARGET_LIBS_dlopen_leak := -ldl
 
 # Installs what is missing, non-interactively and idempotently, when root;
 # otherwise prints the command to run.
