@@ -10,7 +10,7 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -Iinclude -Ibuild/gen
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) -MMD -MP
-LDLIBS    += -lsqlite3 -ldw -lelf -lm $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+LDLIBS    += -lsqlite3 -ldw -lelf -lm -lstdc++ $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
@@ -45,7 +45,7 @@ AGENT_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 	     -fno-omit-frame-pointer
 
 # Debian packages: to build, and additionally to test.
-DEB_BUILD := gcc make pkg-config libc6-dev libsqlite3-dev libelf-dev \
+DEB_BUILD := gcc g++ make pkg-config libc6-dev libsqlite3-dev libelf-dev \
 	     libdw-dev libncurses-dev libunwind-dev
 DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ zlib1g-dev
 
@@ -69,7 +69,7 @@ bin/leaktop-demo: tests/targets/demo_service.c tests/targets/target.h
 bin/liblt-agent.so: $(AGENT_SRC) $(wildcard src/agent/*.h) include/lt_agent_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/agent -std=c11 $(WARN) $(AGENT_CFLAGS) -shared \
-	  -Wl,-z,now -Wl,-z,relro -Wl,-z,defs -o $@ $(AGENT_SRC) -pthread
+	  -Wl,-z,now -Wl,-z,relro -Wl,-z,defs -o $@ $(AGENT_SRC) -pthread -lm
 
 build/libleaktop.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -158,7 +158,12 @@ demo: deps-build
 	$(MAKE) all build/targets/demo_service
 	sh tests/demo.sh
 
-bench: all $(TARGETS)
+# A real server and heaptrack, for comparison: bench only.
+DEB_BENCH := redis-server redis-tools heaptrack time
+
+bench:
+	@DEB="$(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)" sh tests/deps.sh
+	$(MAKE) all $(TARGETS)
 	bash tests/bench.sh
 
 # Library boundaries (doc/style): only the store includes sqlite3, only the

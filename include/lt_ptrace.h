@@ -16,6 +16,7 @@
 #ifndef LT_PTRACE_H
 #define LT_PTRACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -72,6 +73,28 @@ int lt_ptrace_detach(struct lt_ptrace_stop *st);
  * of PTRACE_SEIZE (EPERM: traced by another tracer, no permission or yama
  * forbids; ESRCH: no such thread) or of pthread_create. */
 int lt_ptrace_probe(pid_t tid);
+
+/* An argument of lt_ptrace_call: value, or when data is not NULL, the
+ * address of a copy of data[0..len) placed on the thread's stack. */
+struct lt_ptrace_arg {
+	const void *data;
+	size_t len;
+	uint64_t value;
+};
+
+/* Makes the STOPPED thread st (of process tgid) call the function at fn
+ * with up to 6 integer/pointer arguments, on its own stack, and waits up to
+ * timeout_ns for it to return (and, once it has started, as long as 30 s
+ * more: a call under way cannot be taken back safely).  Every register,
+ * FPU/vector state included, is then put back as it was, so the thread
+ * resumes at lt_ptrace_detach exactly where it stopped, a system call it
+ * was blocked in restarted.  Signals that arrived meanwhile are delivered
+ * after the detach.  Returns 0 with the function's return value (rax) in
+ * *ret, or -1 with errno (ESRCH: the thread died; EFAULT: it crashed
+ * inside the call; ETIMEDOUT).  ptrace(2) ties st to the calling thread. */
+int lt_ptrace_call(struct lt_ptrace_stop *st, pid_t tgid, uint64_t fn,
+		   const struct lt_ptrace_arg *args, int nargs,
+		   int64_t timeout_ns, uint64_t *ret);
 
 /* CLOCK_MONOTONIC now in ns.  This function can't fail. */
 int64_t lt_ptrace_now_ns(void);

@@ -145,3 +145,126 @@ out:
 	close(fd);
 	return r == SCAN_FOUND ? 0 : -1;
 }
+
+static Elf *open_elf(int fd, const char *what, lt_err *err)
+{
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		lt_err_set(err, LT_EXIT_ERROR, "libelf: %s", elf_errmsg(-1));
+		return NULL;
+	}
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		lt_err_set(err, LT_EXIT_ERROR, "%s: not an ELF file", what);
+		elf_end(elf);
+		return NULL;
+	}
+	return elf;
+}
+
+/* The vaddr of the PT_LOAD at file offset 0: what the load address in
+ * /proc/PID/maps (the mapping at offset 0) corresponds to. */
+static int first_load(Elf *elf, uint64_t *vaddr)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+		    ph.p_offset == 0) {
+			*vaddr = ph.p_vaddr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int lt_elf_dynsym(int fd, const char *what, const char *name,
+		  uint64_t *value, uint64_t *load_vaddr, lt_err *err)
+{
+	Elf *elf = open_elf(fd, what, err);
+	Elf_Scn *scn = NULL;
+	int rc = -1;
+
+	if (!elf)
+		return -1;
+	if (first_load(elf, load_vaddr)) {
+		lt_err_set(err, LT_EXIT_ERROR, "%s: no loadable segment", what);
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn)) != NULL && rc) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t count;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
+		    !sh.sh_entsize || !(d = elf_getdata(scn, NULL)))
+			continue;
+		count = d->d_size / sh.sh_entsize;
+		for (size_t i = 1; i < count; i++) {
+			GElf_Sym sym;
+			const char *s;
+
+			if (!gelf_getsym(d, (int)i, &sym) ||
+			    sym.st_shndx == SHN_UNDEF || !sym.st_value ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+				continue;
+			/* elf_strptr checks the offset against the table */
+			s = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (s && !strcmp(s, name)) {
+				*value = sym.st_value;
+				rc = 0;
+				break;
+			}
+		}
+	}
+	if (rc)
+		lt_err_set(err, LT_EXIT_ERROR, "%s: no symbol %s", what, name);
+out:
+	elf_end(elf);
+	return rc;
+}
+
+int lt_elf_program(int fd, const char *what, struct lt_elf_program *out,
+		   lt_err *err)
+{
+	Elf *elf = open_elf(fd, what, err);
+	Elf_Scn *scn = NULL;
+	size_t n, shstr;
+
+	memset(out, 0, sizeof(*out));
+	if (!elf)
+		return -1;
+	if (elf_getphdrnum(elf, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			GElf_Phdr ph;
+
+			if (!gelf_getphdr(elf, (int)i, &ph))
+				continue;
+			if (ph.p_type == PT_INTERP)
+				out->has_interp = 1;
+			if (ph.p_type == PT_DYNAMIC)
+				out->dynamic = 1;
+		}
+	}
+	if (elf_getshdrstrndx(elf, &shstr) == 0) {
+		while ((scn = elf_nextscn(elf, scn)) != NULL) {
+			GElf_Shdr sh;
+			const char *s;
+
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			s = elf_strptr(elf, shstr, sh.sh_name);
+			if (s && (!strcmp(s, ".go.buildinfo") ||
+				  !strcmp(s, ".note.go.buildid") ||
+				  !strcmp(s, ".gopclntab")))
+				out->go = 1;
+		}
+	}
+	elf_end(elf);
+	return 0;
+}

@@ -18,10 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* libstdc++'s demangler, used when the program is linked with it (eu-stack
- * does the same); without it names stay mangled. */
+/* libstdc++'s demangler (leaktop links libstdc++ for it, as eu-stack
+ * does).  Names come from the target's files: the demangler recurses on
+ * nesting, so names longer than MAX_MANGLED stay mangled rather than
+ * letting a hostile symbol table exhaust our stack. */
 extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
-			    int *status) __attribute__((weak));
+			    int *status);
+#define MAX_MANGLED 4096
 
 #define MAX_INLINE 16            /* functions kept per address */
 #define CACHE_MAX (1u << 20)     /* addresses cached before starting over */
@@ -299,7 +302,8 @@ static const char *demangle(lt_symbols *s, const char *name)
 	int status = -1;
 	char *d;
 
-	if (!name || name[0] != '_' || name[1] != 'Z' || !__cxa_demangle)
+	if (!name || name[0] != '_' || name[1] != 'Z' ||
+	    strnlen(name, MAX_MANGLED + 1) > MAX_MANGLED)
 		return intern(s, name);
 	d = __cxa_demangle(name, s->dembuf, &s->demlen, &status);
 	if (status != 0 || !d)

@@ -2,8 +2,9 @@
 # make bench: overhead of leaktop on its target, measured side by side in one
 # run.  Not a test: it prints figures, it asserts nothing.
 #
-# Rounds alternate unattached / recorded so drift of the machine hits both.
-# Throughput is the median of the churn target's per-period ops/s lines.
+# Rounds alternate between the modes so drift of the machine hits all of
+# them.  Throughput is the median of the churn target's per-period ops/s
+# lines; slowdown = unattached / attached throughput.
 set -eu
 export LC_ALL=C
 LEAKTOP=${LEAKTOP:-bin/leaktop}
@@ -13,63 +14,150 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b>0) ? a/b : 0}'; }
+now_ns() { date +%s%N; }
 
-# The modes compared; each is the extra record options, or "none" for the
-# target running alone.
-MODES=(none "--interval 1s --no-threads" "--interval 100ms --no-threads"
-       "--interval 1s --threads-interval 1s" "--interval 100ms --threads-interval 100ms")
+# The modes compared: "none" for the target alone, "heaptrack" for
+# heaptrack -p when installed, otherwise extra `leaktop record` options.
+MODES=(none
+       "--no-heap --no-threads"
+       "--no-threads"
+       "--no-threads --sample-rate 64K"
+       "--no-threads --sample-rate 1"
+       "--threads-interval 1s"
+       "--no-heap --interval 100ms --threads-interval 100ms")
+command -v heaptrack >/dev/null && MODES+=(heaptrack)
+
+# First heap data of a session, in ns since the epoch (empty when none).
+first_heap_ns() {
+	sqlite3 "$1" 'SELECT min(t.wall_ns) FROM tick t JOIN heap_value v ON v.tick_id = t.id' 2>/dev/null || true
+}
 
 # run_churn IDX OUT: one round of the churn loop under mode MODES[IDX].
 run_churn() {
-	local mode=${MODES[$1]} out=$2
-	build/targets/churn 250 "$((SECS + 1))" >"$out" &
+	local mode=${MODES[$1]} out=$2 start
+	build/targets/churn 250 "$((SECS + 2))" >"$out" &
 	local pid=$!
 	sleep 0.3
-	if [ "$mode" != none ]; then
+	case "$mode" in
+	none) sleep "$SECS" ;;
+	heaptrack)
+		# heaptrack -p injects with gdb and traces every call until
+		# interrupted; its figures are for comparison only.
+		(cd "$tmp" && timeout -s INT "$SECS" heaptrack -p "$pid" >/dev/null 2>&1) || true
+		;;
+	*)
+		start=$(now_ns)
 		# shellcheck disable=SC2086 # mode is an option list
 		/usr/bin/time -f '%e %U %S' -o "$out.time" "$LEAKTOP" record -p "$pid" -o "$out.db" \
 			$mode --duration "${SECS}s" 2>/dev/null || true
 		sqlite3 "$out.db" 'SELECT max_stop_ns FROM thread_sample' >>"$tmp/stop-$1" 2>/dev/null || true
-	else
-		sleep "$SECS"
-	fi
+		;;
+	esac
 	wait "$pid" || true
 }
-
 
 for r in $(seq "$ROUNDS"); do
 	for i in "${!MODES[@]}"; do
 		run_churn "$i" "$tmp/r$r-$i"
-		# skip the first line (warm-up) of each round
-		tail -n +2 "$tmp/r$r-$i" | awk '{print $2}' >>"$tmp/all-$i"
+		# skip the first line (warm-up, attach) of each round
+		tail -n +3 "$tmp/r$r-$i" | awk '$1 == "ops" {print $2}' >>"$tmp/all-$i"
 		[ -f "$tmp/r$r-$i.time" ] && cat "$tmp/r$r-$i.time" >>"$tmp/cpu-$i"
 	done
 done
 
 base=$(median <"$tmp/all-0")
-echo "churn target throughput (median ops/s over $ROUNDS rounds of ${SECS}s; slowdown = unattached / attached):"
-printf '  %-48s %12.0f ops/s  slowdown 1.000\n' "unattached" "$base"
+echo "churn target: 1 thread, malloc/free of 16 B..32 KiB blocks, 4096 live"
+echo "throughput (median ops/s over $ROUNDS rounds of ${SECS}s; slowdown = unattached / attached):"
+printf '  %-56s %12.0f ops/s  slowdown 1.000\n' "unattached" "$base"
 for i in "${!MODES[@]}"; do
 	[ "$i" -eq 0 ] && continue
 	v=$(median <"$tmp/all-$i")
-	cpu=$(awk '{u+=$2; s+=$3; e+=$1} END {if (e>0) printf "%.1f%%", 100*(u+s)/e; else print "?"}' "$tmp/cpu-$i" 2>/dev/null || echo "?")
+	label="record ${MODES[$i]}"
+	[ "${MODES[$i]}" = heaptrack ] && label="heaptrack -p ($(heaptrack --version 2>/dev/null | head -1))"
+	cpu=$(awk '{u+=$2; s+=$3; e+=$1} END {if (e>0) printf "%.1f%%", 100*(u+s)/e; else print "?"}' "$tmp/cpu-$i" 2>/dev/null || echo "-")
 	stops=""
 	if [ -s "$tmp/stop-$i" ]; then
 		stops=$(sort -n "$tmp/stop-$i" | awk '{a[NR]=$1} END {printf "  thread stop median %.0fus max %.0fus", a[int((NR+1)/2)]/1000, a[NR]/1000}')
 	fi
-	printf '  %-48s %12.0f ops/s  slowdown %.3f  (leaktop CPU %s)%s\n' "record ${MODES[$i]}" "$v" \
-		"$(awk -v a="$base" -v b="$v" 'BEGIN {print (b>0) ? a/b : 0}')" "$cpu" "$stops"
+	printf '  %-56s %12.0f ops/s  slowdown %s  (leaktop CPU %s)%s\n' "$label" "$v" \
+		"$(ratio "$base" "$v")" "$cpu" "$stops"
 done
 
-# Session file growth: one minute of ticks at 1s on a process that changes
-# every tick, extrapolated from a shorter run to keep bench quick.
-build/targets/churn 250 30 >/dev/null &
+# Attach latency: from the command's start to the first tick with heap
+# data, ticks every 50 ms so the tick period hardly adds to it.
+for r in 1 2 3 4 5; do
+	build/targets/churn 250 10 >/dev/null &
+	pid=$!
+	sleep 0.3
+	start=$(now_ns)
+	"$LEAKTOP" record -p "$pid" -o "$tmp/lat$r.db" --no-threads --interval 50ms --duration 2s 2>/dev/null || true
+	first=$(first_heap_ns "$tmp/lat$r.db")
+	[ -n "$first" ] && echo $(( (first - start) / 1000 )) >>"$tmp/latency"
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+done
+if [ -s "$tmp/latency" ]; then
+	sort -n "$tmp/latency" | awk '{a[NR]=$1} END {printf "attach latency (command start to first heap data, %d runs): median %.0f ms, max %.0f ms\n", NR, a[int((NR+1)/2)]/1000, a[NR]/1000}'
+else
+	echo "attach latency: no heap data recorded"
+fi
+
+# Session file growth at default settings (1 s ticks, heap and threads on)
+# on the bundled demo service, which has dozens of live call sites; a
+# shorter run extrapolated to a minute and an hour.
+bin/leaktop-demo >/dev/null 2>&1 &
 pid=$!
-sleep 0.3
-"$LEAKTOP" record -p "$pid" -o "$tmp/growth.db" --interval 100ms --duration 10s 2>/dev/null
+sleep 0.5
+"$LEAKTOP" record -p "$pid" -o "$tmp/growth.db" --duration 30s 2>/dev/null || true
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 ticks=$(sqlite3 "$tmp/growth.db" 'SELECT count(*) FROM tick')
+sites=$(sqlite3 "$tmp/growth.db" 'SELECT count(*) FROM heap_site')
 bytes=$(stat -c %s "$tmp/growth.db")
-awk -v b="$bytes" -v t="$ticks" 'BEGIN {
-	printf "session file: %d bytes for %d ticks = %.0f bytes/tick, %.1f KiB/min at 1s, %.1f MiB/hour at 1s\n",
-		b, t, b/t, b/t*60/1024, b/t*3600/1048576 }'
+awk -v b="$bytes" -v t="$ticks" -v s="$sites" 'BEGIN {
+	printf "session file (demo service, default settings, %d heap sites): %d bytes for %d ticks = %.0f bytes/tick, %.1f KiB/min, %.1f MiB/hour\n",
+		s, b, t, b/t, b/t*60/1024, b/t*3600/1048576 }'
+
+# A real server under its own load tool, when installed.
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+	port=$((20000 + RANDOM % 20000))
+	redis-server --port "$port" --save "" --appendonly no --daemonize no >/dev/null 2>&1 &
+	rpid=$!
+	sleep 0.5
+	rb() { redis-benchmark -p "$port" -q -t set,get,lpush,lpop -n 100000 -P 4 2>/dev/null |
+		awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {s+=$i; break}} END {print s}'; }
+	rmodes=(none "" "--sample-rate 1")
+	command -v heaptrack >/dev/null && rmodes+=(heaptrack)
+	for r in $(seq "$ROUNDS"); do
+		for i in "${!rmodes[@]}"; do
+			m=${rmodes[$i]}
+			case "$m" in
+			none) rb >>"$tmp/redis-$i" ;;
+			heaptrack)
+				(cd "$tmp" && heaptrack -p "$rpid" >/dev/null 2>&1) & hp=$!
+				sleep 2; rb >>"$tmp/redis-$i"
+				pkill -INT -P "$hp" 2>/dev/null || true; kill -INT "$hp" 2>/dev/null || true
+				wait "$hp" 2>/dev/null || true
+				;;
+			*)
+				# shellcheck disable=SC2086
+				"$LEAKTOP" record -p "$rpid" -o "$tmp/redis$r-$i.db" --no-threads $m >/dev/null 2>&1 & lp=$!
+				sleep 1; rb >>"$tmp/redis-$i"
+				kill -INT "$lp" 2>/dev/null; wait "$lp" 2>/dev/null || true
+				;;
+			esac
+		done
+	done
+	rbase=$(median <"$tmp/redis-0")
+	echo "redis-server under redis-benchmark (sum of SET/GET/LPUSH/LPOP requests/s, median of $ROUNDS):"
+	printf '  %-56s %12.0f req/s  slowdown 1.000\n' "unattached" "$rbase"
+	for i in "${!rmodes[@]}"; do
+		[ "$i" -eq 0 ] && continue
+		v=$(median <"$tmp/redis-$i")
+		label="record --no-threads ${rmodes[$i]:-(default rate)}"
+		[ "${rmodes[$i]}" = heaptrack ] && label="heaptrack -p"
+		printf '  %-56s %12.0f req/s  slowdown %s\n' "$label" "$v" "$(ratio "$rbase" "$v")"
+	done
+	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null || true
+else
+	echo "redis-server: not installed (make bench installs it when run as root)"
+fi

@@ -1,0 +1,363 @@
+/* The agent's entry point and its reporting thread.
+ *
+ * lt_agent_start connects to leaktop, installs the hooks and starts one
+ * thread (every signal blocked) that sends new stacks and changed counters
+ * every REPORT_MS.  When leaktop asks it to stop, or the socket closes
+ * because leaktop died, the thread makes the hooks pass-through, restores
+ * every GOT slot and exits.  The library itself stays loaded (unloading
+ * code that another thread may still be returning into is what crashes
+ * targets), so a later attach finds it and calls lt_agent_start again. */
+#include "agent.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPORT_MS 200
+#define OUT_CAP (LT_AGENT_MAX_PAYLOAD + 4096)
+#define SITES_PER_MSG (LT_AGENT_MAX_PAYLOAD / sizeof(struct lt_msg_site))
+
+enum { IDLE, RUNNING, STOPPING };
+
+static int state = IDLE;
+static uint32_t starts;
+static int sock = -1;
+static char unwinder[16];
+static unsigned char *out;        /* message buffer, mmap'd */
+static size_t out_len;
+static uint32_t stacks_sent;
+static uint64_t seq;
+
+static int parse_num(const char *v, size_t n, uint64_t *res)
+{
+	uint64_t x = 0;
+
+	if (!n || n > 19)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	*res = x;
+	return 0;
+}
+
+/* "sock=PATH;rate=N;depth=N", without allocating. */
+static int parse_config(const char *c, struct ag_config *cfg)
+{
+	cfg->sock[0] = '\0';
+	cfg->rate = LT_AGENT_DEFAULT_RATE;
+	cfg->depth = LT_AGENT_DEFAULT_DEPTH;
+	while (c && *c) {
+		const char *end = strchr(c, ';'), *eq;
+		size_t len = end ? (size_t)(end - c) : strlen(c);
+		uint64_t v;
+
+		eq = memchr(c, '=', len);
+		if (eq) {
+			size_t k = (size_t)(eq - c), vl = len - k - 1;
+
+			if (k == 4 && !memcmp(c, "sock", 4)) {
+				if (vl == 0 || vl >= sizeof(cfg->sock))
+					return -1;
+				memcpy(cfg->sock, eq + 1, vl);
+				cfg->sock[vl] = '\0';
+			} else if (k == 4 && !memcmp(c, "rate", 4)) {
+				if (parse_num(eq + 1, vl, &v) || v == 0)
+					return -1;
+				cfg->rate = v;
+			} else if (k == 5 && !memcmp(c, "depth", 5)) {
+				if (parse_num(eq + 1, vl, &v) || v == 0 ||
+				    v > LT_AGENT_MAX_DEPTH)
+					return -1;
+				cfg->depth = (unsigned)v;
+			}
+		}
+		c = end ? end + 1 : NULL;
+	}
+	return cfg->sock[0] ? 0 : -1;
+}
+
+static int flush(void)
+{
+	size_t done = 0;
+
+	while (done < out_len) {
+		ssize_t n = send(sock, out + done, out_len - done, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	out_len = 0;
+	return 0;
+}
+
+/* Appends one message; flushes first when it would not fit. */
+static int put(uint16_t type, const void *a, size_t alen, const void *b,
+	       size_t blen)
+{
+	struct lt_msg_hdr h = {LT_AGENT_MAGIC, type, 0, (uint32_t)(alen + blen), 0};
+
+	if (out_len + sizeof(h) + alen + blen > OUT_CAP && flush())
+		return -1;
+	memcpy(out + out_len, &h, sizeof(h));
+	out_len += sizeof(h);
+	if (alen)
+		memcpy(out + out_len, a, alen);
+	out_len += alen;
+	if (blen)
+		memcpy(out + out_len, b, blen);
+	out_len += blen;
+	return 0;
+}
+
+static int send_hello(void)
+{
+	struct lt_msg_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.version = LT_AGENT_PROTO_VERSION;
+	h.pid = (int32_t)getpid();
+	h.sample_rate = ag_cfg.rate;
+	h.max_depth = ag_cfg.depth;
+	h.starts = starts;
+	ag_got_counts(&h.objects, &h.slots);
+	memcpy(h.unwinder, unwinder, sizeof(h.unwinder));
+	return put(LT_MSG_HELLO, &h, sizeof(h), NULL, 0) || flush();
+}
+
+static int report(void)
+{
+	static struct lt_msg_site sites[1024];
+	uint32_t n = ag_stack_count(), k = 0;
+	struct lt_msg_tick t;
+
+	for (; stacks_sent < n; stacks_sent++) {
+		struct ag_stack *s = ag_stack_get(stacks_sent);
+		struct lt_msg_stack m = {stacks_sent, s->depth};
+
+		if (!__atomic_load_n(&s->ready, __ATOMIC_ACQUIRE))
+			break;
+		if (put(LT_MSG_STACK, &m, sizeof(m), ag_stack_pcs(s),
+			s->depth * sizeof(uint64_t)))
+			return -1;
+	}
+	for (uint32_t id = 0; id < stacks_sent; id++) {
+		struct ag_stack *s = ag_stack_get(id);
+
+		if (!__atomic_exchange_n(&s->dirty, 0, __ATOMIC_ACQ_REL))
+			continue;
+		sites[k].stack_id = id;
+		sites[k].reserved = 0;
+		sites[k].live_bytes = __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
+		sites[k].live_count = __atomic_load_n(&s->live_count, __ATOMIC_RELAXED);
+		sites[k].alloc_bytes = __atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED);
+		sites[k].alloc_count = __atomic_load_n(&s->alloc_count, __ATOMIC_RELAXED);
+		if (++k == sizeof(sites) / sizeof(sites[0])) {
+			if (put(LT_MSG_SITES, sites, k * sizeof(sites[0]), NULL, 0))
+				return -1;
+			k = 0;
+		}
+	}
+	if (k && put(LT_MSG_SITES, sites, k * sizeof(sites[0]), NULL, 0))
+		return -1;
+	memset(&t, 0, sizeof(t));
+	t.seq = ++seq;
+	t.dlopens = __atomic_load_n(&ag_dlopens, __ATOMIC_RELAXED);
+	t.samples = ag_samples;
+	t.tracked = ag_tracked;
+	t.dropped = ag_dropped;
+	t.stacks = stacks_sent;
+	return put(LT_MSG_TICK, &t, sizeof(t), NULL, 0) || flush();
+}
+
+/* Hooks off, GOT restored, and no thread left inside the slow path, so
+ * the tables may be reset by the next start. */
+static void stop_sampling(void)
+{
+	struct timespec ms = {0, 1000000};
+
+	ag_active = 0;
+	ag_got_restore_all();
+	while (__atomic_load_n(&ag_inflight, __ATOMIC_ACQUIRE))
+		nanosleep(&ms, NULL);
+}
+
+/* 1 when leaktop asked to stop, -1 when the connection is gone, 0 else. */
+static int read_control(void)
+{
+	unsigned char buf[256];
+	ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	for (ssize_t i = 0; i + (ssize_t)sizeof(struct lt_msg_hdr) <= n;
+	     i += (ssize_t)sizeof(struct lt_msg_hdr)) {
+		struct lt_msg_hdr h;
+
+		memcpy(&h, buf + i, sizeof(h));
+		if (h.magic == LT_AGENT_MAGIC && h.type == LT_MSG_STOP)
+			return 1;
+	}
+	return 0;
+}
+
+static void *reporter(void *arg)
+{
+	int asked = 0;
+
+	(void)arg;
+	if (send_hello() == 0) {
+		for (;;) {
+			struct pollfd p = {sock, POLLIN, 0};
+			int r = poll(&p, 1, REPORT_MS);
+
+			if (r > 0) {
+				r = read_control();
+				if (r) {
+					asked = r > 0;
+					break;
+				}
+			}
+			if (report())
+				break;
+		}
+	}
+	stop_sampling();
+	if (asked) {
+		/* The last counters, then goodbye: leaktop waits for it. */
+		report();
+		out_len = 0;
+		put(LT_MSG_BYE, NULL, 0, NULL, 0);
+		flush();
+	}
+	close(sock);
+	sock = -1;
+	__atomic_store_n(&state, IDLE, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* A forked child has no reporting thread: it must not keep hooks on. */
+static void in_child(void)
+{
+	if (state == IDLE)
+		return;
+	ag_active = 0;
+	ag_got_restore_all();
+	if (sock >= 0)
+		close(sock);
+	sock = -1;
+	state = IDLE;
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+__attribute__((visibility("default"))) int lt_agent_start(const char *config)
+{
+	static int once;
+	struct ag_config cfg;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int fd, rc;
+
+	if (!__atomic_compare_exchange_n(&state, &(int){IDLE}, RUNNING, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	if (parse_config(config, &cfg)) {
+		state = IDLE;
+		return -EINVAL;
+	}
+	if (!once) {
+		ag_real_init();
+		if (ag_tables_init() || !(out = mmap(NULL, OUT_CAP,
+				PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) ||
+		    out == MAP_FAILED) {
+			state = IDLE;
+			return -ENOMEM;
+		}
+		if (ag_unwind_init(unwinder, sizeof(unwinder))) {
+			state = IDLE;
+			return -ENOSYS;
+		}
+		pthread_atfork(NULL, NULL, in_child);
+		once = 1;
+	}
+	fd = connect_to(cfg.sock);
+	if (fd < 0) {
+		state = IDLE;
+		return fd;
+	}
+	ag_tables_reset();
+	ag_cfg = cfg;
+	sock = fd;
+	out_len = 0;
+	stacks_sent = 0;
+	seq = 0;
+	starts++;
+	ag_new_start();
+	ag_active = 1;
+	ag_got_patch_all();
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, reporter, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		stop_sampling();
+		close(fd);
+		sock = -1;
+		state = IDLE;
+		return -rc;
+	}
+	return 0;
+}
+
+/* `leaktop run`: the configuration comes in the environment, which is
+ * cleared so that the target's own children do not connect too. */
+__attribute__((constructor)) static void from_environment(void)
+{
+	char cfg[512];
+	const char *c = getenv(LT_AGENT_ENV);
+
+	if (!c || strlen(c) >= sizeof(cfg))
+		return;
+	memcpy(cfg, c, strlen(c) + 1);
+	unsetenv(LT_AGENT_ENV);
+	lt_agent_start(cfg);
+}

@@ -1,0 +1,307 @@
+/* The hooks and byte sampling.  The fast path of an unsampled allocation is
+ * a thread-local subtraction and a branch; a free looks at a bitmap before
+ * anything else.  Sampled allocations are unwound locally and counted in
+ * the stack table with pprof's unbiased weight s / (1 - exp(-s/R)). */
+#include "agent.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct ag_real ag_real;
+volatile int ag_active;
+int ag_inflight;
+struct ag_config ag_cfg = {"", LT_AGENT_DEFAULT_RATE, LT_AGENT_DEFAULT_DEPTH};
+
+static __thread int guard;             /* inside the agent: pass through */
+static __thread int64_t countdown;     /* bytes until the next sample */
+static __thread uint64_t rng;
+static __thread uint32_t seeded_gen;   /* countdown drawn for this start */
+static uint32_t start_gen = 1;
+
+typedef int (*backtrace_fn)(void **, int);
+static backtrace_fn unwind;
+
+int ag_unwind_init(char *name, size_t len)
+{
+	void *h;
+
+	if (unwind)
+		return 0;
+	/* libunwind caches unwind info per address and does not allocate
+	 * through malloc on the way; libgcc's unwinder is the fallback every
+	 * Debian system has. */
+	void *warm[4];
+
+	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (h && (unwind = (backtrace_fn)dlsym(h, "unw_backtrace"))) {
+		snprintf(name, len, "libunwind");
+	} else {
+		/* glibc's backtrace() is libgcc_s's _Unwind_Backtrace. */
+		h = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
+		if (!h || !dlsym(h, "_Unwind_Backtrace"))
+			return -1;
+		unwind = (backtrace_fn)dlsym(RTLD_DEFAULT, "backtrace");
+		if (!unwind)
+			return -1;
+		snprintf(name, len, "libgcc");
+	}
+	/* The first unwind sets up caches (and may allocate): do it now,
+	 * before any hook is live. */
+	unwind(warm, 4);
+	return 0;
+}
+
+static uint64_t next_random(void)
+{
+	if (!rng)
+		rng = ((uint64_t)syscall(SYS_gettid) << 32) ^
+		      (uint64_t)time(NULL) ^ 0x9e3779b97f4a7c15ULL;
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Bytes until the next sample: exponential with mean R, so the number of
+ * samples in any stretch of allocation is Poisson, independent of how it
+ * was split into calls. */
+static int64_t draw(void)
+{
+	double u = ((double)(next_random() >> 11) + 0.5) / 9007199254740992.0;
+
+	if (ag_cfg.rate <= 1)
+		return 0;
+	return (int64_t)(-log(u) * (double)ag_cfg.rate) + 1;
+}
+
+static uint64_t weight_of(size_t size)
+{
+	double s = (double)size, r = (double)ag_cfg.rate;
+
+	if (ag_cfg.rate <= 1 || size == 0)
+		return size;
+	return (uint64_t)(s / (1.0 - exp(-s / r)) + 0.5);
+}
+
+static void sample(void *p, size_t size, void *ret)
+{
+	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
+	void **buf = (void **)pcs;
+	int n, from = 0, want = (int)ag_cfg.depth + 4;
+
+	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	if (!ag_active)
+		goto out;
+	if (want > (int)(sizeof(pcs) / sizeof(pcs[0])))
+		want = (int)(sizeof(pcs) / sizeof(pcs[0]));
+	n = unwind ? unwind(buf, want) : 0;
+	/* Start at the hook's caller: the frames above it are the agent's. */
+	for (int i = 0; i < n && i < 8; i++)
+		if (buf[i] == ret) {
+			from = i;
+			break;
+		}
+	if (n - from <= 0) {
+		pcs[0] = (uint64_t)(uintptr_t)ret;
+		from = 0;
+		n = 1;
+	}
+	if (n - from > (int)ag_cfg.depth)
+		n = from + (int)ag_cfg.depth;
+	if (ag_track(p, pcs + from, (uint32_t)(n - from), weight_of(size), size))
+		__atomic_fetch_add(&ag_dropped, 1, __ATOMIC_RELAXED);
+out:
+	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+}
+
+static inline void note_alloc(void *p, size_t size, void *ret)
+{
+	if (!p || !ag_active || guard)
+		return;
+	if (__builtin_expect(seeded_gen != start_gen, 0)) {
+		seeded_gen = start_gen;
+		countdown = draw();
+	}
+	countdown -= (int64_t)size;
+	if (__builtin_expect(countdown > 0, 1))
+		return;
+	guard = 1;
+	countdown = draw();
+	sample(p, size, ret);
+	guard = 0;
+}
+
+static inline void note_free(void *p)
+{
+	if (!p || !ag_active || guard)
+		return;
+	guard = 1;
+	ag_untrack(p);
+	guard = 0;
+}
+
+void ag_new_start(void)
+{
+	__atomic_fetch_add(&start_gen, 1, __ATOMIC_RELAXED);
+}
+
+#define RET __builtin_return_address(0)
+
+static void *hk_malloc(size_t n)
+{
+	void *p = ag_real.malloc(n);
+
+	note_alloc(p, n, RET);
+	return p;
+}
+
+static void hk_free(void *p)
+{
+	note_free(p);
+	ag_real.free(p);
+}
+
+static void *hk_calloc(size_t n, size_t m)
+{
+	void *p = ag_real.calloc(n, m);
+
+	note_alloc(p, n * m, RET);
+	return p;
+}
+
+static void *hk_realloc(void *old, size_t n)
+{
+	void *p;
+
+	note_free(old);
+	p = ag_real.realloc(old, n);
+	note_alloc(p, n, RET);
+	return p;
+}
+
+static void *hk_reallocarray(void *old, size_t n, size_t m)
+{
+	void *p;
+
+	if (m && n > SIZE_MAX / m) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	note_free(old);
+	p = ag_real.reallocarray(old, n, m);
+	note_alloc(p, n * m, RET);
+	return p;
+}
+
+static int hk_posix_memalign(void **out, size_t align, size_t n)
+{
+	int rc = ag_real.posix_memalign(out, align, n);
+
+	if (rc == 0)
+		note_alloc(*out, n, RET);
+	return rc;
+}
+
+static void *hk_aligned_alloc(size_t align, size_t n)
+{
+	void *p = ag_real.aligned_alloc(align, n);
+
+	note_alloc(p, n, RET);
+	return p;
+}
+
+static void *hk_memalign(size_t align, size_t n)
+{
+	void *p = ag_real.memalign(align, n);
+
+	note_alloc(p, n, RET);
+	return p;
+}
+
+static void *hk_valloc(size_t n)
+{
+	void *p = ag_real.valloc(n);
+
+	note_alloc(p, n, RET);
+	return p;
+}
+
+static void *hk_pvalloc(size_t n)
+{
+	void *p = ag_real.pvalloc(n);
+
+	note_alloc(p, n, RET);
+	return p;
+}
+
+static void *hk_dlopen(const char *file, int mode)
+{
+	void *h = ag_real.dlopen(file, mode);
+
+	/* Objects loaded now (and their dependencies) get hooked too. */
+	if (h && ag_active && ag_got_patch_all() > 0)
+		__atomic_fetch_add(&ag_dlopens, 1, __ATOMIC_RELAXED);
+	return h;
+}
+
+static int hk_dlclose(void *h)
+{
+	int rc = ag_real.dlclose(h);
+
+	/* Restoring a slot of an unloaded object would write into memory
+	 * that may belong to something else now. */
+	ag_got_forget_unloaded();
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	void *hook;
+} hooks[] = {
+	{"malloc", (void *)hk_malloc},
+	{"free", (void *)hk_free},
+	{"calloc", (void *)hk_calloc},
+	{"realloc", (void *)hk_realloc},
+	{"reallocarray", (void *)hk_reallocarray},
+	{"posix_memalign", (void *)hk_posix_memalign},
+	{"aligned_alloc", (void *)hk_aligned_alloc},
+	{"memalign", (void *)hk_memalign},
+	{"valloc", (void *)hk_valloc},
+	{"pvalloc", (void *)hk_pvalloc},
+	{"dlopen", (void *)hk_dlopen},
+	{"dlclose", (void *)hk_dlclose},
+};
+
+void *ag_hook_for(const char *name)
+{
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (!strcmp(hooks[i].name, name))
+			return hooks[i].hook;
+	return NULL;
+}
+
+/* The agent's own references resolve through its own (never patched)
+ * GOT to the allocator the target really uses. */
+void ag_real_init(void)
+{
+	ag_real.malloc = malloc;
+	ag_real.free = free;
+	ag_real.calloc = calloc;
+	ag_real.realloc = realloc;
+	ag_real.reallocarray = reallocarray;
+	ag_real.posix_memalign = posix_memalign;
+	ag_real.aligned_alloc = aligned_alloc;
+	ag_real.memalign = memalign;
+	ag_real.valloc = valloc;
+	ag_real.pvalloc = pvalloc;
+	ag_real.dlopen = dlopen;
+	ag_real.dlclose = dlclose;
+}

@@ -1,0 +1,231 @@
+/* The agent's tables, all in mmap'd memory: sampled pointers (with a bitmap
+ * in front, so almost every free is answered by one bit), and stacks with
+ * their counters.  Only the slow path (a sampled allocation, or a free that
+ * passes the bitmap) takes the lock; counters are updated atomically so the
+ * reporting thread reads them without it. */
+#include "agent.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define PTR_CAP (1u << 20)        /* tracked blocks, power of two */
+#define PTR_MAX (PTR_CAP / 4 * 3)
+#define FILTER_BITS (1u << 24)
+#define STACK_CAP (1u << 16)
+#define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
+#define PC_POOL (1u << 22)
+
+struct ptr_entry {
+	uintptr_t p;                  /* 0: free */
+	uint64_t weight;
+	uint32_t stack;
+	uint32_t count;               /* allocations the sample stands for */
+};
+
+static struct ptr_entry *ptrs;
+static uint64_t *filter;
+static struct ag_stack *stacks;
+static uint32_t *stack_index;     /* id + 1, 0 free */
+static uint64_t *pc_pool;
+static uint32_t nstacks;
+static uint64_t npcs;
+static int lock_word;
+uint64_t ag_samples, ag_tracked, ag_dropped;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+}
+
+static void *map(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ag_tables_init(void)
+{
+	if (ptrs)
+		return 0;
+	ptrs = map(PTR_CAP * sizeof(*ptrs));
+	filter = map(FILTER_BITS / 8);
+	stacks = map(STACK_CAP * sizeof(*stacks));
+	stack_index = map(STACK_INDEX * sizeof(*stack_index));
+	pc_pool = map(PC_POOL * sizeof(*pc_pool));
+	return ptrs && filter && stacks && stack_index && pc_pool ? 0 : -1;
+}
+
+/* Gives the pages back rather than writing zeros over them. */
+static void clear(void *p, size_t bytes)
+{
+	if (madvise(p, bytes, MADV_DONTNEED))
+		memset(p, 0, bytes);
+}
+
+void ag_tables_reset(void)
+{
+	lock();
+	clear(ptrs, PTR_CAP * sizeof(*ptrs));
+	clear(filter, FILTER_BITS / 8);
+	clear(stacks, STACK_CAP * sizeof(*stacks));
+	clear(stack_index, STACK_INDEX * sizeof(*stack_index));
+	nstacks = 0;
+	npcs = 0;
+	ag_samples = ag_tracked = ag_dropped = 0;
+	unlock();
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t filter_bit(uintptr_t p)
+{
+	return (uint32_t)(mix(p) >> 40) & (FILTER_BITS - 1);
+}
+
+static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t j;
+
+	for (uint32_t i = 0; i < depth; i++)
+		h = mix(h ^ pcs[i]) + i;
+	for (j = (uint32_t)h & (STACK_INDEX - 1); stack_index[j];
+	     j = (j + 1) & (STACK_INDEX - 1)) {
+		struct ag_stack *s = &stacks[stack_index[j] - 1];
+
+		if (s->hash == h && s->depth == depth &&
+		    !memcmp(pc_pool + s->pcs_at, pcs, depth * sizeof(*pcs)))
+			return stack_index[j] - 1;
+	}
+	if (nstacks == STACK_CAP || npcs + depth > PC_POOL)
+		return UINT32_MAX;
+	struct ag_stack *s = &stacks[nstacks];
+	s->hash = h;
+	s->depth = depth;
+	s->pcs_at = npcs;
+	memcpy(pc_pool + npcs, pcs, depth * sizeof(*pcs));
+	npcs += depth;
+	__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+	stack_index[j] = nstacks + 1;
+	__atomic_store_n(&nstacks, nstacks + 1, __ATOMIC_RELEASE);
+	return nstacks - 1;
+}
+
+int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
+	     size_t size)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint32_t id, j;
+	struct ag_stack *s;
+
+	lock();
+	if (ag_tracked >= PTR_MAX) {
+		unlock();
+		return -1;
+	}
+	id = stack_find_or_add(pcs, depth);
+	if (id == UINT32_MAX) {
+		unlock();
+		return -1;
+	}
+	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
+	     j = (j + 1) & (PTR_CAP - 1))
+		;
+	if (ptrs[j].p == key) {
+		/* Freed behind our back (a free we did not see, e.g. from
+		 * inside libc): the old sample is gone. */
+		struct ag_stack *o = &stacks[ptrs[j].stack];
+
+		__atomic_fetch_sub(&o->live_bytes, (int64_t)ptrs[j].weight, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&o->live_count, ptrs[j].count, __ATOMIC_RELAXED);
+		__atomic_store_n(&o->dirty, 1, __ATOMIC_RELAXED);
+		ag_tracked--;
+	}
+	/* One sample of size s with weight w stands for w / s allocations
+	 * of that size (exactly 1 when every allocation is sampled). */
+	uint64_t count = size ? (weight + size / 2) / size : 1;
+	if (count < 1)
+		count = 1;
+	if (count > UINT32_MAX)
+		count = UINT32_MAX;
+	ptrs[j].p = key;
+	ptrs[j].weight = weight;
+	ptrs[j].stack = id;
+	ptrs[j].count = (uint32_t)count;
+	ag_tracked++;
+	ag_samples++;
+	filter[filter_bit(key) / 64] |= 1ULL << (filter_bit(key) % 64);
+	s = &stacks[id];
+	__atomic_fetch_add(&s->live_bytes, (int64_t)weight, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->live_count, (int64_t)count, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->alloc_bytes, (int64_t)weight, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->alloc_count, (int64_t)count, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
+	unlock();
+	return 0;
+}
+
+void ag_untrack(void *p)
+{
+	uintptr_t key = (uintptr_t)p;
+	uint32_t bit = filter_bit(key), j, k;
+
+	if (!(__atomic_load_n(&filter[bit / 64], __ATOMIC_RELAXED) &
+	      (1ULL << (bit % 64))))
+		return;
+	lock();
+	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
+	     j = (j + 1) & (PTR_CAP - 1))
+		;
+	if (!ptrs[j].p) {
+		unlock();
+		return;
+	}
+	struct ag_stack *s = &stacks[ptrs[j].stack];
+	__atomic_fetch_sub(&s->live_bytes, (int64_t)ptrs[j].weight, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&s->live_count, ptrs[j].count, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
+	ag_tracked--;
+	/* Backward-shift deletion: no tombstones, so lookups stay short
+	 * however long the target runs. */
+	for (k = (j + 1) & (PTR_CAP - 1); ptrs[k].p; k = (k + 1) & (PTR_CAP - 1)) {
+		uint32_t home = (uint32_t)mix(ptrs[k].p) & (PTR_CAP - 1);
+
+		if (((k - home) & (PTR_CAP - 1)) >= ((k - j) & (PTR_CAP - 1))) {
+			ptrs[j] = ptrs[k];
+			j = k;
+		}
+	}
+	ptrs[j].p = 0;
+	unlock();
+}
+
+uint32_t ag_stack_count(void)
+{
+	return __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE);
+}
+
+struct ag_stack *ag_stack_get(uint32_t id)
+{
+	return id < ag_stack_count() ? &stacks[id] : NULL;
+}
+
+const uint64_t *ag_stack_pcs(const struct ag_stack *s)
+{
+	return pc_pool + s->pcs_at;
+}

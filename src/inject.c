@@ -1,0 +1,564 @@
+/* Loading the heap agent into a running process: which thread, when, and
+ * what to call.  The mechanics of a call made by a stopped thread are in
+ * ptrace_call.c.
+ *
+ * A thread is only borrowed at a safe point: its unwound stack must not be
+ * inside ld.so, the allocator or dlopen, where the locks dlopen and the
+ * agent need may be held by that very thread.  Threads blocked in a system
+ * call are tried first (they are nearly always safe); a process that only
+ * computes is interrupted again and again until one of its threads is
+ * caught outside those places. */
+#include "lt_inject.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <pthread.h>
+
+#include "lt_agent_proto.h"
+#include "lt_elf.h"
+#include "lt_ptrace.h"
+#include "lt_symbols.h"
+#include "lt_unwind.h"
+
+#define MAX_RANGES 16
+#define STOP_NS 50000000LL          /* to stop one thread */
+#define CALL_NS 5000000000LL        /* for dlopen and the agent's start */
+#define AGENT_NAME "liblt-agent"
+#define LT_AGENT_START_SYM LT_AGENT_START
+#define RTLD_NOW_VALUE RTLD_NOW
+/* glibc's __libc_dlopen_mode wants __RTLD_DLOPEN as well. */
+#define RTLD_DLOPEN_MODE 0x80000000
+
+struct range {
+	uint64_t lo, hi;
+};
+
+struct maps {
+	char libc[PATH_MAX];        /* as the target names it */
+	uint64_t libc_base;         /* its mapping at offset 0 */
+	char agent[PATH_MAX];
+	uint64_t agent_base;
+	int musl;
+	struct range ld[MAX_RANGES];
+	int nld;
+};
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+static int read_maps(pid_t pid, struct maps *m, lt_err *err)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read %s: %s", path,
+			   strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long lo, hi, off;
+		int at = 0;
+		const char *file, *b;
+
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %n", &lo, &hi, &off,
+			   &at) < 3 || at == 0)
+			continue;
+		file = line + at;
+		line[strcspn(line, "\n")] = '\0';
+		if (file[0] != '/')
+			continue;
+		b = base_name(file);
+		if (!strncmp(b, "ld-linux", 8) || !strncmp(b, "ld-musl", 7)) {
+			if (m->nld < MAX_RANGES)
+				m->ld[m->nld++] = (struct range){lo, hi};
+			if (!strncmp(b, "ld-musl", 7))
+				m->musl = 1;
+		}
+		if (off == 0 && !m->libc_base &&
+		    (!strcmp(b, "libc.so.6") || !strncmp(b, "libc-2.", 7))) {
+			m->libc_base = lo;
+			snprintf(m->libc, sizeof(m->libc), "%s", file);
+		}
+		if (off == 0 && !m->agent_base && !strncmp(b, AGENT_NAME, 11)) {
+			m->agent_base = lo;
+			snprintf(m->agent, sizeof(m->agent), "%s", file);
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Status fields: TracerPid and the state letter. */
+static int read_status(pid_t pid, int *tracer, char *state)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	*tracer = 0;
+	*state = '?';
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "TracerPid:", 10))
+			*tracer = atoi(line + 10);
+		else if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", state);
+	}
+	fclose(f);
+	return 0;
+}
+
+int lt_inject_check(pid_t pid, lt_err *err)
+{
+	struct lt_elf_program prog;
+	struct maps m;
+	char path[64], state;
+	int tracer, fd, e;
+
+	if (read_status(pid, &tracer, &state)) {
+		lt_err_set(err, LT_EXIT_TARGET, "no process %d", (int)pid);
+		return -1;
+	}
+	if (tracer) {
+		lt_err_set(err, LT_EXIT_TARGET,
+			   "process %d is already traced by process %d (a debugger?)",
+			   (int)pid, tracer);
+		return -1;
+	}
+	if (state == 'T' || state == 't') {
+		lt_err_set(err, LT_EXIT_TARGET,
+			   "process %d is stopped (kill -CONT %d resumes it)",
+			   (int)pid, (int)pid);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		int rc = lt_elf_program(fd, path, &prog, NULL);
+
+		close(fd);
+		if (rc == 0 && prog.go) {
+			lt_err_set(err, LT_EXIT_TARGET,
+				   "process %d is a Go program: its heap is not malloc's "
+				   "(use its /debug/pprof/heap)", (int)pid);
+			return -1;
+		}
+		if (rc == 0 && !prog.has_interp) {
+			lt_err_set(err, LT_EXIT_TARGET,
+				   "process %d is statically linked: there is no "
+				   "malloc to intercept through the GOT", (int)pid);
+			return -1;
+		}
+	}
+	if (read_maps(pid, &m, err))
+		return -1;
+	if (!m.libc_base) {
+		lt_err_set(err, LT_EXIT_TARGET, "process %d does not use glibc%s",
+			   (int)pid, m.musl ? " (it uses musl)" : "");
+		return -1;
+	}
+	e = lt_ptrace_probe(pid);
+	if (e) {
+		lt_err_set(err, LT_EXIT_TARGET,
+			   e == EPERM ? "no permission to trace process %d: run "
+			   "leaktop as its owner or as root (see also "
+			   "/proc/sys/kernel/yama/ptrace_scope)"
+			   : "cannot trace process %d: %s", (int)pid,
+			   strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* Address of function name in the module the target maps at base under
+ * the name file. */
+static int resolve(pid_t pid, const char *file, uint64_t base,
+		   const char *name, uint64_t *addr, lt_err *err)
+{
+	uint64_t value, vaddr;
+	int fd = lt_symbols_open_module(pid, file, NULL), rc;
+
+	if (fd < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot open %s of process %d: %s",
+			   file, (int)pid, strerror(errno));
+		return -1;
+	}
+	rc = lt_elf_dynsym(fd, file, name, &value, &vaddr, err);
+	close(fd);
+	if (rc == 0)
+		*addr = base - vaddr + value;
+	return rc;
+}
+
+/* The agent as the target can open it: the same path when it shares our
+ * root, else a copy under its /tmp named by the file's content. */
+static int agent_for_target(pid_t pid, const char *agent, char *out,
+			    size_t len, lt_err *err)
+{
+	char root[64], dst[PATH_MAX + 64], tmp[PATH_MAX + 96];
+	struct stat ours, theirs;
+	unsigned char buf[65536];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int in, fd = -1;
+	ssize_t n;
+
+	snprintf(root, sizeof(root), "/proc/%d/root/", (int)pid);
+	if (stat("/", &ours) || stat(root, &theirs)) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot see the root of process %d: %s",
+			   (int)pid, strerror(errno));
+		return -1;
+	}
+	if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino) {
+		snprintf(out, len, "%s", agent);
+		return 0;
+	}
+	in = open(agent, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		goto fail;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ULL;
+	snprintf(out, len, "/tmp/%s-%016llx.so", AGENT_NAME, (unsigned long long)h);
+	snprintf(dst, sizeof(dst), "/proc/%d/root%s", (int)pid, out);
+	if (access(dst, R_OK) == 0) {
+		close(in);
+		return 0;
+	}
+	/* Written under a temporary name and renamed: the target never sees
+	 * half a library. */
+	snprintf(tmp, sizeof(tmp), "%s.%d", dst, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || lseek(in, 0, SEEK_SET) < 0)
+		goto fail;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			goto fail;
+	if (n < 0 || fsync(fd) || close(fd) || rename(tmp, dst)) {
+		fd = -1;
+		goto fail;
+	}
+	close(in);
+	return 0;
+fail:
+	lt_err_set(err, LT_EXIT_TARGET,
+		   "cannot place the agent in the mount namespace of process %d: %s",
+		   (int)pid, strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	if (in >= 0)
+		close(in);
+	return -1;
+}
+
+/* Functions inside which a borrowed thread may hold a lock that dlopen or
+ * the agent's start needs (or is half-way through changing the link
+ * map). */
+static int unsafe_function(const char *f)
+{
+	static const char *const bad[] = {
+		"malloc", "free", "calloc", "realloc", "__libc_malloc",
+		"__libc_free", "__libc_calloc", "__libc_realloc",
+		"__libc_memalign", "__libc_dlopen", "__libc_fork", "_int_",
+		"__malloc", "tcache", "arena_", "sysmalloc", "__lll_lock_wait_private",
+		"dlopen", "dlclose", "_dl_", "dl_open", "__GI__dl", "fork", "_IO_",
+		"__pthread_create", "pthread_create", "posix_memalign",
+		"aligned_alloc", "memalign", "valloc", "pvalloc", "reallocarray",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(f, bad[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether the stopped thread tid is at a safe point; 1 yes, 0 no. */
+static int safe_point(pid_t tid, const struct maps *m, lt_unwind *uw,
+		      lt_symbols *sym)
+{
+	uint64_t pcs[64], act = 0;
+	int n = lt_unwind_capture(uw, tid, pcs, &act, 64);
+
+	int inner = 1;  /* still in the innermost run of libc frames */
+
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		struct lt_sym s;
+		const char *b;
+		int in_libc;
+
+		for (int r = 0; r < m->nld; r++)
+			if (pcs[i] >= m->ld[r].lo && pcs[i] < m->ld[r].hi)
+				return 0;
+		lt_symbols_resolve(sym, pcs[i], (int)((act >> i) & 1), &s, 1);
+		b = s.module ? base_name(s.module) : "";
+		if (s.function && unsafe_function(s.function))
+			return 0;
+		in_libc = !strncmp(b, "libc.so", 7) || !strncmp(b, "libc-", 5);
+		/* Code of libc we cannot name where the thread is (or just
+		 * called from) may be the allocator's internals; unnamed
+		 * outer frames (start_thread, __libc_start_call_main) are
+		 * only where the thread began. */
+		if (!s.function && in_libc && inner)
+			return 0;
+		if (!in_libc)
+			inner = 0;
+	}
+	return 1;
+}
+
+static int blocked_in_syscall(pid_t pid, pid_t tid)
+{
+	char path[96], buf[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = (int)read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return buf[0] >= '0' && buf[0] <= '9';
+}
+
+/* Thread ids, those blocked in a system call first. */
+static int list_threads(pid_t pid, pid_t *tids, int max)
+{
+	char path[64];
+	int n = 0, blocked = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) && n < max) {
+		pid_t t = (pid_t)atoi(e->d_name);
+
+		if (t <= 0)
+			continue;
+		tids[n] = t;
+		if (blocked_in_syscall(pid, t)) {
+			tids[n] = tids[blocked];
+			tids[blocked++] = t;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Reads a NUL-terminated string of at most len - 1 bytes at addr. */
+static void read_string(pid_t pid, uint64_t addr, char *out, size_t len)
+{
+	struct iovec l = {out, len - 1}, r = {(void *)(uintptr_t)addr, len - 1};
+	ssize_t n;
+
+	out[0] = '\0';
+	if (!addr)
+		return;
+	n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+	if (n <= 0)
+		return;
+	out[n] = '\0';
+	for (ssize_t i = 0; i < n && out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			out[i] = '?';
+}
+
+struct job {
+	pid_t pid;
+	const char *config;
+	char path[PATH_MAX];         /* the agent, as the target opens it */
+	struct maps m;
+	uint64_t dlopen_fn, dlerror_fn, start_fn;
+	int legacy;                  /* __libc_dlopen_mode (glibc < 2.34) */
+};
+
+/* Runs dlopen (unless the agent is mapped) and lt_agent_start on the
+ * stopped thread st.  Returns 0, or -1 with err. */
+static int load_and_start(struct job *j, struct lt_ptrace_stop *st, lt_err *err)
+{
+	uint64_t ret;
+	char msg[256];
+
+	if (!j->m.agent_base) {
+		struct lt_ptrace_arg a[2] = {
+			{j->path, strlen(j->path) + 1, 0},
+			{NULL, 0, RTLD_NOW_VALUE | (j->legacy ? RTLD_DLOPEN_MODE : 0)},
+		};
+
+		if (lt_ptrace_call(st, j->pid, j->dlopen_fn, a, 2, CALL_NS, &ret)) {
+			lt_err_set(err, LT_EXIT_TARGET, "calling dlopen in process %d: %s",
+				   (int)j->pid, strerror(errno));
+			return -1;
+		}
+		if (!ret) {
+			msg[0] = '\0';
+			if (j->dlerror_fn &&
+			    lt_ptrace_call(st, j->pid, j->dlerror_fn, NULL, 0,
+					   CALL_NS, &ret) == 0)
+				read_string(j->pid, ret, msg, sizeof(msg));
+			lt_err_set(err, LT_EXIT_TARGET,
+				   "process %d could not load %s%s%s", (int)j->pid,
+				   j->path, msg[0] ? ": " : "", msg);
+			return -1;
+		}
+		if (read_maps(j->pid, &j->m, err))
+			return -1;
+		if (!j->m.agent_base) {
+			lt_err_set(err, LT_EXIT_TARGET,
+				   "the agent is not mapped in process %d after dlopen",
+				   (int)j->pid);
+			return -1;
+		}
+	}
+	if (resolve(j->pid, j->m.agent, j->m.agent_base, LT_AGENT_START_SYM,
+		    &j->start_fn, err))
+		return -1;
+	{
+		struct lt_ptrace_arg a = {j->config, strlen(j->config) + 1, 0};
+
+		if (lt_ptrace_call(st, j->pid, j->start_fn, &a, 1, CALL_NS, &ret)) {
+			lt_err_set(err, LT_EXIT_TARGET,
+				   "calling the agent in process %d: %s",
+				   (int)j->pid, strerror(errno));
+			return -1;
+		}
+	}
+	if ((int)ret != 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "the agent in process %d did not start: %s",
+			   (int)j->pid, strerror(-(int)ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* One pass over the threads: borrows the first one found at a safe
+ * point.  Returns 1 when done (rc in *rc), 0 to try again later. */
+static int try_threads(struct job *j, lt_unwind *uw, lt_symbols *sym, int *rc,
+		       lt_err *err)
+{
+	pid_t tids[256];
+	int n = list_threads(j->pid, tids, 256);
+
+	if (n <= 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "process %d is gone", (int)j->pid);
+		*rc = -1;
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct lt_ptrace_stop st;
+		enum lt_ptrace_result r = lt_ptrace_stop(tids[i], STOP_NS, &st);
+
+		if (r == LT_PTRACE_DENIED) {
+			lt_err_set(err, LT_EXIT_TARGET, "no permission to trace process %d",
+				   (int)j->pid);
+			*rc = -1;
+			return 1;
+		}
+		if (r != LT_PTRACE_STOPPED) {
+			/* PENDING: ptrace lets go of it when this thread
+			 * ends; we are the caller's thread, so wait for the
+			 * stop and release it at once. */
+			while (r == LT_PTRACE_PENDING)
+				r = lt_ptrace_poll(&st);
+			if (r == LT_PTRACE_STOPPED)
+				lt_ptrace_detach(&st);
+			continue;
+		}
+		if (st.group_stop || !safe_point(tids[i], &j->m, uw, sym)) {
+			lt_ptrace_detach(&st);
+			continue;
+		}
+		*rc = load_and_start(j, &st, err);
+		lt_ptrace_detach(&st);
+		return 1;
+	}
+	return 0;
+}
+
+int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
+		    double timeout_s, lt_err *err)
+{
+	int64_t deadline = lt_ptrace_now_ns() + (int64_t)(timeout_s * 1e9);
+	struct job j = {.pid = pid, .config = config};
+	sigset_t block, old;
+	lt_unwind *uw = NULL;
+	lt_symbols *sym = NULL;
+	int rc = -1;
+
+	if (lt_inject_check(pid, err) || read_maps(pid, &j.m, err))
+		return -1;
+	if (!j.m.agent_base) {
+		if (agent_for_target(pid, agent_path, j.path, sizeof(j.path), err))
+			return -1;
+		if (resolve(pid, j.m.libc, j.m.libc_base, "dlopen", &j.dlopen_fn,
+			    NULL) == 0) {
+			resolve(pid, j.m.libc, j.m.libc_base, "dlerror",
+				&j.dlerror_fn, NULL);
+		} else if (resolve(pid, j.m.libc, j.m.libc_base,
+				   "__libc_dlopen_mode", &j.dlopen_fn, err) == 0) {
+			j.legacy = 1;
+		} else {
+			return -1;
+		}
+	}
+	uw = lt_unwind_new(pid, err);
+	sym = uw ? lt_symbols_new(pid, err) : NULL;
+	if (!sym)
+		goto out;
+	/* A Ctrl-C while the target runs our call must wait for its end. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (;;) {
+		if (try_threads(&j, uw, sym, &rc, err))
+			break;
+		if (lt_ptrace_now_ns() > deadline) {
+			lt_err_set(err, LT_EXIT_TARGET,
+				   "no thread of process %d reached a safe point "
+				   "within %.1f s", (int)pid, timeout_s);
+			rc = -1;
+			break;
+		}
+		nanosleep(&(struct timespec){0, 5000000}, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+out:
+	lt_symbols_free(sym);
+	lt_unwind_free(uw);
+	return rc;
+}
