@@ -55,6 +55,7 @@ static const char live_usage[] =
 	"      --no-heap          do not load the heap agent into the process\n"
 	"      --dump             take --iterations ticks (default 2), print the\n"
 	"                         screen as text and exit (no terminal needed)\n"
+	"      --keys KEYS        with --dump: keys to press first (see view --help)\n"
 	"      --size COLSxROWS   with --dump: the screen size (default 100x30)\n"
 	"      --iterations N     draw N frames (with --dump: take N ticks), then\n"
 	"                         finish the session and exit\n"
@@ -254,6 +255,7 @@ static int parse_live(int argc, char **argv, struct lt_session_opts *so,
 		{"max-depth", required_argument, NULL, OPT_DEPTH},
 		{"no-heap", no_argument, NULL, OPT_NO_HEAP},
 		{"dump", no_argument, NULL, OPT_DUMP},
+		{"keys", required_argument, NULL, OPT_KEYS},
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"iterations", required_argument, NULL, OPT_ITER},
 		{"help", no_argument, NULL, 'h'},
