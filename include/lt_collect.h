@@ -4,9 +4,24 @@
 #ifndef LT_COLLECT_H
 #define LT_COLLECT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "lt_model.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
+
+/* Frames one stack can have: the longer of the two sources' stacks. */
+#define LT_COLLECT_MAX_FRAMES 256
+
+/* Interns the stack of pcs[0..n) (innermost first; n is capped at
+ * LT_COLLECT_MAX_FRAMES) in m's stack table, symbolizing PCs not seen
+ * before with sym (NULL: bare addresses).  Bit k of activations says pcs[k]
+ * is where the code is (the innermost frame of a stopped thread) rather
+ * than a return address, which is looked up at pc - 1.  Returns the stack
+ * index, LT_NONE for n 0.  This function can't fail. */
+size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
+			size_t n, uint64_t activations);
 
 /* Adds one thread sample taken at t (seconds since the session start) to
  * m's thread groups, symbolizing PCs not seen before with sym (which may be

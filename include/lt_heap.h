@@ -39,9 +39,13 @@ lt_heap *lt_heap_attach(const struct lt_heap_opts *o, lt_err *err);
  * child's agent. */
 lt_heap *lt_heap_listen(const struct lt_heap_opts *o, char **preload_env,
 			char **config_env, lt_err *err);
+/* Waits up to timeout_s for the agent of pid (the child) to connect and
+ * say hello.  Returns 0, or -1 with err (LT_EXIT_TARGET for a timeout);
+ * h stays valid either way and must be detached. */
 int lt_heap_accept(lt_heap *h, pid_t pid, double timeout_s, lt_err *err);
 
-/* A descriptor to poll for input from the agent (-1 when closed). */
+/* A descriptor to poll for input: the agent's connection, or before (and
+ * after) it the listening socket. */
 int lt_heap_fd(const lt_heap *h);
 
 /* Reads what the agent sent, without blocking.  Returns 0, or -1 when the
@@ -56,6 +60,11 @@ void lt_heap_collect(lt_heap *h, lt_model *m, lt_symbols *sym, double t);
 
 /* What the agent said in its hello ("libunwind", ...), or NULL. */
 const char *lt_heap_unwinder(const lt_heap *h);
+/* The agent's sample rate in bytes, from its hello (0 before). */
+uint64_t lt_heap_rate(const lt_heap *h);
+/* Connections refused so far: peers that were not the target, and any
+ * connection after the agent's. */
+unsigned lt_heap_rejected(const lt_heap *h);
 
 /* Asks the agent to restore every GOT slot and stop, waits (up to about a
  * second) for its goodbye, closes and frees h.  NULL-safe. */

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "lt_err.h"
+#include "lt_heap.h"
 #include "lt_model.h"
 
 struct lt_session_opts {
@@ -21,6 +22,15 @@ struct lt_session_opts {
 	double duration;        /* seconds; 0 = until closed */
 	double threads_interval; /* seconds between thread samples */
 	int no_threads;         /* never stop the target's threads */
+	uint64_t sample_rate;   /* heap: mean bytes between samples; 0 =
+				   LT_AGENT_DEFAULT_RATE, 1 = every allocation */
+	unsigned max_depth;     /* heap: frames per stack; 0 = default */
+	int no_heap;            /* never load the heap agent */
+	const char *agent_path; /* the agent; NULL: next to leaktop */
+	lt_heap *heap;          /* `run`: the child's agent, connected; the
+				   session owns it from lt_session_open on
+				   (also when that fails) */
+	const char *heap_reason; /* `run`: why heap is NULL, or NULL */
 	int argc;               /* the command line, kept as metadata */
 	char **argv;
 };
@@ -28,8 +38,11 @@ struct lt_session_opts {
 typedef struct lt_session lt_session;
 
 /* Checks the target, creates the session file, writes the metadata and
- * starts the sources.  Sources that cannot run (threads of an already
- * traced process, ...) are recorded as unavailable with their reason; only
+ * starts the sources: the heap agent is injected (lt_heap_attach) unless
+ * o->heap is given or o->no_heap, before the first thread sample, so the
+ * two ptrace users never overlap.  Sources that cannot run (threads of an
+ * already traced process, the heap of a static binary, ...) are recorded
+ * as unavailable with their reason; only
  * an unusable target (LT_EXIT_TARGET) or output (LT_EXIT_FILE) fails.  On
  * error NULL is returned and no file is left behind. */
 lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err);
@@ -60,7 +73,8 @@ size_t lt_session_ticks(const lt_session *s);
 /* Path of the session file. */
 const char *lt_session_output(const lt_session *s);
 
-/* Stops every source (no thread is left stopped, no hook left active),
+/* Stops every source (the heap agent is told to restore its hooks and
+ * waited for up to a second; no thread is left stopped),
  * records the end time and reason, finishes the file and frees s.  s is
  * freed even on error.  NULL-safe. */
 int lt_session_close(lt_session *s, const char *reason, lt_err *err);

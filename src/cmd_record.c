@@ -38,20 +38,21 @@ static const char usage[] =
 	"                         thread is stopped briefly, one at a time, to\n"
 	"                         read its stack; threads are grouped by stack\n"
 	"      --no-threads       do not stop threads; procfs and cgroup only\n"
+	"      --sample-rate BYTES  heap: sample one allocation per BYTES allocated,\n"
+	"                         on average (default 512K; 1 records every\n"
+	"                         allocation, at a much higher cost); 64KiB, 1M...\n"
+	"      --max-depth N      heap: frames kept per allocating stack (default\n"
+	"                         64, at most 256)\n"
+	"      --no-heap          do not load the heap agent into the process\n"
 	"  -h, --help             show this help\n"
+	"\n"
+	"The heap agent is loaded with ptrace (one thread is stopped briefly at a\n"
+	"safe point) and removes its hooks when the recording ends, however it\n"
+	"ends.  A process it cannot be loaded into (static, Go, not glibc, traced,\n"
+	"stopped, no permission) is recorded without heap sites, with the reason.\n"
 	"\n"
 	"DUR is a number with a unit: 500ms, 10s, 5m, 1h30m, 2d; a plain\n"
 	"number is seconds.\n";
-
-struct record_opts {
-	pid_t pid;
-	const char *output;
-	double duration;   /* seconds; 0 = until stopped */
-	double interval;
-	double threads_interval;
-	int force;
-	int no_threads;
-};
 
 static volatile sig_atomic_t stop_signal;
 
@@ -68,7 +69,10 @@ static double mono_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int parse_args(int argc, char **argv, struct record_opts *o)
+enum { OPT_NO_THREADS = 256, OPT_RATE, OPT_DEPTH, OPT_NO_HEAP };
+
+int lt_cmd_record_args(int argc, char **argv, const char *help, int run,
+		       struct lt_session_opts *o)
 {
 	static const struct option opts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -77,19 +81,26 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		{"interval", required_argument, NULL, 'i'},
 		{"force", no_argument, NULL, 'f'},
 		{"threads-interval", required_argument, NULL, 'T'},
-		{"no-threads", no_argument, NULL, 'N'},
+		{"no-threads", no_argument, NULL, OPT_NO_THREADS},
+		{"sample-rate", required_argument, NULL, OPT_RATE},
+		{"max-depth", required_argument, NULL, OPT_DEPTH},
+		{"no-heap", no_argument, NULL, OPT_NO_HEAP},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *cmd = run ? "run" : "record";
 	lt_err err = {0};
 	int c;
 
-	*o = (struct record_opts){.interval = 1.0, .threads_interval = 5.0};
+	*o = (struct lt_session_opts){.interval = 1.0, .threads_interval = 5.0,
+				      .argc = argc, .argv = argv};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:o:d:i:T:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+:o:d:i:T:fh" : "+:p:o:d:i:T:fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
+			if (run)
+				return lt_cmd_fail(LT_EXIT_USAGE, "run: --pid does not go with run: it starts its own process");
 			if (lt_cmd_parse_pid(optarg, &o->pid) < 0)
 				return lt_cmd_fail(LT_EXIT_USAGE, "invalid pid '%s'", optarg);
 			break;
@@ -117,19 +128,32 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			if (o->threads_interval < 0.01 || o->threads_interval > 86400)
 				return lt_cmd_fail(LT_EXIT_USAGE, "invalid threads interval '%s': must be between 10ms and 1d", optarg);
 			break;
-		case 'N':
+		case OPT_NO_THREADS:
 			o->no_threads = 1;
 			break;
+		case OPT_RATE:
+			if (lt_cmd_parse_rate(optarg, &o->sample_rate))
+				return LT_EXIT_USAGE;
+			break;
+		case OPT_DEPTH:
+			if (lt_cmd_parse_depth(optarg, &o->max_depth))
+				return LT_EXIT_USAGE;
+			break;
+		case OPT_NO_HEAP:
+			o->no_heap = 1;
+			break;
 		case 'h':
-			fputs(usage, stdout);
+			fputs(help, stdout);
 			return -1;
 		case ':':
-			return lt_cmd_fail(LT_EXIT_USAGE, "record: option '%s' needs a value", argv[optind - 1]);
+			return lt_cmd_fail(LT_EXIT_USAGE, "%s: option '%s' needs a value", cmd, argv[optind - 1]);
 		default:
-			return lt_cmd_fail(LT_EXIT_USAGE, "record: unknown option '%s' (see leaktop record --help)",
-					   argv[optind - 1]);
+			return lt_cmd_fail(LT_EXIT_USAGE, "%s: unknown option '%s' (see leaktop %s --help)",
+					   cmd, argv[optind - 1], cmd);
 		}
 	}
+	if (run)
+		return 0;
 	if (optind < argc)
 		return lt_cmd_fail(LT_EXIT_USAGE, "record: unexpected argument '%s'", argv[optind]);
 	if (!o->pid)
@@ -195,10 +219,28 @@ static const char *signal_reason(int sig)
 	}
 }
 
+void lt_cmd_print_sources(lt_session *s, const char *what,
+			  const struct lt_session_opts *o)
+{
+	const lt_model *m = lt_session_model(s);
+	const struct lt_meta *mt = lt_model_meta_c(m);
+	const struct lt_source *th = lt_model_source_find(m, "threads");
+	const struct lt_source *hp = lt_model_source_find(m, "heap");
+
+	fprintf(stderr, "leaktop: %s %d (%s) to %s every %gs%s\n", what, (int)mt->pid,
+		mt->exe ? mt->exe : "?", lt_session_output(s), o->interval,
+		o->duration > 0 ? "" : " until stopped (Ctrl-C)");
+	if (hp && hp->available)
+		fprintf(stderr, "leaktop: heap sites: %s\n", hp->reason ? hp->reason : "on");
+	else if (hp && !o->no_heap)
+		fprintf(stderr, "leaktop: heap sites unavailable: %s\n", hp->reason);
+	if (th && !th->available && !o->no_threads)
+		fprintf(stderr, "leaktop: threads unavailable: %s\n", th->reason);
+}
+
 int lt_cmd_record(int argc, char **argv)
 {
-	struct record_opts o;
-	struct lt_session_opts so;
+	struct lt_session_opts o;
 	lt_session *s;
 	lt_err err = {0};
 	sigset_t wait_mask;
@@ -206,31 +248,17 @@ int lt_cmd_record(int argc, char **argv)
 	char buf[600];
 	int rc, status = LT_EXIT_OK;
 
-	rc = parse_args(argc, argv, &o);
+	rc = lt_cmd_record_args(argc, argv, usage, 0, &o);
 	if (rc != 0)
 		return rc < 0 ? LT_EXIT_OK : rc;
-	/* Signals are blocked before the file exists, so a Ctrl-C during set-up
-	 * still ends in a finished, readable session. */
+	/* Signals are blocked before the file exists (and the agent is
+	 * loaded), so a Ctrl-C during set-up still ends in a finished,
+	 * readable session and a target without hooks. */
 	setup_signals(&wait_mask);
-	so = (struct lt_session_opts){
-		.pid = o.pid, .output = o.output, .force = o.force,
-		.interval = o.interval, .duration = o.duration,
-		.threads_interval = o.threads_interval, .no_threads = o.no_threads,
-		.argc = argc, .argv = argv,
-	};
-	s = lt_session_open(&so, &err);
+	s = lt_session_open(&o, &err);
 	if (!s)
 		return lt_cmd_fail(err.code, "%s", err.msg);
-	{
-		const struct lt_meta *mt = lt_model_meta_c(lt_session_model(s));
-		const struct lt_source *th = lt_model_source_find(lt_session_model(s), "threads");
-
-		fprintf(stderr, "leaktop: recording %d (%s) to %s every %gs%s\n", (int)mt->pid,
-			mt->exe ? mt->exe : "?", o.output, o.interval,
-			o.duration > 0 ? "" : " until stopped (Ctrl-C)");
-		if (th && !th->available && !o.no_threads)
-			fprintf(stderr, "leaktop: threads unavailable: %s\n", th->reason);
-	}
+	lt_cmd_print_sources(s, "recording", &o);
 	while (!reason) {
 		rc = lt_session_tick(s, &err);
 		if (rc < 0) {

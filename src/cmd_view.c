@@ -6,6 +6,7 @@
  * screen as text without a terminal: the scripted mode tests use. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,13 @@ static const char live_usage[] =
 	"  -i, --interval DUR     time between ticks (default 1s, 10ms to 1h)\n"
 	"  -T, --threads-interval DUR  time between thread samples (default 5s)\n"
 	"      --no-threads       never stop the target's threads\n"
+	"      --sample-rate BYTES  heap: one sample per BYTES allocated, on average\n"
+	"                         (default 512K; 1 = every allocation)\n"
+	"      --max-depth N      heap: frames per allocating stack (default 64)\n"
+	"      --no-heap          do not load the heap agent into the process\n"
 	"      --dump             take --iterations ticks (default 2), print the\n"
 	"                         screen as text and exit (no terminal needed)\n"
+	"      --keys KEYS        with --dump: keys to press first (see view --help)\n"
 	"      --size COLSxROWS   with --dump: the screen size (default 100x30)\n"
 	"      --iterations N     draw N frames (with --dump: take N ticks), then\n"
 	"                         finish the session and exit\n"
@@ -60,7 +66,8 @@ struct view_opts {
 	const char *keys;
 };
 
-enum { OPT_DUMP = 256, OPT_KEYS, OPT_SIZE, OPT_ITER, OPT_NO_THREADS };
+enum { OPT_DUMP = 256, OPT_KEYS, OPT_SIZE, OPT_ITER, OPT_NO_THREADS,
+       OPT_RATE, OPT_DEPTH, OPT_NO_HEAP };
 
 static int parse_size(const char *s, struct view_opts *o)
 {
@@ -244,7 +251,11 @@ static int parse_live(int argc, char **argv, struct lt_session_opts *so,
 		{"interval", required_argument, NULL, 'i'},
 		{"threads-interval", required_argument, NULL, 'T'},
 		{"no-threads", no_argument, NULL, OPT_NO_THREADS},
+		{"sample-rate", required_argument, NULL, OPT_RATE},
+		{"max-depth", required_argument, NULL, OPT_DEPTH},
+		{"no-heap", no_argument, NULL, OPT_NO_HEAP},
 		{"dump", no_argument, NULL, OPT_DUMP},
+		{"keys", required_argument, NULL, OPT_KEYS},
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"iterations", required_argument, NULL, OPT_ITER},
 		{"help", no_argument, NULL, 'h'},
@@ -260,6 +271,15 @@ static int parse_live(int argc, char **argv, struct lt_session_opts *so,
 		case 'o': so->output = optarg; continue;
 		case 'f': so->force = 1; continue;
 		case OPT_NO_THREADS: so->no_threads = 1; continue;
+		case OPT_NO_HEAP: so->no_heap = 1; continue;
+		case OPT_RATE:
+			if (lt_cmd_parse_rate(optarg, &so->sample_rate))
+				return LT_EXIT_USAGE;
+			continue;
+		case OPT_DEPTH:
+			if (lt_cmd_parse_depth(optarg, &so->max_depth))
+				return LT_EXIT_USAGE;
+			continue;
 		case 'h': fputs(live_usage, stdout); return -1;
 		case 'i':
 			if (lt_duration_parse(optarg, "interval", &so->interval, &err) < 0)
@@ -286,8 +306,7 @@ static int parse_live(int argc, char **argv, struct lt_session_opts *so,
 	return 0;
 }
 
-/* leaktop-PID-YYYYmmdd-HHMMSS.db in the current directory. */
-static void default_output(pid_t pid, char *buf, size_t len)
+void lt_cmd_default_output(pid_t pid, char *buf, size_t len)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -343,6 +362,7 @@ int lt_cmd_live(int argc, char **argv)
 	char output[64], reason[600] = "quit";
 	lt_session *s;
 	lt_err err = {0};
+	sigset_t stops;
 	int rc, status = LT_EXIT_OK;
 
 	if (lt_cmd_parse_pid(argv[0], &so.pid) < 0)
@@ -351,9 +371,16 @@ int lt_cmd_live(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? LT_EXIT_OK : rc;
 	if (!so.output) {
-		default_output(so.pid, output, sizeof(output));
+		lt_cmd_default_output(so.pid, output, sizeof(output));
 		so.output = output;
 	}
+	/* Loading the agent stops a thread of the target: a Ctrl-C then
+	 * must wait until it runs again (the UI takes the signal later). */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stops, NULL);
 	s = lt_session_open(&so, &err);
 	if (!s)
 		return lt_cmd_fail(err.code, "%s", err.msg);

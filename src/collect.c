@@ -28,10 +28,23 @@ static size_t frame_of(lt_stacktab *t, lt_symbols *sym, uint64_t pc,
 				     out[0].module_addr, fs, n);
 }
 
+size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
+			size_t n, uint64_t activations)
+{
+	lt_stacktab *st = lt_model_stacks(m);
+	size_t frames[LT_COLLECT_MAX_FRAMES];
+
+	if (n > LT_COLLECT_MAX_FRAMES)
+		n = LT_COLLECT_MAX_FRAMES;
+	for (size_t k = 0; k < n; k++)
+		frames[k] = frame_of(st, sym, pcs[k],
+				     k < 64 && ((activations >> k) & 1));
+	return n ? lt_stacktab_stack_intern(st, frames, n) : LT_NONE;
+}
+
 void lt_collect_threads(lt_model *m, lt_symbols *sym,
 			const struct lt_thread_tick *tt, double t)
 {
-	lt_stacktab *st = lt_model_stacks(m);
 	lt_tgroups *g = lt_model_tgroups(m);
 	struct lt_tsample ts = {
 		.t = t,
@@ -40,20 +53,17 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
 		.max_stop_ns = tt->max_stop_ns,
 		.total_stop_ns = tt->total_stop_ns,
 	};
-	size_t frames[LT_THREAD_MAX_FRAMES];
 
 	lt_tgroups_begin(g, &ts);
 	for (size_t i = 0; i < tt->n; i++) {
 		const struct lt_thread *th = &tt->threads[i];
-		size_t stack = LT_NONE, depth = 0;
+		size_t depth = th->npcs > 0 ? (size_t)th->npcs : 0, stack;
 		const char *sc = NULL;
 		char scbuf[32];
 
-		for (int k = 0; k < th->npcs && k < LT_THREAD_MAX_FRAMES; k++)
-			frames[depth++] = frame_of(st, sym, th->pcs[k],
-						   (int)((th->activations >> k) & 1));
-		if (depth)
-			stack = lt_stacktab_stack_intern(st, frames, depth);
+		if (depth > LT_THREAD_MAX_FRAMES)
+			depth = LT_THREAD_MAX_FRAMES;
+		stack = lt_collect_stack(m, sym, th->pcs, depth, th->activations);
 		/* A running thread's syscall number is stale by the time it
 		 * is read: only a sleeping thread is "in" a syscall. */
 		if (th->syscall >= 0 && th->state != 'R') {

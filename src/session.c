@@ -2,6 +2,7 @@
  * and the per-tick sample → model → store flow. */
 #include "lt_session.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #define RETENTION 4096
 /* Longest time one thread sample may keep stopping threads. */
 #define THREAD_BUDGET_S 0.2
+/* Longest wait for the injected agent's hello. */
+#define HEAP_TIMEOUT_S 5.0
 
 struct lt_session {
 	struct lt_session_opts o;
@@ -29,6 +32,7 @@ struct lt_session {
 	lt_procfs *pf;
 	lt_threads *th;         /* NULL: thread sampling off or failed */
 	lt_symbols *sym;        /* NULL: frames stay bare addresses */
+	lt_heap *heap;          /* NULL: heap source off or ended */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -126,9 +130,74 @@ static void threads_on(lt_session *s, pid_t pid)
 		lt_model_set_source(s->m, "threads", 0, err.msg);
 		return;
 	}
-	s->sym = lt_symbols_new(pid, &err);
 	lt_model_set_source(s->m, "threads", 1,
 			    s->sym ? NULL : "stacks not symbolized");
+}
+
+/* Gets the heap agent in (or takes over `run`'s), unless disabled.  A
+ * refusal (static binary, no glibc, traced, no permission ...) is the
+ * source's reason: the recording goes on with procfs and threads. */
+static void heap_on(lt_session *s, pid_t pid)
+{
+	struct lt_heap_opts ho = {.pid = pid, .sample_rate = s->o.sample_rate,
+				  .max_depth = s->o.max_depth,
+				  .agent_path = s->o.agent_path,
+				  .timeout_s = HEAP_TIMEOUT_S};
+	char note[96];
+	lt_err err = {0};
+
+	s->heap = s->o.heap;
+	s->o.heap = NULL;
+	if (!s->heap && s->o.no_heap) {
+		lt_model_set_source(s->m, "heap", 0, "disabled with --no-heap");
+		return;
+	}
+	if (!s->heap && s->o.heap_reason) {
+		lt_model_set_source(s->m, "heap", 0, s->o.heap_reason);
+		return;
+	}
+	if (!s->heap)
+		s->heap = lt_heap_attach(&ho, &err);
+	if (!s->heap) {
+		lt_model_set_source(s->m, "heap", 0, err.msg);
+		return;
+	}
+	snprintf(note, sizeof(note), "unwinder %s, sample rate %llu bytes",
+		 lt_heap_unwinder(s->heap) ? lt_heap_unwinder(s->heap) : "?",
+		 (unsigned long long)lt_heap_rate(s->heap));
+	lt_model_set_source(s->m, "heap", 1, note);
+}
+
+/* Ends the heap source for the rest of the session, saying why. */
+static void heap_off(lt_session *s, const char *why)
+{
+	lt_heap_detach(s->heap);
+	s->heap = NULL;
+	lt_model_set_source(s->m, "heap", 0, why);
+	lt_store_write_meta(s->st, s->m, NULL);
+}
+
+/* Whether the target has exited (its pidfd is readable). */
+static int target_gone(const lt_session *s)
+{
+	struct pollfd pfd = {.fd = s->pidfd, .events = POLLIN};
+
+	return s->pidfd >= 0 && poll(&pfd, 1, 0) > 0;
+}
+
+/* One heap sample into the model: what the agent sent since the last. */
+static void sample_heap(lt_session *s, double t)
+{
+	lt_err err = {0};
+
+	if (lt_heap_poll(s->heap, &err) < 0) {
+		/* An agent that dies with its process is not news: the
+		 * next tick ends the session. */
+		if (!target_gone(s))
+			heap_off(s, err.msg);
+		return;
+	}
+	lt_heap_collect(s->heap, s->m, s->sym, t);
 }
 
 /* Turns thread sampling off for the rest of the session, saying why in
@@ -146,8 +215,10 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	lt_session *s;
 	pid_t tgid;
 
-	if (lt_procfs_check(o->pid, &tgid, err) < 0)
+	if (lt_procfs_check(o->pid, &tgid, err) < 0) {
+		lt_heap_detach(o->heap);
 		return NULL;
+	}
 	s = lt_xcalloc(1, sizeof(*s));
 	s->o = *o;
 	s->output = lt_xstrdup(o->output);
@@ -162,17 +233,23 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	s->m = lt_model_new();
 	lt_model_set_retention(s->m, RETENTION);
 	fill_meta(s, tgid);
+	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	/* Injection before the thread sampler exists: ptrace users one at a
+	 * time. */
+	heap_on(s, tgid);
+	if (s->heap || !s->o.no_threads)
+		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
 	if (lt_store_write_meta(s->st, s->m, err) < 0) {
 		/* The file exists now: finish it rather than leave half. */
 		lt_session_close(s, "error: cannot write metadata", NULL);
 		return NULL;
 	}
-	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 	s->start = mono_now();
 	s->deadline = s->start;
 	return s;
 fail:
+	lt_heap_detach(s->o.heap);
 	lt_procfs_free(s->pf);
 	free(s->output);
 	free(s);
@@ -246,6 +323,8 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		return 1;
 	}
 	lt_model_add_sample(s->m, &smp);
+	if (s->heap)
+		sample_heap(s, smp.t);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
 			s->end_reason = "target exited";
@@ -278,6 +357,7 @@ int lt_session_close(lt_session *s, const char *reason, lt_err *err)
 		return 0;
 	/* Sources first: the target runs free before anything else can
 	 * fail. */
+	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
 	lt_symbols_free(s->sym);
 	if (s->st)

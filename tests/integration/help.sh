@@ -29,7 +29,7 @@ help_case() {
 	fi
 }
 
-help_case "leaktop --help" "record report view demo PID --help --version" lt --help
+help_case "leaktop --help" "record report view demo run PID --help --version" lt --help
 help_case "leaktop -h" "record report" lt -h
 help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
@@ -44,6 +44,10 @@ help_case "leaktop record --help (threads)" "--threads-interval --no-threads" lt
 help_case "leaktop view --help" "FILE --help" lt view --help
 help_case "leaktop demo --help" "demo --help" lt demo --help
 help_case "leaktop PID --help" "--output --interval --threads-interval --no-threads --help" lt 1 --help
+help_case "leaktop run --help" "CMD --output --force --duration --interval --threads-interval --no-threads --sample-rate --max-depth --no-heap LD_PRELOAD 128+N 127" lt run --help
+help_case "leaktop run -h" "CMD" lt run -h
+help_case "leaktop record --help (heap)" "--sample-rate --max-depth --no-heap" lt record --help
+help_case "leaktop PID --help (heap)" "--sample-rate --max-depth --no-heap" lt 1 --help
 check "-V is --version" test "$(lt -V)" = "$(lt --version)"
 
 # Without a command: usage on stderr, exit 2.
@@ -63,7 +67,7 @@ fi
 # roff escapes undone: \- is -, \fB etc. are fonts.
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" >"$T/page.txt"
 missing=""
-for w in record report view demo --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
+for w in record report view demo run --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
 	grep -qF -- "$w" "$T/page.txt" || missing="$missing $w"
 done
 if grep -q '^\.TH ' "$page" && grep -q '^\.SH NAME' "$page" && [ -z "$missing" ]; then

@@ -1,0 +1,439 @@
+/* leaktop run -- CMD ARGS: starts CMD with the heap agent preloaded
+ * (LD_PRELOAD, no ptrace) and records it until it exits.
+ *
+ * Like time(1) and strace(1), leaktop stays until CMD is gone and exits
+ * with CMD's status.  SIGINT, SIGTERM and SIGHUP are passed on to CMD, and
+ * the recording goes on until CMD reacts by exiting: a signal a process
+ * sends to leaktop is forwarded, while one from the terminal already
+ * reached CMD (same process group) and is not sent twice.  With a terminal
+ * the live view runs; CMD then gets its own process group and its output
+ * goes to FILE.out, so it cannot scribble over the screen. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lt_cmd.h"
+#include "lt_heap.h"
+#include "lt_session.h"
+#include "lt_ui.h"
+
+/* How long the child's agent may take to say hello. */
+#define ACCEPT_TIMEOUT_S 5.0
+
+static const char usage[] =
+	"usage: leaktop run [-o FILE] [OPTIONS] -- CMD [ARGS...]\n"
+	"\n"
+	"Start CMD with the heap agent preloaded (LD_PRELOAD; no ptrace needed)\n"
+	"and record it until it exits: heap call sites from its first\n"
+	"allocation, with procfs, cgroup and threads as `leaktop record` does.\n"
+	"With a terminal the live view runs (CMD's output then goes to FILE.out);\n"
+	"without one it records quietly.  SIGINT, SIGTERM and SIGHUP are passed\n"
+	"on to CMD and the recording goes on until it exits.  leaktop exits with\n"
+	"CMD's status: 128+N when signal N killed it, 127 when it cannot be\n"
+	"found, 126 when it cannot be executed.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FILE      session file (default leaktop-PID-DATE-TIME.db\n"
+	"                         in the current directory)\n"
+	"  -f, --force            replace FILE if it exists (never a symlink)\n"
+	"  -d, --duration DUR     stop recording after DUR (CMD keeps running;\n"
+	"                         leaktop still waits for it)\n"
+	"  -i, --interval DUR     time between ticks (default 1s, 10ms to 1h)\n"
+	"  -T, --threads-interval DUR  time between thread samples (default 5s)\n"
+	"      --no-threads       never stop CMD's threads\n"
+	"      --sample-rate BYTES  heap: one sample per BYTES allocated, on average\n"
+	"                         (default 512K; 1 = every allocation)\n"
+	"      --max-depth N      heap: frames per allocating stack (default 64)\n"
+	"      --no-heap          do not preload the heap agent\n"
+	"  -h, --help             show this help\n";
+
+static volatile sig_atomic_t got_sig, got_user;
+
+static void on_stop(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_sig = sig;
+	/* si_code <= 0: sent by a process (kill, sigqueue, tgkill), not by
+	 * the kernel for a terminal key. */
+	got_user = si->si_code <= 0;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *sig_name(int sig)
+{
+	switch (sig) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	case SIGHUP: return "SIGHUP";
+	case SIGKILL: return "SIGKILL";
+	case SIGSEGV: return "SIGSEGV";
+	case SIGABRT: return "SIGABRT";
+	case SIGBUS: return "SIGBUS";
+	case SIGPIPE: return "SIGPIPE";
+	default: return NULL;
+	}
+}
+
+/* Blocks the stop signals (let through only while waiting) with a handler
+ * that tells a process's signal from the terminal's. */
+static void setup_signals(sigset_t *wait_mask)
+{
+	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction sa = {0};
+	sigset_t block;
+
+	sa.sa_sigaction = on_stop;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; i++) {
+		sigaction(stops[i], &sa, NULL);
+		sigaddset(&block, stops[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, &block, wait_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigdelset(wait_mask, stops[i]);
+}
+
+struct child {
+	pid_t pid;
+	int own_group;  /* in its own process group: forward every signal */
+	int done;       /* reaped; status valid */
+	int status;
+};
+
+/* Reaps the child if it has exited.  Only between ticks: while the thread
+ * sampler runs, its helper thread waits for the child's ptrace stops. */
+static int reap(struct child *c)
+{
+	if (!c->done && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
+		c->done = 1;
+	return c->done;
+}
+
+/* Passes a pending stop signal on to the child. */
+static void forward(struct child *c)
+{
+	int sig = got_sig;
+
+	got_sig = 0;
+	if (!sig || c->done || (!got_user && !c->own_group))
+		return;
+	kill(c->pid, sig);
+	fprintf(stderr, "leaktop: %s passed on to %d; recording until it exits\n",
+		sig_name(sig), (int)c->pid);
+}
+
+/* The session file: as given, or leaktop-PID-STAMP.db. */
+static void output_name(const char *given, pid_t pid, const char *stamp,
+			char *buf, size_t len)
+{
+	if (given)
+		snprintf(buf, len, "%s", given);
+	else
+		snprintf(buf, len, "leaktop-%d-%s.db", (int)pid, stamp);
+}
+
+/* In the child: the signals as they were, the environment, and for the
+ * live view (output != NULL: the session file's name) a process group and
+ * output of its own, in OUTPUT.out.  Writes errno to errfd if exec
+ * fails. */
+static void exec_child(char **cmd, char *const env[2], const char *output,
+		       const sigset_t *mask, int errfd)
+{
+	char log[4300];
+	int e;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	for (int i = 0; i < 2; i++)
+		if (env[i])
+			putenv(env[i]);
+	if (output) {
+		int in, out;
+
+		snprintf(log, sizeof(log), "%s.out", output);
+		in = open("/dev/null", O_RDONLY);
+		out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
+
+		setpgid(0, 0);
+		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+		    dup2(out, 2) < 0) {
+			e = errno;
+			(void)!write(errfd, &e, sizeof(e));
+			_exit(127);
+		}
+	}
+	execvp(cmd[0], cmd);
+	e = errno;
+	(void)!write(errfd, &e, sizeof(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+/* Starts cmd.  Returns 0, or the exit status (127/126) after saying why
+ * it could not be executed. */
+static int start(struct child *c, char **cmd, char *const env[2], int tui,
+		 const char *given, const char *stamp)
+{
+	char output[4200];
+	sigset_t mask;
+	int pfd[2], e = 0;
+	ssize_t n;
+
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	sigdelset(&mask, SIGINT);
+	sigdelset(&mask, SIGTERM);
+	sigdelset(&mask, SIGHUP);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return lt_cmd_fail(LT_EXIT_ERROR, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0)
+		return lt_cmd_fail(LT_EXIT_ERROR, "fork: %s", strerror(errno));
+	if (c->pid == 0) {
+		output_name(given, getpid(), stamp, output, sizeof(output));
+		exec_child(cmd, env, tui ? output : NULL, &mask, pfd[1]);
+	}
+	c->own_group = tui;
+	close(pfd[1]);
+	/* EOF: the exec went through (the pipe closed with it). */
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(c->pid, NULL, 0);
+		return lt_cmd_fail(e == ENOENT ? 127 : 126, "cannot run %s: %s",
+				   cmd[0], strerror(e));
+	}
+	return 0;
+}
+
+/* Waits for the child's agent, as long as the child lives. */
+static lt_heap *accept_agent(lt_heap *h, struct child *c, char *why,
+			     size_t len)
+{
+	double deadline = mono_now() + ACCEPT_TIMEOUT_S;
+	lt_err err = {0};
+
+	for (;;) {
+		if (lt_heap_accept(h, c->pid, 0.1, &err) == 0)
+			return h;
+		if (err.code != LT_EXIT_TARGET || mono_now() >= deadline || reap(c))
+			break;
+	}
+	if (err.code == LT_EXIT_TARGET)
+		snprintf(why, len, "the preloaded heap agent did not connect within %gs (%s)",
+			 ACCEPT_TIMEOUT_S, c->done ? "the command exited" : "a static binary, or one that drops LD_PRELOAD?");
+	else
+		snprintf(why, len, "%s", err.msg);
+	lt_heap_detach(h);
+	return NULL;
+}
+
+/* Waits until deadline, a stop signal, or the child's exit. */
+static void wait_tick(double deadline, int pidfd, const sigset_t *mask)
+{
+	double left = deadline - mono_now();
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	struct timespec ts;
+
+	if (got_sig || left <= 0)
+		return;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	ppoll(&pfd, pidfd >= 0 ? 1 : 0, &ts, mask);
+}
+
+/* Records headless until the session ends (the child exited, duration,
+ * an error).  Returns the reason, in buf when it is an error. */
+static const char *record(lt_session *s, struct child *c,
+			  const sigset_t *mask, char *buf, size_t len,
+			  int *status)
+{
+	lt_err err = {0};
+	int rc;
+
+	for (;;) {
+		rc = lt_session_tick(s, &err);
+		if (rc < 0) {
+			snprintf(buf, len, "error: %s", err.msg);
+			*status = err.code ? err.code : LT_EXIT_ERROR;
+			lt_cmd_fail(*status, "recording stopped by an %s", buf);
+			return buf;
+		}
+		if (rc > 0)
+			return lt_session_end_reason(s);
+		wait_tick(lt_session_next_deadline(s), lt_session_pidfd(s), mask);
+		forward(c);
+		reap(c);
+	}
+}
+
+struct live_ctx {
+	lt_session *s;
+	struct child *c;
+};
+
+static const lt_model *live_model(void *ctx)
+{
+	return lt_session_model(((struct live_ctx *)ctx)->s);
+}
+
+static double live_deadline(void *ctx)
+{
+	return lt_session_next_deadline(((struct live_ctx *)ctx)->s);
+}
+
+static int live_tick(void *ctx, lt_err *err)
+{
+	struct live_ctx *l = ctx;
+
+	reap(l->c);
+	return lt_session_tick(l->s, err);
+}
+
+/* The live view over the session; then, if the child still runs, the
+ * headless recording until it exits.  Returns the end reason. */
+static const char *live(lt_session *s, struct child *c, const sigset_t *mask,
+			char *buf, size_t len, int *status)
+{
+	struct live_ctx l = {s, c};
+	struct lt_ui_source src = {.ctx = &l, .model = live_model,
+				   .deadline = live_deadline, .tick = live_tick,
+				   .pidfd = lt_session_pidfd(s)};
+	struct lt_ui_opts uo = {.output = lt_session_output(s)};
+	sigset_t wait_mask;
+	lt_err err = {0};
+
+	if (lt_ui_run(&uo, &src, buf, len, &err) < 0)
+		return record(s, c, mask, buf, len, status);
+	if (lt_session_end_reason(s) || !strncmp(buf, "error: ", 7) || reap(c))
+		return lt_session_end_reason(s) ? lt_session_end_reason(s) : buf;
+	/* The UI took the signals over; take them back. */
+	setup_signals(&wait_mask);
+	if (!strncmp(buf, "signal ", 7)) {
+		got_sig = !strcmp(buf + 7, "SIGINT") ? SIGINT :
+			  !strcmp(buf + 7, "SIGHUP") ? SIGHUP : SIGTERM;
+		forward(c);
+	} else {
+		fprintf(stderr, "leaktop: %d still runs; recording until it exits (Ctrl-C passes SIGINT on)\n",
+			(int)c->pid);
+	}
+	return record(s, c, &wait_mask, buf, len, status);
+}
+
+/* Reports how the child ended and turns it into leaktop's status. */
+static int child_status(struct child *c, const char *name)
+{
+	const char *sn;
+
+	while (!c->done) {
+		if (waitpid(c->pid, &c->status, 0) == c->pid)
+			c->done = 1;
+		else if (errno != EINTR)
+			return LT_EXIT_ERROR;
+	}
+	if (WIFSIGNALED(c->status)) {
+		sn = sig_name(WTERMSIG(c->status));
+		if (sn)
+			fprintf(stderr, "leaktop: %s killed by %s\n", name, sn);
+		else
+			fprintf(stderr, "leaktop: %s killed by signal %d\n", name, WTERMSIG(c->status));
+		return 128 + WTERMSIG(c->status);
+	}
+	fprintf(stderr, "leaktop: %s exited with status %d\n", name, WEXITSTATUS(c->status));
+	return WEXITSTATUS(c->status);
+}
+
+int lt_cmd_run(int argc, char **argv)
+{
+	struct lt_session_opts so;
+	struct lt_heap_opts ho = {0};
+	struct child c = {0};
+	char output[4200], stamp[32] = "0", why[600] = "", buf[600];
+	char *env[2] = {NULL, NULL}, **cmd;
+	const char *reason;
+	sigset_t wait_mask;
+	time_t now = time(NULL);
+	struct tm tm;
+	lt_heap *h = NULL;
+	lt_session *s;
+	lt_err err = {0};
+	int rc, tui, status = LT_EXIT_OK;
+
+	rc = lt_cmd_record_args(argc, argv, usage, 1, &so);
+	if (rc != 0)
+		return rc < 0 ? LT_EXIT_OK : rc;
+	if (optind >= argc)
+		return lt_cmd_fail(LT_EXIT_USAGE, "run: no command given (leaktop run [OPTIONS] -- CMD [ARGS...])");
+	cmd = argv + optind;
+	tui = isatty(0) && isatty(1);
+	setup_signals(&wait_mask);
+	if (!so.no_heap) {
+		ho = (struct lt_heap_opts){.sample_rate = so.sample_rate,
+					   .max_depth = so.max_depth,
+					   .agent_path = so.agent_path};
+		h = lt_heap_listen(&ho, &env[0], &env[1], &err);
+		if (!h)
+			snprintf(why, sizeof(why), "%s", err.msg);
+	}
+	if (localtime_r(&now, &tm))
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	rc = start(&c, cmd, env, tui, so.output, stamp);
+	free(env[0]);
+	free(env[1]);
+	if (rc) {
+		lt_heap_detach(h);
+		return rc;
+	}
+	if (h)
+		h = accept_agent(h, &c, why, sizeof(why));
+	output_name(so.output, c.pid, stamp, output, sizeof(output));
+	so.output = output;
+	so.pid = c.pid;
+	so.heap = h;
+	so.heap_reason = h || so.no_heap ? NULL : why;
+	s = lt_session_open(&so, &err);
+	if (!s) {
+		if (reap(&c)) {
+			fprintf(stderr, "leaktop: %s exited before the recording started\n", cmd[0]);
+			return child_status(&c, cmd[0]);
+		}
+		lt_cmd_fail(err.code, "%s", err.msg);
+		kill(c.pid, SIGTERM);
+		child_status(&c, cmd[0]);
+		return err.code;
+	}
+	lt_cmd_print_sources(s, "recording", &so);
+	if (tui)
+		reason = live(s, &c, &wait_mask, buf, sizeof(buf), &status);
+	else
+		reason = record(s, &c, &wait_mask, buf, sizeof(buf), &status);
+	fprintf(stderr, "leaktop: recording ended (%s): %zu ticks in %s\n", reason,
+		lt_session_ticks(s), lt_session_output(s));
+	if (lt_session_close(s, reason, &err) < 0) {
+		lt_cmd_fail(err.code ? err.code : LT_EXIT_ERROR, "%s", err.msg);
+		status = err.code ? err.code : LT_EXIT_ERROR;
+	}
+	rc = child_status(&c, cmd[0]);
+	return status != LT_EXIT_OK ? status : rc;
+}

@@ -1,0 +1,538 @@
+/* The heap collector (lt_heap.h): the socket, the agent's messages, and
+ * the hand-over of changed sites to the model once per tick.
+ *
+ * The agent's stack table is mirrored by agent id (dense from 0); each
+ * entry keeps its PCs until collected, then only the model's stack index
+ * and the latest counters. */
+#include "lt_heap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lt_agentmsg.h"
+#include "lt_collect.h"
+#include "lt_inject.h"
+
+/* Bytes read by one lt_heap_poll at most: an agent that writes without
+ * pause must not keep the sampling loop from its other sources. */
+#define POLL_BUDGET (16u << 20)
+#define BYE_WAIT_S 1.0
+
+struct astack {
+	uint64_t *pcs;          /* NULL once interned, or not announced */
+	uint32_t depth;         /* 0: not announced */
+	size_t model;           /* model stack index, LT_NONE until interned */
+	struct lt_hval v;       /* latest counters */
+	int changed;            /* in h->changed */
+};
+
+struct lt_heap {
+	struct lt_heap_opts o;
+	int lfd, fd;
+	char *path;             /* ours, to unlink */
+	char *target_path;      /* as the target sees it */
+	char *agent;            /* the agent file */
+	lt_agentmsg_reader *rd;
+	struct lt_agentmsg msg;
+	int hello, bye, dead;
+	struct lt_msg_hello hi;
+	struct astack *st;
+	size_t nst;             /* entries of st (max id + 1) */
+	uint32_t *changed;
+	size_t nchanged, ccap;
+	uint64_t dlopens, ticks;
+	int refresh;
+	unsigned rejected;
+	char why[400];
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The agent next to the running leaktop binary, unless given. */
+static char *agent_path(const char *given, lt_err *err)
+{
+	char exe[PATH_MAX], *slash, *p;
+	ssize_t n;
+
+	if (given) {
+		p = lt_xstrdup(given);
+	} else {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n <= 0) {
+			lt_err_set(err, LT_EXIT_TARGET, "cannot find the heap agent: /proc/self/exe: %s",
+				   strerror(errno));
+			return NULL;
+		}
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			slash[1] = '\0';
+		p = lt_xmalloc(strlen(exe) + sizeof("liblt-agent.so"));
+		sprintf(p, "%sliblt-agent.so", slash ? exe : "./");
+	}
+	if (access(p, R_OK) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "heap agent %s: %s", p, strerror(errno));
+		free(p);
+		return NULL;
+	}
+	/* LD_PRELOAD and the config string split on these. */
+	if (strpbrk(p, " :;\t\n")) {
+		lt_err_set(err, LT_EXIT_TARGET, "heap agent path '%s' contains a space, ':' or ';'", p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static lt_heap *heap_new(const struct lt_heap_opts *o)
+{
+	lt_heap *h = lt_xcalloc(1, sizeof(*h));
+
+	h->o = *o;
+	h->o.agent_path = NULL;
+	if (!h->o.sample_rate)
+		h->o.sample_rate = LT_AGENT_DEFAULT_RATE;
+	if (!h->o.max_depth || h->o.max_depth > LT_AGENT_MAX_DEPTH)
+		h->o.max_depth = LT_AGENT_DEFAULT_DEPTH;
+	h->lfd = h->fd = -1;
+	h->rd = lt_agentmsg_new();
+	return h;
+}
+
+static void heap_free(lt_heap *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->lfd >= 0)
+		close(h->lfd);
+	if (h->path)
+		unlink(h->path);
+	for (size_t i = 0; i < h->nst; i++)
+		free(h->st[i].pcs);
+	free(h->st);
+	free(h->changed);
+	free(h->path);
+	free(h->target_path);
+	free(h->agent);
+	lt_agentmsg_free(h->rd);
+	free(h);
+}
+
+/* Binds the listening socket at root + "/tmp/leaktop-OURPID-N.sock",
+ * readable by its owner only, owned by uid/gid when those are not -1. */
+static int make_socket(lt_heap *h, const char *root, uid_t uid, gid_t gid,
+		       lt_err *err)
+{
+	static unsigned seq;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char name[64];
+	mode_t old;
+	int rc;
+
+	snprintf(name, sizeof(name), "/tmp/leaktop-%d-%u.sock", (int)getpid(), seq++);
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s%s", root, name) >= sizeof(sa.sun_path)) {
+		lt_err_set(err, LT_EXIT_TARGET, "socket path %s%s is too long", root, name);
+		return -1;
+	}
+	h->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (h->lfd < 0) {
+		lt_err_set(err, LT_EXIT_ERROR, "socket: %s", strerror(errno));
+		return -1;
+	}
+	unlink(sa.sun_path); /* a leftover of an earlier leaktop with our pid */
+	old = umask(077);
+	rc = bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot create the agent socket %s: %s",
+			   sa.sun_path, strerror(errno));
+		return -1;
+	}
+	h->path = lt_xstrdup(sa.sun_path);
+	h->target_path = lt_xstrdup(name);
+	/* Connecting takes write permission: the owner's, no one else's. */
+	chmod(h->path, 0600);
+	if (uid != (uid_t)-1 && chown(h->path, uid, gid) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot give the agent socket %s to uid %d: %s",
+			   h->path, (int)uid, strerror(errno));
+		return -1;
+	}
+	if (listen(h->lfd, 8) < 0) {
+		lt_err_set(err, LT_EXIT_ERROR, "listen: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static char *config(const lt_heap *h)
+{
+	char *s = lt_xmalloc(strlen(h->target_path) + 64);
+
+	sprintf(s, "sock=%s;rate=%llu;depth=%u", h->target_path,
+		(unsigned long long)h->o.sample_rate, h->o.max_depth);
+	return s;
+}
+
+/* The heap source has ended: keep why, stop reading. */
+static int die(lt_heap *h, lt_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int die(lt_heap *h, lt_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!h->dead) {
+		va_start(ap, fmt);
+		vsnprintf(h->why, sizeof(h->why), fmt, ap);
+		va_end(ap);
+		h->dead = 1;
+		if (h->fd >= 0)
+			close(h->fd);
+		h->fd = -1;
+	}
+	lt_err_set(err, LT_EXIT_ERROR, "%s", h->why);
+	return -1;
+}
+
+/* Takes every pending connection: the first from the target is the agent,
+ * any other is closed and counted. */
+static void accept_peers(lt_heap *h)
+{
+	for (;;) {
+		struct ucred cr;
+		socklen_t len = sizeof(cr);
+		int fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+		    cr.pid != h->o.pid || h->fd >= 0 || h->dead) {
+			close(fd);
+			h->rejected++;
+			continue;
+		}
+		h->fd = fd;
+	}
+}
+
+static struct astack *slot(lt_heap *h, uint32_t id)
+{
+	if (id >= h->nst) {
+		size_t n = h->nst ? h->nst : 64;
+
+		while (n <= id)
+			n *= 2;
+		h->st = lt_xrealloc(h->st, n * sizeof(*h->st));
+		memset(h->st + h->nst, 0, (n - h->nst) * sizeof(*h->st));
+		for (size_t i = h->nst; i < n; i++)
+			h->st[i].model = LT_NONE;
+		h->nst = n;
+	}
+	return &h->st[id];
+}
+
+static int on_stack(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
+{
+	struct astack *a = slot(h, m->stack.id);
+	size_t bytes = m->stack.depth * sizeof(uint64_t);
+
+	if (a->depth)
+		return die(h, err, "the heap agent announced stack %u twice", (unsigned)m->stack.id);
+	a->depth = m->stack.depth;
+	a->pcs = lt_xmalloc(bytes);
+	memcpy(a->pcs, m->pcs, bytes);
+	return 0;
+}
+
+static int64_t clamp(int64_t v)
+{
+	return v < 0 ? 0 : v;
+}
+
+static int on_sites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
+{
+	for (size_t i = 0; i < m->nsites; i++) {
+		struct lt_msg_site s;
+		struct astack *a;
+
+		lt_agentmsg_site(m, i, &s);
+		if (s.stack_id >= h->nst || !h->st[s.stack_id].depth)
+			return die(h, err, "the heap agent sent counters of stack %u before the stack",
+				   (unsigned)s.stack_id);
+		a = &h->st[s.stack_id];
+		a->v = (struct lt_hval){clamp(s.live_bytes), clamp(s.live_count),
+					clamp(s.alloc_bytes), clamp(s.alloc_count)};
+		if (!a->changed) {
+			if (h->nchanged == h->ccap) {
+				h->ccap = h->ccap ? h->ccap * 2 : 256;
+				h->changed = lt_xrealloc(h->changed, h->ccap * sizeof(*h->changed));
+			}
+			h->changed[h->nchanged++] = s.stack_id;
+			a->changed = 1;
+		}
+	}
+	return 0;
+}
+
+static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
+{
+	if (!h->hello && m->type != LT_MSG_HELLO && m->type != LT_MSG_ERROR)
+		return die(h, err, "the heap agent sent message type %d before its hello", (int)m->type);
+	switch (m->type) {
+	case LT_MSG_HELLO:
+		if (h->hello)
+			return die(h, err, "the heap agent said hello twice");
+		if (m->hello.pid != h->o.pid)
+			return die(h, err, "the heap agent says it runs in pid %d, not %d",
+				   (int)m->hello.pid, (int)h->o.pid);
+		h->hi = m->hello;
+		h->hello = 1;
+		return 0;
+	case LT_MSG_STACK:
+		return on_stack(h, m, err);
+	case LT_MSG_SITES:
+		return on_sites(h, m, err);
+	case LT_MSG_TICK:
+		/* New objects in the target: the symbolizer must re-read its
+		 * modules before it meets their addresses. */
+		if (m->tick.dlopens != h->dlopens)
+			h->refresh = 1;
+		h->dlopens = m->tick.dlopens;
+		h->ticks++;
+		return 0;
+	case LT_MSG_ERROR:
+		return die(h, err, "the heap agent stopped: %s", m->error);
+	case LT_MSG_BYE:
+		h->bye = 1;
+		return 0;
+	default:
+		return die(h, err, "unexpected message type %d from the heap agent", (int)m->type);
+	}
+}
+
+/* Reads and handles what is there, up to POLL_BUDGET bytes. */
+static int pump(lt_heap *h, lt_err *err)
+{
+	unsigned char buf[65536];
+	size_t total = 0;
+	lt_err e = {0};
+	int rc;
+
+	while (h->fd >= 0 && total < POLL_BUDGET) {
+		ssize_t n = read(h->fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return die(h, err, "reading from the heap agent: %s", strerror(errno));
+		if (n == 0) {
+			if (h->bye)
+				return die(h, err, "the heap agent has stopped");
+			return die(h, err, "the heap agent closed its connection%s",
+				   lt_agentmsg_pending(h->rd) ? " in the middle of a message" : "");
+		}
+		total += (size_t)n;
+		lt_agentmsg_feed(h->rd, buf, (size_t)n);
+		while ((rc = lt_agentmsg_next(h->rd, &h->msg, &e)) > 0)
+			if (on_message(h, &h->msg, err) < 0)
+				return -1;
+		if (rc < 0)
+			return die(h, err, "%s", e.msg);
+	}
+	return 0;
+}
+
+int lt_heap_poll(lt_heap *h, lt_err *err)
+{
+	if (h->dead)
+		return die(h, err, "%s", h->why);
+	if (h->lfd >= 0)
+		accept_peers(h);
+	return h->fd >= 0 ? pump(h, err) : 0;
+}
+
+int lt_heap_fd(const lt_heap *h)
+{
+	return h->fd >= 0 ? h->fd : h->lfd;
+}
+
+const char *lt_heap_unwinder(const lt_heap *h)
+{
+	return h->hello ? h->hi.unwinder : NULL;
+}
+
+uint64_t lt_heap_rate(const lt_heap *h)
+{
+	return h->hello ? h->hi.sample_rate : 0;
+}
+
+unsigned lt_heap_rejected(const lt_heap *h)
+{
+	return h->rejected;
+}
+
+void lt_heap_collect(lt_heap *h, lt_model *m, lt_symbols *sym, double t)
+{
+	lt_hsites *hs = lt_model_hsites(m);
+
+	if (h->refresh && sym)
+		lt_symbols_refresh(sym);
+	h->refresh = 0;
+	if (h->hello && h->hi.sample_rate)
+		lt_hsites_set_rate(hs, h->hi.sample_rate);
+	lt_hsites_begin(hs, t);
+	for (size_t i = 0; i < h->nchanged; i++) {
+		struct astack *a = &h->st[h->changed[i]];
+
+		if (a->model == LT_NONE) {
+			/* Every PC is a return address: the agent's own frames
+			 * are cut, so even the innermost is malloc's caller. */
+			a->model = lt_collect_stack(m, sym, a->pcs, a->depth, 0);
+			free(a->pcs);
+			a->pcs = NULL;
+		}
+		lt_hsites_set(hs, a->model, &a->v);
+		a->changed = 0;
+	}
+	h->nchanged = 0;
+	lt_hsites_end(hs);
+}
+
+/* Waits until the agent has said hello, or the deadline. */
+static int wait_hello(lt_heap *h, double timeout_s, lt_err *err)
+{
+	double deadline = mono_now() + timeout_s;
+
+	while (!h->hello) {
+		struct pollfd pfd = {.fd = lt_heap_fd(h), .events = POLLIN};
+		double left = deadline - mono_now();
+
+		if (lt_heap_poll(h, err) < 0)
+			return -1;
+		if (h->hello)
+			break;
+		if (left <= 0) {
+			lt_err_set(err, LT_EXIT_TARGET, h->fd >= 0 ?
+				   "the heap agent connected but did not say hello within %gs" :
+				   "the heap agent did not connect within %gs", timeout_s);
+			return -1;
+		}
+		poll(&pfd, 1, (int)(left * 1000) + 1);
+	}
+	return 0;
+}
+
+lt_heap *lt_heap_attach(const struct lt_heap_opts *o, lt_err *err)
+{
+	char root[64], *cfg;
+	struct stat st;
+	lt_heap *h;
+
+	if (lt_inject_check(o->pid, err) < 0)
+		return NULL;
+	h = heap_new(o);
+	h->agent = agent_path(o->agent_path, err);
+	if (!h->agent)
+		goto fail;
+	/* The owner of /proc/PID is the target's effective uid: the agent
+	 * connects as that user. */
+	snprintf(root, sizeof(root), "/proc/%d", (int)o->pid);
+	if (stat(root, &st) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "%s: %s", root, strerror(errno));
+		goto fail;
+	}
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)o->pid);
+	if (make_socket(h, root, st.st_uid == geteuid() ? (uid_t)-1 : st.st_uid,
+			st.st_gid, err) < 0)
+		goto fail;
+	cfg = config(h);
+	if (lt_inject_agent(o->pid, h->agent, cfg, o->timeout_s, err) < 0) {
+		free(cfg);
+		goto fail;
+	}
+	free(cfg);
+	if (wait_hello(h, o->timeout_s, err) < 0) {
+		if (err)
+			err->code = LT_EXIT_TARGET;
+		goto fail;
+	}
+	return h;
+fail:
+	heap_free(h);
+	return NULL;
+}
+
+lt_heap *lt_heap_listen(const struct lt_heap_opts *o, char **preload_env,
+			char **config_env, lt_err *err)
+{
+	lt_heap *h = heap_new(o);
+	const char *old = getenv("LD_PRELOAD");
+	char *cfg;
+
+	h->agent = agent_path(o->agent_path, err);
+	if (!h->agent || make_socket(h, "", (uid_t)-1, (gid_t)-1, err) < 0) {
+		heap_free(h);
+		return NULL;
+	}
+	/* Ours first, so our malloc hooks see the others' allocations too;
+	 * the user's preloads stay. */
+	*preload_env = lt_xmalloc(strlen(h->agent) + (old ? strlen(old) : 0) + 16);
+	sprintf(*preload_env, "LD_PRELOAD=%s%s%s", h->agent, old && *old ? ":" : "",
+		old ? old : "");
+	cfg = config(h);
+	*config_env = lt_xmalloc(strlen(cfg) + sizeof(LT_AGENT_ENV) + 2);
+	sprintf(*config_env, "%s=%s", LT_AGENT_ENV, cfg);
+	free(cfg);
+	return h;
+}
+
+int lt_heap_accept(lt_heap *h, pid_t pid, double timeout_s, lt_err *err)
+{
+	h->o.pid = pid;
+	return wait_hello(h, timeout_s, err);
+}
+
+void lt_heap_detach(lt_heap *h)
+{
+	unsigned char stop[sizeof(struct lt_msg_hdr)];
+	double deadline = mono_now() + BYE_WAIT_S;
+
+	if (!h)
+		return;
+	if (h->fd >= 0 && !h->dead) {
+		lt_agentmsg_header(stop, LT_MSG_STOP, 0);
+		if (send(h->fd, stop, sizeof(stop), MSG_NOSIGNAL) == (ssize_t)sizeof(stop)) {
+			/* Counters that arrive meanwhile are dropped: the last
+			 * tick has been taken. */
+			while (!h->dead && !h->bye) {
+				struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
+				double left = deadline - mono_now();
+
+				if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+					break;
+				if (pump(h, NULL) < 0)
+					break;
+			}
+		}
+	}
+	heap_free(h);
+}

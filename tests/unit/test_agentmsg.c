@@ -1,0 +1,318 @@
+/* The agent stream decoder: whole messages from any split of the stream,
+ * and a clear refusal of everything malformed, without reading past what
+ * was fed (run under ASan). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_agentmsg.h"
+#include "test_agent.h"
+
+static const uint64_t pcs[3] = {0x401234, 0x7f0000001000, 0x402000};
+
+/* A valid stream of every agent->leaktop type. */
+static void good_stream(struct ta_stream *s)
+{
+	struct lt_msg_site two[2] = {
+		{.stack_id = 0, .live_bytes = 100, .live_count = 1, .alloc_bytes = 300, .alloc_count = 3},
+		{.stack_id = 1, .live_bytes = 7, .live_count = 7, .alloc_bytes = 7, .alloc_count = 7},
+	};
+
+	ta_hello(s, 4242, 524288);
+	ta_stack(s, 0, pcs, 3);
+	ta_stack(s, 1, pcs, 1);
+	ta_msg(s, LT_MSG_SITES, two, sizeof(two));
+	ta_tick(s, 1, 0);
+	ta_msg(s, LT_MSG_ERROR, "bad\001thing", 9);
+	ta_msg(s, LT_MSG_BYE, NULL, 0);
+}
+
+/* Feeds s in pieces of step bytes and checks each message. */
+static void decode_in_steps(const struct ta_stream *s, size_t step)
+{
+	static const int want[] = {LT_MSG_HELLO, LT_MSG_STACK, LT_MSG_STACK, LT_MSG_SITES,
+				   LT_MSG_TICK, LT_MSG_ERROR, LT_MSG_BYE};
+	lt_agentmsg_reader *r = lt_agentmsg_new();
+	struct lt_agentmsg *m = calloc(1, sizeof(*m));
+	size_t got = 0;
+	lt_err err = {0};
+
+	for (size_t off = 0; off < s->n; off += step) {
+		size_t n = s->n - off < step ? s->n - off : step;
+		/* An exact-size heap copy, so ASan sees any over-read. */
+		unsigned char *piece = malloc(n);
+		int rc;
+
+		memcpy(piece, s->b + off, n);
+		lt_agentmsg_feed(r, piece, n);
+		free(piece);
+		while ((rc = lt_agentmsg_next(r, m, &err)) > 0) {
+			struct lt_msg_site site;
+
+			assert_true(got < 7);
+			assert_int_equal(m->type, want[got]);
+			switch (got) {
+			case 0:
+				assert_int_equal(m->hello.pid, 4242);
+				assert_string_equal(m->hello.unwinder, "libunwind");
+				break;
+			case 1:
+				assert_int_equal(m->stack.depth, 3);
+				assert_true(m->pcs[1] == 0x7f0000001000);
+				break;
+			case 3:
+				assert_int_equal(m->nsites, 2);
+				lt_agentmsg_site(m, 1, &site);
+				assert_int_equal(site.stack_id, 1);
+				lt_agentmsg_site(m, 0, &site);
+				assert_int_equal(site.alloc_bytes, 300);
+				break;
+			case 4:
+				assert_int_equal(m->tick.seq, 1);
+				break;
+			case 5:
+				assert_string_equal(m->error, "bad?thing");
+				break;
+			}
+			got++;
+		}
+		assert_int_equal(rc, 0);
+	}
+	assert_int_equal(got, 7);
+	assert_int_equal(lt_agentmsg_pending(r), 0);
+	free(m);
+	lt_agentmsg_free(r);
+}
+
+static void test_every_split(void **state)
+{
+	struct ta_stream s = {0};
+	(void)state;
+
+	good_stream(&s);
+	for (size_t step = 1; step <= 64; step++)
+		decode_in_steps(&s, step);
+	decode_in_steps(&s, s.n);
+	free(s.b);
+}
+
+/* Decodes s in one feed; returns next()'s last result and the error. */
+static int decode_all(const struct ta_stream *s, lt_err *err, int *msgs)
+{
+	lt_agentmsg_reader *r = lt_agentmsg_new();
+	struct lt_agentmsg *m = calloc(1, sizeof(*m));
+	unsigned char *copy = malloc(s->n ? s->n : 1);
+	int rc;
+
+	*msgs = 0;
+	memcpy(copy, s->b, s->n);
+	lt_agentmsg_feed(r, copy, s->n);
+	free(copy);
+	while ((rc = lt_agentmsg_next(r, m, err)) > 0)
+		(*msgs)++;
+	if (rc < 0) {
+		/* A failed reader stays failed, even fed good bytes. */
+		lt_err again = {0};
+
+		lt_agentmsg_feed(r, "x", 1);
+		assert_int_equal(lt_agentmsg_next(r, m, &again), -1);
+		assert_string_equal(again.msg, err->msg);
+	}
+	free(m);
+	lt_agentmsg_free(r);
+	return rc;
+}
+
+/* Expects s to be refused with a message containing what. */
+static void refused(const struct ta_stream *s, const char *what)
+{
+	lt_err err = {0};
+	int msgs;
+
+	assert_int_equal(decode_all(s, &err, &msgs), -1);
+	if (!strstr(err.msg, what) || !strstr(err.msg, "corrupt message"))
+		fail_msg("error '%s' lacks '%s'", err.msg, what);
+	assert_int_equal(err.code, LT_EXIT_ERROR);
+}
+
+static void test_bad_headers(void **state)
+{
+	struct ta_stream s = {0};
+	struct lt_msg_hdr h = {.magic = LT_AGENT_MAGIC, .type = LT_MSG_TICK, .len = 48};
+	(void)state;
+
+	s.n = 0; h.magic = 0x12345678; ta_raw(&s, &h, sizeof(h));
+	refused(&s, "bad magic");
+	h.magic = LT_AGENT_MAGIC;
+	s.n = 0; h.type = 99; ta_raw(&s, &h, sizeof(h));
+	refused(&s, "unknown message type 99");
+	s.n = 0; h.type = LT_MSG_STOP; ta_raw(&s, &h, sizeof(h)); /* leaktop's own */
+	refused(&s, "unknown message type 16");
+	h.type = LT_MSG_TICK;
+	s.n = 0; h.flags = 1; ta_raw(&s, &h, sizeof(h));
+	refused(&s, "reserved");
+	h.flags = 0;
+	/* Oversized: refused from the header alone, nothing buffered. */
+	s.n = 0; h.type = LT_MSG_SITES; h.len = LT_AGENT_MAX_PAYLOAD + 40; ta_raw(&s, &h, sizeof(h));
+	refused(&s, "over the limit");
+	s.n = 0; h.len = 0xffffffffu; ta_raw(&s, &h, sizeof(h));
+	refused(&s, "over the limit");
+	free(s.b);
+}
+
+static void test_bad_sizes(void **state)
+{
+	struct ta_stream s = {0};
+	unsigned char junk[600] = {0};
+	(void)state;
+
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, junk, 47);
+	refused(&s, "HELLO of 47 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 56);
+	refused(&s, "TICK of 56 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_BYE, junk, 1);
+	refused(&s, "BYE with 1 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_SITES, junk, 41);
+	refused(&s, "not a whole number");
+	s.n = 0; ta_msg(&s, LT_MSG_STACK, junk, 8); /* depth 0 by size */
+	refused(&s, "STACK of 8 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_STACK, junk, 13);
+	refused(&s, "STACK of 13 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_ERROR, junk, LT_AGENT_MAX_ERROR + 1);
+	refused(&s, "ERROR text of 257 bytes");
+	free(s.b);
+}
+
+static void test_bad_payloads(void **state)
+{
+	struct ta_stream s = {0};
+	struct lt_msg_hello h = {.version = LT_AGENT_PROTO_VERSION, .pid = 5, .max_depth = 64};
+	unsigned char st[8 + 16];
+	struct lt_msg_stack sh = {.id = 0, .depth = 3}; /* 2 PCs follow */
+	(void)state;
+
+	strcpy(h.unwinder, "libgcc");
+	s.n = 0; h.version = 2; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "protocol version 2");
+	h.version = LT_AGENT_PROTO_VERSION;
+	s.n = 0; memset(h.unwinder, 'a', sizeof(h.unwinder)); ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "unwinder");
+	memset(h.unwinder, 0, sizeof(h.unwinder));
+	strcpy(h.unwinder, "libgcc");
+	h.unwinder[10] = 'x'; /* garbage after the NUL */
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "NUL-padded");
+	h.unwinder[10] = 0;
+	h.unwinder[0] = '\033';
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "printable");
+	h.unwinder[0] = 'l';
+	s.n = 0; h.max_depth = LT_AGENT_MAX_DEPTH + 1; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "max_depth");
+	h.max_depth = 64;
+	memcpy(st, &sh, sizeof(sh));
+	memset(st + 8, 0, 16);
+	s.n = 0; ta_msg(&s, LT_MSG_STACK, st, sizeof(st));
+	refused(&s, "does not match its depth");
+	sh.depth = 0; memcpy(st, &sh, sizeof(sh));
+	s.n = 0; ta_msg(&s, LT_MSG_STACK, st, sizeof(st));
+	refused(&s, "depth 0");
+	sh.depth = 2; sh.id = LT_AGENTMSG_MAX_STACKS; memcpy(st, &sh, sizeof(sh));
+	s.n = 0; ta_msg(&s, LT_MSG_STACK, st, sizeof(st));
+	refused(&s, "over the limit");
+	s.n = 0; ta_site(&s, LT_AGENTMSG_MAX_STACKS, 1, 1, 1, 1);
+	refused(&s, "stack id");
+	s.n = 0; ta_site(&s, 1, INT64_MIN, 1, 1, 1);
+	refused(&s, "out of range");
+	s.n = 0; ta_site(&s, 1, 1, 1, LT_AGENTMSG_MAX_VALUE + 1, 1);
+	refused(&s, "out of range");
+	free(s.b);
+}
+
+/* A good stream with one byte flipped, at every offset: the decoder
+ * refuses or accepts, never misreads memory (ASan) or hangs. */
+static void test_garbage(void **state)
+{
+	struct ta_stream s = {0};
+	lt_err err;
+	int msgs;
+	(void)state;
+
+	good_stream(&s);
+	for (size_t i = 0; i < s.n; i++) {
+		for (unsigned v = 0; v < 256; v += 51) {
+			unsigned char keep = s.b[i];
+
+			s.b[i] ^= (unsigned char)(v | 1);
+			memset(&err, 0, sizeof(err));
+			if (decode_all(&s, &err, &msgs) < 0)
+				assert_true(strstr(err.msg, "corrupt") != NULL);
+			s.b[i] = keep;
+		}
+	}
+	/* Random bytes. */
+	srand(7);
+	for (int k = 0; k < 200; k++) {
+		s.n = 0;
+		for (int j = 0, n = rand() % 300; j < n; j++) {
+			unsigned char c = (unsigned char)rand();
+
+			ta_raw(&s, &c, 1);
+		}
+		memset(&err, 0, sizeof(err));
+		(void)decode_all(&s, &err, &msgs);
+	}
+	free(s.b);
+}
+
+static void test_truncated(void **state)
+{
+	struct ta_stream s = {0};
+	lt_err err = {0};
+	int msgs;
+	(void)state;
+
+	good_stream(&s);
+	/* Every prefix decodes the whole messages in it and waits for the
+	 * rest: 0, never -1. */
+	for (size_t n = 0; n < s.n; n++) {
+		struct ta_stream p = {.b = s.b, .n = n};
+
+		assert_int_equal(decode_all(&p, &err, &msgs), 0);
+		assert_true(msgs < 7);
+	}
+	free(s.b);
+}
+
+static void test_header_helper(void **state)
+{
+	unsigned char b[16];
+	struct lt_msg_hdr h;
+	(void)state;
+
+	lt_agentmsg_header(b, LT_MSG_STOP, 0);
+	memcpy(&h, b, sizeof(h));
+	assert_int_equal(h.magic, LT_AGENT_MAGIC);
+	assert_int_equal(h.type, LT_MSG_STOP);
+	assert_int_equal(h.len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_split),
+		cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_bad_sizes),
+		cmocka_unit_test(test_bad_payloads),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_header_helper),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,382 @@
+/* The heap collector against a fake agent: a forked child that connects to
+ * the collector's socket and writes hand-built messages.  Covers the
+ * handshake, sites reaching the model, the peer check, corrupt and
+ * hostile streams, and the STOP/BYE goodbye. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lt_heap.h"
+#include "test_agent.h"
+
+static char agent_file[] = "/tmp/lt-test-agent-XXXXXX";
+
+static int setup(void **state)
+{
+	int fd = mkstemp(agent_file);
+	(void)state;
+
+	assert_true(fd >= 0);
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(agent_file);
+	return 0;
+}
+
+struct fixture {
+	lt_heap *h;
+	char *preload, *config;
+	char sock[108];
+};
+
+static void listen_on(struct fixture *f, uint64_t rate)
+{
+	struct lt_heap_opts o = {.sample_rate = rate, .max_depth = 32,
+				 .agent_path = agent_file};
+	lt_err err = {0};
+	const char *p;
+	size_t n;
+
+	f->h = lt_heap_listen(&o, &f->preload, &f->config, &err);
+	if (!f->h)
+		fail_msg("listen: %s", err.msg);
+	p = strstr(f->config, "sock=");
+	assert_non_null(p);
+	p += 5;
+	n = strcspn(p, ";");
+	assert_true(n < sizeof(f->sock));
+	memcpy(f->sock, p, n);
+	f->sock[n] = '\0';
+}
+
+static void fixture_done(struct fixture *f)
+{
+	free(f->preload);
+	free(f->config);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	return fd;
+}
+
+/* The fake agent: connects, writes s, and with wait_stop waits for
+ * leaktop's STOP and answers BYE.  Exits 0 when all of that happened. */
+static pid_t fake_agent(const char *sock, void (*build)(struct ta_stream *),
+			int wait_stop)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ta_stream s = {0};
+		struct lt_msg_hdr hdr;
+		int fd = connect_to(sock);
+
+		alarm(10);
+		if (fd < 0)
+			_exit(2);
+		build(&s);
+		if (write(fd, s.b, s.n) != (ssize_t)s.n)
+			_exit(3);
+		if (!wait_stop) {
+			/* Stay until leaktop closes, so the stream is read
+			 * before the connection ends. */
+			char c;
+
+			while (read(fd, &c, 1) > 0)
+				;
+			_exit(0);
+		}
+		if (read(fd, &hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr) ||
+		    hdr.magic != LT_AGENT_MAGIC || hdr.type != LT_MSG_STOP || hdr.len)
+			_exit(4);
+		s.n = 0;
+		ta_msg(&s, LT_MSG_BYE, NULL, 0);
+		if (write(fd, s.b, s.n) != (ssize_t)s.n)
+			_exit(5);
+		_exit(0);
+	}
+	return pid;
+}
+
+static int child_status(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Polls until cond(h, m) holds or poll fails; returns lt_heap_poll's last
+ * result. */
+static int poll_until(lt_heap *h, lt_model *m, int (*cond)(lt_model *),
+		      lt_err *err)
+{
+	for (int i = 0; i < 500; i++) {
+		struct pollfd pfd = {.fd = lt_heap_fd(h), .events = POLLIN};
+
+		if (lt_heap_poll(h, err) < 0)
+			return -1;
+		lt_heap_collect(h, m, NULL, i * 0.01);
+		if (cond(m))
+			return 0;
+		poll(&pfd, 1, 20);
+	}
+	fail_msg("timed out waiting for the agent's messages");
+	return -1;
+}
+
+static const uint64_t pcs[3] = {0x401234, 0x7f0000001000, 0x402000};
+
+static void build_good(struct ta_stream *s)
+{
+	ta_hello(s, getpid(), 65536);
+	ta_stack(s, 0, pcs, 3);
+	ta_stack(s, 1, pcs + 1, 2);
+	ta_site(s, 0, 4096, 2, 8192, 4);
+	ta_site(s, 1, -5, 0, 10, 1); /* negative live: clamped */
+	ta_tick(s, 1, 0);
+}
+
+static int two_sites(lt_model *m)
+{
+	return lt_hsites_count(lt_model_hsites(m)) == 2;
+}
+
+static void test_sites_reach_the_model(void **state)
+{
+	struct fixture f = {0};
+	lt_model *m = lt_model_new();
+	lt_hsites *hs = lt_model_hsites(m);
+	const lt_stacktab *st = lt_model_stacks_c(m);
+	struct lt_hval v;
+	struct stat sb;
+	lt_err err = {0};
+	pid_t pid;
+	size_t i, k;
+	(void)state;
+
+	listen_on(&f, 65536);
+	assert_non_null(strstr(f.config, "LEAKTOP_AGENT=sock=/tmp/leaktop-"));
+	assert_non_null(strstr(f.config, ";rate=65536;depth=32"));
+	assert_int_equal(stat(f.sock, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	pid = fake_agent(f.sock, build_good, 1);
+	if (lt_heap_accept(f.h, pid, 5, &err) < 0)
+		fail_msg("accept: %s", err.msg);
+	assert_string_equal(lt_heap_unwinder(f.h), "libunwind");
+	assert_int_equal(lt_heap_rate(f.h), 65536);
+	assert_int_equal(poll_until(f.h, m, two_sites, &err), 0);
+	assert_int_equal(lt_hsites_rate(hs), 65536);
+	k = lt_hsites_sample_count(hs) - 1;
+	i = lt_hsites_find(hs, 0);
+	assert_int_not_equal(i, LT_NONE);
+	lt_hsites_value(hs, i, k, &v);
+	assert_int_equal(v.live_bytes, 4096);
+	assert_int_equal(v.alloc_count, 4);
+	i = lt_hsites_find(hs, 1);
+	lt_hsites_value(hs, i, k, &v);
+	assert_int_equal(v.live_bytes, 0);
+	assert_int_equal(lt_stacktab_stack(st, 0)->depth, 3);
+	assert_true(lt_stacktab_frame(st, lt_stacktab_stack(st, 0)->frames[1])->pc == 0x7f0000001000);
+	/* A tick without news still makes a heap sample. */
+	lt_heap_collect(f.h, m, NULL, 100);
+	assert_int_equal(lt_hsites_sample_count(hs), k + 2);
+	lt_heap_detach(f.h);
+	assert_int_equal(child_status(pid), 0); /* got STOP, sent BYE */
+	assert_int_equal(stat(f.sock, &sb), -1); /* unlinked */
+	lt_model_free(m);
+	fixture_done(&f);
+}
+
+static void test_preload_keeps_the_users(void **state)
+{
+	struct fixture f = {0};
+	char want[300];
+	(void)state;
+
+	setenv("LD_PRELOAD", "libfoo.so", 1);
+	listen_on(&f, 0);
+	unsetenv("LD_PRELOAD");
+	snprintf(want, sizeof(want), "LD_PRELOAD=%s:libfoo.so", agent_file);
+	assert_string_equal(f.preload, want);
+	assert_non_null(strstr(f.config, ";rate=524288;depth=32"));
+	lt_heap_detach(f.h);
+	fixture_done(&f);
+}
+
+static void test_missing_agent(void **state)
+{
+	struct lt_heap_opts o = {.agent_path = "/nonexistent/liblt-agent.so"};
+	char *a = NULL, *b = NULL;
+	lt_err err = {0};
+	(void)state;
+
+	assert_null(lt_heap_listen(&o, &a, &b, &err));
+	assert_non_null(strstr(err.msg, "/nonexistent/liblt-agent.so"));
+	assert_int_equal(err.code, LT_EXIT_TARGET);
+}
+
+static void test_wrong_peer_rejected(void **state)
+{
+	struct fixture f = {0};
+	lt_model *m = lt_model_new();
+	lt_err err = {0};
+	char c;
+	int fd;
+	pid_t pid;
+	(void)state;
+
+	listen_on(&f, 0);
+	/* This process is not the target: refused, closed, counted. */
+	fd = connect_to(f.sock);
+	assert_true(fd >= 0);
+	pid = fake_agent(f.sock, build_good, 1);
+	if (lt_heap_accept(f.h, pid, 5, &err) < 0)
+		fail_msg("accept: %s", err.msg);
+	assert_int_equal(lt_heap_rejected(f.h), 1);
+	assert_int_equal(read(fd, &c, 1), 0);
+	close(fd);
+	/* A second connection, even later, is refused too. */
+	fd = connect_to(f.sock);
+	assert_true(fd >= 0);
+	assert_int_equal(poll_until(f.h, m, two_sites, &err), 0);
+	assert_int_equal(lt_heap_rejected(f.h), 2);
+	close(fd);
+	lt_heap_detach(f.h);
+	assert_int_equal(child_status(pid), 0);
+	lt_model_free(m);
+	fixture_done(&f);
+}
+
+static void test_accept_timeout(void **state)
+{
+	struct fixture f = {0};
+	lt_err err = {0};
+	(void)state;
+
+	listen_on(&f, 0);
+	assert_int_equal(lt_heap_accept(f.h, getpid(), 0.1, &err), -1);
+	assert_non_null(strstr(err.msg, "did not connect within"));
+	lt_heap_detach(f.h);
+	fixture_done(&f);
+}
+
+static void build_corrupt(struct ta_stream *s)
+{
+	struct lt_msg_hdr bad = {.magic = LT_AGENT_MAGIC, .type = LT_MSG_SITES,
+				 .len = 0x7fffffff};
+
+	ta_hello(s, getpid(), 1);
+	ta_raw(s, &bad, sizeof(bad));
+}
+
+static void build_unannounced(struct ta_stream *s)
+{
+	ta_hello(s, getpid(), 1);
+	ta_site(s, 7, 1, 1, 1, 1);
+}
+
+static void build_agent_error(struct ta_stream *s)
+{
+	ta_hello(s, getpid(), 1);
+	ta_msg(s, LT_MSG_ERROR, "tables full\n", 12);
+}
+
+static void build_twice(struct ta_stream *s)
+{
+	ta_hello(s, getpid(), 1);
+	ta_stack(s, 0, pcs, 3);
+	ta_stack(s, 0, pcs, 2);
+}
+
+static void build_site_first(struct ta_stream *s)
+{
+	ta_tick(s, 1, 0);
+}
+
+static void build_wrong_pid(struct ta_stream *s)
+{
+	ta_hello(s, 1, 1);
+}
+
+static int never(lt_model *m)
+{
+	(void)m;
+	return 0;
+}
+
+/* The stream built by build ends the heap source with an error containing
+ * what, found by accept (the hello) or by a later poll; poll keeps
+ * failing, and detach neither hangs nor sends STOP to a dead stream. */
+static void ends_with(void (*build)(struct ta_stream *), const char *what)
+{
+	struct fixture f = {0};
+	lt_model *m = lt_model_new();
+	lt_err err = {0};
+	pid_t pid;
+
+	listen_on(&f, 0);
+	pid = fake_agent(f.sock, build, 0);
+	if (lt_heap_accept(f.h, pid, 5, &err) == 0)
+		assert_int_equal(poll_until(f.h, m, never, &err), -1);
+	if (!strstr(err.msg, what))
+		fail_msg("error '%s' lacks '%s'", err.msg, what);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(lt_heap_poll(f.h, &err), -1);
+	assert_non_null(strstr(err.msg, what));
+	lt_heap_detach(f.h);
+	assert_int_equal(child_status(pid), 0);
+	lt_model_free(m);
+	fixture_done(&f);
+}
+
+static void test_hostile_streams(void **state)
+{
+	(void)state;
+	ends_with(build_corrupt, "corrupt message from the heap agent: payload of");
+	ends_with(build_unannounced, "counters of stack 7 before the stack");
+	ends_with(build_agent_error, "the heap agent stopped: tables full?");
+	ends_with(build_twice, "announced stack 0 twice");
+	ends_with(build_site_first, "before its hello");
+	ends_with(build_wrong_pid, "runs in pid 1");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sites_reach_the_model),
+		cmocka_unit_test(test_preload_keeps_the_users),
+		cmocka_unit_test(test_missing_agent),
+		cmocka_unit_test(test_wrong_peer_rejected),
+		cmocka_unit_test(test_accept_timeout),
+		cmocka_unit_test(test_hostile_streams),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
