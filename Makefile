@@ -141,6 +141,7 @@ build/targets/lib%.so: tests/targets/lib%.c $(wildcard tests/targets/*.h)
 # Extra libraries of single targets.
 TARGET_LIBS_zlib_leak := -lz
 TARGET_LIBS_dlopen_leak := -ldl
+TARGET_LIBS_static_sleeper := -static
 
 # Installs what is missing, non-interactively and idempotently, when root;
 # otherwise prints the command to run.

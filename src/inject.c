@@ -455,6 +455,12 @@ static int load_and_start(struct job *j, struct lt_ptrace_stop *st, lt_err *err)
 			return -1;
 		}
 	}
+	if ((int)ret == -EBUSY) {
+		lt_err_set(err, LT_EXIT_TARGET,
+			   "the agent in process %d is already reporting to another "
+			   "leaktop (or still stopping)", (int)j->pid);
+		return -1;
+	}
 	if ((int)ret != 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "the agent in process %d did not start: %s",
 			   (int)j->pid, strerror(-(int)ret));

@@ -318,6 +318,15 @@ char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 	return buf;
 }
 
+/* The C++ runtime's own layers between a program and malloc: templates
+ * instantiated in the program (std::vector, allocators) and operator new
+ * are not where a leak is fixed. */
+static int is_runtime(const char *fn)
+{
+	return !strncmp(fn, "std::", 5) || !strncmp(fn, "__gnu_cxx::", 11) ||
+	       !strncmp(fn, "operator new", 12) || !strncmp(fn, "__cxa_", 6);
+}
+
 /* A shared object by its file name: "libz.so.1", "libfoo-2.3.so". */
 static int is_shared_object(const char *path)
 {
@@ -331,7 +340,7 @@ char *lt_stacktab_describe_alloc(const lt_stacktab *t, size_t s, char *buf,
 				 size_t len)
 {
 	const struct lt_stack *st;
-	size_t top, caller = LT_NONE, at = 0;
+	size_t top, caller = LT_NONE, at = 0, sym = 0;
 	char a[256], b[256];
 
 	if (s == LT_NONE || s >= t->nstacks || !t->stacks[s].depth)
@@ -344,25 +353,41 @@ char *lt_stacktab_describe_alloc(const lt_stacktab *t, size_t s, char *buf,
 		at++;
 	/* Seed story 4: the leak was deep in a library, the fix in the
 	 * program that called it.  From library code, name the first frame
-	 * of the program itself; from program code, its direct caller. */
-	for (size_t i = at + 1; i < st->depth; i++) {
+	 * of the program itself; from program code, its direct caller.  In
+	 * a frame, inlined functions come first: the first that is the
+	 * program's own (not a std:: template inlined into it) counts. */
+	for (size_t i = at + 1; i < st->depth && caller == LT_NONE; i++) {
 		const struct lt_frame *f = &t->frames[st->frames[i]];
-		const char *fn = f->syms[0].function;
 
-		if (!fn || is_plumbing(fn) || in_libc(f))
+		if (in_libc(f) || (is_shared_object(t->frames[top].module) &&
+				   is_shared_object(f->module)))
 			continue;
-		if (is_shared_object(t->frames[top].module) &&
-		    is_shared_object(f->module))
-			continue;
-		caller = st->frames[i];
-		break;
+		for (size_t k = 0; k < f->nsyms; k++) {
+			const char *fn = f->syms[k].function;
+
+			if (fn && !is_plumbing(fn) && !is_runtime(fn)) {
+				caller = st->frames[i];
+				sym = k;
+				break;
+			}
+		}
 	}
 	lt_stacktab_frame_label(t, top, a, sizeof(a));
 	if (caller == LT_NONE) {
 		snprintf(buf, len, "%s", a);
 		return buf;
 	}
-	lt_stacktab_frame_label(t, caller, b, sizeof(b));
+	{
+		const struct lt_frame *f = &t->frames[caller];
+		const struct lt_frame_sym *y = &f->syms[sym];
+		const char *file = y->file ? strrchr(y->file, '/') : NULL;
+
+		file = file ? file + 1 : y->file;
+		if (file && y->line > 0)
+			snprintf(b, sizeof(b), "%s (%s:%d)", y->function, file, y->line);
+		else
+			lt_stacktab_frame_label(t, caller, b, sizeof(b));
+	}
 	snprintf(buf, len, "%s <- %s", a, b);
 	return buf;
 }

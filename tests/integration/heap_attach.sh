@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# heap_attach: the heap agent injected into running processes with ptrace.
+# Ranking of a known leak among noise, leaks reached through a library, C++
+# and a dlopen'd plugin, the safety of the target (SIGKILL of leaktop, 50
+# attach/detach cycles on an allocator storm), refusals with reasons, and
+# the heap source next to the thread sampler.
+. "$(dirname "$0")/../lib.sh"
+
+GOT=$LT_TARGETS/got_check
+
+# site_live DB FUNCTION: the live bytes, at the last tick, of the heap sites
+# whose innermost frame is FUNCTION (summed).
+site_live() {
+	sql "$1" "SELECT coalesce(sum(v.live_bytes), 0) FROM heap_value v
+		JOIN (SELECT site_id, max(tick_id) AS t FROM heap_value GROUP BY site_id) last
+		  ON last.site_id = v.site_id AND last.t = v.tick_id
+		JOIN heap_site s ON s.id = v.site_id
+		JOIN stack_frame sf ON sf.stack_id = s.stack_id AND sf.pos = 0
+		JOIN frame_symbol fs ON fs.frame_id = sf.frame_id AND fs.depth = 0
+		WHERE fs.function = '$2'"
+}
+
+# first_site REPORT: the first site line of a report's heap section.
+first_site() {
+	sed -n '/^Heap call sites (/,/^$/p' "$1" | awk 'NR > 2 && /^  +[0-9]/ {print; exit}'
+}
+
+# site_trend REPORT FUNCTION: the trend column of FUNCTION's site line.
+site_trend() {
+	sed -n '/^Heap call sites (/,/^$/p' "$1" | awk -v f="$2" '/^  +[0-9]/ && index($0, f) {print $5; exit}'
+}
+
+heap_available() {
+	[ "$(sql "$1" "SELECT available FROM source WHERE name = 'heap'")" = 1 ]
+}
+
+# --- a leak among noise, attached by pid ------------------------------------
+start_target heap_sites 2048
+sites_pid=$TARGET_PID
+sites_out=$TARGET_OUT
+start_record sites "$sites_pid" --interval 250ms --duration 8s --no-threads
+finish_record sites
+check "attach: the heap source is available" heap_available "$T/sites.db"
+case $(first_site "$T/sites.report") in
+*leak_request_buffer*growing* | *growing*leak_request_buffer*) ok "attach: leak_request_buffer ranks first, growing" ;;
+*) fail "attach: leak_request_buffer ranks first, growing" "$(first_site "$T/sites.report")"; note "$T/sites.report" ;;
+esac
+for fn in handle_temporary fill_cache churn_strings; do
+	tr=$(site_trend "$T/sites.report" "$fn")
+	check "attach: $fn is not ranked growing (${tr:-not shown})" test "$tr" != growing
+done
+expect_line "attach: the stack is symbolized with file:line" "$T/sites.report" "heap_sites.c:"
+expect_line "attach: the verdict names the leak" "$T/sites.report" "! heap site"
+check "attach: the target still runs" alive "$sites_pid"
+check "attach: no GOT slot left hooked after the recording" sh -c "'$GOT' $sites_pid | grep -qx clean"
+check "attach: no agent thread left running" sh -c "! grep -qx lt-agent /proc/$sites_pid/task/*/comm"
+check "attach: nothing left traced or stopped" sh -c "! grep -q '^State:.*\\(t\\|T\\)' /proc/$sites_pid/status && grep -q '^TracerPid:.0' /proc/$sites_pid/status"
+
+# Re-attach: the agent is found already loaded and starts again.
+start_record again "$sites_pid" --interval 250ms --duration 3s --no-threads
+finish_record again
+check "re-attach: the heap source is available again" heap_available "$T/again.db"
+check "re-attach: the agent is mapped once" test "$(grep -c 'r-xp.*liblt-agent' /proc/$sites_pid/maps)" = 1
+check "re-attach: leak_request_buffer recorded" test "$(site_live "$T/again.db" leak_request_buffer)" -gt 0
+
+# --- SIGKILL of leaktop mid-session ----------------------------------------------
+start_record killed "$sites_pid" --interval 250ms --no-threads
+wait_for "[ \"\$(sql '$T/killed.db' 'SELECT count(*) FROM heap_value' 2>/dev/null || echo 0)\" -gt 0 ]" 15 || true
+check "SIGKILL: hooks are active while recording" sh -c "'$GOT' $sites_pid | grep -q '^hooked'"
+kill -KILL "${REC[killed]}"
+wait_exit "${REC[killed]}" 5 || true
+if wait_for "'$GOT' $sites_pid | grep -qx clean" 5; then
+	ok "SIGKILL: the agent restored every GOT slot"
+else
+	fail "SIGKILL: the agent restored every GOT slot" "$("$GOT" "$sites_pid")"
+fi
+check "SIGKILL: the agent thread is gone" wait_for "! grep -qx lt-agent /proc/$sites_pid/task/*/comm" 5
+check "SIGKILL: the target keeps running" alive "$sites_pid"
+check "SIGKILL: the session file is readable" lt report "$T/killed.db"
+killed_at=$(date +%s)
+
+# --- refusals, with the reason in the session and the report --------------------
+start_target static_sleeper
+start_record static "$TARGET_PID" --duration 2s --no-threads
+finish_record static
+check "static: the heap is unavailable" test "$(sql "$T/static.db" "SELECT available FROM source WHERE name = 'heap'")" = 0
+expect_line "static: the report says why" "$T/static.report" "statically linked"
+expect_line "static: the recording went on" "$T/static.err" "recording ended (duration)"
+
+start_target heap_sites 100
+traced_pid=$TARGET_PID
+start_target tracer "$traced_pid"
+start_record traced "$traced_pid" --duration 2s --no-threads
+finish_record traced
+expect_line "traced: the report says it is already traced" "$T/traced.report" "already traced"
+
+kill -STOP "$traced_pid" 2>/dev/null
+kill_wait TERM "$TARGET_PID"
+start_record stopped "$traced_pid" --duration 2s --no-threads
+finish_record stopped
+expect_line "stopped: the report says it is stopped" "$T/stopped.report" "is stopped"
+kill -CONT "$traced_pid"
+
+# --- a leak inside a library, C++, a dlopen'd plugin ------------------------------
+start_target zlib_leak 40
+start_record zlib "$TARGET_PID" --interval 250ms --duration 6s --no-threads
+finish_record zlib
+case $(first_site "$T/zlib.report") in
+*deflateInit*open_compressor*) ok "zlib: the leak inside libz is traced to its caller open_compressor" ;;
+*) fail "zlib: the leak inside libz is traced to its caller open_compressor" "$(first_site "$T/zlib.report")"; note "$T/zlib.report" ;;
+esac
+expect_line "zlib: library frames are in the stack" "$T/zlib.report" "(libz.so"
+
+start_target leak_cxx 1024
+start_record cxx "$TARGET_PID" --interval 250ms --duration 6s --no-threads
+finish_record cxx
+case $(first_site "$T/cxx.report") in
+*app::Session::remember*) ok "C++: the demangled leaking method ranks first" ;;
+*) fail "C++: the demangled leaking method ranks first" "$(first_site "$T/cxx.report")"; note "$T/cxx.report" ;;
+esac
+expect_line "C++: operator new's library frame is shown" "$T/cxx.report" "operator new"
+
+start_target dlopen_leak 2
+dl_pid=$TARGET_PID
+start_record dl "$dl_pid" --interval 250ms --duration 7s --no-threads
+wait_for "grep -q loaded '$TARGET_OUT'" 10 || true
+finish_record dl
+case $(first_site "$T/dl.report") in
+*plugin_remember*growing* | *growing*plugin_remember*) ok "dlopen: the plugin loaded after attach is hooked, its leak ranks first" ;;
+*) fail "dlopen: the plugin loaded after attach is hooked, its leak ranks first" "$(first_site "$T/dl.report")"; note "$T/dl.report" ;;
+esac
+expect_line "dlopen: its frames name the plugin" "$T/dl.report" "libdlleak.so"
+
+# --- heap and threads together; --no-heap -----------------------------------------
+start_target thread_grower
+start_record both "$TARGET_PID" --interval 250ms --threads-interval 500ms --duration 4s
+finish_record both
+check "heap+threads: both sources available" test "$(sql "$T/both.db" "SELECT group_concat(name || available, ',') FROM (SELECT * FROM source WHERE name IN ('heap', 'threads') ORDER BY name)")" = "heap1,threads1"
+check "heap+threads: thread samples were taken" test "$(sql "$T/both.db" 'SELECT count(*) FROM thread_sample')" -ge 3
+check "heap+threads: nothing left traced or stopped" sh -c "! grep -q '^State:.*\\(t\\|T\\)' /proc/$TARGET_PID/task/*/status"
+start_target heap_sites 100
+start_record noheap "$TARGET_PID" --duration 2s --no-heap
+finish_record noheap
+check "--no-heap: the reason is recorded" test "$(sql "$T/noheap.db" "SELECT reason FROM source WHERE name = 'heap'")" = "disabled with --no-heap"
+check "--no-heap: no agent was loaded" sh -c "! grep -q liblt-agent /proc/$TARGET_PID/maps"
+
+# --- 50 attach/detach cycles on an allocator storm --------------------------------
+start_target alloc_storm 4
+storm=$TARGET_PID
+good=0
+for i in $(seq 50); do
+	if "$LEAKTOP" record -p "$storm" -o "$T/cycle.db" -f --interval 100ms --duration 200ms --no-threads >/dev/null 2>"$T/cycle.err" &&
+		heap_available "$T/cycle.db"; then
+		good=$((good + 1))
+	else
+		note "$T/cycle.err"
+	fi
+	alive "$storm" || break
+done
+check "cycles: 50 attach/detach cycles all recorded heap data ($good)" test "$good" = 50
+check "cycles: the storm survived with its data intact" alive "$storm"
+check "cycles: no GOT slot left hooked" sh -c "'$GOT' $storm | grep -qx clean"
+check "cycles: its threads run (none stopped or traced)" sh -c "! grep -q '^State:.*\\(t\\|T\\)' /proc/$storm/task/*/status && ! grep -q '^TracerPid:.[1-9]' /proc/$storm/task/*/status"
+
+# --- the SIGKILL'd target, a minute later -----------------------------------------
+left=$((killed_at + 60 - $(date +%s)))
+[ "$left" -gt 0 ] && sleep "$left"
+check "SIGKILL: a minute later the target still runs and allocates" alive "$sites_pid"
+n1=$(grep -c leaked "$sites_out")
+sleep 1
+n2=$(grep -c leaked "$sites_out")
+check "SIGKILL: and it is still making progress" test "$n2" -gt "$n1"
