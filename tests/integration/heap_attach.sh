@@ -112,7 +112,7 @@ esac
 expect_line "zlib: library frames are in the stack" "$T/zlib.report" "(libz.so"
 
 start_target leak_cxx 1024
-start_record cxx "$TARGET_PID" --interval 250ms --duration 6s --no-threads
+start_record cxx "$TARGET_PID" --interval 250ms --duration 6s --no-threads --sample-rate 64K
 finish_record cxx
 case $(first_site "$T/cxx.report") in
 *app::Session::remember*) ok "C++: the demangled leaking method ranks first" ;;
@@ -122,7 +122,7 @@ expect_line "C++: operator new's library frame is shown" "$T/cxx.report" "operat
 
 start_target dlopen_leak 2
 dl_pid=$TARGET_PID
-start_record dl "$dl_pid" --interval 250ms --duration 7s --no-threads
+start_record dl "$dl_pid" --interval 250ms --duration 7s --no-threads --sample-rate 16K
 wait_for "grep -q loaded '$TARGET_OUT'" 10 || true
 finish_record dl
 case $(first_site "$T/dl.report") in
