@@ -108,15 +108,15 @@ build/gen/syscall_names.c:
 
 build/san/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/san/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/san/ui/%.o: ui/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
 build/unit/%: tests/unit/%.c build/libleaktop.a
 	@mkdir -p $(@D)
@@ -138,7 +138,9 @@ build/targets/lib%.so: tests/targets/lib%.c $(wildcard tests/targets/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
 
-# Extra libraries of single targets: TARGET_LIBS_name := -lz
+# Extra libraries of single targets.
+TARGET_LIBS_zlib_leak := -lz
+TARGET_LIBS_dlopen_leak := -ldl
 
 # Installs what is missing, non-interactively and idempotently, when root;
 # otherwise prints the command to run.

@@ -80,4 +80,11 @@ char *lt_stacktab_frame_label(const lt_stacktab *t, size_t f, char *buf,
  * Returns buf. */
 char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 			   size_t len);
+/* One line for an allocation stack s: the label of its top frame and,
+ * after " <- ", the label of its caller; when the top frame is in a
+ * shared library, the first frame further out in the program itself
+ * ("deflateInit2_ (libz.so.1) <- open_stream (server.c:42)"), so a leak
+ * inside a library points at the code that can fix it.  Returns buf. */
+char *lt_stacktab_describe_alloc(const lt_stacktab *t, size_t s, char *buf,
+				 size_t len);
 #endif

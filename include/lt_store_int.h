@@ -31,6 +31,10 @@ struct lt_store_cursor {
 	char **modules;         /* module paths, id = index + 1 */
 	size_t nmodules;
 	sqlite3_stmt **stmt;    /* prepared on first use */
+	/* heap sites (store_heap.c) */
+	size_t sites, hsamples;
+	uint64_t heap_rate;
+	sqlite3_stmt *heap_site, *heap_value;
 };
 
 /* Writes what the model gained since cur (frames, stacks, thread groups,
@@ -48,4 +52,15 @@ void lt_store_cursor_free(struct lt_store_cursor *cur);
 int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
 			 lt_err *err);
 
+/* Writes the heap sites the model gained since cur, and the counters of
+ * the heap samples taken since, as of tick_id (store_heap.c).  Same
+ * transaction rules as lt_store_stacks_write. */
+int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
+			const lt_model *m, int64_t tick_id, const char *path,
+			lt_err *err);
+void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m);
+void lt_store_heap_free(struct lt_store_cursor *cur);
+/* Loads heap sites into m (after its stacks). */
+int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
+		       lt_err *err);
 #endif

@@ -280,12 +280,13 @@ static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
 	free(v);
 }
 
-static void group_stack(struct out *o, const lt_stacktab *t, size_t s)
+static void stack_lines(struct out *o, const lt_stacktab *t, size_t s,
+			size_t max)
 {
 	const struct lt_stack *st = lt_stacktab_stack(t, s);
 	char label[512];
 
-	for (size_t i = 0; i < st->depth && i < MAX_FRAMES; i++) {
+	for (size_t i = 0; i < st->depth && i < max; i++) {
 		const struct lt_frame *f = lt_stacktab_frame(t, st->frames[i]);
 
 		/* Inlined functions first, then the one they were inlined
@@ -306,8 +307,8 @@ static void group_stack(struct out *o, const lt_stacktab *t, size_t s)
 			put(o, "\n");
 		}
 	}
-	if (st->depth > MAX_FRAMES)
-		put(o, "      ... %zu more frames\n", st->depth - MAX_FRAMES);
+	if (st->depth > max)
+		put(o, "      ... %zu more frames\n", st->depth - max);
 }
 
 static void threads(struct out *o, const lt_model *m)
@@ -356,10 +357,81 @@ static void threads(struct out *o, const lt_model *m)
 			put(o, "\n");
 		}
 		if (grp->stack != LT_NONE)
-			group_stack(o, t, grp->stack);
+			stack_lines(o, t, grp->stack, MAX_FRAMES);
 	}
 	if (n > MAX_GROUPS)
 		put(o, "  ... %zu more groups\n", n - MAX_GROUPS);
+	free(order);
+	free(gr);
+}
+
+#define MAX_SITES 10        /* heap sites shown with their stacks ... */
+#define MAX_GROWING 20      /* ... or more while they are growing */
+#define MAX_SITE_FRAMES 32
+
+/* Seed story 4: ranked by growth, each with its whole stack, library
+ * frames included, so a leak inside a library leads to its caller. */
+static void heap_sites(struct out *o, const lt_model *m)
+{
+	const lt_hsites *h = lt_model_hsites_c(m);
+	const lt_stacktab *t = lt_model_stacks_c(m);
+	const struct lt_source *src = lt_model_source_find(m, "heap");
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	size_t *order, shown = 0;
+	struct lt_growth *gr;
+	char rate[32], total[32];
+
+	if (!ns) {
+		put(o, "\nHeap call sites: not recorded");
+		if (src && !src->available && src->reason) {
+			put(o, " (");
+			put_esc(o, src->reason);
+			put(o, ")");
+		}
+		put(o, "\n");
+		return;
+	}
+	order = lt_xmalloc((n ? n : 1) * sizeof(*order));
+	gr = lt_xmalloc((n ? n : 1) * sizeof(*gr));
+	lt_hsites_rank(h, LT_HSORT_GROWTH, 0, ns, order, gr);
+	if (lt_hsites_rate(h) <= 1)
+		snprintf(rate, sizeof(rate), "every allocation");
+	else
+		lt_fmt_bytes((double)lt_hsites_rate(h), rate, sizeof(rate));
+	lt_fmt_bytes((double)lt_hsites_sample(h, ns - 1)->total.live_bytes,
+		     total, sizeof(total));
+	put(o, "\nHeap call sites (%zu sites, sampled every %s on average; %s live at the end, estimated):\n",
+	    n, rate, total);
+	if (src && !src->available && src->reason) {
+		put(o, "  heap source ended: ");
+		put_esc(o, src->reason);
+		put(o, "\n");
+	}
+	put(o, "  %10s %12s %10s %-10s %s\n", "live", "growth", "allocs/s",
+	    "trend", "where");
+	for (size_t r = 0; r < n; r++) {
+		size_t i = order[r];
+		struct lt_hval v;
+		char live[32], slope[48], where[600];
+
+		if (shown >= MAX_GROWING ||
+		    (shown >= MAX_SITES && gr[i].trend != LT_TREND_GROWING))
+			break;
+		lt_hsites_value(h, i, ns - 1, &v);
+		lt_fmt_bytes((double)v.live_bytes, live, sizeof(live));
+		lt_fmt_rate(gr[i].trend == LT_TREND_GROWING ? gr[i].slope : 0,
+			    LT_UNIT_BYTES, slope, sizeof(slope));
+		lt_stacktab_describe_alloc(t, lt_hsites_get(h, i)->stack, where,
+					   sizeof(where));
+		put(o, "  %10s %12s %10.1f %-10s ", live, slope,
+		    lt_hsites_alloc_rate(h, i, 0, ns), lt_growth_trend_name(gr[i].trend));
+		put_esc(o, where);
+		put(o, "\n");
+		stack_lines(o, t, lt_hsites_get(h, i)->stack, MAX_SITE_FRAMES);
+		shown++;
+	}
+	if (n > shown)
+		put(o, "  ... %zu more sites\n", n - shown);
 	free(order);
 	free(gr);
 }
@@ -384,6 +456,7 @@ int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
 	header(&o, m);
 	sources(&o, m);
 	series(&o, m);
+	heap_sites(&o, m);
 	threads(&o, m);
 	verdicts(&o, m);
 	errno = 0;

@@ -317,3 +317,52 @@ char *lt_stacktab_describe(const lt_stacktab *t, size_t s, char *buf,
 		snprintf(buf, len, "%s", a);
 	return buf;
 }
+
+/* A shared object by its file name: "libz.so.1", "libfoo-2.3.so". */
+static int is_shared_object(const char *path)
+{
+	const char *b = path ? strrchr(path, '/') : NULL;
+
+	b = b ? b + 1 : path;
+	return b && strstr(b, ".so") != NULL;
+}
+
+char *lt_stacktab_describe_alloc(const lt_stacktab *t, size_t s, char *buf,
+				 size_t len)
+{
+	const struct lt_stack *st;
+	size_t top, caller = LT_NONE, at = 0;
+	char a[256], b[256];
+
+	if (s == LT_NONE || s >= t->nstacks || !t->stacks[s].depth)
+		return lt_stacktab_describe(t, s, buf, len);
+	st = &t->stacks[s];
+	top = lt_stacktab_top_frame(t, s);
+	if (top == LT_NONE)
+		top = st->frames[0];
+	while (at < st->depth && st->frames[at] != top)
+		at++;
+	/* Seed story 4: the leak was deep in a library, the fix in the
+	 * program that called it.  From library code, name the first frame
+	 * of the program itself; from program code, its direct caller. */
+	for (size_t i = at + 1; i < st->depth; i++) {
+		const struct lt_frame *f = &t->frames[st->frames[i]];
+		const char *fn = f->syms[0].function;
+
+		if (!fn || is_plumbing(fn) || in_libc(f))
+			continue;
+		if (is_shared_object(t->frames[top].module) &&
+		    is_shared_object(f->module))
+			continue;
+		caller = st->frames[i];
+		break;
+	}
+	lt_stacktab_frame_label(t, top, a, sizeof(a));
+	if (caller == LT_NONE) {
+		snprintf(buf, len, "%s", a);
+		return buf;
+	}
+	lt_stacktab_frame_label(t, caller, b, sizeof(b));
+	snprintf(buf, len, "%s <- %s", a, b);
+	return buf;
+}

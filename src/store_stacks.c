@@ -242,7 +242,8 @@ int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
 	if (prepare(db, cur, path, err) < 0 ||
 	    write_frames(db, cur, t, path, err) < 0 ||
 	    write_stacks(db, cur, t, path, err) < 0 ||
-	    write_groups(db, cur, g, path, err) < 0)
+	    write_groups(db, cur, g, path, err) < 0 ||
+	    lt_store_heap_write(db, cur, m, tick_id, path, err) < 0)
 		return -1;
 	/* Counts compare against cur->group_last, updated only on commit, so a
 	 * failed tick is written again in full by the next one. */
@@ -250,9 +251,11 @@ int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
 		int64_t *saved = lt_xmalloc((cur->cap ? cur->cap : 1) * sizeof(int64_t));
 		int rc;
 
-		memcpy(saved, cur->group_last, cur->cap * sizeof(int64_t));
+		if (cur->cap)
+			memcpy(saved, cur->group_last, cur->cap * sizeof(int64_t));
 		rc = write_counts(db, cur, g, tick_id, path, err);
-		memcpy(cur->group_last, saved, cur->cap * sizeof(int64_t));
+		if (cur->cap)
+			memcpy(cur->group_last, saved, cur->cap * sizeof(int64_t));
 		free(saved);
 		return rc;
 	}
@@ -273,6 +276,7 @@ void lt_store_cursor_commit(struct lt_store_cursor *cur, const lt_model *m)
 			cur->group_last[i] = lt_tgroups_value(g, i, ns - 1);
 	}
 	cur->samples = ns;
+	lt_store_heap_commit(cur, m);
 }
 
 void lt_store_cursor_free(struct lt_store_cursor *cur)
@@ -281,6 +285,7 @@ void lt_store_cursor_free(struct lt_store_cursor *cur)
 		for (int i = 0; i < W_N; i++)
 			sqlite3_finalize(cur->stmt[i]);
 	free(cur->stmt);
+	lt_store_heap_free(cur);
 	for (size_t i = 0; i < cur->nmodules; i++)
 		free(cur->modules[i]);
 	free(cur->modules);
@@ -531,7 +536,8 @@ int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
 	if (load_frames(db, t, path, err) < 0 ||
 	    load_stacks(db, t, path, err) < 0 ||
 	    load_groups(db, m, path, err) < 0 ||
-	    load_counts(db, m, path, err) < 0)
+	    load_counts(db, m, path, err) < 0 ||
+	    lt_store_heap_load(db, m, path, err) < 0)
 		return -1;
 	return 0;
 }

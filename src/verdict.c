@@ -366,6 +366,65 @@ static void thread_groups(struct ctx *c, const lt_model *m)
 	free(gr);
 }
 
+/* Seed story 4: name the growing call sites, and say whether they
+ * account for the process's anonymous memory growth (if not, the growth
+ * is elsewhere: mmap, another allocator, fragmentation). */
+static void heap_sites(struct ctx *c, const lt_model *m)
+{
+	const lt_hsites *h = lt_model_hsites_c(m);
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	size_t *order, shown = 0;
+	struct lt_growth *gr;
+	double heap_slope = 0;
+	int aid = anon_id(c);
+
+	if (ns < 3 || !n)
+		return;
+	order = lt_xmalloc(n * sizeof(*order));
+	gr = lt_xmalloc(n * sizeof(*gr));
+	lt_hsites_rank(h, LT_HSORT_GROWTH, 0, ns, order, gr);
+	for (size_t r = 0; r < n; r++) {
+		size_t i = order[r];
+		char rate[48], live[32], where[300];
+		struct lt_hval v;
+
+		if (gr[i].trend != LT_TREND_GROWING)
+			break;
+		heap_slope += gr[i].slope;
+		if (shown == 3)
+			continue;
+		lt_hsites_value(h, i, ns - 1, &v);
+		lt_fmt_rate(gr[i].slope, LT_UNIT_BYTES, rate, sizeof(rate));
+		lt_fmt_bytes((double)v.live_bytes, live, sizeof(live));
+		lt_stacktab_describe_alloc(lt_model_stacks_c(m),
+					   lt_hsites_get(h, i)->stack, where,
+					   sizeof(where));
+		say(c, LT_VERDICT_WARN, "heap site %s: %s live in %s", rate,
+		    live, where);
+		shown++;
+	}
+	if (growing(c, aid) && c->g[aid].slope > 0) {
+		double share = heap_slope / c->g[aid].slope * 100;
+		char rate[48];
+
+		lt_fmt_rate(c->g[aid].slope, LT_UNIT_BYTES, rate, sizeof(rate));
+		if (share >= 50)
+			say(c, LT_VERDICT_INFO,
+			    "growing heap sites account for ~%.0f%% of the %s %s growth",
+			    share > 100 ? 100 : share, lt_metric_def(aid)->title, rate);
+		else
+			say(c, LT_VERDICT_INFO,
+			    "heap sites explain only ~%.0f%% of the %s %s growth: "
+			    "the rest is not malloc'd through the GOT (mmap, another "
+			    "allocator, fragmentation)",
+			    share, lt_metric_def(aid)->title, rate);
+	} else if (!shown) {
+		say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites)", n);
+	}
+	free(order);
+	free(gr);
+}
+
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max)
 {
@@ -381,6 +440,7 @@ size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
 		memory(&c);
 		counted(&c);
+		heap_sites(&c, m);
 		thread_groups(&c, m);
 		sources(&c, m);
 	}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -221,6 +222,8 @@ static void *reporter(void *arg)
 	int asked = 0;
 
 	(void)arg;
+	/* Named, so that one can see whether an agent is active. */
+	prctl(PR_SET_NAME, "lt-agent", 0, 0, 0);
 	if (send_hello() == 0) {
 		for (;;) {
 			struct pollfd p = {sock, POLLIN, 0};
