@@ -240,6 +240,9 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	if (s->heap || !s->o.no_threads)
 		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
+	/* The recording starts now, with the first tick: loading the agent
+	 * may have taken seconds. */
+	lt_model_meta(s->m)->start_ns = wall_ns_now();
 	if (lt_store_write_meta(s->st, s->m, err) < 0) {
 		/* The file exists now: finish it rather than leave half. */
 		lt_session_close(s, "error: cannot write metadata", NULL);

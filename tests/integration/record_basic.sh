@@ -8,8 +8,8 @@ start_target heap_grower 4 60
 pid=$TARGET_PID
 db=$T/rec.db
 
-# --no-heap: the agent adds a thread and a socket to the target once, and
-# this test checks that series which never change are stored once.
+# --no-heap: the heap agent adds a thread and a socket to the target, and
+# this test counts both as constants.
 start_record rec "$pid" --interval 250ms --duration 3s --no-heap
 rec=$BG_PID
 
