@@ -4,8 +4,10 @@
  * and one function draws any of them. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lt_err.h"
 #include "lt_fmt.h"
 #include "lt_metric.h"
 #include "lt_verdict.h"
@@ -25,6 +27,45 @@ static const struct hcell hcells[] = {
 	{"cg cache", LT_M_CG_FILE},
 };
 
+/* The heap estimate: all sites' live bytes at the cursor, its growth over
+ * the window and a sparkline. */
+static void heap_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
+		      struct lt_vline *l, int end)
+{
+	const lt_hsites *h = lt_model_hsites_c(m);
+	size_t n = vt->nh ? vt->hcur - vt->hbase + 1 : 0, spark;
+	double *t, *val;
+	struct lt_growth g;
+	char sval[32], rate[32];
+
+	if (!n) {
+		vl_rjust(l, end, "n/a", 9);
+		vl_span(l, l->cols - 3, 3, LT_ST_DIM);
+		return;
+	}
+	t = lt_xmalloc(n * sizeof(double));
+	val = lt_xmalloc(n * sizeof(double));
+	for (size_t k = 0; k < n; k++) {
+		t[k] = lt_hsites_sample(h, vt->hbase + k)->t;
+		val[k] = (double)lt_hsites_sample(h, vt->hbase + k)->total.live_bytes;
+	}
+	lt_growth_fit(t, val, n, lt_hsites_noise(h), &g);
+	free(t);
+	free(val);
+	lt_fmt_value(g.end, LT_UNIT_BYTES, sval, sizeof(sval));
+	lt_fmt_rate(g.slope, LT_UNIT_BYTES, rate, sizeof(rate));
+	vl_rjust(l, end, sval, 9);
+	vl_puts(l, end, " ");
+	vl_rjust(l, end, rate, 12);
+	if (g.trend == LT_TREND_GROWING)
+		vl_span(l, l->cols - 12, 12, LT_ST_WARN);
+	spark = (size_t)(end - l->cols - 1 > 16 ? 16 : end - l->cols - 1);
+	if (end - l->cols - 1 >= 3) {
+		vl_puts(l, end, " ");
+		vl_spark_site(l, end, v->ascii, m, LT_NONE, vt->hbase, vt->hcur, (int)spark);
+	}
+}
+
 static void header_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
 			struct lt_vline *l, const struct hcell *c, int x, int w)
 {
@@ -34,6 +75,10 @@ static void header_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
 
 	vl_pad(l, x);
 	vl_printf(l, end, "%-8s", c->title);
+	if (c->id < 0) {
+		heap_cell(v, m, vt, l, end);
+		return;
+	}
 	if (c->id >= 0 && vt->n)
 		lt_model_growth(m, c->id, vt->base, vt->cur + 1, &g);
 	if (!g.n) {
@@ -62,10 +107,6 @@ static void sources_line(const lt_model *m, struct lt_vline *l, int cols)
 	int any = 0;
 
 	vl_puts(l, cols, "unavailable: ");
-	if (!lt_model_source_find(m, "heap")) {
-		vl_puts(l, cols, "heap (the heap agent is not built yet, issue 3)");
-		any = 1;
-	}
 	for (size_t i = 0; i < lt_model_source_count(m); i++) {
 		const struct lt_source *s = lt_model_source(m, i);
 
@@ -75,6 +116,8 @@ static void sources_line(const lt_model *m, struct lt_vline *l, int cols)
 			  s->reason ? s->reason : "no reason recorded");
 		any = 1;
 	}
+	if (!any)
+		vl_puts(l, cols, "none");
 	vl_span(l, 0, l->cols, LT_ST_DIM);
 }
 
@@ -130,6 +173,14 @@ int screen_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 		vl_printf(l, f->cols, "replay t=%s of %s, every %gs", at, dur, meta->interval);
 	if (v->ended[0])
 		vl_printf(l, f->cols, " [ended: %s]", v->ended);
+	if (lt_hsites_rate(lt_model_hsites_c(m)) > 1) {
+		char r[32];
+
+		lt_fmt_bytes((double)lt_hsites_rate(lt_model_hsites_c(m)), r, sizeof(r));
+		vl_printf(l, f->cols, "  heap 1 sample/%s", r);
+	} else if (lt_hsites_rate(lt_model_hsites_c(m)) == 1) {
+		vl_puts(l, f->cols, "  heap: every allocation");
+	}
 	vl_printf(l, f->cols, "  | %s", exe);
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_TITLE);
@@ -214,6 +265,19 @@ static const struct col memory_cols[] = {
 	{"TREND", 10, 0, c_trend},  {"HISTORY", 0, 0, NULL},
 };
 
+static void c_allocs(const lt_model *m, const struct vrow *r, char *b, size_t n)
+{
+	(void)m;
+	snprintf(b, n, "%.1f", r->rel);
+}
+
+static const struct col site_cols[] = {
+	{"GROWTH/s", 11, 1, c_rate}, {"LIVE", 9, 1, c_now},
+	{"CHANGE", 10, 1, c_delta},  {"ALLOCS/s", 9, 1, c_allocs},
+	{"TREND", 9, 0, c_trend},    {"HISTORY", 12, 0, NULL},
+	{"WHERE", 0, 0, c_label},
+};
+
 static const struct col thread_cols[] = {
 	{"COUNT", 6, 1, c_now},     {"CHANGE", 7, 1, c_delta},
 	{"GROWTH", 9, 1, c_rate},   {"TREND", 10, 0, c_trend},
@@ -245,6 +309,13 @@ static void table_row(lt_view *v, const lt_model *m, const struct vtime *vt,
 	for (size_t i = 0; i < n; i++) {
 		int x = l->cols;
 
+		if (!c[i].fmt && v->screen == LT_SCR_SITES) {
+			vl_spark_site(l, x + c[i].width, v->ascii, m, (size_t)r->id - 1,
+				      vt->hbase, vt->hcur, c[i].width);
+			vl_pad(l, x + c[i].width);
+			vl_puts(l, cols, " ");
+			continue;
+		}
 		if (!c[i].fmt) {  /* the history sparkline of a metric */
 			vl_spark_metric(l, cols, v->ascii, m, (int)r->id - 1,
 					vt->base, vt->cur, cols - l->cols);
@@ -410,26 +481,39 @@ void screen_threads(lt_view *v, const lt_model *m, const struct vtime *vt,
 	      sizeof(thread_cols) / sizeof(thread_cols[0]));
 }
 
-void screen_sites(lt_view *v, const lt_model *m, struct lt_vframe *f,
-		  int y0, int y1)
+void screen_sites(lt_view *v, const lt_model *m, const struct vtime *vt,
+		  struct lt_vframe *f, int y0, int y1)
 {
 	const struct lt_source *src = lt_model_source_find(m, "heap");
-	static const char *const lines[] = {
-		"",
-		"Thread groups (2) and the memory timeline (4) show what this session",
-		"recorded; the flame graph (3) shows thread stacks until heap bytes exist.",
-	};
-	struct lt_vline *l = vf_line(f, y0 + 1);
+	const lt_hsites *h = lt_model_hsites_c(m);
+	struct lt_vline *l;
 
-	(void)v;
-	if (src && !src->available)
-		vl_printf(l, f->cols, "heap call sites unavailable: %s",
-			  src->reason ? src->reason : "no reason recorded");
-	else
-		vl_puts(l, f->cols, "heap call sites unavailable: the heap agent is not built yet (issue 3)");
-	vl_span(l, 0, l->cols, LT_ST_WARN);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && y0 + 2 + (int)i < y1; i++)
-		vl_puts(vf_line(f, y0 + 2 + (int)i), f->cols, lines[i]);
+	since_line(v, vt, vf_line(f, y0), f->cols, "Heap call sites");
+	if (!v->nrows) {
+		l = vf_line(f, y0 + 2);
+		if (src && !src->available)
+			vl_printf(l, f->cols, "heap call sites unavailable: %s",
+				  src->reason ? src->reason : "no reason recorded");
+		else if (!src)
+			vl_puts(l, f->cols, "no heap call sites in this session (recorded without the heap agent)");
+		else
+			vl_puts(l, f->cols, "no heap call sites yet: waiting for the agent's first samples");
+		vl_span(l, 0, l->cols, LT_ST_DIM);
+		v->detail = 0;
+		return;
+	}
+	if (v->detail) {
+		site_detail(v, m, f, y0 + 1, y1);
+		return;
+	}
+	if (lt_hsites_count(h) > v->nrows && y1 - y0 > 3) {
+		l = vf_line(f, y1 - 1);
+		vl_printf(l, f->cols, "  ... %zu more sites below the top %zu", lt_hsites_count(h) - v->nrows,
+			  v->nrows);
+		vl_span(l, 0, l->cols, LT_ST_DIM);
+		y1--;
+	}
+	table(v, m, vt, f, y0 + 1, y1, site_cols, sizeof(site_cols) / sizeof(site_cols[0]));
 }
 
 void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1)
@@ -440,7 +524,8 @@ void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1)
 		"  Up/Down, j/k          move the selection (Flame: to parent / child)",
 		"  Left/Right, h/l       Flame: previous / next frame on the same level",
 		"  PgUp/PgDn, Home/End   move by a page, to the first / last row",
-		"  Enter                 Threads: stack and names of the group;",
+		"  Enter                 Sites: the site's stack; on a frame, its source;",
+		"                        Threads: stack and names of the group;",
 		"                        Flame: zoom into the frame",
 		"  Backspace, Esc        close the stack; Flame: zoom out one level",
 		"  s                     cycle the sort order",

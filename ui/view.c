@@ -26,7 +26,7 @@ lt_view *lt_view_new(const struct lt_view_opts *o)
 	v->output = o->output ? lt_xstrdup(o->output) : NULL;
 	v->cursor_t = NAN;
 	v->base_t = NAN;
-	/* Heap call sites do not exist yet (issue 3): start where data is. */
+	/* Memory until heap sites exist (see lt_view_render). */
 	v->screen = LT_SCR_MEMORY;
 	v->body_rows = 10;
 	return v;
@@ -40,6 +40,7 @@ void lt_view_free(lt_view *v)
 	free(v->zoom);
 	free(v->fsel);
 	free(v->rows);
+	sites_free(v);
 	flame_free(&v->fl);
 	for (int y = 0; y < v->frame.lines_cap; y++) {
 		free(v->frame.lines[y].text);
@@ -59,6 +60,7 @@ void lt_view_set_screen(lt_view *v, enum lt_view_screen s)
 	if ((int)s >= 0 && s < LT_SCR_COUNT) {
 		v->screen = s;
 		v->detail = 0;
+		v->touched = 1;
 	}
 }
 
@@ -127,6 +129,26 @@ void view_time(const lt_view *v, const lt_model *m, struct vtime *vt)
 	if (vt->base > vt->cur)
 		vt->base = vt->cur;
 	vt->t = lt_model_tick(m, vt->cur)->t;
+	{
+		/* Heap samples are taken with their tick: the last one by
+		 * the cursor's (and the baseline's) tick. */
+		const lt_hsites *h = lt_model_hsites_c(m);
+		size_t nh = lt_hsites_sample_count(h);
+		double tb = lt_model_tick(m, vt->base)->t;
+
+		for (size_t k = 0; k < nh; k++) {
+			double tk = lt_hsites_sample(h, k)->t;
+
+			if (tk <= vt->t + slack) {
+				vt->hcur = k;
+				vt->nh = nh;
+			}
+			if (vt->has_base && tk <= tb + slack)
+				vt->hbase = k;
+		}
+		if (vt->hbase > vt->hcur)
+			vt->hbase = vt->hcur;
+	}
 	vt->nk = lt_tgroups_sample_count(g);
 	if (vt->nk) {
 		vt->kcur = tsample_at(g, vt->t, slack);
@@ -220,7 +242,8 @@ static void thread_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 	}
 }
 
-static const char *const sort_names[LT_SCR_COUNT][3] = {
+static const char *const sort_names[LT_SCR_COUNT][4] = {
+	[LT_SCR_SITES] = {"growth", "live", "allocs/s", "change"},
 	[LT_SCR_MEMORY] = {"series", "growth", "change"},
 	[LT_SCR_THREADS] = {"rank", "count", "change"},
 };
@@ -229,7 +252,7 @@ int view_sort_count(int screen)
 {
 	int n = 0;
 
-	while (n < 3 && sort_names[screen][n])
+	while (n < 4 && sort_names[screen][n])
 		n++;
 	return n;
 }
@@ -283,6 +306,9 @@ void view_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 	} else if (v->screen == LT_SCR_THREADS) {
 		thread_rows(v, m, vt);
 		sort_key = sort == 0 ? 1 : sort == 1 ? 2 : 3;
+	} else if (v->screen == LT_SCR_SITES) {
+		site_rows(v, m, vt);   /* ranked already */
+		return;
 	} else {
 		return;
 	}
@@ -481,6 +507,7 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 
 	key = normalize(key);
 	v->msg[0] = '\0';
+	v->touched = 1;
 	if (v->prompt)
 		return prompt_key(v, m, key);
 	view_time(v, m, &vt);
@@ -528,7 +555,13 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 		if (r)
 			return r;
 	}
-	if (v->screen == LT_SCR_MEMORY || v->screen == LT_SCR_THREADS)
+	if (v->screen == LT_SCR_SITES) {
+		r = sites_key(v, m, key);
+		if (r)
+			return r;
+	}
+	if (v->screen == LT_SCR_MEMORY || v->screen == LT_SCR_THREADS ||
+	    v->screen == LT_SCR_SITES)
 		return list_key(v, key);
 	if (v->screen == LT_SCR_HELP && (key == LT_KEY_ESC || key == LT_KEY_BACKSPACE)) {
 		lt_view_set_screen(v, LT_SCR_MEMORY);
@@ -570,6 +603,10 @@ const struct lt_vframe *lt_view_render(lt_view *v, const lt_model *m,
 				  cols, rows, MIN_COLS, MIN_ROWS);
 		return f;
 	}
+	/* Heap sites are what a user came for: show them as soon as there
+	 * are any, unless a key already chose a screen. */
+	if (!v->touched && lt_hsites_count(lt_model_hsites_c(m)))
+		v->screen = LT_SCR_SITES;
 	view_time(v, m, &vt);
 	view_rows(v, m, &vt);
 	y0 = screen_header(v, m, &vt, f);
@@ -578,7 +615,7 @@ const struct lt_vframe *lt_view_render(lt_view *v, const lt_model *m,
 	case LT_SCR_MEMORY: screen_memory(v, m, &vt, f, y0, rows - 1); break;
 	case LT_SCR_THREADS: screen_threads(v, m, &vt, f, y0, rows - 1); break;
 	case LT_SCR_FLAME: screen_flame(v, m, &vt, f, y0, rows - 1); break;
-	case LT_SCR_SITES: screen_sites(v, m, f, y0, rows - 1); break;
+	case LT_SCR_SITES: screen_sites(v, m, &vt, f, y0, rows - 1); break;
 	default: screen_help(v, f, y0, rows - 1); break;
 	}
 	status_line(v, f);

@@ -61,6 +61,21 @@ struct lt_view {
 	size_t nrows, rcap;
 	struct flame fl;
 	struct lt_vframe frame;
+	int touched;        /* a key was pressed: no more automatic screen */
+	/* Sites: the ranking of the last window, reused until the heap
+	 * samples, the window or the sort change (100,000 sites rank in
+	 * tens of ms; a redraw must not pay that). */
+	size_t *sorder;
+	struct lt_growth *sgrowth;
+	size_t scount, sns, sfrom, sto;
+	int ssort;
+	/* Sites detail: 1 the stack (detail_top is the selected line), 2 the
+	 * source around that line's frame. */
+	char *src_path;     /* the file shown, as resolved */
+	int src_line;
+	char **src_text;    /* the lines around src_line */
+	int src_first, src_n;
+	char src_err[600];
 };
 
 /* The tick range a view looks at: [base, cur] (indexes into the model). */
@@ -71,6 +86,8 @@ struct vtime {
 	double t;           /* session time of the cursor */
 	/* thread samples: [kbase, kcur], valid when nk > 0 */
 	size_t nk, kcur, kbase;
+	/* heap samples: [hbase, hcur], valid when nh > 0 */
+	size_t nh, hcur, hbase;
 };
 
 void view_time(const lt_view *v, const lt_model *m, struct vtime *vt);
@@ -109,8 +126,19 @@ void screen_memory(lt_view *v, const lt_model *m, const struct vtime *vt,
 		   struct lt_vframe *f, int y0, int y1);
 void screen_threads(lt_view *v, const lt_model *m, const struct vtime *vt,
 		    struct lt_vframe *f, int y0, int y1);
-void screen_sites(lt_view *v, const lt_model *m, struct lt_vframe *f,
-		  int y0, int y1);
+void screen_sites(lt_view *v, const lt_model *m, const struct vtime *vt,
+		  struct lt_vframe *f, int y0, int y1);
+/* Sites (ui/sites.c): rows of the top-ranked sites, keys of the stack and
+ * source views, and the lines of a stack as the detail view lists them. */
+void site_rows(lt_view *v, const lt_model *m, const struct vtime *vt);
+int sites_key(lt_view *v, const lt_model *m, int key);
+void sites_free(lt_view *v);
+void site_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
+		 int y0, int y1);
+/* The heap live bytes of site i (or, i == LT_NONE, of all sites) over
+ * heap samples [kb, kc] into a sparkline of width columns. */
+void vl_spark_site(struct lt_vline *l, int maxcol, int ascii,
+		   const lt_model *m, size_t i, size_t kb, size_t kc, int width);
 void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1);
 void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
 		  struct lt_vframe *f, int y0, int y1);

@@ -77,6 +77,8 @@ void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
 /* Records a sampled block; returns 0 or -1 (table full: dropped). */
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth,
 	     uint64_t weight, size_t size) AG_HIDDEN;
+/* 0 when p was certainly not sampled (one bit of a small filter). */
+int ag_maybe_tracked(const void *p) AG_HIDDEN;
 /* Forgets p if it was sampled, taking its weight off its stack. */
 void ag_untrack(void *p) AG_HIDDEN;
 uint32_t ag_stack_count(void) AG_HIDDEN;

@@ -141,7 +141,7 @@ static inline void note_alloc(void *p, size_t size, void *ret)
 
 static inline void note_free(void *p)
 {
-	if (!p || !ag_active || guard)
+	if (!p || !ag_active || guard || !ag_maybe_tracked(p))
 		return;
 	guard = 1;
 	ag_untrack(p);

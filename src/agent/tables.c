@@ -10,7 +10,9 @@
 
 #define PTR_CAP (1u << 20)        /* tracked blocks, power of two */
 #define PTR_MAX (PTR_CAP / 4 * 3)
-#define FILTER_BITS (1u << 24)
+/* 64 KiB: small enough to stay in cache, which is what makes an
+ * unsampled free cheap; a false positive only costs a table lookup. */
+#define FILTER_BITS (1u << 19)
 #define STACK_CAP (1u << 16)
 #define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
 #define PC_POOL (1u << 22)
@@ -92,9 +94,11 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
+/* Fibonacci hashing of the address without its alignment bits: one
+ * multiply on the path of every free. */
 static uint32_t filter_bit(uintptr_t p)
 {
-	return (uint32_t)(mix(p) >> 40) & (FILTER_BITS - 1);
+	return (uint32_t)(((uint64_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 45);
 }
 
 static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
@@ -178,6 +182,13 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	unlock();
 	return 0;
+}
+
+int ag_maybe_tracked(const void *p)
+{
+	uint32_t bit = filter_bit((uintptr_t)p);
+
+	return (__atomic_load_n(&filter[bit / 64], __ATOMIC_RELAXED) >> (bit % 64)) & 1;
 }
 
 void ag_untrack(void *p)
