@@ -1,6 +1,6 @@
-/* The Flame screen: an icicle of thread stacks, outermost frame on top,
- * each box as wide as the threads under it at the time cursor.  Heap bytes
- * become another weight once the heap agent exists (issue 3).
+/* The Flame screen: an icicle of stacks, outermost frame on top, each box
+ * as wide as what is under it at the time cursor: live heap bytes, heap
+ * bytes gained since the baseline, or threads (key w cycles).
  *
  * The tree is rebuilt from the model on every frame and key; the zoom root
  * and the selection are kept as frame paths, so both survive new samples. */
@@ -83,31 +83,59 @@ static void fl_sort(struct flame *fl)
 	free(tmp);
 }
 
-static void fl_build(struct flame *fl, const lt_model *m, const struct vtime *vt)
+static void fl_add(struct flame *fl, const lt_stacktab *st, size_t stack,
+		   double w)
+{
+	size_t at = 0;
+
+	fl->n[0].weight += w;
+	if (stack == LT_NONE || stack >= lt_stacktab_stack_count(st)) {
+		at = fl_child(fl, 0, LT_NONE);
+		fl->n[at].weight += w;
+		return;
+	}
+	for (size_t d = lt_stacktab_stack(st, stack)->depth; d-- > 0;) {
+		at = fl_child(fl, at, lt_stacktab_stack(st, stack)->frames[d]);
+		fl->n[at].weight += w;
+	}
+}
+
+int flame_mode(const lt_view *v, const lt_model *m)
+{
+	if (v->fmode != FL_AUTO)
+		return v->fmode;
+	return lt_hsites_count(lt_model_hsites_c(m)) ? FL_HEAP : FL_THREADS;
+}
+
+static void fl_build(struct flame *fl, const lt_model *m, const struct vtime *vt,
+		     int mode)
 {
 	const lt_tgroups *g = lt_model_tgroups_c(m);
+	const lt_hsites *h = lt_model_hsites_c(m);
 	const lt_stacktab *st = lt_model_stacks_c(m);
 
 	fl->count = 0;
+	fl->mode = mode;
 	fl_new(fl, LT_NONE, LT_NONE);
-	if (!vt->nk)
-		return;
-	for (size_t i = 0; i < lt_tgroups_count(g); i++) {
-		const struct lt_tgroup *gr = lt_tgroups_get(g, i);
-		double w = (double)lt_tgroups_value(g, i, vt->kcur);
-		size_t at = 0;
+	if (mode == FL_THREADS) {
+		for (size_t i = 0; vt->nk && i < lt_tgroups_count(g); i++) {
+			double w = (double)lt_tgroups_value(g, i, vt->kcur);
 
-		if (w <= 0)
-			continue;
-		fl->n[0].weight += w;
-		if (gr->stack == LT_NONE || gr->stack >= lt_stacktab_stack_count(st)) {
-			at = fl_child(fl, 0, LT_NONE);
-			fl->n[at].weight += w;
-			continue;
+			if (w > 0)
+				fl_add(fl, st, lt_tgroups_get(g, i)->stack, w);
 		}
-		for (size_t d = lt_stacktab_stack(st, gr->stack)->depth; d-- > 0;) {
-			at = fl_child(fl, at, lt_stacktab_stack(st, gr->stack)->frames[d]);
-			fl->n[at].weight += w;
+	} else {
+		for (size_t i = 0; vt->nh && i < lt_hsites_count(h); i++) {
+			struct lt_hval a, b;
+			double w;
+
+			lt_hsites_value(h, i, vt->hcur, &b);
+			lt_hsites_value(h, i, vt->hbase, &a);
+			w = (double)b.live_bytes;
+			if (mode == FL_GROWTH)
+				w -= vt->has_base ? (double)a.live_bytes : 0;
+			if (w > 0)
+				fl_add(fl, st, lt_hsites_get(h, i)->stack, w);
 		}
 	}
 	fl_sort(fl);
@@ -163,7 +191,8 @@ static void node_name(const lt_model *m, const struct flame *fl, size_t node,
 	const struct lt_frame *f;
 
 	if (node == 0) {
-		snprintf(buf, len, "all threads");
+		snprintf(buf, len, fl->mode == FL_THREADS ? "all threads" :
+			 fl->mode == FL_GROWTH ? "all heap growth" : "all heap");
 		return;
 	}
 	if (fr == LT_NONE || fr >= lt_stacktab_frame_count(st)) {
@@ -269,7 +298,15 @@ int flame_key(lt_view *v, const lt_model *m, int key)
 	int cols = v->frame.cols > 0 ? v->frame.cols : 80, r = LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 
 	view_time(v, m, &vt);
-	fl_build(&v->fl, m, &vt);
+	if (key == 'w') {
+		v->fmode = flame_mode(v, m) % (FL_COUNT - 1) + 1;
+		v->nzoom = 0;
+		snprintf(v->msg, sizeof(v->msg), "flame width: %s",
+			 v->fmode == FL_HEAP ? "live heap bytes" :
+			 v->fmode == FL_GROWTH ? "heap bytes gained since the baseline" : "threads");
+		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+	}
+	fl_build(&v->fl, m, &vt, flame_mode(v, m));
 	resolve_state(v, &zoom, &sel);
 	nb = layout(&v->fl, zoom, cols, &b);
 	for (size_t i = 0; i < nb; i++)
@@ -336,8 +373,15 @@ static void flame_status(lt_view *v, const lt_model *m, struct lt_vframe *f,
 					label, sizeof(label));
 	else
 		node_name(m, &v->fl, sel, label, sizeof(label));
-	vl_printf(l, f->cols, "%s: %.0f threads (%.0f%%)  Enter zoom  Backspace out  / search",
-		  label, v->fl.n[sel].weight,
+	if (v->fl.mode == FL_THREADS) {
+		vl_printf(l, f->cols, "%s: %.0f threads", label, v->fl.n[sel].weight);
+	} else {
+		char b[32];
+
+		lt_fmt_bytes(v->fl.n[sel].weight, b, sizeof(b));
+		vl_printf(l, f->cols, "%s: %s", label, b);
+	}
+	vl_printf(l, f->cols, " (%.0f%%)  Enter zoom  Backspace out  / search  w width",
 		  total > 0 ? 100.0 * v->fl.n[sel].weight / total : 0.0);
 }
 
@@ -368,9 +412,15 @@ void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
 	int first_row = 0, h = y1 - y0 - 1, alt = 0, last_row = -1;
 	char at[32], name[256];
 
-	fl_build(&v->fl, m, vt);
+	fl_build(&v->fl, m, vt, flame_mode(v, m));
 	lt_fmt_duration(vt->t, at, sizeof(at));
-	vl_printf(l, f->cols, "Flame: thread stacks at t=%s, width = threads", at);
+	if (v->fl.mode == FL_THREADS)
+		vl_printf(l, f->cols, "Flame: thread stacks at t=%s, width = threads", at);
+	else if (v->fl.mode == FL_GROWTH)
+		vl_printf(l, f->cols, "Flame: heap stacks at t=%s, width = bytes gained since %s", at,
+			  vt->has_base ? "the baseline" : "the start");
+	else
+		vl_printf(l, f->cols, "Flame: heap stacks at t=%s, width = live bytes", at);
 	if (v->nzoom) {
 		vl_puts(l, f->cols, "  zoom:");
 		for (size_t i = 0; i < v->nzoom && i < 64; i++) {
@@ -382,15 +432,19 @@ void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
 	}
 	vl_span(l, 0, l->cols, LT_ST_TITLE);
 	if (v->fl.n[0].weight <= 0) {
-		const struct lt_source *src = lt_model_source_find(m, "threads");
+		int thr = v->fl.mode == FL_THREADS;
+		const struct lt_source *src = lt_model_source_find(m, thr ? "threads" : "heap");
 
 		l = vf_line(f, y0 + 2);
 		if (src && !src->available)
-			vl_printf(l, f->cols, "no thread stacks to draw: %s", src->reason ? src->reason : "unavailable");
-		else
+			vl_printf(l, f->cols, "no %s to draw: %s", thr ? "thread stacks" : "heap bytes",
+				  src->reason ? src->reason : "unavailable");
+		else if (thr)
 			vl_puts(l, f->cols, "no thread stacks to draw: this session has no thread samples");
+		else
+			vl_puts(l, f->cols, "no heap bytes to draw at this time");
 		vl_span(l, 0, l->cols, LT_ST_DIM);
-		vl_puts(vf_line(f, y0 + 3), f->cols, "heap bytes are drawn here once the heap agent exists (issue 3)");
+		vl_puts(vf_line(f, y0 + 3), f->cols, "w switches between live heap bytes, heap growth and threads");
 		return;
 	}
 	resolve_state(v, &zoom, &sel);

@@ -527,6 +527,8 @@ void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1)
 		"  Enter                 Sites: the site's stack; on a frame, its source;",
 		"                        Threads: stack and names of the group;",
 		"                        Flame: zoom into the frame",
+		"  w                     Flame: width = live heap bytes, heap growth since",
+		"                        the baseline, or threads",
 		"  Backspace, Esc        close the stack; Flame: zoom out one level",
 		"  s                     cycle the sort order",
 		"  /  n                  search (highlights matches), next match",

@@ -37,6 +37,16 @@ struct fnode {
 struct flame {
 	struct fnode *n;
 	size_t count, cap;
+	int mode;           /* what the tree was built from: enum flame_mode */
+};
+
+/* What the flame graph's widths are. */
+enum flame_mode {
+	FL_AUTO,            /* heap bytes when there are heap sites, else threads */
+	FL_HEAP,            /* live heap bytes at the cursor */
+	FL_GROWTH,          /* heap bytes gained since the baseline */
+	FL_THREADS,         /* threads at the cursor */
+	FL_COUNT
 };
 
 struct lt_view {
@@ -62,6 +72,7 @@ struct lt_view {
 	struct flame fl;
 	struct lt_vframe frame;
 	int touched;        /* a key was pressed: no more automatic screen */
+	int fmode;          /* flame weight: enum flame_mode */
 	/* Sites: the ranking of the last window, reused until the heap
 	 * samples, the window or the sort change (100,000 sites rank in
 	 * tens of ms; a redraw must not pay that). */
@@ -142,6 +153,8 @@ void vl_spark_site(struct lt_vline *l, int maxcol, int ascii,
 void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1);
 void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
 		  struct lt_vframe *f, int y0, int y1);
+/* The flame graph's weight now (resolving FL_AUTO). */
+int flame_mode(const lt_view *v, const lt_model *m);
 /* Flame keys; returns enum lt_view_flags (0: not a flame key). */
 int flame_key(lt_view *v, const lt_model *m, int key);
 void flame_free(struct flame *fl);

@@ -568,6 +568,47 @@ static void test_sites_stack_and_source(void **state)
 	unlink(src_path);
 }
 
+/* The flame graph weighs heap stacks by live bytes: leak_fn's 9 MiB and
+ * cache_put's 6 MiB split the width 9:6; w switches to growth since the
+ * baseline, where the cache (full since tick 3) has no width, and then to
+ * threads. */
+static void test_flame_heap_bytes(void **state)
+{
+	struct fixture fx = make();
+	lt_view *v = view(0, 1);
+	const struct lt_vframe *f;
+	const char *at, *line;
+	int y;
+	(void)state;
+
+	add_sites(&fx, 0);
+	keys(v, fx.m, "3");
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "width = live bytes") > 0);
+	y = find(f, "|leak_fn");
+	if (y < 0)
+		dump(f);
+	assert_true(y > 0);
+	line = f->lines[y].text;
+	assert_true(strncmp(line, "|leak_fn", 8) == 0);
+	at = strstr(line, "|cache_put");
+	assert_non_null(at);
+	assert_in_range(at - line, 55, 65);
+	/* growth since a baseline at tick 5: only the leak grew */
+	keys(v, fx.m, "[[[[b]]]]w");
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "width = bytes gained since the baseline") > 0);
+	assert_true(find(f, "|leak_fn") > 0);
+	assert_true(find(f, "|cache_put") < 0);
+	keys(v, fx.m, "w");
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "width = threads") > 0);
+	assert_true(find(f, "|zk_watch_loop") > 0);
+	lt_view_free(v);
+	lt_model_free(fx.m);
+	unlink(src_path);
+}
+
 /* 100,000 sites: the list shows the top ranks and says how many more. */
 static void test_sites_many(void **state)
 {
@@ -606,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_sites_rank_sort_and_identity),
 		cmocka_unit_test(test_sites_stack_and_source),
 		cmocka_unit_test(test_sites_many),
+		cmocka_unit_test(test_flame_heap_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
