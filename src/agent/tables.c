@@ -10,9 +10,12 @@
 
 #define PTR_CAP (1u << 20)        /* tracked blocks, power of two */
 #define PTR_MAX (PTR_CAP / 4 * 3)
-/* 64 KiB: small enough to stay in cache, which is what makes an
- * unsampled free cheap; a false positive only costs a table lookup. */
-#define FILTER_BITS (1u << 19)
+/* A counting filter of 64 KiB: small enough to stay in cache, which is
+ * what makes an unsampled free cheap.  Counts go down on untrack, so the
+ * filter stays as sparse as the set of live sampled blocks (plain bits
+ * would fill up with every sample ever taken); a count that reached 255
+ * stays, and a false positive only costs a table lookup. */
+#define FILTER_SLOTS (1u << 16)
 #define STACK_CAP (1u << 16)
 #define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
 #define PC_POOL (1u << 22)
@@ -25,7 +28,7 @@ struct ptr_entry {
 };
 
 static struct ptr_entry *ptrs;
-static uint64_t *filter;
+static uint8_t *filter;
 static struct ag_stack *stacks;
 static uint32_t *stack_index;     /* id + 1, 0 free */
 static uint64_t *pc_pool;
@@ -59,7 +62,7 @@ int ag_tables_init(void)
 	if (ptrs)
 		return 0;
 	ptrs = map(PTR_CAP * sizeof(*ptrs));
-	filter = map(FILTER_BITS / 8);
+	filter = map(FILTER_SLOTS);
 	stacks = map(STACK_CAP * sizeof(*stacks));
 	stack_index = map(STACK_INDEX * sizeof(*stack_index));
 	pc_pool = map(PC_POOL * sizeof(*pc_pool));
@@ -77,7 +80,7 @@ void ag_tables_reset(void)
 {
 	lock();
 	clear(ptrs, PTR_CAP * sizeof(*ptrs));
-	clear(filter, FILTER_BITS / 8);
+	clear(filter, FILTER_SLOTS);
 	clear(stacks, STACK_CAP * sizeof(*stacks));
 	clear(stack_index, STACK_INDEX * sizeof(*stack_index));
 	nstacks = 0;
@@ -96,9 +99,18 @@ static uint64_t mix(uint64_t x)
 
 /* Fibonacci hashing of the address without its alignment bits: one
  * multiply on the path of every free. */
-static uint32_t filter_bit(uintptr_t p)
+static uint32_t filter_slot(uintptr_t p)
 {
-	return (uint32_t)(((uint64_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 45);
+	return (uint32_t)(((uint64_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 48);
+}
+
+/* Under the lock. */
+static void filter_add(uintptr_t p, int d)
+{
+	uint8_t *c = &filter[filter_slot(p)];
+
+	if (*c != 255 && (d > 0 || *c > 0))
+		__atomic_store_n(c, (uint8_t)(*c + d), __ATOMIC_RELAXED);
 }
 
 static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
@@ -159,6 +171,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		__atomic_fetch_sub(&o->live_count, ptrs[j].count, __ATOMIC_RELAXED);
 		__atomic_store_n(&o->dirty, 1, __ATOMIC_RELAXED);
 		ag_tracked--;
+		filter_add(key, -1);
 	}
 	/* One sample of size s with weight w stands for w / s allocations
 	 * of that size (exactly 1 when every allocation is sampled). */
@@ -173,7 +186,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	ptrs[j].count = (uint32_t)count;
 	ag_tracked++;
 	ag_samples++;
-	filter[filter_bit(key) / 64] |= 1ULL << (filter_bit(key) % 64);
+	filter_add(key, 1);
 	s = &stacks[id];
 	__atomic_fetch_add(&s->live_bytes, (int64_t)weight, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->live_count, (int64_t)count, __ATOMIC_RELAXED);
@@ -186,18 +199,15 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 
 int ag_maybe_tracked(const void *p)
 {
-	uint32_t bit = filter_bit((uintptr_t)p);
-
-	return (__atomic_load_n(&filter[bit / 64], __ATOMIC_RELAXED) >> (bit % 64)) & 1;
+	return __atomic_load_n(&filter[filter_slot((uintptr_t)p)], __ATOMIC_RELAXED) != 0;
 }
 
 void ag_untrack(void *p)
 {
 	uintptr_t key = (uintptr_t)p;
-	uint32_t bit = filter_bit(key), j, k;
+	uint32_t j, k;
 
-	if (!(__atomic_load_n(&filter[bit / 64], __ATOMIC_RELAXED) &
-	      (1ULL << (bit % 64))))
+	if (!ag_maybe_tracked(p))
 		return;
 	lock();
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
@@ -212,6 +222,7 @@ void ag_untrack(void *p)
 	__atomic_fetch_sub(&s->live_count, ptrs[j].count, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	ag_tracked--;
+	filter_add(key, -1);
 	/* Backward-shift deletion: no tombstones, so lookups stay short
 	 * however long the target runs. */
 	for (k = (j + 1) & (PTR_CAP - 1); ptrs[k].p; k = (k + 1) & (PTR_CAP - 1)) {
