@@ -54,7 +54,11 @@ run_churn() {
 		sqlite3 "$out.db" 'SELECT max_stop_ns FROM thread_sample' >>"$tmp/stop-$1" 2>/dev/null || true
 		;;
 	esac
-	wait "$pid" || true
+	local rc=0
+	wait "$pid" || rc=$?
+	# The target must survive every mode; say when one did not.
+	[ "$rc" -ne 0 ] && echo "$rc" >>"$tmp/crash-$1"
+	return 0
 }
 
 for r in $(seq "$ROUNDS"); do
@@ -80,8 +84,10 @@ for i in "${!MODES[@]}"; do
 	if [ -s "$tmp/stop-$i" ]; then
 		stops=$(sort -n "$tmp/stop-$i" | awk '{a[NR]=$1} END {printf "  thread stop median %.0fus max %.0fus", a[int((NR+1)/2)]/1000, a[NR]/1000}')
 	fi
-	printf '  %-56s %12.0f ops/s  slowdown %s  (leaktop CPU %s)%s\n' "$label" "$v" \
-		"$(ratio "$base" "$v")" "$cpu" "$stops"
+	crashed=""
+	[ -s "$tmp/crash-$i" ] && crashed="  TARGET DIED in $(wc -l <"$tmp/crash-$i") of $ROUNDS rounds (status $(sort -u "$tmp/crash-$i" | tr '\n' ' '))"
+	printf '  %-56s %12.0f ops/s  slowdown %s  (leaktop CPU %s)%s%s\n' "$label" "$v" \
+		"$(ratio "$base" "$v")" "$cpu" "$stops" "$crashed"
 done
 
 # Attach latency: from the command's start to the first tick with heap
@@ -133,9 +139,11 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
 			case "$m" in
 			none) rb >>"$tmp/redis-$i" ;;
 			heaptrack)
-				(cd "$tmp" && heaptrack -p "$rpid" >/dev/null 2>&1) & hp=$!
-				sleep 2; rb >>"$tmp/redis-$i"
-				pkill -INT -P "$hp" 2>/dev/null || true; kill -INT "$hp" 2>/dev/null || true
+				# heaptrack -p can hang on detach: bounded by timeout.
+				(cd "$tmp" && timeout -k 5 30 heaptrack -p "$rpid" >/dev/null 2>&1) & hp=$!
+				sleep 3; rb >>"$tmp/redis-$i"
+				pkill -INT -f "heaptrack -p $rpid" 2>/dev/null || true
+				timeout 10 tail --pid="$hp" -f /dev/null 2>/dev/null || pkill -KILL -f "heaptrack -p $rpid" || true
 				wait "$hp" 2>/dev/null || true
 				;;
 			*)
@@ -157,7 +165,11 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
 		[ "${rmodes[$i]}" = heaptrack ] && label="heaptrack -p"
 		printf '  %-56s %12.0f req/s  slowdown %s\n' "$label" "$v" "$(ratio "$rbase" "$v")"
 	done
-	kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null || true
+	if kill "$rpid" 2>/dev/null; then
+		wait "$rpid" 2>/dev/null || true
+	else
+		echo "  redis-server died during the runs"
+	fi
 else
 	echo "redis-server: not installed (make bench installs it when run as root)"
 fi
