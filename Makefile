@@ -10,7 +10,7 @@ WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -Iinclude -Ibuild/gen
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) -MMD -MP
-LDLIBS    += -lsqlite3 -ldw -lelf -lm -lstdc++ $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+LDLIBS    += -lsqlite3 -ldw -lelf -lprotobuf-c -lz -lm -lstdc++ $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
@@ -20,7 +20,7 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 CMD_SRC   := src/main.c $(wildcard src/cmd_*.c)
 LIB_SRC   := $(filter-out $(CMD_SRC),$(wildcard src/*.c))
 UI_SRC    := $(wildcard ui/*.c)
-GEN_OBJ   := schema_sql.o syscall_names.o
+GEN_OBJ   := schema_sql.o syscall_names.o profile.pb-c.o
 LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) $(UI_SRC:ui/%.c=build/obj/ui/%.o) \
 	     $(GEN_OBJ:%=build/obj/%)
 CMD_OBJ   := $(CMD_SRC:src/%.c=build/obj/%.o)
@@ -46,8 +46,9 @@ AGENT_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 
 # Debian packages: to build, and additionally to test.
 DEB_BUILD := gcc g++ make pkg-config libc6-dev libsqlite3-dev libelf-dev \
-	     libdw-dev libncurses-dev libunwind-dev
-DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ zlib1g-dev
+	     libdw-dev libncurses-dev libunwind-dev protobuf-c-compiler \
+	     libprotobuf-c-dev zlib1g-dev
+DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go
 
 # Sanitizer objects are only prerequisites of the sanitizer unit tests; keep
 # them so each build does not recompile the whole library.
@@ -94,6 +95,14 @@ build/gen/schema_sql.c: data/schema.sql
 	  echo 'const char lt_schema_sql[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
+
+# pprof's profile.proto, encoded with protobuf-c (export).
+build/gen/profile.pb-c.c build/gen/profile.pb-c.h: data/profile.proto
+	@mkdir -p $(@D)
+	protoc-c --proto_path=data --c_out=build/gen data/profile.proto
+
+# Every object may include the generated header.
+$(LIB_OBJ) $(CMD_OBJ) $(SAN_OBJ): build/gen/profile.pb-c.h
 
 # Syscall names of the architecture being built, from the compiler's headers.
 build/gen/syscall_names.c:

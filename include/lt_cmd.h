@@ -11,6 +11,7 @@
 
 int lt_cmd_record(int argc, char **argv);
 int lt_cmd_report(int argc, char **argv);
+int lt_cmd_export(int argc, char **argv);
 int lt_cmd_demo(int argc, char **argv);
 int lt_cmd_run(int argc, char **argv);
 

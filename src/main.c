@@ -22,6 +22,7 @@ static const char usage[] =
 	"  record -p PID -o FILE   sample a running process into a session file\n"
 	"  run [-o FILE] -- CMD    start CMD with the heap agent preloaded, record it\n"
 	"  report FILE             print what grew during a recorded session\n"
+	"  export FILE --format F  pprof, folded stacks, speedscope or CSV\n"
 	"  view FILE               explore a recorded session, with a time cursor\n"
 	"  demo                    start the bundled leaking demo and explore it live\n"
 	"\n"
@@ -129,6 +130,8 @@ int main(int argc, char **argv)
 		return lt_cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return lt_cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "export"))
+		return lt_cmd_export(argc - 1, argv + 1);
 	if (!strcmp(cmd, "demo"))
 		return lt_cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "view"))

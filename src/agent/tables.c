@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define PTR_CAP (1u << 20)        /* tracked blocks, power of two */
+#define PTR_CAP (1u << 18)        /* tracked blocks, power of two: 6 MiB, so
+				     lookups stay in fewer pages */
 #define PTR_MAX (PTR_CAP / 4 * 3)
 /* A counting filter of 64 KiB: small enough to stay in cache, which is
  * what makes an unsampled free cheap.  Counts go down on untrack, so the
