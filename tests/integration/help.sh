@@ -29,11 +29,12 @@ help_case() {
 	fi
 }
 
-help_case "leaktop --help" "record report view demo run PID --help --version" lt --help
+help_case "leaktop --help" "record report export view demo run PID --help --version" lt --help
 help_case "leaktop -h" "record report" lt -h
 help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
 help_case "leaktop report --help" "FILE --help" lt report --help
+help_case "leaktop export --help" "pprof folded speedscope csv --from --to --at --sample-type --series --type" lt export --help
 help_case "leaktop --version" "leaktop" lt --version
 if grep -qE '^leaktop [0-9]+\.[0-9]+(\.[0-9]+)?' "$T/last.out" && [ "$(wc -l <"$T/last.out")" -eq 1 ]; then
 	ok "--version is one line \"leaktop X.Y.Z\""
@@ -67,7 +68,7 @@ fi
 # roff escapes undone: \- is -, \fB etc. are fonts.
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" >"$T/page.txt"
 missing=""
-for w in record report view demo run --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
+for w in record report export view demo run --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
 	grep -qF -- "$w" "$T/page.txt" || missing="$missing $w"
 done
 if grep -q '^\.TH ' "$page" && grep -q '^\.SH NAME' "$page" && [ -z "$missing" ]; then
