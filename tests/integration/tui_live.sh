@@ -4,7 +4,8 @@
 # every screen shows, q finishes the session file (end reason "quit") and
 # leaves the target running and no longer sampled.  A target that exits
 # ends the session ("target exited") with the UI still open; SIGTERM ends
-# it too with the terminal restored.
+# it too with the terminal restored.  These sessions run without the heap
+# agent (tui_heap.sh has the Sites screen live).
 . "$(dirname "$0")/../lib.sh"
 
 # Until the live view is linked in (ui/staged/install.sh), skip.
@@ -68,7 +69,7 @@ cursor_t() { screen "$1" | sed -n 's/^Memory and descriptors at t=\([^;]*\);.*/\
 # --- attach, explore, quit -------------------------------------------------
 start_target thread_grower 200 60
 target=$TARGET_PID
-ui_start l 100 30 "$target" --interval 250ms
+ui_start l 100 30 "$target" --interval 250ms --no-heap
 expect_screen "live: header names the session file" l "-> leaktop-$target-"
 expect_screen "live: memory screen fills" l "Memory and descriptors at t="
 expect_screen "live: threads are counted" l "threads"
@@ -115,7 +116,7 @@ fi
 
 # --- the target exits while attached -----------------------------------------
 start_target thread_grower 200 2
-ui_start e 100 30 "$TARGET_PID" --interval 250ms -o "$T/exit.db"
+ui_start e 100 30 "$TARGET_PID" --interval 250ms --no-heap -o "$T/exit.db"
 expect_screen "live: a target that exits ends the session, UI stays" e "[ended: target exited]"
 tm send-keys -t e q
 expect_restored "live: q after the end exits 0" e 0
@@ -124,7 +125,7 @@ if [ "$(meta "$T/exit.db" end_reason)" = "target exited" ]; then ok "live: end r
 # --- SIGTERM -----------------------------------------------------------------
 start_target thread_grower 200 60
 target=$TARGET_PID
-ui_start t 80 24 "$target" --interval 250ms -o "$T/term.db"
+ui_start t 80 24 "$target" --interval 250ms --no-heap -o "$T/term.db"
 wait_screen t "Memory and descriptors at t=" 5 || true
 kill -TERM "$(cat "$T/t.pid")"
 expect_restored "live: SIGTERM exits 0 with the terminal restored" t 0
