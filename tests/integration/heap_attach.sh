@@ -87,6 +87,19 @@ check "static: the heap is unavailable" test "$(sql "$T/static.db" "SELECT avail
 expect_line "static: the report says why" "$T/static.report" "statically linked"
 expect_line "static: the recording went on" "$T/static.err" "recording ended (duration)"
 
+# A Go binary (here a C program carrying Go's build-info section, which is
+# what the check reads): its heap is not malloc's.
+if objcopy --add-section .go.buildinfo=/dev/null "$LT_TARGETS/static_sleeper" "$T/gofake" 2>/dev/null; then
+	"$T/gofake" 30 >/dev/null &
+	go_pid=$!
+	track "$go_pid"
+	start_record gofake "$go_pid" --duration 1s --no-threads
+	finish_record gofake
+	expect_line "Go: the report says it is a Go program" "$T/gofake.report" "is a Go program"
+else
+	skip "Go: the report says it is a Go program" "objcopy failed"
+fi
+
 start_target heap_sites 100
 traced_pid=$TARGET_PID
 start_target tracer "$traced_pid"
