@@ -131,6 +131,7 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
 	sleep 0.5
 	rb() { redis-benchmark -p "$port" -q -t set,get,lpush,lpop -n 100000 -P 4 2>/dev/null |
 		awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {s+=$i; break}} END {print s}'; }
+	rb >/dev/null  # warm-up: the first run is slower for reasons of its own
 	rmodes=(none "" "--sample-rate 1")
 	command -v heaptrack >/dev/null && rmodes+=(heaptrack)
 	for r in $(seq "$ROUNDS"); do
@@ -140,8 +141,10 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
 			none) rb >>"$tmp/redis-$i" ;;
 			heaptrack)
 				# heaptrack -p can hang on detach: bounded by timeout.
-				(cd "$tmp" && timeout -k 5 30 heaptrack -p "$rpid" >/dev/null 2>&1) & hp=$!
-				sleep 3; rb >>"$tmp/redis-$i"
+				(cd "$tmp" && timeout -k 5 30 heaptrack -p "$rpid" >"$tmp/ht.out" 2>&1) & hp=$!
+				# heaptrack attaches with gdb: wait until it says so
+				for _ in $(seq 100); do grep -q "injecting\|heaptrack output will be written" "$tmp/ht.out" 2>/dev/null && break; sleep 0.1; done
+				sleep 1; rb >>"$tmp/redis-$i"
 				pkill -INT -f "heaptrack -p $rpid" 2>/dev/null || true
 				timeout 10 tail --pid="$hp" -f /dev/null 2>/dev/null || pkill -KILL -f "heaptrack -p $rpid" || true
 				wait "$hp" 2>/dev/null || true

@@ -77,8 +77,22 @@ void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
 /* Records a sampled block; returns 0 or -1 (table full: dropped). */
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth,
 	     uint64_t weight, size_t size) AG_HIDDEN;
-/* 0 when p was certainly not sampled (one bit of a small filter). */
-int ag_maybe_tracked(const void *p) AG_HIDDEN;
+/* The counting filter in front of the sampled-pointer table (tables.c),
+ * read inline on every free. */
+#define AG_FILTER_BITS 14
+extern uint8_t *ag_filter AG_HIDDEN;
+
+/* Fibonacci hashing of the address without its alignment bits. */
+static inline uint32_t ag_filter_slot(uintptr_t p)
+{
+	return (uint32_t)(((uint64_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> (64 - AG_FILTER_BITS));
+}
+
+/* 0 when p was certainly not sampled. */
+static inline int ag_maybe_tracked(const void *p)
+{
+	return __atomic_load_n(&ag_filter[ag_filter_slot((uintptr_t)p)], __ATOMIC_RELAXED) != 0;
+}
 /* Forgets p if it was sampled, taking its weight off its stack. */
 void ag_untrack(void *p) AG_HIDDEN;
 uint32_t ag_stack_count(void) AG_HIDDEN;

@@ -91,7 +91,7 @@ static uint64_t weight_of(size_t size)
 	return (uint64_t)(s / (1.0 - exp(-s / r)) + 0.5);
 }
 
-static void sample(void *p, size_t size, void *ret)
+__attribute__((noinline, cold)) static void sample(void *p, size_t size, void *ret)
 {
 	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
 	void **buf = (void **)pcs;
@@ -122,21 +122,31 @@ out:
 	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 }
 
-static inline void note_alloc(void *p, size_t size, void *ret)
+/* The slow path, out of line: its 2 KiB frame must not be set up on
+ * every malloc. */
+__attribute__((noinline, cold)) static void take_sample(void *p, size_t size, void *ret)
 {
-	if (!p || !ag_active || guard)
-		return;
-	if (__builtin_expect(seeded_gen != start_gen, 0)) {
+	if (seeded_gen != start_gen) {
+		/* First allocation of this thread in this start. */
 		seeded_gen = start_gen;
-		countdown = draw();
+		countdown = draw() - (int64_t)size;
+		if (countdown > 0)
+			return;
 	}
-	countdown -= (int64_t)size;
-	if (__builtin_expect(countdown > 0, 1))
-		return;
 	guard = 1;
 	countdown = draw();
 	sample(p, size, ret);
 	guard = 0;
+}
+
+static inline void note_alloc(void *p, size_t size, void *ret)
+{
+	if (!p || !ag_active || guard)
+		return;
+	countdown -= (int64_t)size;
+	if (__builtin_expect(countdown > 0 && seeded_gen == start_gen, 1))
+		return;
+	take_sample(p, size, ret);
 }
 
 static inline void note_free(void *p)

@@ -11,12 +11,12 @@
 #define PTR_CAP (1u << 18)        /* tracked blocks, power of two: 6 MiB, so
 				     lookups stay in fewer pages */
 #define PTR_MAX (PTR_CAP / 4 * 3)
-/* A counting filter of 64 KiB: small enough to stay in cache, which is
+/* A counting filter of 16 KiB: small enough to stay in L1 cache, which is
  * what makes an unsampled free cheap.  Counts go down on untrack, so the
  * filter stays as sparse as the set of live sampled blocks (plain bits
  * would fill up with every sample ever taken); a count that reached 255
  * stays, and a false positive only costs a table lookup. */
-#define FILTER_SLOTS (1u << 16)
+#define FILTER_SLOTS (1u << AG_FILTER_BITS)
 #define STACK_CAP (1u << 16)
 #define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
 #define PC_POOL (1u << 22)
@@ -29,7 +29,8 @@ struct ptr_entry {
 };
 
 static struct ptr_entry *ptrs;
-static uint8_t *filter;
+uint8_t *ag_filter;
+#define filter ag_filter
 static struct ag_stack *stacks;
 static uint32_t *stack_index;     /* id + 1, 0 free */
 static uint64_t *pc_pool;
@@ -100,10 +101,7 @@ static uint64_t mix(uint64_t x)
 
 /* Fibonacci hashing of the address without its alignment bits: one
  * multiply on the path of every free. */
-static uint32_t filter_slot(uintptr_t p)
-{
-	return (uint32_t)(((uint64_t)p >> 4) * 0x9e3779b97f4a7c15ULL >> 48);
-}
+#define filter_slot ag_filter_slot
 
 /* Under the lock. */
 static void filter_add(uintptr_t p, int d)
@@ -196,11 +194,6 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	unlock();
 	return 0;
-}
-
-int ag_maybe_tracked(const void *p)
-{
-	return __atomic_load_n(&filter[filter_slot((uintptr_t)p)], __ATOMIC_RELAXED) != 0;
 }
 
 void ag_untrack(void *p)
