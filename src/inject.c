@@ -131,6 +131,14 @@ static int read_status(pid_t pid, int *tracer, char *state)
 	return 0;
 }
 
+static int our_task(int tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d", tid);
+	return access(path, F_OK) == 0 || tid == (int)getpid();
+}
+
 int lt_inject_check(pid_t pid, lt_err *err)
 {
 	struct lt_elf_program prog;
@@ -141,6 +149,16 @@ int lt_inject_check(pid_t pid, lt_err *err)
 	if (read_status(pid, &tracer, &state)) {
 		lt_err_set(err, LT_EXIT_TARGET, "no process %d", (int)pid);
 		return -1;
+	}
+	/* A thread of ours that traced it a moment ago (a probe, the thread
+	 * sampler) has returned from pthread_join before the kernel let go
+	 * of its tracee: wait for that, it takes microseconds. */
+	for (int i = 0; tracer && i < 200 && our_task(tracer); i++) {
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+		if (read_status(pid, &tracer, &state)) {
+			lt_err_set(err, LT_EXIT_TARGET, "no process %d", (int)pid);
+			return -1;
+		}
 	}
 	if (tracer) {
 		lt_err_set(err, LT_EXIT_TARGET,
@@ -181,6 +199,13 @@ int lt_inject_check(pid_t pid, lt_err *err)
 		return -1;
 	}
 	e = lt_ptrace_probe(pid);
+	/* EPERM while an exiting thread of ours still holds it: wait. */
+	for (int i = 0; e == EPERM && i < 200; i++) {
+		if (read_status(pid, &tracer, &state) || (tracer && !our_task(tracer)))
+			break;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+		e = lt_ptrace_probe(pid);
+	}
 	if (e) {
 		lt_err_set(err, LT_EXIT_TARGET,
 			   e == EPERM ? "no permission to trace process %d: run "

@@ -3,7 +3,8 @@
 #
 # Runs each unit test binary in build/unit/ and build/unit-san/ (cmocka, TAP
 # output) and each tests/integration/*.sh, LT_TEST_JOBS (default 2) at a
-# time, each under a timeout of LT_TEST_TIMEOUT seconds (default 120).
+# time, each under a timeout of LT_TEST_TIMEOUT seconds (default 240: heap_attach
+# waits a minute after a SIGKILL to see the target keep allocating).
 # With PATTERNs only the tests whose name (e.g. "unit/test_store",
 # "integration/signals.sh") contains one of them run.
 #
@@ -23,7 +24,7 @@ export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
 
 JOBS=${LT_TEST_JOBS:-2}
-TIMEOUT=${LT_TEST_TIMEOUT:-120}
+TIMEOUT=${LT_TEST_TIMEOUT:-240}
 work=$(mktemp -d "${TMPDIR:-/tmp}/lt-run.XXXXXX")
 
 names=() cmds=() kinds=()

@@ -324,8 +324,8 @@ __attribute__((visibility("default"))) int lt_agent_start(const char *config)
 		state = IDLE;
 		return fd;
 	}
-	ag_tables_reset();
 	ag_cfg = cfg;
+	ag_tables_reset();   /* sized for cfg's rate */
 	sock = fd;
 	out_len = 0;
 	stacks_sent = 0;

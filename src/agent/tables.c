@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define PTR_CAP (1u << 18)        /* tracked blocks, power of two: 6 MiB, so
-				     lookups stay in fewer pages */
-#define PTR_MAX (PTR_CAP / 4 * 3)
+#define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 6 MiB */
+#define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 384 KiB, 12,000 samples
+				      = 6 GiB live at the default rate */
 /* A counting filter of 16 KiB: small enough to stay in L1 cache, which is
  * what makes an unsampled free cheap.  Counts go down on untrack, so the
  * filter stays as sparse as the set of live sampled blocks (plain bits
@@ -35,6 +35,12 @@ static struct ag_stack *stacks;
 static uint32_t *stack_index;     /* id + 1, 0 free */
 static uint64_t *pc_pool;
 static uint32_t nstacks;
+/* The part of the table in use, chosen at each start: its pages are what
+ * the agent adds to the target's RSS, so it is small unless every
+ * allocation is tracked. */
+static uint32_t ptr_cap = PTR_CAP_SAMPLED;
+#define PTR_CAP ptr_cap
+#define PTR_MAX (ptr_cap / 4 * 3)
 static uint64_t npcs;
 static int lock_word;
 uint64_t ag_samples, ag_tracked, ag_dropped;
@@ -63,7 +69,7 @@ int ag_tables_init(void)
 {
 	if (ptrs)
 		return 0;
-	ptrs = map(PTR_CAP * sizeof(*ptrs));
+	ptrs = map(PTR_CAP_MAX * sizeof(*ptrs));
 	filter = map(FILTER_SLOTS);
 	stacks = map(STACK_CAP * sizeof(*stacks));
 	stack_index = map(STACK_INDEX * sizeof(*stack_index));
@@ -81,7 +87,8 @@ static void clear(void *p, size_t bytes)
 void ag_tables_reset(void)
 {
 	lock();
-	clear(ptrs, PTR_CAP * sizeof(*ptrs));
+	clear(ptrs, PTR_CAP_MAX * sizeof(*ptrs));
+	ptr_cap = ag_cfg.rate <= 1 ? PTR_CAP_MAX : PTR_CAP_SAMPLED;
 	clear(filter, FILTER_SLOTS);
 	clear(stacks, STACK_CAP * sizeof(*stacks));
 	clear(stack_index, STACK_INDEX * sizeof(*stack_index));
