@@ -81,9 +81,18 @@ void lt_hsites_value(const lt_hsites *h, size_t i, size_t k,
 size_t lt_hsites_changed(const lt_hsites *h, size_t k, const size_t **idx);
 
 /* Growth of site i's live bytes over samples [from, to) (to is clamped to
- * the sample count), with lt_hsites_noise.  This function can't fail. */
+ * the sample count), with lt_hsites_noise.  A site that frees and
+ * reallocates is growing only when its rise over the last third of the
+ * window is well beyond what sampling alone makes its estimate wander by
+ * (a bounded cache replacing entries is steady).  This function can't
+ * fail. */
 void lt_hsites_growth(const lt_hsites *h, size_t i, size_t from, size_t to,
 		      struct lt_growth *out);
+
+/* Growth of the live bytes of all sites together over samples [from, to),
+ * judged like one site's.  This function can't fail. */
+void lt_hsites_total_growth(const lt_hsites *h, size_t from, size_t to,
+			    struct lt_growth *out);
 
 /* Allocations per second of site i over samples [from, to); 0 for a window
  * shorter than two samples. */
