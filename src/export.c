@@ -123,27 +123,19 @@ int lt_export_moment(const lt_model *m, const char *text, const char *what,
 	return 0;
 }
 
-/* The last heap sample taken by tick i, or -1. */
-static long heap_sample_at(const lt_model *m, size_t i)
+/* The last heap (or thread) sample taken by tick i, or -1: samples are
+ * taken with or just after their tick, so half an interval of slack. */
+static long sample_at(const lt_model *m, enum lt_export_type type, size_t i)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	double t = lt_model_tick(m, i)->t + lt_model_meta_c(m)->interval / 2;
-	long k = -1;
-
-	for (size_t s = 0; s < lt_hsites_sample_count(h); s++)
-		if (lt_hsites_sample(h, s)->t <= t)
-			k = (long)s;
-	return k;
-}
-
-static long thread_sample_at(const lt_model *m, size_t i)
-{
 	const lt_tgroups *g = lt_model_tgroups_c(m);
 	double t = lt_model_tick(m, i)->t + lt_model_meta_c(m)->interval / 2;
+	int heap = type == LT_EXPORT_HEAP;
+	size_t n = heap ? lt_hsites_sample_count(h) : lt_tgroups_sample_count(g);
 	long k = -1;
 
-	for (size_t s = 0; s < lt_tgroups_sample_count(g); s++)
-		if (lt_tgroups_sample(g, s)->t <= t)
+	for (size_t s = 0; s < n; s++)
+		if ((heap ? lt_hsites_sample(h, s)->t : lt_tgroups_sample(g, s)->t) <= t)
 			k = (long)s;
 	return k;
 }
@@ -176,9 +168,8 @@ long lt_export_samples(const lt_model *m, const struct lt_export_opts *o,
 		return -1;
 	}
 	x = lt_xcalloc(n ? n : 1, sizeof(*x));
-	k1 = o->type == LT_EXPORT_HEAP ? heap_sample_at(m, o->to) : thread_sample_at(m, o->to);
-	k0 = !o->delta ? -1 : o->type == LT_EXPORT_HEAP ? heap_sample_at(m, o->from)
-							: thread_sample_at(m, o->from);
+	k1 = sample_at(m, o->type, o->to);
+	k0 = o->delta ? sample_at(m, o->type, o->from) : -1;
 	for (size_t i = 0; i < n; i++) {
 		int64_t a[LT_SAMPLE_COUNT_] = {0}, b[LT_SAMPLE_COUNT_] = {0};
 		int any = 0;

@@ -6,17 +6,6 @@
 # so that no allocation happens before the agent is there.
 . "$(dirname "$0")/../lib.sh"
 
-# site_live DB FUNCTION: live bytes at the last tick of the sites whose
-# innermost frame is FUNCTION.
-site_live() {
-	sql "$1" "SELECT coalesce(sum(v.live_bytes), 0) FROM heap_value v
-		JOIN (SELECT site_id, max(tick_id) AS t FROM heap_value GROUP BY site_id) last
-		  ON last.site_id = v.site_id AND last.t = v.tick_id
-		JOIN heap_site s ON s.id = v.site_id
-		JOIN stack_frame sf ON sf.stack_id = s.stack_id AND sf.pos = 0
-		JOIN frame_symbol fs ON fs.frame_id = sf.frame_id AND fs.depth = 0
-		WHERE fs.function = '$2'"
-}
 
 # Exact: 400 KiB/s for 2 s, then nothing more; recorded for 4 s.
 run lt run -o "$T/exact.db" --sample-rate 1 --interval 250ms --duration 4s --no-threads -- \

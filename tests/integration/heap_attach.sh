@@ -8,17 +8,6 @@
 
 GOT=$LT_TARGETS/got_check
 
-# site_live DB FUNCTION: the live bytes, at the last tick, of the heap sites
-# whose innermost frame is FUNCTION (summed).
-site_live() {
-	sql "$1" "SELECT coalesce(sum(v.live_bytes), 0) FROM heap_value v
-		JOIN (SELECT site_id, max(tick_id) AS t FROM heap_value GROUP BY site_id) last
-		  ON last.site_id = v.site_id AND last.t = v.tick_id
-		JOIN heap_site s ON s.id = v.site_id
-		JOIN stack_frame sf ON sf.stack_id = s.stack_id AND sf.pos = 0
-		JOIN frame_symbol fs ON fs.frame_id = sf.frame_id AND fs.depth = 0
-		WHERE fs.function = '$2'"
-}
 
 # first_site REPORT: the first site line of a report's heap section.
 first_site() {
