@@ -324,8 +324,7 @@ static int live_dump(lt_session *s, const struct view_opts *o, char *reason,
 	int n = o->iterations ? o->iterations : 2;
 	lt_err err = {0};
 
-	/* lt_session_open already took the first tick. */
-	while ((int)lt_session_ticks(s) < n) {
+	for (int k = 0; k < n; k++) {
 		struct timespec now, ts;
 		double left;
 		int rc;
