@@ -234,10 +234,14 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	lt_model_set_retention(s->m, RETENTION);
 	fill_meta(s, tgid);
 	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
-	/* The recording starts now, with a first procfs tick, before the
-	 * agent is loaded: loading may take a second or more on a busy
-	 * machine, and a target that exits meanwhile must still leave its
-	 * ticks. */
+	/* Injection before the thread sampler exists: ptrace users one at a
+	 * time. */
+	heap_on(s, tgid);
+	if (s->heap || !s->o.no_threads)
+		s->sym = lt_symbols_new(tgid, NULL);
+	threads_on(s, tgid);
+	/* The recording starts now, with the first tick: loading the agent
+	 * may have taken seconds. */
 	lt_model_meta(s->m)->start_ns = wall_ns_now();
 	if (lt_store_write_meta(s->st, s->m, err) < 0) {
 		/* The file exists now: finish it rather than leave half. */
@@ -246,22 +250,6 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	}
 	s->start = mono_now();
 	s->deadline = s->start;
-	if (lt_session_tick(s, err) < 0) {
-		lt_session_close(s, "error: first tick", NULL);
-		return NULL;
-	}
-	if (s->end_reason)
-		return s;  /* gone already: the caller's next tick ends it */
-	/* Injection before the thread sampler exists: ptrace users one at a
-	 * time. */
-	heap_on(s, tgid);
-	if (s->heap || !s->o.no_threads)
-		s->sym = lt_symbols_new(tgid, NULL);
-	threads_on(s, tgid);
-	if (lt_store_write_meta(s->st, s->m, err) < 0) {
-		lt_session_close(s, "error: cannot write metadata", NULL);
-		return NULL;
-	}
 	return s;
 fail:
 	lt_heap_detach(s->o.heap);
