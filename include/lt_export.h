@@ -43,7 +43,9 @@ const char *lt_export_sample_name(enum lt_export_sample s);
 /* Resolves a moment the user typed into a tick index of m: seconds from
  * the start ("90", "90s", "5m", "1h30m"), or an absolute time
  * ("2026-11-23T04:47:56Z", with an optional UTC offset, or "@EPOCH").
- * Moments between ticks take the last tick at or before them.  Fails with
+ * Moments between ticks take the last tick at or before them; a tick up
+ * to a quarter interval late counts as on time (ticks are taken a few ms
+ * after their nominal second, and "--at 10s" means that tick).  Fails with
  * LT_EXIT_USAGE for text that is none of these, or a moment outside the
  * session (what names the option in the message). */
 int lt_export_moment(const lt_model *m, const char *text, const char *what,

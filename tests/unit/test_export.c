@@ -84,6 +84,10 @@ static void test_moments(void **state)
 	assert_int_equal(k, 3);
 	assert_int_equal(lt_export_moment(m, "4.5s", "--at", &k, &err), 0);
 	assert_int_equal(k, 4);    /* the last tick at or before */
+	assert_int_equal(lt_export_moment(m, "4.8s", "--at", &k, &err), 0);
+	assert_int_equal(k, 5);    /* tick 5 taken a little late is "at 5" */
+	assert_int_equal(lt_export_moment(m, "4.7s", "--at", &k, &err), 0);
+	assert_int_equal(k, 4);
 	assert_int_equal(lt_export_moment(m, "@1795400007", "--at", &k, &err), 0);
 	assert_int_equal(k, 7);
 	assert_int_equal(lt_export_moment(m, "2026-11-23T02:13:28Z", "--at", &k, &err), 0);
