@@ -314,6 +314,47 @@ static void test_pprof_heap_profile(void **state)
 	lt_model_free(m);
 }
 
+/* Many functions, each at several addresses: one Function per name and
+ * file however many there are (past the dedup table's first resize). */
+static void test_pprof_many_functions(void **state)
+{
+	lt_model *m = lt_model_new();
+	lt_stacktab *t = lt_model_stacks(m);
+	lt_hsites *h = lt_model_hsites(m);
+	struct lt_export_opts o = {.type = LT_EXPORT_HEAP, .sample = LT_SAMPLE_INUSE_SPACE};
+	struct lt_sample smp = {.t = 0};
+	Profile *p;
+	size_t named = 0;
+	(void)state;
+
+	lt_model_meta(m)->interval = 1;
+	lt_model_add_sample(m, &smp);
+	lt_hsites_begin(h, 0);
+	for (int i = 0; i < 1500; i++) {
+		char name[32];
+		struct lt_frame_sym sym = {name, NULL, i};
+		struct lt_hval v = {i + 1, 1, i + 1, 1};
+		size_t f;
+
+		/* f0..f699, each name always in the same file */
+		snprintf(name, sizeof(name), "f%d", i % 700);
+		sym.file = (char *)((i % 700) % 2 ? "odd.c" : "even.c");
+		f = lt_stacktab_frame_add(t, 0x1000 + (uint64_t)i, "/bin/q", NULL, 0x1000 + (uint64_t)i, &sym, 1);
+		lt_hsites_set(h, lt_stacktab_stack_intern(t, &f, 1), &v);
+	}
+	lt_hsites_end(h);
+	p = export_pprof(m, &o);
+	assert_int_equal(p->n_sample, 1500);
+	assert_int_equal(p->n_location, 1500);
+	assert_int_equal(p->n_function, 700);
+	for (size_t i = 0; i < p->n_function; i++)
+		named += !strcmp(str(p, p->function[i]->name), "f699") &&
+			 !strcmp(str(p, p->function[i]->filename), "odd.c");
+	assert_int_equal(named, 1);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	lt_model_free(m);
+}
+
 /* Threads: one value per group (its thread count), the stack, and the
  * state and syscall as labels, as Go's goroutine profile does. */
 static void test_pprof_threads_profile(void **state)
@@ -402,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_folded_root_first_and_inlined),
 		cmocka_unit_test(test_pprof_heap_profile),
 		cmocka_unit_test(test_pprof_threads_profile),
+		cmocka_unit_test(test_pprof_many_functions),
 		cmocka_unit_test(test_no_data_is_an_error),
 		cmocka_unit_test(test_csv_memory_and_fds),
 	};
