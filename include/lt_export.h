@@ -66,9 +66,14 @@ int lt_export_speedscope(const lt_model *m, const struct lt_export_opts *o,
 			 FILE *out, lt_err *err);
 
 /* CSV timelines: series "memory" (byte series), "fds", "threads" (thread
- * count, mappings and every thread group) or "sites" (heap sites, one row
- * per site per heap sample at which it changed). */
-int lt_export_csv(const lt_model *m, const char *series, FILE *out,
-		  lt_err *err);
+ * count, mappings and every thread group) or "sites" (heap sites: at the
+ * first heap sample of the range every site seen so far, then one row per
+ * site per heap sample at which it changed).  Rows cover the whole
+ * session, or with o->delta the ticks from o->from to o->to (o may be
+ * NULL; the other fields of o are ignored).  Fails with LT_EXIT_USAGE for
+ * an unknown series or a range that ends before it starts, LT_EXIT_FILE
+ * when the session has no data for the series. */
+int lt_export_csv(const lt_model *m, const char *series,
+		  const struct lt_export_opts *o, FILE *out, lt_err *err);
 
 #endif

@@ -39,7 +39,8 @@ static const char usage[] =
 	"  --at WHEN            the state at WHEN (default: the end)\n"
 	"  --from WHEN --to WHEN  the change between two moments (negative values\n"
 	"                       where something shrank), like pprof -diff_base\n"
-	"  --series NAME        csv: memory, threads, fds or sites\n"
+	"  --series NAME        csv: memory, threads, fds or sites; --from/--to\n"
+	"                       limit its rows to a range\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"WHEN is seconds from the session's start (90, 90s, 5m, 1h30m) or a time\n"
@@ -121,6 +122,12 @@ static int check(const struct args *a, struct lt_export_opts *o)
 		return lt_cmd_fail(LT_EXIT_USAGE, "export: --from and --to go together");
 	if (a->series && strcmp(a->format, "csv"))
 		return lt_cmd_fail(LT_EXIT_USAGE, "export: --series is for --format csv");
+	/* Options that would be ignored are refused: the user meant something. */
+	if (!strcmp(a->format, "csv") && (a->at || a->type || a->sample))
+		return lt_cmd_fail(LT_EXIT_USAGE, "export: %s is not for csv, a timeline (--series picks it, "
+				   "--from/--to limit it)", a->at ? "--at" : a->type ? "--type" : "--sample-type");
+	if (a->sample && o->type == LT_EXPORT_THREADS)
+		return lt_cmd_fail(LT_EXIT_USAGE, "export: --sample-type is for heap exports; threads are counted");
 	return 0;
 }
 
@@ -133,7 +140,7 @@ static int write_all(const lt_model *m, const struct args *a,
 		return lt_export_folded(m, o, f, err);
 	if (!strcmp(a->format, "speedscope"))
 		return lt_export_speedscope(m, o, f, err);
-	return lt_export_csv(m, a->series ? a->series : "memory", f, err);
+	return lt_export_csv(m, a->series ? a->series : "memory", o, f, err);
 }
 
 /* The temporary file being written, removed if a signal ends the export

@@ -86,6 +86,12 @@ check "csv memory: the last rss_anon is the session's ($want)" test -n "$want" -
 got=$(awk -F, 'NR == 2 {print $1; exit}' "$T/last.out")
 check "csv memory: t of the first row is the first tick's ($got)" \
 	test "$got" = "$(sql "$FIX" 'SELECT printf("%.3f", t) FROM tick ORDER BY id LIMIT 1')"
+run lt export "$FIX" --format csv --series memory --from 1s --to 2s
+want=$(sql "$FIX" 'SELECT count(*) FROM tick WHERE t > 0.875 AND t <= 2.125')
+check "csv --from 1s --to 2s: only the ticks of the range ($want)" test "$(($(wc -l <"$T/last.out") - 1))" = "$want"
+expect_fail 2 "--at is not for csv" "csv refuses --at (a timeline)" lt export "$FIX" --format csv --at 1s
+expect_fail 2 "--sample-type is for heap" "threads refuse --sample-type" \
+	lt export "$FIX" --format folded --type threads --sample-type alloc_space
 run lt export "$FIX" --format csv --series sites
 check "csv sites: rows name the sites" grep -q '"leak_request_buffer (heap_sites.c:' "$T/last.out"
 check "csv sites: the header" test "$(head -1 "$T/last.out")" = "t,site,live_bytes,live_count,alloc_bytes,alloc_count,where"

@@ -412,8 +412,8 @@ static void test_no_data_is_an_error(void **state)
 	assert_int_equal(lt_export_folded(m, &o, f, &err), -1);
 	assert_int_equal(err.code, LT_EXIT_FILE);
 	assert_non_null(strstr(err.msg, "no thread data"));
-	assert_int_equal(lt_export_csv(m, "sites", f, &err), -1);
-	assert_int_equal(lt_export_csv(m, "bogus", f, &err), -1);
+	assert_int_equal(lt_export_csv(m, "sites", NULL, f, &err), -1);
+	assert_int_equal(lt_export_csv(m, "bogus", NULL, f, &err), -1);
 	assert_int_equal(err.code, LT_EXIT_USAGE);
 	fclose(f);
 	lt_model_free(m);
@@ -428,11 +428,59 @@ static void test_csv_memory_and_fds(void **state)
 	lt_err err = {0, ""};
 	(void)state;
 
-	assert_int_equal(lt_export_csv(m, "fds", f, &err), 0);
+	assert_int_equal(lt_export_csv(m, "fds", NULL, f, &err), 0);
 	fclose(f);
 	assert_int_equal(strncmp(buf, "t,wall_ns,fds,fd_file,", 22), 0);
 	assert_non_null(strstr(buf, "\n9.000,1795400009000000000,7,"));
 	free(buf);
+	lt_model_free(m);
+}
+
+static char *csv(lt_model *m, const char *series, const struct lt_export_opts *o)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+	lt_err err = {0, ""};
+
+	assert_int_equal(lt_export_csv(m, series, o, f, &err), 0);
+	fclose(f);
+	return buf;
+}
+
+/* --from/--to limit a CSV to its ticks; the sites series starts the range
+ * with every site (its baseline), then only changes. */
+static void test_csv_range(void **state)
+{
+	lt_model *m = make();
+	struct lt_export_opts o = {.delta = 1, .from = 4, .to = 6};
+	lt_err err = {0, ""};
+	FILE *f = fopen("/dev/null", "w");
+	char *out;
+	(void)state;
+
+	out = csv(m, "memory", &o);
+	assert_non_null(strstr(out, "\n4.000,1795400004000000000,1000004,"));
+	assert_non_null(strstr(out, "\n6.000,1795400006000000000,1000006,"));
+	assert_null(strstr(out, "\n3.000,"));
+	assert_null(strstr(out, "\n7.000,"));
+	free(out);
+
+	out = csv(m, "sites", &o);
+	assert_string_equal(out,
+		"t,site,live_bytes,live_count,alloc_bytes,alloc_count,where\n"
+		"4.000,1,5000,5,5000,5,\"leak_a (a.c:10) <- main (m.c:1)\"\n"
+		"4.000,2,5000,5,5000,5,\"inl;ined (b.h:3) <- main (m.c:2)\"\n"
+		"5.000,1,6000,6,6000,6,\"leak_a (a.c:10) <- main (m.c:1)\"\n"
+		"5.000,2,500,5,5000,5,\"inl;ined (b.h:3) <- main (m.c:2)\"\n"
+		"6.000,1,7000,7,7000,7,\"leak_a (a.c:10) <- main (m.c:1)\"\n");
+	free(out);
+
+	o.from = 7;
+	assert_int_equal(lt_export_csv(m, "memory", &o, f, &err), -1);
+	assert_int_equal(err.code, LT_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "--from is after --to"));
+	fclose(f);
 	lt_model_free(m);
 }
 
@@ -446,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_pprof_many_functions),
 		cmocka_unit_test(test_no_data_is_an_error),
 		cmocka_unit_test(test_csv_memory_and_fds),
+		cmocka_unit_test(test_csv_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
