@@ -324,7 +324,8 @@ static int live_dump(lt_session *s, const struct view_opts *o, char *reason,
 	int n = o->iterations ? o->iterations : 2;
 	lt_err err = {0};
 
-	for (int k = 0; k < n; k++) {
+	/* lt_session_open already took the first tick. */
+	while ((int)lt_session_ticks(s) < n) {
 		struct timespec now, ts;
 		double left;
 		int rc;
