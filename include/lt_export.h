@@ -43,7 +43,9 @@ const char *lt_export_sample_name(enum lt_export_sample s);
 /* Resolves a moment the user typed into a tick index of m: seconds from
  * the start ("90", "90s", "5m", "1h30m"), or an absolute time
  * ("2026-11-23T04:47:56Z", with an optional UTC offset, or "@EPOCH").
- * Moments between ticks take the last tick at or before them.  Fails with
+ * Moments between ticks take the last tick at or before them; a tick up
+ * to a quarter interval late counts as on time (ticks are taken a few ms
+ * after their nominal second, and "--at 10s" means that tick).  Fails with
  * LT_EXIT_USAGE for text that is none of these, or a moment outside the
  * session (what names the option in the message). */
 int lt_export_moment(const lt_model *m, const char *text, const char *what,
@@ -64,9 +66,14 @@ int lt_export_speedscope(const lt_model *m, const struct lt_export_opts *o,
 			 FILE *out, lt_err *err);
 
 /* CSV timelines: series "memory" (byte series), "fds", "threads" (thread
- * count, mappings and every thread group) or "sites" (heap sites, one row
- * per site per heap sample at which it changed). */
-int lt_export_csv(const lt_model *m, const char *series, FILE *out,
-		  lt_err *err);
+ * count, mappings and every thread group) or "sites" (heap sites: at the
+ * first heap sample of the range every site seen so far, then one row per
+ * site per heap sample at which it changed).  Rows cover the whole
+ * session, or with o->delta the ticks from o->from to o->to (o may be
+ * NULL; the other fields of o are ignored).  Fails with LT_EXIT_USAGE for
+ * an unknown series or a range that ends before it starts, LT_EXIT_FILE
+ * when the session has no data for the series. */
+int lt_export_csv(const lt_model *m, const char *series,
+		  const struct lt_export_opts *o, FILE *out, lt_err *err);
 
 #endif

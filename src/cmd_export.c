@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lt_cmd.h"
@@ -37,7 +39,8 @@ static const char usage[] =
 	"  --at WHEN            the state at WHEN (default: the end)\n"
 	"  --from WHEN --to WHEN  the change between two moments (negative values\n"
 	"                       where something shrank), like pprof -diff_base\n"
-	"  --series NAME        csv: memory, threads, fds or sites\n"
+	"  --series NAME        csv: memory, threads, fds or sites; --from/--to\n"
+	"                       limit its rows to a range\n"
 	"  -h, --help           show this help\n"
 	"\n"
 	"WHEN is seconds from the session's start (90, 90s, 5m, 1h30m) or a time\n"
@@ -119,6 +122,12 @@ static int check(const struct args *a, struct lt_export_opts *o)
 		return lt_cmd_fail(LT_EXIT_USAGE, "export: --from and --to go together");
 	if (a->series && strcmp(a->format, "csv"))
 		return lt_cmd_fail(LT_EXIT_USAGE, "export: --series is for --format csv");
+	/* Options that would be ignored are refused: the user meant something. */
+	if (!strcmp(a->format, "csv") && (a->at || a->type || a->sample))
+		return lt_cmd_fail(LT_EXIT_USAGE, "export: %s is not for csv, a timeline (--series picks it, "
+				   "--from/--to limit it)", a->at ? "--at" : a->type ? "--type" : "--sample-type");
+	if (a->sample && o->type == LT_EXPORT_THREADS)
+		return lt_cmd_fail(LT_EXIT_USAGE, "export: --sample-type is for heap exports; threads are counted");
 	return 0;
 }
 
@@ -131,35 +140,80 @@ static int write_all(const lt_model *m, const struct args *a,
 		return lt_export_folded(m, o, f, err);
 	if (!strcmp(a->format, "speedscope"))
 		return lt_export_speedscope(m, o, f, err);
-	return lt_export_csv(m, a->series ? a->series : "memory", f, err);
+	return lt_export_csv(m, a->series ? a->series : "memory", o, f, err);
 }
 
-/* Writes to a temporary file next to OUT and renames it: a failed export
- * leaves nothing, not a truncated file. */
+/* The temporary file being written, removed if a signal ends the export
+ * (unlink is async-signal-safe). */
+static const char *volatile tmp_path;
+
+static void on_signal(int sig)
+{
+	if (tmp_path)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Sets fn for the signals that end an export, leaving ignored ones
+ * ignored (a background job's SIGINT). */
+static void catch_signals(void (*fn)(int))
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (signal(sigs[i], fn) == SIG_IGN)
+			signal(sigs[i], SIG_IGN);
+}
+
+/* OUT may be created, or replaced with --force: only a regular file is
+ * ever replaced.  Renaming over a symlink, a device or a FIFO would
+ * replace that node itself (-o /dev/null --force as root would remove
+ * /dev/null), and -o /dev/stdout means standard output. */
+static int check_out(const struct args *a)
+{
+	struct stat sb;
+
+	if (lstat(a->out, &sb) < 0)
+		return errno == ENOENT ? 0 :
+			lt_cmd_fail(LT_EXIT_FILE, "export: cannot create %s: %s", a->out, strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return lt_cmd_fail(LT_EXIT_FILE, "export: %s exists and is not a regular file%s", a->out,
+				   S_ISLNK(sb.st_mode) || S_ISCHR(sb.st_mode) ?
+				   " (for standard output, leave out -o or use -o -)" : "");
+	if (!a->force)
+		return lt_cmd_fail(LT_EXIT_FILE, "export: %s exists (use --force to replace it)", a->out);
+	return 0;
+}
+
+/* Writes to a temporary file next to OUT and renames it: a failed or
+ * interrupted export leaves nothing, not a truncated file. */
 static int to_file(const lt_model *m, const struct args *a,
 		   const struct lt_export_opts *o, lt_err *err)
 {
 	size_t n = strlen(a->out) + 32;
-	char *tmp = lt_xmalloc(n);
+	char *tmp;
 	FILE *f;
 	int fd, rc;
 
-	if (!a->force && access(a->out, F_OK) == 0) {
-		free(tmp);
-		return lt_cmd_fail(LT_EXIT_FILE, "export: %s exists (use --force to replace it)", a->out);
-	}
+	if ((rc = check_out(a)))
+		return rc;
+	tmp = lt_xmalloc(n);
 	snprintf(tmp, n, "%s.tmp%d", a->out, (int)getpid());
+	tmp_path = tmp;
+	catch_signals(on_signal);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		rc = lt_cmd_fail(LT_EXIT_FILE, "export: cannot create %s: %s", a->out, strerror(errno));
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-		free(tmp);
-		return rc;
+			unlink(tmp);
+		}
+		goto out;
 	}
 	rc = write_all(m, a, o, f, err);
 	if (fclose(f) && rc == 0) {
-		lt_err_set(err, LT_EXIT_ERROR, "cannot write %s", a->out);
+		lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: %s", a->out, strerror(errno));
 		rc = -1;
 	}
 	if (rc == 0 && rename(tmp, a->out)) {
@@ -168,8 +222,12 @@ static int to_file(const lt_model *m, const struct args *a,
 	}
 	if (rc < 0)
 		unlink(tmp);
+	rc = rc < 0 ? lt_cmd_fail(err->code, "export: %s", err->msg) : LT_EXIT_OK;
+out:
+	catch_signals(SIG_DFL);
+	tmp_path = NULL;
 	free(tmp);
-	return rc < 0 ? lt_cmd_fail(err->code, "export: %s", err->msg) : LT_EXIT_OK;
+	return rc;
 }
 
 int lt_cmd_export(int argc, char **argv)

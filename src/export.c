@@ -118,7 +118,7 @@ int lt_export_moment(const lt_model *m, const char *text, const char *what,
 	}
 	*tick = 0;
 	for (size_t i = 0; i < n; i++)
-		if (lt_model_tick(m, i)->t <= t + 1e-6)
+		if (lt_model_tick(m, i)->t <= t + meta->interval / 4 + 1e-6)
 			*tick = i;
 	return 0;
 }

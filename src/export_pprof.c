@@ -80,26 +80,58 @@ struct build {
 	size_t nlocs;
 	Function **fns;
 	size_t nfns;
+	size_t *fn_hash;       /* open addressing by (name, file): index + 1 */
+	size_t fn_hcap;
 	Mapping **maps;
 	size_t nmaps;
 	char **map_key;        /* module path per mapping */
 };
 
+static size_t fn_slot(const struct build *b, int64_t name, int64_t file)
+{
+	uint64_t h = ((uint64_t)name * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)file;
+
+	return (size_t)((h ^ (h >> 29)) & (b->fn_hcap - 1));
+}
+
+static void fn_rehash(struct build *b)
+{
+	free(b->fn_hash);
+	b->fn_hcap = b->fn_hcap ? b->fn_hcap * 2 : 1024;
+	b->fn_hash = lt_xcalloc(b->fn_hcap, sizeof(size_t));
+	for (size_t i = 0; i < b->nfns; i++) {
+		size_t j = fn_slot(b, b->fns[i]->name, b->fns[i]->filename);
+
+		while (b->fn_hash[j])
+			j = (j + 1) & (b->fn_hcap - 1);
+		b->fn_hash[j] = i + 1;
+	}
+}
+
+/* One Function per (name, file): a profile of 100,000 sites has as many
+ * functions, so a hash, not a scan. */
 static uint64_t function_id(struct build *b, const char *name, const char *file)
 {
 	int64_t n = str_id(&b->st, name), f = str_id(&b->st, file);
+	Function *fn;
+	size_t j;
 
-	/* Linear: functions are a few thousand at most per profile. */
-	for (size_t i = 0; i < b->nfns; i++)
-		if (b->fns[i]->name == n && b->fns[i]->filename == f)
-			return b->fns[i]->id;
-	b->fns = lt_xrealloc(b->fns, (b->nfns + 1) * sizeof(*b->fns));
-	Function *fn = lt_xcalloc(1, sizeof(*fn));
+	if ((b->nfns + 1) * 2 > b->fn_hcap)
+		fn_rehash(b);
+	for (j = fn_slot(b, n, f); b->fn_hash[j]; j = (j + 1) & (b->fn_hcap - 1)) {
+		fn = b->fns[b->fn_hash[j] - 1];
+		if (fn->name == n && fn->filename == f)
+			return fn->id;
+	}
+	if ((b->nfns & (b->nfns - 1)) == 0)   /* capacity: powers of two */
+		b->fns = lt_xrealloc(b->fns, (b->nfns ? b->nfns * 2 : 1) * sizeof(*b->fns));
+	fn = lt_xcalloc(1, sizeof(*fn));
 	perftools__profiles__function__init(fn);
 	fn->id = b->nfns + 1;
 	fn->name = n;
 	fn->system_name = n;
 	fn->filename = f;
+	b->fn_hash[j] = b->nfns + 1;
 	b->fns[b->nfns++] = fn;
 	return fn->id;
 }
@@ -160,7 +192,8 @@ static uint64_t location_id(struct build *b, size_t frame)
 		ln->line = f->syms[k].line;
 		l->line[k] = ln;
 	}
-	b->locs = lt_xrealloc(b->locs, (b->nlocs + 1) * sizeof(*b->locs));
+	if ((b->nlocs & (b->nlocs - 1)) == 0)
+		b->locs = lt_xrealloc(b->locs, (b->nlocs ? b->nlocs * 2 : 1) * sizeof(*b->locs));
 	b->locs[b->nlocs++] = l;
 	b->loc_of[frame] = l->id;
 	return l->id;
@@ -213,6 +246,7 @@ static void build_free(struct build *b)
 	for (size_t i = 0; i < b->nfns; i++)
 		free(b->fns[i]);
 	free(b->fns);
+	free(b->fn_hash);
 	for (size_t i = 0; i < b->nmaps; i++)
 		free(b->maps[i]);
 	free(b->maps);

@@ -142,7 +142,8 @@ static int in_series(const char *series, int id)
 	return 0;
 }
 
-static void csv_metrics(const lt_model *m, const char *series, FILE *out)
+static void csv_metrics(const lt_model *m, const char *series, size_t k0,
+			size_t k1, FILE *out)
 {
 	const lt_tgroups *g = lt_model_tgroups_c(m);
 	int threads = !strcmp(series, "threads");
@@ -163,7 +164,7 @@ static void csv_metrics(const lt_model *m, const char *series, FILE *out)
 		csv_str(out, col);
 	}
 	fputc('\n', out);
-	for (size_t k = 0; k < lt_model_tick_count(m); k++) {
+	for (size_t k = k0; k <= k1; k++) {
 		const struct lt_sample *s = lt_model_tick(m, k);
 
 		fprintf(out, "%.3f,%lld", s->t, (long long)s->wall_ns);
@@ -190,13 +191,24 @@ static void csv_metrics(const lt_model *m, const char *series, FILE *out)
 	}
 }
 
-static void csv_sites(const lt_model *m, FILE *out)
+/* Heap samples are taken with or just after their tick: those up to half
+ * an interval after tick k1 belong to the range. */
+static void csv_sites(const lt_model *m, size_t k0, size_t k1, FILE *out)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
+	double t0 = k0 ? lt_model_tick(m, k0)->t : -1e300;
+	double t1 = lt_model_tick(m, k1)->t + lt_model_meta_c(m)->interval / 2;
 	char where[600];
+	long start = -1;
 
 	fprintf(out, "t,site,live_bytes,live_count,alloc_bytes,alloc_count,where\n");
-	for (size_t k = 0; k < lt_hsites_sample_count(h); k++)
+	for (size_t k = 0; k < lt_hsites_sample_count(h); k++) {
+		double t = lt_hsites_sample(h, k)->t;
+
+		if (t < t0 - 1e-6 || t > t1)
+			continue;
+		if (start < 0)
+			start = (long)k;
 		for (size_t i = 0; i < lt_hsites_count(h); i++) {
 			struct lt_hval a = {0, 0, 0, 0}, b;
 
@@ -205,7 +217,9 @@ static void csv_sites(const lt_model *m, FILE *out)
 			lt_hsites_value(h, i, k, &b);
 			if (k)
 				lt_hsites_value(h, i, k - 1, &a);
-			if (k && lt_hsites_get(h, i)->first != k && !memcmp(&a, &b, sizeof(a)))
+			/* the range's first sample is its baseline: every site */
+			if ((long)k != start && lt_hsites_get(h, i)->first != k &&
+			    !memcmp(&a, &b, sizeof(a)))
 				continue;
 			fprintf(out, "%.3f,%zu,%lld,%lld,%lld,%lld,", lt_hsites_sample(h, k)->t, i + 1,
 				(long long)b.live_bytes, (long long)b.live_count,
@@ -215,23 +229,36 @@ static void csv_sites(const lt_model *m, FILE *out)
 			csv_str(out, where);
 			fputc('\n', out);
 		}
+	}
 }
 
-int lt_export_csv(const lt_model *m, const char *series, FILE *out, lt_err *err)
+int lt_export_csv(const lt_model *m, const char *series,
+		  const struct lt_export_opts *o, FILE *out, lt_err *err)
 {
+	size_t n = lt_model_tick_count(m);
+	size_t k0 = o && o->delta ? o->from : 0, k1 = o && o->delta ? o->to : n - 1;
+
+	if (n && (k1 >= n || k0 > k1)) {
+		lt_err_set(err, LT_EXIT_USAGE, "--from is after --to: a timeline runs forward");
+		return -1;
+	}
 	if (!strcmp(series, "sites")) {
 		if (!lt_hsites_sample_count(lt_model_hsites_c(m))) {
 			lt_err_set(err, LT_EXIT_FILE, "the session has no heap data to export");
 			return -1;
 		}
-		csv_sites(m, out);
+		if (!n) {
+			lt_err_set(err, LT_EXIT_FILE, "the session has no ticks to export");
+			return -1;
+		}
+		csv_sites(m, k0, k1, out);
 	} else if (!strcmp(series, "memory") || !strcmp(series, "fds") ||
 		   !strcmp(series, "threads")) {
 		if (!lt_model_tick_count(m)) {
 			lt_err_set(err, LT_EXIT_FILE, "the session has no ticks to export");
 			return -1;
 		}
-		csv_metrics(m, series, out);
+		csv_metrics(m, series, k0, k1, out);
 	} else {
 		lt_err_set(err, LT_EXIT_USAGE,
 			   "--series: '%s' is none of memory, threads, fds, sites", series);
