@@ -50,7 +50,8 @@ if [ ! -x "$LT_TARGETS/heap_sites" ]; then
 	skip "run: leak_request_buffer ranks first" "no $LT_TARGETS/heap_sites"
 	exit 0
 fi
-run lt run -o "$T/sites.db" --interval 250ms --duration 6s -- "$LT_TARGETS/heap_sites"
+# A lifetime of 10 s: the recording ends at 6 s and leaves the program running.
+run lt run -o "$T/sites.db" --interval 250ms --duration 6s -- "$LT_TARGETS/heap_sites" 512 600 10
 lt report "$T/sites.db" >"$T/sites.report" 2>"$T/sites.report.err" || true
 # The first line of the report naming one of the target's own functions
 # (main aside) names the leak.
