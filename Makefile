@@ -7,7 +7,11 @@ CC        ?= cc
 PKG_CONFIG ?= pkg-config
 
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
-CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -Iinclude -Ibuild/gen
+# Headers are grouped like src/ (include/base, include/sources, ...); each
+# group is on the include path so files name headers without their folder,
+# and `make lint` checks which group may include which.
+INC_DIRS  := $(sort $(wildcard include/*))
+CPPFLAGS  += -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' $(INC_DIRS:%=-I%) -Ibuild/gen
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=c11 $(WARN) -MMD -MP
 LDLIBS    += -lsqlite3 -ldw -lelf -lprotobuf-c -lz -lm -lstdc++ $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
@@ -17,8 +21,10 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 # Every module but the command entry points goes into one static library
 # that unit tests link against.
-CMD_SRC   := src/main.c $(wildcard src/cmd_*.c)
-LIB_SRC   := $(filter-out $(CMD_SRC),$(wildcard src/*.c))
+# The pipeline's stages, lowest first (doc/architecture.md).
+STAGES    := base sources model store out session
+CMD_SRC   := src/main.c $(wildcard src/cli/*.c)
+LIB_SRC   := $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c))
 UI_SRC    := $(wildcard ui/*.c)
 GEN_OBJ   := schema_sql.o syscall_names.o profile.pb-c.o
 LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) $(UI_SRC:ui/%.c=build/obj/ui/%.o) \
@@ -67,7 +73,7 @@ bin/leaktop-demo: tests/targets/demo_service.c tests/targets/target.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) -pthread -o $@ $< -lm
 
-bin/liblt-agent.so: $(AGENT_SRC) $(wildcard src/agent/*.h) include/lt_agent_proto.h
+bin/liblt-agent.so: $(AGENT_SRC) $(wildcard src/agent/*.h) include/agent/lt_agent_proto.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/agent -std=c11 $(WARN) $(AGENT_CFLAGS) -shared \
 	  -Wl,-z,now -Wl,-z,relro -Wl,-z,defs -o $@ $(AGENT_SRC) -pthread -lm
@@ -178,14 +184,14 @@ bench:
 	$(MAKE) all $(TARGETS)
 	bash tests/bench.sh
 
-# Library boundaries (doc/style): only the store includes sqlite3, only the
-# ptrace module ptrace, only ui/ curses.
+# Layers (doc/architecture.md) and library boundaries (doc/style): each
+# stage of src/ includes only the stages below it; only the store includes
+# sqlite3, only the ptrace modules ptrace, only ui/ curses.
 lint:
-	@! grep -l 'include <sqlite3.h>' src/*.c include/*.h ui/*.c 2>/dev/null | grep -v '^src/store[a-z_]*.c$$\|^include/lt_store_int.h$$'
-	@! grep -l 'include <curses.h>\|include <ncurses' src/*.c 2>/dev/null
-	@echo "lint: ok"
+	@bash tests/integration/layers.sh | grep -v '^ok' || true
+	@bash tests/integration/layers.sh >/dev/null && echo "lint: ok"
 
 clean:
 	rm -rf build bin
 
--include $(wildcard build/obj/*.d build/obj/ui/*.d build/san/*.d build/san/ui/*.d build/unit/*.d build/unit-san/*.d)
+-include $(wildcard build/obj/*.d build/obj/*/*.d build/san/*.d build/san/*/*.d build/unit/*.d build/unit-san/*.d)

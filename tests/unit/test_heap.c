@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lt_collect.h"
 #include "lt_heap.h"
 #include "test_agent.h"
 
@@ -131,6 +132,23 @@ static int child_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The session's hand-over: the batch of h into m's heap sites. */
+static struct lt_collect_heapmap heapmap;
+
+static void collect(lt_heap *h, lt_model *m, double t)
+{
+	struct lt_heap_batch b;
+
+	lt_heap_take(h, &b);
+	lt_collect_heap(m, NULL, &heapmap, &b, t);
+}
+
+static void model_free(lt_model *m)
+{
+	lt_collect_heapmap_free(&heapmap);
+	lt_model_free(m);
+}
+
 /* Polls until cond(h, m) holds or poll fails; returns lt_heap_poll's last
  * result. */
 static int poll_until(lt_heap *h, lt_model *m, int (*cond)(lt_model *),
@@ -141,7 +159,7 @@ static int poll_until(lt_heap *h, lt_model *m, int (*cond)(lt_model *),
 
 		if (lt_heap_poll(h, err) < 0)
 			return -1;
-		lt_heap_collect(h, m, NULL, i * 0.01);
+		collect(h, m, i * 0.01);
 		if (cond(m))
 			return 0;
 		poll(&pfd, 1, 20);
@@ -204,12 +222,12 @@ static void test_sites_reach_the_model(void **state)
 	assert_int_equal(lt_stacktab_stack(st, 0)->depth, 3);
 	assert_true(lt_stacktab_frame(st, lt_stacktab_stack(st, 0)->frames[1])->pc == 0x7f0000001000);
 	/* A tick without news still makes a heap sample. */
-	lt_heap_collect(f.h, m, NULL, 100);
+	collect(f.h, m, 100);
 	assert_int_equal(lt_hsites_sample_count(hs), k + 2);
 	lt_heap_detach(f.h);
 	assert_int_equal(child_status(pid), 0); /* got STOP, sent BYE */
 	assert_int_equal(stat(f.sock, &sb), -1); /* unlinked */
-	lt_model_free(m);
+	model_free(m);
 	fixture_done(&f);
 }
 
@@ -269,7 +287,7 @@ static void test_wrong_peer_rejected(void **state)
 	close(fd);
 	lt_heap_detach(f.h);
 	assert_int_equal(child_status(pid), 0);
-	lt_model_free(m);
+	model_free(m);
 	fixture_done(&f);
 }
 
@@ -351,7 +369,7 @@ static void ends_with(void (*build)(struct ta_stream *), const char *what)
 	assert_non_null(strstr(err.msg, what));
 	lt_heap_detach(f.h);
 	assert_int_equal(child_status(pid), 0);
-	lt_model_free(m);
+	model_free(m);
 	fixture_done(&f);
 }
 

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "lt_agentmsg.h"
-#include "lt_collect.h"
 #include "lt_inject.h"
 
 /* Bytes read by one lt_heap_poll at most: an agent that writes without
@@ -30,10 +29,9 @@
 #define BYE_WAIT_S 1.0
 
 struct astack {
-	uint64_t *pcs;          /* NULL once interned, or not announced */
+	uint64_t *pcs;          /* NULL once handed over, or not announced */
 	uint32_t depth;         /* 0: not announced */
-	size_t model;           /* model stack index, LT_NONE until interned */
-	struct lt_hval v;       /* latest counters */
+	struct lt_heap_site v;  /* latest counters */
 	int changed;            /* in h->changed */
 };
 
@@ -51,6 +49,8 @@ struct lt_heap {
 	size_t nst;             /* entries of st (max id + 1) */
 	uint32_t *changed;
 	size_t nchanged, ccap;
+	struct lt_heap_site *batch; /* what lt_heap_take handed over last */
+	size_t bcap;
 	uint64_t dlopens, ticks;
 	int refresh;
 	unsigned rejected;
@@ -128,6 +128,7 @@ static void heap_free(lt_heap *h)
 		free(h->st[i].pcs);
 	free(h->st);
 	free(h->changed);
+	free(h->batch);
 	free(h->path);
 	free(h->target_path);
 	free(h->agent);
@@ -241,8 +242,6 @@ static struct astack *slot(lt_heap *h, uint32_t id)
 			n *= 2;
 		h->st = lt_xrealloc(h->st, n * sizeof(*h->st));
 		memset(h->st + h->nst, 0, (n - h->nst) * sizeof(*h->st));
-		for (size_t i = h->nst; i < n; i++)
-			h->st[i].model = LT_NONE;
 		h->nst = n;
 	}
 	return &h->st[id];
@@ -277,8 +276,10 @@ static int on_sites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 			return die(h, err, "the heap agent sent counters of stack %u before the stack",
 				   (unsigned)s.stack_id);
 		a = &h->st[s.stack_id];
-		a->v = (struct lt_hval){clamp(s.live_bytes), clamp(s.live_count),
-					clamp(s.alloc_bytes), clamp(s.alloc_count)};
+		a->v.live_bytes = clamp(s.live_bytes);
+		a->v.live_count = clamp(s.live_count);
+		a->v.alloc_bytes = clamp(s.alloc_bytes);
+		a->v.alloc_count = clamp(s.alloc_count);
 		if (!a->changed) {
 			if (h->nchanged == h->ccap) {
 				h->ccap = h->ccap ? h->ccap * 2 : 256;
@@ -390,31 +391,35 @@ unsigned lt_heap_rejected(const lt_heap *h)
 	return h->rejected;
 }
 
-void lt_heap_collect(lt_heap *h, lt_model *m, lt_symbols *sym, double t)
+void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 {
-	lt_hsites *hs = lt_model_hsites(m);
+	/* The PCs handed over last time are the consumer's no longer. */
+	for (size_t i = 0; h->batch && h->batch[i].id != UINT32_MAX; i++) {
+		struct astack *a = &h->st[h->batch[i].id];
 
-	if (h->refresh && sym)
-		lt_symbols_refresh(sym);
-	h->refresh = 0;
-	if (h->hello && h->hi.sample_rate)
-		lt_hsites_set_rate(hs, h->hi.sample_rate);
-	lt_hsites_begin(hs, t);
+		free(a->pcs);
+		a->pcs = NULL;
+	}
+	if (h->nchanged + 1 > h->bcap) {
+		h->bcap = h->nchanged + 1 > 2 * h->bcap ? h->nchanged + 1 : 2 * h->bcap;
+		h->batch = lt_xrealloc(h->batch, h->bcap * sizeof(*h->batch));
+	}
 	for (size_t i = 0; i < h->nchanged; i++) {
 		struct astack *a = &h->st[h->changed[i]];
 
-		if (a->model == LT_NONE) {
-			/* Every PC is a return address: the agent's own frames
-			 * are cut, so even the innermost is malloc's caller. */
-			a->model = lt_collect_stack(m, sym, a->pcs, a->depth, 0);
-			free(a->pcs);
-			a->pcs = NULL;
-		}
-		lt_hsites_set(hs, a->model, &a->v);
+		h->batch[i] = a->v;
+		h->batch[i].id = h->changed[i];
+		h->batch[i].pcs = a->pcs;
+		h->batch[i].depth = a->pcs ? a->depth : 0;
 		a->changed = 0;
 	}
+	h->batch[h->nchanged].id = UINT32_MAX;
+	b->sites = h->batch;
+	b->n = h->nchanged;
+	b->sample_rate = h->hello ? h->hi.sample_rate : 0;
+	b->maps_changed = h->refresh;
+	h->refresh = 0;
 	h->nchanged = 0;
-	lt_hsites_end(hs);
 }
 
 /* Waits until the agent has said hello, or the deadline. */

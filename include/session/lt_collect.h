@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lt_heap.h"
 #include "lt_model.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
@@ -30,5 +31,20 @@ size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
  * This function can't fail. */
 void lt_collect_threads(lt_model *m, lt_symbols *sym,
 			const struct lt_thread_tick *tt, double t);
+
+/* The model's stack of each agent stack id, filled as heap batches name
+ * new stacks.  Zero-initialise; lt_collect_heapmap_free releases it. */
+struct lt_collect_heapmap {
+	size_t *stack;          /* by agent stack id; LT_NONE: not seen */
+	size_t n;
+};
+void lt_collect_heapmap_free(struct lt_collect_heapmap *map);
+
+/* Adds one heap batch taken at t to m's heap sites: stacks the batch
+ * names for the first time are interned (symbolized with sym, which may
+ * be NULL) and remembered in map; sites whose stack was never named are
+ * dropped.  This function can't fail. */
+void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		     const struct lt_heap_batch *b, double t);
 
 #endif

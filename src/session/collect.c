@@ -1,6 +1,7 @@
 #include "lt_collect.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "lt_syscall.h"
 
@@ -76,4 +77,52 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
 		lt_tgroups_add(g, stack, th->state, sc, th->name);
 	}
 	lt_tgroups_end(g);
+}
+
+void lt_collect_heapmap_free(struct lt_collect_heapmap *map)
+{
+	free(map->stack);
+	map->stack = NULL;
+	map->n = 0;
+}
+
+static size_t *heapmap_slot(struct lt_collect_heapmap *map, uint32_t id)
+{
+	if (id >= map->n) {
+		size_t n = map->n ? map->n : 64;
+
+		while (n <= id)
+			n *= 2;
+		map->stack = lt_xrealloc(map->stack, n * sizeof(*map->stack));
+		for (size_t i = map->n; i < n; i++)
+			map->stack[i] = LT_NONE;
+		map->n = n;
+	}
+	return &map->stack[id];
+}
+
+void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		     const struct lt_heap_batch *b, double t)
+{
+	lt_hsites *hs = lt_model_hsites(m);
+
+	if (b->maps_changed && sym)
+		lt_symbols_refresh(sym);
+	if (b->sample_rate)
+		lt_hsites_set_rate(hs, b->sample_rate);
+	lt_hsites_begin(hs, t);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct lt_heap_site *site = &b->sites[i];
+		size_t *stack = heapmap_slot(map, site->id);
+		struct lt_hval v = {site->live_bytes, site->live_count,
+				    site->alloc_bytes, site->alloc_count};
+
+		/* Every PC is a return address: the agent's own frames are
+		 * cut, so even the innermost is malloc's caller. */
+		if (*stack == LT_NONE && site->pcs)
+			*stack = lt_collect_stack(m, sym, site->pcs, site->depth, 0);
+		if (*stack != LT_NONE)
+			lt_hsites_set(hs, *stack, &v);
+	}
+	lt_hsites_end(hs);
 }

@@ -33,6 +33,7 @@ struct lt_session {
 	lt_threads *th;         /* NULL: thread sampling off or failed */
 	lt_symbols *sym;        /* NULL: frames stay bare addresses */
 	lt_heap *heap;          /* NULL: heap source off or ended */
+	struct lt_collect_heapmap heapmap;
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -189,6 +190,7 @@ static int target_gone(const lt_session *s)
 static void sample_heap(lt_session *s, double t)
 {
 	lt_err err = {0};
+	struct lt_heap_batch b;
 
 	if (lt_heap_poll(s->heap, &err) < 0) {
 		/* An agent that dies with its process is not news: the
@@ -197,7 +199,8 @@ static void sample_heap(lt_session *s, double t)
 			heap_off(s, err.msg);
 		return;
 	}
-	lt_heap_collect(s->heap, s->m, s->sym, t);
+	lt_heap_take(s->heap, &b);
+	lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t);
 }
 
 /* Turns thread sampling off for the rest of the session, saying why in
@@ -363,6 +366,7 @@ int lt_session_close(lt_session *s, const char *reason, lt_err *err)
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
 	lt_symbols_free(s->sym);
+	lt_collect_heapmap_free(&s->heapmap);
 	if (s->st)
 		rc = lt_store_finish(s->st, wall_ns_now(), reason, err);
 	if (s->pidfd >= 0)

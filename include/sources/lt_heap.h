@@ -4,9 +4,10 @@
  * root, /proc/PID/root/tmp/...), gets the agent in (ptrace injection, or
  * the agent is already preloaded by `leaktop run`), accepts only a peer
  * whose SO_PEERCRED pid is the target, and reads the agent's reports
- * without blocking.  Once per tick it hands the sites that changed to the
- * model, symbolizing new stacks' PCs with lt_symbols.  A corrupt message
- * ends the heap source with an error; it never crashes leaktop. */
+ * without blocking.  Once per tick it hands over a plain batch: the sites
+ * whose counters changed, with the PCs of stacks not handed over before.
+ * A corrupt message ends the heap source with an error; it never crashes
+ * leaktop. */
 #ifndef LT_HEAP_H
 #define LT_HEAP_H
 
@@ -14,8 +15,6 @@
 #include <sys/types.h>
 
 #include "lt_err.h"
-#include "lt_model.h"
-#include "lt_symbols.h"
 
 struct lt_heap_opts {
 	pid_t pid;              /* the target (thread group leader) */
@@ -26,6 +25,27 @@ struct lt_heap_opts {
 };
 
 typedef struct lt_heap lt_heap;
+
+/* One call site (one agent stack) whose counters changed.  Counters are
+ * the agent's weighted estimates, never negative. */
+struct lt_heap_site {
+	uint32_t id;            /* the agent's stack id */
+	const uint64_t *pcs;    /* innermost first, all return addresses (the
+				   agent's own frames are cut); only in the
+				   first batch that has the site, else NULL */
+	uint32_t depth;         /* entries of pcs (0 when pcs is NULL) */
+	int64_t live_bytes, live_count;
+	int64_t alloc_bytes, alloc_count;   /* cumulative */
+};
+
+/* What the heap source has for one tick. */
+struct lt_heap_batch {
+	const struct lt_heap_site *sites;
+	size_t n;
+	uint64_t sample_rate;   /* from the agent's hello; 0 before it */
+	int maps_changed;       /* the target dlopen'd: symbolizers must
+				   re-read its modules before these PCs */
+};
 
 /* Creates the socket and injects the agent into o->pid, then waits up to
  * o->timeout_s for its hello.  Returns NULL with err (the reason the heap
@@ -53,10 +73,10 @@ int lt_heap_fd(const lt_heap *h);
  * says why, and the collector is then inert. */
 int lt_heap_poll(lt_heap *h, lt_err *err);
 
-/* Adds one heap sample taken at t (seconds since session start) to m's
- * heap sites: new stacks are interned in m's stack table (symbolized with
- * sym, which may be NULL) and changed counters set.  Can't fail. */
-void lt_heap_collect(lt_heap *h, lt_model *m, lt_symbols *sym, double t);
+/* Hands over what changed since the last call.  b's arrays belong to h
+ * and stay valid until the next lt_heap_take, lt_heap_poll or
+ * lt_heap_detach.  This function can't fail. */
+void lt_heap_take(lt_heap *h, struct lt_heap_batch *b);
 
 /* What the agent said in its hello ("libunwind", ...), or NULL. */
 const char *lt_heap_unwinder(const lt_heap *h);
