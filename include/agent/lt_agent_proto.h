@@ -43,6 +43,15 @@ enum lt_agent_type {
 	LT_MSG_STOP  = 16, /* no payload: restore every GOT slot, send BYE */
 };
 
+/* What a descriptor-creating call made (fd sites). */
+enum lt_fd_kind {
+	LT_FD_FILE = 0,    /* open, openat, creat, dup of a file */
+	LT_FD_SOCKET = 1,  /* socket, accept, accept4, socketpair */
+	LT_FD_PIPE = 2,    /* pipe, pipe2 */
+	LT_FD_ANON = 3,    /* eventfd, timerfd, epoll, signalfd, inotify, memfd */
+	LT_FD_KINDS_
+};
+
 struct lt_msg_hdr {
 	uint32_t magic;    /* LT_AGENT_MAGIC */
 	uint16_t type;     /* enum lt_agent_type */

@@ -26,25 +26,52 @@ struct lt_heap_opts {
 
 typedef struct lt_heap lt_heap;
 
-/* One call site (one agent stack) whose counters changed.  Counters are
- * the agent's weighted estimates, never negative. */
-struct lt_heap_site {
+/* A stack the agent announced since the last batch. */
+struct lt_heap_stack {
 	uint32_t id;            /* the agent's stack id */
 	const uint64_t *pcs;    /* innermost first, all return addresses (the
-				   agent's own frames are cut); only in the
-				   first batch that has the site, else NULL */
-	uint32_t depth;         /* entries of pcs (0 when pcs is NULL) */
+				   agent's own frames are cut) */
+	uint32_t depth;         /* entries of pcs, >= 1 */
+};
+
+/* One allocation call site (one agent stack) whose counters changed.
+ * Byte and count figures are the agent's weighted estimates; samples are
+ * raw counts of sampled blocks.  Nothing is negative. */
+struct lt_heap_site {
+	uint32_t id;            /* the agent's stack id */
 	int64_t live_bytes, live_count;
 	int64_t alloc_bytes, alloc_count;   /* cumulative */
+	int64_t free_bytes, free_count;     /* cumulative, sampled blocks freed */
+	uint32_t samples;       /* sampled allocations, cumulative */
+	uint32_t samples_freed; /* of them freed, cumulative */
+	double freed_age_sum;   /* seconds: ages at free of samples_freed, summed */
+	double oldest_live_age; /* seconds: age of the oldest live sample when
+				   the agent reported; < 0 when none is live */
+};
+
+/* One call site that creates file descriptors (socket, open, pipe, ...;
+ * every call is counted, not sampled). */
+struct lt_heap_fdsite {
+	uint32_t id;            /* the agent's stack id */
+	int kind;               /* enum lt_fd_kind (lt_agent_proto.h) */
+	int64_t live, opened;   /* open now; created since the attach */
 };
 
 /* What the heap source has for one tick. */
 struct lt_heap_batch {
+	const struct lt_heap_stack *stacks;  /* new since the last batch */
+	size_t nstacks;
 	const struct lt_heap_site *sites;
 	size_t n;
+	const struct lt_heap_fdsite *fds;
+	size_t nfds;
 	uint64_t sample_rate;   /* from the agent's hello; 0 before it */
 	int maps_changed;       /* the target dlopen'd: symbolizers must
 				   re-read its modules before these PCs */
+	/* From the agent's last report (0 before one): */
+	uint64_t samples;       /* sampled allocations so far */
+	uint64_t tracked;       /* sampled blocks live now */
+	uint64_t dropped;       /* samples lost because its tables were full */
 };
 
 /* Creates the socket and injects the agent into o->pid, then waits up to

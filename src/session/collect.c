@@ -110,19 +110,20 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 		lt_symbols_refresh(sym);
 	if (b->sample_rate)
 		lt_hsites_set_rate(hs, b->sample_rate);
+	/* Every PC is a return address: the agent's own frames are cut, so
+	 * even the innermost is malloc's caller. */
+	for (size_t i = 0; i < b->nstacks; i++)
+		*heapmap_slot(map, b->stacks[i].id) =
+			lt_collect_stack(m, sym, b->stacks[i].pcs, b->stacks[i].depth, 0);
 	lt_hsites_begin(hs, t);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct lt_heap_site *site = &b->sites[i];
-		size_t *stack = heapmap_slot(map, site->id);
+		size_t stack = *heapmap_slot(map, site->id);
 		struct lt_hval v = {site->live_bytes, site->live_count,
 				    site->alloc_bytes, site->alloc_count};
 
-		/* Every PC is a return address: the agent's own frames are
-		 * cut, so even the innermost is malloc's caller. */
-		if (*stack == LT_NONE && site->pcs)
-			*stack = lt_collect_stack(m, sym, site->pcs, site->depth, 0);
-		if (*stack != LT_NONE)
-			lt_hsites_set(hs, *stack, &v);
+		if (stack != LT_NONE)
+			lt_hsites_set(hs, stack, &v);
 	}
 	lt_hsites_end(hs);
 }

@@ -33,6 +33,7 @@ struct astack {
 	uint32_t depth;         /* 0: not announced */
 	struct lt_heap_site v;  /* latest counters */
 	int changed;            /* in h->changed */
+	int fresh;              /* in h->fresh: announced, not handed over */
 };
 
 struct lt_heap {
@@ -49,8 +50,13 @@ struct lt_heap {
 	size_t nst;             /* entries of st (max id + 1) */
 	uint32_t *changed;
 	size_t nchanged, ccap;
+	uint32_t *fresh;        /* stacks announced since the last batch */
+	size_t nfresh, fcap;
 	struct lt_heap_site *batch; /* what lt_heap_take handed over last */
 	size_t bcap;
+	struct lt_heap_stack *bstacks;
+	size_t bscap, nbstacks;
+	struct lt_msg_tick last_tick;
 	uint64_t dlopens, ticks;
 	int refresh;
 	unsigned rejected;
@@ -128,7 +134,9 @@ static void heap_free(lt_heap *h)
 		free(h->st[i].pcs);
 	free(h->st);
 	free(h->changed);
+	free(h->fresh);
 	free(h->batch);
+	free(h->bstacks);
 	free(h->path);
 	free(h->target_path);
 	free(h->agent);
@@ -257,6 +265,11 @@ static int on_stack(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 	a->depth = m->stack.depth;
 	a->pcs = lt_xmalloc(bytes);
 	memcpy(a->pcs, m->pcs, bytes);
+	if (h->nfresh == h->fcap) {
+		h->fcap = h->fcap ? h->fcap * 2 : 256;
+		h->fresh = lt_xrealloc(h->fresh, h->fcap * sizeof(*h->fresh));
+	}
+	h->fresh[h->nfresh++] = m->stack.id;
 	return 0;
 }
 
@@ -316,6 +329,7 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 		if (m->tick.dlopens != h->dlopens)
 			h->refresh = 1;
 		h->dlopens = m->tick.dlopens;
+		h->last_tick = m->tick;
 		h->ticks++;
 		return 0;
 	case LT_MSG_ERROR:
@@ -394,14 +408,25 @@ unsigned lt_heap_rejected(const lt_heap *h)
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 {
 	/* The PCs handed over last time are the consumer's no longer. */
-	for (size_t i = 0; h->batch && h->batch[i].id != UINT32_MAX; i++) {
-		struct astack *a = &h->st[h->batch[i].id];
+	for (size_t i = 0; i < h->nbstacks; i++) {
+		struct astack *a = &h->st[h->bstacks[i].id];
 
 		free(a->pcs);
 		a->pcs = NULL;
 	}
-	if (h->nchanged + 1 > h->bcap) {
-		h->bcap = h->nchanged + 1 > 2 * h->bcap ? h->nchanged + 1 : 2 * h->bcap;
+	if (h->nfresh > h->bscap) {
+		h->bscap = h->nfresh > 2 * h->bscap ? h->nfresh : 2 * h->bscap;
+		h->bstacks = lt_xrealloc(h->bstacks, h->bscap * sizeof(*h->bstacks));
+	}
+	for (size_t i = 0; i < h->nfresh; i++) {
+		struct astack *a = &h->st[h->fresh[i]];
+
+		h->bstacks[i] = (struct lt_heap_stack){h->fresh[i], a->pcs, a->depth};
+	}
+	h->nbstacks = h->nfresh;
+	h->nfresh = 0;
+	if (h->nchanged > h->bcap) {
+		h->bcap = h->nchanged > 2 * h->bcap ? h->nchanged : 2 * h->bcap;
 		h->batch = lt_xrealloc(h->batch, h->bcap * sizeof(*h->batch));
 	}
 	for (size_t i = 0; i < h->nchanged; i++) {
@@ -409,15 +434,17 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 
 		h->batch[i] = a->v;
 		h->batch[i].id = h->changed[i];
-		h->batch[i].pcs = a->pcs;
-		h->batch[i].depth = a->pcs ? a->depth : 0;
 		a->changed = 0;
 	}
-	h->batch[h->nchanged].id = UINT32_MAX;
-	b->sites = h->batch;
-	b->n = h->nchanged;
-	b->sample_rate = h->hello ? h->hi.sample_rate : 0;
-	b->maps_changed = h->refresh;
+	*b = (struct lt_heap_batch){
+		.stacks = h->bstacks, .nstacks = h->nbstacks,
+		.sites = h->batch, .n = h->nchanged,
+		.sample_rate = h->hello ? h->hi.sample_rate : 0,
+		.maps_changed = h->refresh,
+		.samples = h->last_tick.samples,
+		.tracked = h->last_tick.tracked,
+		.dropped = h->last_tick.dropped,
+	};
 	h->refresh = 0;
 	h->nchanged = 0;
 }
