@@ -4,7 +4,7 @@
 -- Run once, inside the transaction that creates a session.  Comments inside
 -- the CREATE statements stay in sqlite_master (`sqlite3 FILE .schema`).
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 -- Session facts, text key -> text value.  Every version of the format keeps
 -- this table and its 'format' row: that is how any leaktop tells a session
@@ -122,10 +122,16 @@ CREATE TABLE stack_frame (
 -- Heap (the agent's sampled allocation sites)
 ---------------------------------------------------------------------------
 
+-- kind: 0 an allocation site (the stack of malloc's caller); 1 a free
+-- site (the stack of a free call whose bytes were sampled, whatever the
+-- block: the free flow); 16 + n a descriptor site, n the descriptor type
+-- (0 file, 1 socket, 2 pipe, 3 anon_inode).  Schema version 1 files have
+-- allocation sites only.
 CREATE TABLE heap_site (
 	id         INTEGER PRIMARY KEY,
 	stack_id   INTEGER NOT NULL REFERENCES stack (id),
-	first_tick INTEGER NOT NULL REFERENCES tick (id)
+	first_tick INTEGER NOT NULL REFERENCES tick (id),
+	kind       INTEGER NOT NULL DEFAULT 0
 );
 
 -- A site's counters since attach, estimated from samples (rounded), as of
@@ -139,6 +145,13 @@ CREATE TABLE heap_value (
 	live_count  INTEGER NOT NULL,
 	alloc_bytes INTEGER NOT NULL,        -- cumulative
 	alloc_count INTEGER NOT NULL,        -- cumulative
+	free_bytes  INTEGER NOT NULL DEFAULT 0, -- sampled blocks freed, cumulative
+	free_count  INTEGER NOT NULL DEFAULT 0,
+	samples     INTEGER NOT NULL DEFAULT 0, -- raw sampled blocks, cumulative
+	samples_freed INTEGER NOT NULL DEFAULT 0,
+	age_sum_ms  INTEGER NOT NULL DEFAULT 0, -- their ages at free, summed
+	oldest_ms   INTEGER NOT NULL DEFAULT 0, -- session ms the oldest live
+					     -- sample was allocated; 0 none
 	PRIMARY KEY (site_id, tick_id)
 ) WITHOUT ROWID;
 

@@ -19,11 +19,21 @@
 struct lt_hval {
 	int64_t live_bytes, live_count;
 	int64_t alloc_bytes, alloc_count; /* cumulative */
+	/* Evidence beyond live bytes (0 where the agent does not send it): */
+	int64_t free_bytes, free_count;   /* sampled blocks freed, weighted,
+					     cumulative */
+	int64_t samples, samples_freed;   /* raw sampled blocks, cumulative */
+	int64_t age_sum_ms;               /* ages at free of samples_freed */
+	int64_t oldest_ms;                /* session ms at which the oldest
+					     live sample was allocated, at
+					     least 1; 0 when none is live */
 };
 
 struct lt_hsite {
 	size_t stack;        /* lt_stacktab index */
 	size_t first;        /* first sample the site was seen in */
+	int kind;            /* what the table holds (see lt_model.h): 0, or
+				the enum lt_fd_kind of a descriptor site */
 };
 
 /* One heap sample: its time and the totals over every site. */
@@ -62,6 +72,8 @@ void lt_hsites_begin(lt_hsites *h, double t);
  * site if new, and returns its index.  Setting the same values again is
  * not a change. */
 size_t lt_hsites_set(lt_hsites *h, size_t stack, const struct lt_hval *v);
+/* Sets site i's kind (lt_hsite.kind).  This function can't fail. */
+void lt_hsites_set_kind(lt_hsites *h, size_t i, int kind);
 void lt_hsites_end(lt_hsites *h);
 
 size_t lt_hsites_count(const lt_hsites *h);

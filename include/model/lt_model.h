@@ -88,6 +88,16 @@ const lt_tgroups *lt_model_tgroups_c(const lt_model *m);
 /* The heap call sites (empty when the heap source never ran). */
 lt_hsites *lt_model_hsites(lt_model *m);
 const lt_hsites *lt_model_hsites_c(const lt_model *m);
+/* The free flow: frees sampled by bytes whatever the block, by the stack
+ * of the free call (alloc_bytes/alloc_count hold the freed bytes/count,
+ * samples the raw samples; live fields are 0). */
+lt_hsites *lt_model_fsites(lt_model *m);
+const lt_hsites *lt_model_fsites_c(const lt_model *m);
+/* Descriptor sites: every descriptor-creating call, by stack (live_count
+ * descriptors open now, alloc_count created; lt_hsite.kind is the enum
+ * lt_fd_kind; byte fields are 0). */
+lt_hsites *lt_model_fdsites(lt_model *m);
+const lt_hsites *lt_model_fdsites_c(const lt_model *m);
 
 /* Fits metric id over ticks [from, to) where it was measured, with the
  * metric's noise floor.  out->n is 0 when it was never measured. */

@@ -40,11 +40,12 @@ struct lt_collect_heapmap {
 };
 void lt_collect_heapmap_free(struct lt_collect_heapmap *map);
 
-/* Adds one heap batch taken at t to m's heap sites: stacks the batch
- * names for the first time are interned (symbolized with sym, which may
- * be NULL) and remembered in map; sites whose stack was never named are
- * dropped.  This function can't fail. */
+/* Adds one heap batch taken at t (session seconds; the session started at
+ * CLOCK_MONOTONIC second t0) to m's allocation, free-flow and descriptor
+ * sites: stacks the batch names for the first time are interned
+ * (symbolized with sym, which may be NULL) and remembered in map; sites
+ * whose stack was never named are dropped.  This function can't fail. */
 void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
-		     const struct lt_heap_batch *b, double t);
+		     const struct lt_heap_batch *b, double t, double t0);
 
 #endif

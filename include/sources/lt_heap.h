@@ -45,8 +45,17 @@ struct lt_heap_site {
 	uint32_t samples;       /* sampled allocations, cumulative */
 	uint32_t samples_freed; /* of them freed, cumulative */
 	double freed_age_sum;   /* seconds: ages at free of samples_freed, summed */
-	double oldest_live_age; /* seconds: age of the oldest live sample when
-				   the agent reported; < 0 when none is live */
+	double oldest_live_mono; /* CLOCK_MONOTONIC seconds at which the oldest
+				   live sample was allocated; 0 when none is */
+};
+
+/* Frees sampled by bytes, whatever the block (allocated before the attach
+ * too), by the stack of the free call: the free flow that allocation flow
+ * is weighed against. */
+struct lt_heap_freesite {
+	uint32_t id;            /* the agent's stack id of the free call */
+	int64_t bytes, count;   /* weighted, cumulative */
+	int64_t samples;        /* raw sampled frees, cumulative */
 };
 
 /* One call site that creates file descriptors (socket, open, pipe, ...;
@@ -65,6 +74,8 @@ struct lt_heap_batch {
 	size_t n;
 	const struct lt_heap_fdsite *fds;
 	size_t nfds;
+	const struct lt_heap_freesite *frees;
+	size_t nfrees;
 	uint64_t sample_rate;   /* from the agent's hello; 0 before it */
 	int maps_changed;       /* the target dlopen'd: symbolizers must
 				   re-read its modules before these PCs */

@@ -31,8 +31,15 @@ struct lt_store_cursor {
 	char **modules;         /* module paths, id = index + 1 */
 	size_t nmodules;
 	sqlite3_stmt **stmt;    /* prepared on first use */
-	/* heap sites (store_heap.c) */
-	size_t sites, hsamples;
+	/* heap sites (store_heap.c): allocation, free-flow and descriptor
+	 * sites share heap_site's ids, kept per family here */
+	struct lt_store_family {
+		size_t sites, samples;  /* persisted */
+		int64_t *ids;           /* heap_site id of each site */
+		size_t cap;
+	} fam[3];
+	int64_t next_site_id;   /* the last heap_site id committed */
+	int64_t pending_site_id; /* ... and written by the open tick */
 	uint64_t heap_rate;
 	sqlite3_stmt *heap_site, *heap_value;
 };

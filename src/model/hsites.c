@@ -157,6 +157,12 @@ static void add_to(struct lt_hval *t, const struct lt_hval *v, int sign)
 	t->live_count += sign * v->live_count;
 	t->alloc_bytes += sign * v->alloc_bytes;
 	t->alloc_count += sign * v->alloc_count;
+	t->free_bytes += sign * v->free_bytes;
+	t->free_count += sign * v->free_count;
+	t->samples += sign * v->samples;
+	t->samples_freed += sign * v->samples_freed;
+	t->age_sum_ms += sign * v->age_sum_ms;
+	/* The total's oldest_ms means nothing summed: left 0. */
 }
 
 /* The value before the site's last change (zeros before its first). */
@@ -228,6 +234,12 @@ size_t lt_hsites_set(lt_hsites *h, size_t stack, const struct lt_hval *v)
 	}
 	h->changed[h->nchanged++] = i;
 	return i;
+}
+
+void lt_hsites_set_kind(lt_hsites *h, size_t i, int kind)
+{
+	if (i < h->nsites)
+		h->sites[i].pub.kind = kind;
 }
 
 size_t lt_hsites_count(const lt_hsites *h)

@@ -14,7 +14,7 @@ struct lt_model {
 	size_t retention;
 	lt_stacktab *stacks;
 	lt_tgroups *tgroups;
-	lt_hsites *hsites;
+	lt_hsites *hsites, *fsites, *fdsites;
 };
 
 lt_model *lt_model_new(void)
@@ -24,6 +24,8 @@ lt_model *lt_model_new(void)
 	m->stacks = lt_stacktab_new();
 	m->tgroups = lt_tgroups_new();
 	m->hsites = lt_hsites_new();
+	m->fsites = lt_hsites_new();
+	m->fdsites = lt_hsites_new();
 	return m;
 }
 
@@ -57,6 +59,26 @@ const lt_hsites *lt_model_hsites_c(const lt_model *m)
 	return m->hsites;
 }
 
+lt_hsites *lt_model_fsites(lt_model *m)
+{
+	return m->fsites;
+}
+
+const lt_hsites *lt_model_fsites_c(const lt_model *m)
+{
+	return m->fsites;
+}
+
+lt_hsites *lt_model_fdsites(lt_model *m)
+{
+	return m->fdsites;
+}
+
+const lt_hsites *lt_model_fdsites_c(const lt_model *m)
+{
+	return m->fdsites;
+}
+
 void lt_model_free(lt_model *m)
 {
 	if (!m)
@@ -76,6 +98,8 @@ void lt_model_free(lt_model *m)
 	lt_stacktab_free(m->stacks);
 	lt_tgroups_free(m->tgroups);
 	lt_hsites_free(m->hsites);
+	lt_hsites_free(m->fsites);
+	lt_hsites_free(m->fdsites);
 	free(m);
 }
 

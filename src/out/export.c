@@ -142,7 +142,7 @@ static long sample_at(const lt_model *m, enum lt_export_type type, size_t i)
 
 static void hvals(const lt_hsites *h, size_t i, long k, int64_t v[LT_SAMPLE_COUNT_])
 {
-	struct lt_hval x = {0, 0, 0, 0};
+	struct lt_hval x = {0};
 
 	if (k >= 0)
 		lt_hsites_value(h, i, (size_t)k, &x);

@@ -210,7 +210,7 @@ static void csv_sites(const lt_model *m, size_t k0, size_t k1, FILE *out)
 		if (start < 0)
 			start = (long)k;
 		for (size_t i = 0; i < lt_hsites_count(h); i++) {
-			struct lt_hval a = {0, 0, 0, 0}, b;
+			struct lt_hval a = {0}, b;
 
 			if (lt_hsites_get(h, i)->first > k)
 				continue;

@@ -101,15 +101,49 @@ static size_t *heapmap_slot(struct lt_collect_heapmap *map, uint32_t id)
 	return &map->stack[id];
 }
 
-void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
-		     const struct lt_heap_batch *b, double t)
+static int64_t nonneg(int64_t v)
 {
-	lt_hsites *hs = lt_model_hsites(m);
+	return v < 0 ? 0 : v;
+}
+
+/* Agent figures into the model's, on the session's clock. */
+static struct lt_hval site_value(const struct lt_heap_site *site, double t0)
+{
+	struct lt_hval v = {0};
+	double born;
+
+	v.live_bytes = nonneg(site->live_bytes);
+	v.live_count = nonneg(site->live_count);
+	v.alloc_bytes = nonneg(site->alloc_bytes);
+	v.alloc_count = nonneg(site->alloc_count);
+	v.free_bytes = nonneg(site->free_bytes);
+	v.free_count = nonneg(site->free_count);
+	v.samples = site->samples;
+	v.samples_freed = site->samples_freed <= site->samples ?
+		site->samples_freed : site->samples;
+	if (site->freed_age_sum > 0 && site->freed_age_sum < 1e12)
+		v.age_sum_ms = (int64_t)(site->freed_age_sum * 1000 + 0.5);
+	if (site->oldest_live_mono > 0) {
+		born = (site->oldest_live_mono - t0) * 1000;
+		/* Whole milliseconds, at least 1: 0 says "none live". */
+		v.oldest_ms = born < 1 ? 1 : born > 1e15 ? (int64_t)1e15 : (int64_t)born;
+	}
+	return v;
+}
+
+void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		     const struct lt_heap_batch *b, double t, double t0)
+{
+	lt_hsites *hs = lt_model_hsites(m), *fs = lt_model_fsites(m);
+	lt_hsites *ds = lt_model_fdsites(m);
 
 	if (b->maps_changed && sym)
 		lt_symbols_refresh(sym);
-	if (b->sample_rate)
+	if (b->sample_rate) {
 		lt_hsites_set_rate(hs, b->sample_rate);
+		lt_hsites_set_rate(fs, b->sample_rate);
+	}
+	lt_hsites_set_rate(ds, 1);
 	/* Every PC is a return address: the agent's own frames are cut, so
 	 * even the innermost is malloc's caller. */
 	for (size_t i = 0; i < b->nstacks; i++)
@@ -117,13 +151,36 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 			lt_collect_stack(m, sym, b->stacks[i].pcs, b->stacks[i].depth, 0);
 	lt_hsites_begin(hs, t);
 	for (size_t i = 0; i < b->n; i++) {
-		const struct lt_heap_site *site = &b->sites[i];
-		size_t stack = *heapmap_slot(map, site->id);
-		struct lt_hval v = {site->live_bytes, site->live_count,
-				    site->alloc_bytes, site->alloc_count};
+		size_t stack = *heapmap_slot(map, b->sites[i].id);
+		struct lt_hval v = site_value(&b->sites[i], t0);
 
 		if (stack != LT_NONE)
 			lt_hsites_set(hs, stack, &v);
 	}
 	lt_hsites_end(hs);
+	lt_hsites_begin(fs, t);
+	for (size_t i = 0; i < b->nfrees; i++) {
+		size_t stack = *heapmap_slot(map, b->frees[i].id);
+		struct lt_hval v = {0};
+
+		v.alloc_bytes = nonneg(b->frees[i].bytes);
+		v.alloc_count = nonneg(b->frees[i].count);
+		v.samples = nonneg(b->frees[i].samples);
+		if (stack != LT_NONE)
+			lt_hsites_set(fs, stack, &v);
+	}
+	lt_hsites_end(fs);
+	lt_hsites_begin(ds, t);
+	for (size_t i = 0; i < b->nfds; i++) {
+		size_t stack = *heapmap_slot(map, b->fds[i].id), k;
+		struct lt_hval v = {0};
+
+		v.live_count = nonneg(b->fds[i].live);
+		v.alloc_count = nonneg(b->fds[i].opened);
+		if (stack == LT_NONE)
+			continue;
+		k = lt_hsites_set(ds, stack, &v);
+		lt_hsites_set_kind(ds, k, b->fds[i].kind);
+	}
+	lt_hsites_end(ds);
 }

@@ -200,7 +200,7 @@ static void sample_heap(lt_session *s, double t)
 		return;
 	}
 	lt_heap_take(s->heap, &b);
-	lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t);
+	lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t, s->start);
 }
 
 /* Turns thread sampling off for the rest of the session, saying why in

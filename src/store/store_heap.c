@@ -30,19 +30,100 @@ static int run(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
 	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
 }
 
-static int write_value(sqlite3 *db, struct lt_store_cursor *cur, size_t i,
+/* The three families of sites, in heap_site's kind column. */
+enum { FAM_ALLOC, FAM_FREE, FAM_FD, FAM_COUNT };
+#define KIND_FD_BASE 16
+
+static const lt_hsites *family(const lt_model *m, int f)
+{
+	return f == FAM_ALLOC ? lt_model_hsites_c(m) :
+	       f == FAM_FREE ? lt_model_fsites_c(m) : lt_model_fdsites_c(m);
+}
+
+static int write_value(sqlite3 *db, struct lt_store_cursor *cur, int64_t id,
 		       int64_t tick_id, const struct lt_hval *v,
 		       const char *path, lt_err *err)
 {
 	sqlite3_stmt *s = cur->heap_value;
+	const int64_t col[] = {v->live_bytes, v->live_count, v->alloc_bytes,
+			       v->alloc_count, v->free_bytes, v->free_count,
+			       v->samples, v->samples_freed, v->age_sum_ms,
+			       v->oldest_ms};
 
-	sqlite3_bind_int64(s, 1, (int64_t)i + 1);
+	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, tick_id);
-	sqlite3_bind_int64(s, 3, v->live_bytes);
-	sqlite3_bind_int64(s, 4, v->live_count);
-	sqlite3_bind_int64(s, 5, v->alloc_bytes);
-	sqlite3_bind_int64(s, 6, v->alloc_count);
+	for (int c = 0; c < (int)(sizeof(col) / sizeof(col[0])); c++)
+		sqlite3_bind_int64(s, 3 + c, col[c]);
 	return run(db, s, path, err);
+}
+
+/* New sites of family f get the next heap_site ids.  The ids are kept in
+ * cur only: lt_store_heap_commit makes them count, and a failed tick is
+ * written again with the same ids. */
+static int write_family(sqlite3 *db, struct lt_store_cursor *cur, int f,
+			const lt_model *m, int64_t tick_id, const char *path,
+			lt_err *err)
+{
+	struct lt_store_family *fam = &cur->fam[f];
+	const lt_hsites *h = family(m, f);
+	size_t ns = lt_hsites_sample_count(h), n = lt_hsites_count(h);
+	int64_t id = cur->next_site_id;
+
+	if (n > fam->cap) {
+		fam->cap = n > 2 * fam->cap ? n : 2 * fam->cap;
+		fam->ids = lt_xrealloc(fam->ids, fam->cap * sizeof(*fam->ids));
+	}
+	for (size_t i = fam->sites; i < n; i++) {
+		sqlite3_stmt *s = cur->heap_site;
+		const struct lt_hsite *site = lt_hsites_get(h, i);
+
+		fam->ids[i] = ++id;
+		sqlite3_bind_int64(s, 1, fam->ids[i]);
+		sqlite3_bind_int64(s, 2, (int64_t)site->stack + 1);
+		sqlite3_bind_int64(s, 3, tick_id);
+		sqlite3_bind_int64(s, 4, f == FAM_ALLOC ? 0 : f == FAM_FREE ? 1 :
+				   KIND_FD_BASE + site->kind);
+		if (run(db, s, path, err) < 0)
+			return -1;
+	}
+	if (ns == fam->samples || ns == 0)
+		return 0;
+	if (ns == fam->samples + 1) {
+		/* The usual case: one new sample, its changes listed. */
+		const size_t *idx;
+		size_t nc = lt_hsites_changed(h, ns - 1, &idx);
+
+		for (size_t c = 0; c < nc; c++) {
+			struct lt_hval v;
+
+			lt_hsites_value(h, idx[c], ns - 1, &v);
+			if (write_value(db, cur, fam->ids[idx[c]], tick_id, &v, path, err))
+				return -1;
+		}
+		return 0;
+	}
+	/* Several samples since the last commit (one failed): whatever
+	 * differs from what the file holds. */
+	for (size_t i = 0; i < n; i++) {
+		struct lt_hval a = {0}, b;
+
+		if (fam->samples && i < fam->sites)
+			lt_hsites_value(h, i, fam->samples - 1, &a);
+		lt_hsites_value(h, i, ns - 1, &b);
+		if ((i >= fam->sites || memcmp(&a, &b, sizeof(a))) &&
+		    write_value(db, cur, fam->ids[i], tick_id, &b, path, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int new_sites(const struct lt_store_cursor *cur, const lt_model *m)
+{
+	int64_t n = 0;
+
+	for (int f = 0; f < FAM_COUNT; f++)
+		n += (int64_t)(lt_hsites_count(family(m, f)) - cur->fam[f].sites);
+	return n > 0;
 }
 
 int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
@@ -50,16 +131,21 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
 			lt_err *err)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	size_t ns = lt_hsites_sample_count(h), n = lt_hsites_count(h);
+	int64_t next = cur->next_site_id;
+	int same = !new_sites(cur, m) && lt_hsites_rate(h) == cur->heap_rate;
 
-	if (ns == cur->hsamples && n == cur->sites &&
-	    lt_hsites_rate(h) == cur->heap_rate)
+	for (int f = 0; same && f < FAM_COUNT; f++)
+		same = lt_hsites_sample_count(family(m, f)) == cur->fam[f].samples;
+	if (same)
 		return 0;
 	if (prepare_once(db, &cur->heap_site,
-			 "INSERT INTO heap_site (id, stack_id, first_tick) VALUES (?, ?, ?)") ||
+			 "INSERT OR REPLACE INTO heap_site (id, stack_id, first_tick, kind) "
+			 "VALUES (?, ?, ?, ?)") ||
 	    prepare_once(db, &cur->heap_value,
 			 "INSERT OR REPLACE INTO heap_value (site_id, tick_id, live_bytes, "
-			 "live_count, alloc_bytes, alloc_count) VALUES (?, ?, ?, ?, ?, ?)"))
+			 "live_count, alloc_bytes, alloc_count, free_bytes, free_count, "
+			 "samples, samples_freed, age_sum_ms, oldest_ms) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
 		return fail(db, path, err);
 	if (lt_hsites_rate(h) != cur->heap_rate) {
 		char sql[128];
@@ -71,53 +157,33 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
 		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			return fail(db, path, err);
 	}
-	for (size_t i = cur->sites; i < n; i++) {
-		sqlite3_stmt *s = cur->heap_site;
+	for (int f = 0; f < FAM_COUNT; f++) {
+		int rc = write_family(db, cur, f, m, tick_id, path, err);
 
-		sqlite3_bind_int64(s, 1, (int64_t)i + 1);
-		sqlite3_bind_int64(s, 2, (int64_t)lt_hsites_get(h, i)->stack + 1);
-		sqlite3_bind_int64(s, 3, tick_id);
-		if (run(db, s, path, err) < 0)
+		/* Ids handed out go on from where this family's ended. */
+		cur->next_site_id += (int64_t)(lt_hsites_count(family(m, f)) -
+					       cur->fam[f].sites);
+		if (rc < 0) {
+			cur->next_site_id = next;
 			return -1;
-	}
-	if (ns == cur->hsamples || ns == 0)
-		return 0;
-	if (ns == cur->hsamples + 1) {
-		/* The usual case: one new sample, its changes listed. */
-		const size_t *idx;
-		size_t nc = lt_hsites_changed(h, ns - 1, &idx);
-
-		for (size_t c = 0; c < nc; c++) {
-			struct lt_hval v;
-
-			lt_hsites_value(h, idx[c], ns - 1, &v);
-			if (write_value(db, cur, idx[c], tick_id, &v, path, err))
-				return -1;
 		}
-		return 0;
 	}
-	/* Several samples since the last commit (one failed): whatever
-	 * differs from what the file holds. */
-	for (size_t i = 0; i < n; i++) {
-		struct lt_hval a = {0, 0, 0, 0}, b;
-
-		if (cur->hsamples && i < cur->sites)
-			lt_hsites_value(h, i, cur->hsamples - 1, &a);
-		lt_hsites_value(h, i, ns - 1, &b);
-		if ((i >= cur->sites || memcmp(&a, &b, sizeof(a))) &&
-		    write_value(db, cur, i, tick_id, &b, path, err))
-			return -1;
-	}
+	/* Committed or not, the ids stay as handed out only if the tick
+	 * commits: lt_store_heap_commit keeps them, a retry starts again. */
+	cur->pending_site_id = cur->next_site_id;
+	cur->next_site_id = next;
 	return 0;
 }
 
 void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m)
 {
-	const lt_hsites *h = lt_model_hsites_c(m);
-
-	cur->sites = lt_hsites_count(h);
-	cur->hsamples = lt_hsites_sample_count(h);
-	cur->heap_rate = lt_hsites_rate(h);
+	for (int f = 0; f < FAM_COUNT; f++) {
+		cur->fam[f].sites = lt_hsites_count(family(m, f));
+		cur->fam[f].samples = lt_hsites_sample_count(family(m, f));
+	}
+	if (cur->pending_site_id > cur->next_site_id)
+		cur->next_site_id = cur->pending_site_id;
+	cur->heap_rate = lt_hsites_rate(lt_model_hsites_c(m));
 }
 
 void lt_store_heap_free(struct lt_store_cursor *cur)
@@ -125,6 +191,11 @@ void lt_store_heap_free(struct lt_store_cursor *cur)
 	sqlite3_finalize(cur->heap_site);
 	sqlite3_finalize(cur->heap_value);
 	cur->heap_site = cur->heap_value = NULL;
+	for (int f = 0; f < FAM_COUNT; f++) {
+		free(cur->fam[f].ids);
+		cur->fam[f].ids = NULL;
+		cur->fam[f].cap = 0;
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -149,43 +220,62 @@ static int bad(const char *path, const char *what, lt_err *err)
 }
 
 /* Heap samples are the ticks from the first heap site's first tick on,
- * one per tick, as the recorder took them. */
+ * one per tick, as the recorder took them; every family gets each. */
 int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		       lt_err *err)
 {
-	lt_hsites *h = lt_model_hsites(m);
+	lt_hsites *fams[FAM_COUNT] = {lt_model_hsites(m), lt_model_fsites(m),
+				      lt_model_fdsites(m)};
 	size_t nstacks = lt_stacktab_stack_count(lt_model_stacks_c(m));
-	int64_t *site_stack = NULL, *site_first = NULL, first = INT64_MAX;
+	struct lsite {
+		int64_t stack, first;
+		int fam, kind;
+		size_t index;   /* in its family */
+	} *site = NULL;
+	int64_t first = INT64_MAX;
 	size_t nsites = 0, scap = 0, nrows = 0, rcap = 0, r = 0, next_site = 0;
+	size_t count[FAM_COUNT] = {0};
 	struct hrow *rows = NULL;
 	sqlite3_stmt *s = NULL;
-	char rate[32];
-	int rc = -1;
+	char rate[32], ver[16];
+	int rc = -1, v2;
 
+	if (lt_store_query_text(db, "PRAGMA user_version", ver, sizeof(ver)) != SQLITE_OK)
+		return load_fail(db, path, err);
+	v2 = atoi(ver) >= 2;
 	if (lt_store_query_text(db, "SELECT value FROM meta WHERE key = 'heap_sample_rate'",
-				rate, sizeof(rate)) == SQLITE_OK && rate[0])
-		lt_hsites_set_rate(h, strtoull(rate, NULL, 10));
-	if (sqlite3_prepare_v2(db, "SELECT id, stack_id, first_tick FROM heap_site ORDER BY id",
+				rate, sizeof(rate)) == SQLITE_OK && rate[0]) {
+		lt_hsites_set_rate(fams[FAM_ALLOC], strtoull(rate, NULL, 10));
+		lt_hsites_set_rate(fams[FAM_FREE], strtoull(rate, NULL, 10));
+	}
+	lt_hsites_set_rate(fams[FAM_FD], 1);
+	if (sqlite3_prepare_v2(db, v2 ? "SELECT id, stack_id, first_tick, kind FROM heap_site ORDER BY id" :
+			       "SELECT id, stack_id, first_tick, 0 FROM heap_site ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
 		return load_fail(db, path, err);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0), st = sqlite3_column_int64(s, 1);
+		int64_t kind = sqlite3_column_int64(s, 3);
+		struct lsite *x;
 
-		if (id != (int64_t)nsites + 1 || st < 1 || (size_t)st > nstacks) {
+		if (id != (int64_t)nsites + 1 || st < 1 || (size_t)st > nstacks ||
+		    (kind != 0 && kind != 1 && (kind < KIND_FD_BASE || kind >= KIND_FD_BASE + 16))) {
 			sqlite3_finalize(s);
-			rc = bad(path, "heap_site ids or stacks out of range", err);
+			rc = bad(path, "heap_site ids, stacks or kinds out of range", err);
 			goto out;
 		}
 		if (nsites == scap) {
 			scap = scap ? scap * 2 : 256;
-			site_stack = lt_xrealloc(site_stack, scap * sizeof(int64_t));
-			site_first = lt_xrealloc(site_first, scap * sizeof(int64_t));
+			site = lt_xrealloc(site, scap * sizeof(*site));
 		}
-		site_stack[nsites] = st - 1;
-		site_first[nsites] = sqlite3_column_int64(s, 2);
-		if (site_first[nsites] < first)
-			first = site_first[nsites];
-		nsites++;
+		x = &site[nsites++];
+		x->stack = st - 1;
+		x->first = sqlite3_column_int64(s, 2);
+		x->fam = kind == 0 ? FAM_ALLOC : kind == 1 ? FAM_FREE : FAM_FD;
+		x->kind = x->fam == FAM_FD ? (int)(kind - KIND_FD_BASE) : 0;
+		x->index = count[x->fam]++;
+		if (x->first < first)
+			first = x->first;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
@@ -197,8 +287,13 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		rc = 0;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT site_id, tick_id, live_bytes, live_count, "
-			       "alloc_bytes, alloc_count FROM heap_value ORDER BY tick_id, site_id",
+	if (sqlite3_prepare_v2(db, v2 ? "SELECT site_id, tick_id, live_bytes, live_count, "
+			       "alloc_bytes, alloc_count, free_bytes, free_count, samples, "
+			       "samples_freed, age_sum_ms, oldest_ms FROM heap_value "
+			       "ORDER BY tick_id, site_id" :
+			       "SELECT site_id, tick_id, live_bytes, live_count, "
+			       "alloc_bytes, alloc_count, 0, 0, 0, 0, 0, 0 FROM heap_value "
+			       "ORDER BY tick_id, site_id",
 			       -1, &s, NULL) != SQLITE_OK) {
 		rc = load_fail(db, path, err);
 		goto out;
@@ -217,6 +312,12 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		w->v.live_count = sqlite3_column_int64(s, 3);
 		w->v.alloc_bytes = sqlite3_column_int64(s, 4);
 		w->v.alloc_count = sqlite3_column_int64(s, 5);
+		w->v.free_bytes = sqlite3_column_int64(s, 6);
+		w->v.free_count = sqlite3_column_int64(s, 7);
+		w->v.samples = sqlite3_column_int64(s, 8);
+		w->v.samples_freed = sqlite3_column_int64(s, 9);
+		w->v.age_sum_ms = sqlite3_column_int64(s, 10);
+		w->v.oldest_ms = sqlite3_column_int64(s, 11);
 		if (w->site < 1 || (size_t)w->site > nsites) {
 			sqlite3_finalize(s);
 			rc = bad(path, "heap_value refers to no heap_site", err);
@@ -237,40 +338,46 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t tick = sqlite3_column_int64(s, 0);
 		static const struct lt_hval zero;
-
-		lt_hsites_begin(h, sqlite3_column_double(s, 1));
 		size_t e = r, q = r;
 
+		for (int f = 0; f < FAM_COUNT; f++)
+			lt_hsites_begin(fams[f], sqlite3_column_double(s, 1));
 		while (e < nrows && rows[e].tick <= tick)
 			e++;
-		/* New sites first, in id order, so indexes equal ids - 1;
-		 * this tick's rows are sorted by site id too. */
-		while (next_site < nsites && site_first[next_site] <= tick) {
+		/* New sites first, in id order, so each family's indexes are
+		 * its sites in id order; this tick's rows are sorted by site
+		 * id too. */
+		while (next_site < nsites && site[next_site].first <= tick) {
 			const struct lt_hval *v = &zero;
+			struct lsite *x = &site[next_site];
+			size_t k;
 
 			while (q < e && (size_t)rows[q].site < next_site + 1)
 				q++;
 			if (q < e && (size_t)rows[q].site == next_site + 1)
 				v = &rows[q].v;
-			if (lt_hsites_set(h, (size_t)site_stack[next_site], v) !=
-			    next_site) {
+			k = lt_hsites_set(fams[x->fam], (size_t)x->stack, v);
+			if (k != x->index) {
 				sqlite3_finalize(s);
 				rc = bad(path, "two heap sites with one stack", err);
 				goto out;
 			}
+			lt_hsites_set_kind(fams[x->fam], k, x->kind);
 			next_site++;
 		}
 		for (; r < e; r++)
-			if ((size_t)rows[r].site <= next_site)
-				lt_hsites_set(h, (size_t)site_stack[rows[r].site - 1],
-					      &rows[r].v);
-		lt_hsites_end(h);
+			if ((size_t)rows[r].site <= next_site) {
+				struct lsite *x = &site[rows[r].site - 1];
+
+				lt_hsites_set(fams[x->fam], (size_t)x->stack, &rows[r].v);
+			}
+		for (int f = 0; f < FAM_COUNT; f++)
+			lt_hsites_end(fams[f]);
 	}
 	sqlite3_finalize(s);
 	rc = rc == SQLITE_DONE ? 0 : load_fail(db, path, err);
 out:
-	free(site_stack);
-	free(site_first);
+	free(site);
 	free(rows);
 	return rc;
 }

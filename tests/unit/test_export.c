@@ -46,8 +46,8 @@ static lt_model *make(void)
 	lt_hsites_set_rate(h, 65536);
 	for (int k = 0; k < 10; k++) {
 		struct lt_sample s = {.t = k, .wall_ns = T0 + k * 1000000000LL};
-		struct lt_hval a = {1000 * (k + 1), k + 1, 1000 * (k + 1), k + 1};
-		struct lt_hval b = {k < 5 ? 5000 : 500, 5, 5000, 5};
+		struct lt_hval a = {.live_bytes = 1000 * (k + 1), .live_count = k + 1, .alloc_bytes = 1000 * (k + 1), .alloc_count = k + 1};
+		struct lt_hval b = {.live_bytes = k < 5 ? 5000 : 500, .live_count = 5, .alloc_bytes = 5000, .alloc_count = 5};
 
 		lt_sample_set(&s, LT_M_RSS_ANON, 1000000 + k);
 		lt_sample_set(&s, LT_M_FDS, 7);
@@ -333,7 +333,7 @@ static void test_pprof_many_functions(void **state)
 	for (int i = 0; i < 1500; i++) {
 		char name[32];
 		struct lt_frame_sym sym = {name, NULL, i};
-		struct lt_hval v = {i + 1, 1, i + 1, 1};
+		struct lt_hval v = {.live_bytes = i + 1, .live_count = 1, .alloc_bytes = i + 1, .alloc_count = 1};
 		size_t f;
 
 		/* f0..f699, each name always in the same file */

@@ -140,7 +140,7 @@ static void collect(lt_heap *h, lt_model *m, double t)
 	struct lt_heap_batch b;
 
 	lt_heap_take(h, &b);
-	lt_collect_heap(m, NULL, &heapmap, &b, t);
+	lt_collect_heap(m, NULL, &heapmap, &b, t, 0);
 }
 
 static void model_free(lt_model *m)

@@ -16,7 +16,7 @@
 
 static struct lt_hval hv(int64_t live, int64_t count, int64_t alloc)
 {
-	struct lt_hval v = {live, count, alloc, count};
+	struct lt_hval v = {.live_bytes = live, .live_count = count, .alloc_bytes = alloc, .alloc_count = count};
 
 	return v;
 }
@@ -201,6 +201,14 @@ static void test_store_round_trip(void **state)
 			struct lt_hval a = hv(k * 1000, k, k * 1000);
 			struct lt_hval z = hv(0, 0, 0);
 
+			/* The evidence fields travel too. */
+			a.free_bytes = k * 10;
+			a.free_count = k / 3;
+			a.samples = k;
+			a.samples_freed = k / 3;
+			a.age_sum_ms = k * 1500;
+			a.oldest_ms = 2000 + (k / 4) * 1000;
+
 			lt_hsites_begin(h, k);
 			lt_hsites_set(h, stacks[0], &a);
 			if (k == 5)
@@ -211,15 +219,39 @@ static void test_store_round_trip(void **state)
 				lt_hsites_set(h, stacks[1], &b);
 			}
 			lt_hsites_end(h);
+			/* The free flow and descriptor sites share the ids. */
+			lt_hsites_begin(lt_model_fsites(m), k);
+			{
+				struct lt_hval f = {.alloc_bytes = k * 4096, .alloc_count = k,
+						    .samples = k / 2};
+
+				lt_hsites_set(lt_model_fsites(m), stacks[1], &f);
+			}
+			lt_hsites_end(lt_model_fsites(m));
+			lt_hsites_begin(lt_model_fdsites(m), k);
+			if (k >= 4) {
+				struct lt_hval d = {.live_count = k - 3, .alloc_count = k};
+				size_t i = lt_hsites_set(lt_model_fdsites(m), stacks[2], &d);
+
+				lt_hsites_set_kind(lt_model_fdsites(m), i, 1);
+			}
+			lt_hsites_end(lt_model_fdsites(m));
 		}
 		assert_int_equal(lt_store_commit_tick(st, m, &err), 0);
 	}
 	assert_int_equal(lt_store_finish(st, 2, "duration", &err), 0);
 	assert_int_equal(lt_store_load(path, &back, &err), 0);
-	{
-		const lt_hsites *a = lt_model_hsites_c(m), *b = lt_model_hsites_c(back);
+	assert_int_equal(lt_hsites_count(lt_model_fsites_c(back)), 1);
+	assert_int_equal(lt_hsites_count(lt_model_fdsites_c(back)), 1);
+	assert_int_equal(lt_hsites_get(lt_model_fdsites_c(back), 0)->kind, 1);
+	for (int fam = 0; fam < 3; fam++) {
+		const lt_hsites *a = fam == 0 ? lt_model_hsites_c(m) :
+			fam == 1 ? lt_model_fsites_c(m) : lt_model_fdsites_c(m);
+		const lt_hsites *b = fam == 0 ? lt_model_hsites_c(back) :
+			fam == 1 ? lt_model_fsites_c(back) : lt_model_fdsites_c(back);
 
-		assert_int_equal(lt_hsites_rate(b), 524288);
+		if (fam == 0)
+			assert_int_equal(lt_hsites_rate(b), 524288);
 		assert_int_equal(lt_hsites_count(b), lt_hsites_count(a));
 		assert_int_equal(lt_hsites_sample_count(b), lt_hsites_sample_count(a));
 		for (size_t i = 0; i < lt_hsites_count(a); i++) {

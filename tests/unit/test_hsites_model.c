@@ -13,7 +13,7 @@
 
 static struct lt_hval hv(int64_t live, int64_t lc, int64_t ab, int64_t ac)
 {
-	struct lt_hval v = {live, lc, ab, ac};
+	struct lt_hval v = {.live_bytes = live, .live_count = lc, .alloc_bytes = ab, .alloc_count = ac};
 
 	return v;
 }

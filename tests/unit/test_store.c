@@ -617,7 +617,7 @@ static void test_load_refusals(void **state)
 	finish_session(tmp("newer.lt"), 3);
 	sql_exec(tmp("newer.lt"), "PRAGMA user_version = 99");
 	snprintf(msg, sizeof(msg), "%s was written by a newer leaktop (schema "
-		 "version 99; this leaktop reads up to 1)", tmp("newer.lt"));
+		 "version 99; this leaktop reads up to %d)", tmp("newer.lt"), LT_STORE_SCHEMA_VERSION);
 	load_fails(tmp("newer.lt"), msg);
 
 	/* Big enough that half of it cuts through the tick data. */

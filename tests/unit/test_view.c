@@ -464,17 +464,17 @@ static void add_sites(struct fixture *fx, size_t extra)
 	lt_model_set_source(fx->m, "heap", 1, "unwinder libunwind");
 	lt_hsites_set_rate(h, 4096);
 	for (int k = 0; k < 10; k++) {
-		struct lt_hval leak = {(int64_t)k * MiB, k * 256, (int64_t)k * MiB, k * 256};
+		struct lt_hval leak = {.live_bytes = (int64_t)k * MiB, .live_count = k * 256, .alloc_bytes = (int64_t)k * MiB, .alloc_count = k * 256};
 		int64_t c = k < 3 ? (int64_t)k * 2 * MiB : 6 * MiB;
-		struct lt_hval cache = {c, c / 4096, c, c / 4096};
-		struct lt_hval tmp = {0, 0, (int64_t)k * 100 * MiB, (int64_t)k * 100000};
+		struct lt_hval cache = {.live_bytes = c, .live_count = c / 4096, .alloc_bytes = c, .alloc_count = c / 4096};
+		struct lt_hval tmp = {.live_bytes = 0, .live_count = 0, .alloc_bytes = (int64_t)k * 100 * MiB, .alloc_count = (int64_t)k * 100000};
 
 		lt_hsites_begin(h, k);
 		lt_hsites_set(h, s[0], &leak);
 		lt_hsites_set(h, s[1], &cache);
 		lt_hsites_set(h, s[2], &tmp);
 		for (size_t i = 0; i < extra; i++) {
-			struct lt_hval e = {(int64_t)(i % 977) * 4096, 1, 4096, 1};
+			struct lt_hval e = {.live_bytes = (int64_t)(i % 977) * 4096, .live_count = 1, .alloc_bytes = 4096, .alloc_count = 1};
 
 			if (k == 0)
 				lt_hsites_set(h, 100000 + i, &e);
