@@ -106,6 +106,12 @@ void lt_hsites_growth(const lt_hsites *h, size_t i, size_t from, size_t to,
 void lt_hsites_total_growth(const lt_hsites *h, size_t from, size_t to,
 			    struct lt_growth *out);
 
+/* Growth of site i's live_count over samples [from, to), with a noise
+ * floor of one: for descriptor sites, whose counts are exact.  This
+ * function can't fail. */
+void lt_hsites_count_growth(const lt_hsites *h, size_t i, size_t from,
+			    size_t to, struct lt_growth *out);
+
 /* Allocations per second of site i over samples [from, to); 0 for a window
  * shorter than two samples. */
 double lt_hsites_alloc_rate(const lt_hsites *h, size_t i, size_t from,

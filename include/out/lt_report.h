@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "lt_diag.h"
 #include "lt_err.h"
 #include "lt_model.h"
 
@@ -11,5 +12,9 @@
  * availability, one line per series (start, end, change, rate, trend) and the
  * verdict lines.  Fails only when writing to out fails. */
 int lt_report_write(const lt_model *m, FILE *out, lt_err *err);
+/* The same with the heap rows in dopt's view and wrappers (NULL: the
+ * "your code" view). */
+int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
+			 FILE *out, lt_err *err);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "lt_diag.h"
 #include "lt_model.h"
 
 enum lt_verdict_kind {
@@ -23,5 +24,15 @@ struct lt_verdict {
  * yields one line saying so.  This function can't fail. */
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max);
+/* The same with heap rows diagnosed with dopt (NULL: "your code"). */
+size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dopt,
+			       struct lt_verdict *out, size_t max);
+
+/* The top heap leak as one line ("client_new (client.c:9) +1.0 MiB/s,
+ * 0 of 40 samples freed, oldest 38s") into buf, for the line above the
+ * Sites screen; returns 0 when no row is growing (buf then says why:
+ * "no heap row grows" or "collecting samples"). */
+int lt_verdict_top_leak(const lt_model *m, const struct lt_diag_opts *dopt,
+			size_t from, size_t to, char *buf, size_t len);
 
 #endif

@@ -124,6 +124,36 @@ static int is_shared_object(const char *path)
 	return b && strstr(b, ".so") != NULL;
 }
 
+/* Installed by the system (a package), as opposed to the program's own
+ * build: /usr/lib, /lib, ... also as seen through /proc/PID/root. */
+static int is_system_path(const char *path)
+{
+	static const char *const dirs[] = {"/lib/", "/lib64/", "/lib32/", "/usr/lib/",
+					   "/usr/lib64/", "/usr/lib32/",
+					   "/usr/local/lib/", "/snap/", "/nix/store/"};
+
+	if (!path)
+		return 0;
+	if (!strncmp(path, "/proc/", 6)) {
+		const char *r = strstr(path, "/root/");
+
+		if (r)
+			path = r + 5;
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (!strncmp(path, dirs[i], strlen(dirs[i])))
+			return 1;
+	return 0;
+}
+
+/* The program's own code: its executable, or a library it ships itself
+ * (a plugin it dlopens from its own directory), not one the system
+ * installed. */
+static int is_own_module(const char *path)
+{
+	return path && (!is_shared_object(path) || !is_system_path(path));
+}
+
 static int is_system_lib(const char *path)
 {
 	const char *b = base_name(path);
@@ -171,7 +201,7 @@ static const char *yours_key(const struct ctx *c, size_t s, size_t *frame,
 	*via_lib = 0;
 	for (size_t i = 0; k && i < k->depth; i++) {
 		const struct lt_frame *f = lt_stacktab_frame(c->st, k->frames[i]);
-		int program = f->module && !is_shared_object(f->module);
+		int program = is_own_module(f->module);
 
 		for (size_t y = 0; y < f->nsyms; y++) {
 			const char *fn = f->syms[y].function;
@@ -195,8 +225,8 @@ static const char *yours_key(const struct ctx *c, size_t s, size_t *frame,
 				fallback_lib = lib;
 			}
 		}
-		if (f->module && is_shared_object(f->module) && !is_system_lib(f->module) &&
-		    f->syms[0].function && !wrapper(c, f->syms[0].function))
+		if (!program && !is_system_lib(f->module) && f->syms[0].function &&
+		    !wrapper(c, f->syms[0].function))
 			lib = 1;
 	}
 	if (fallback) {
@@ -509,8 +539,10 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			if ((double)b.live_bytes > x->best_live) {
 				x->best_live = (double)b.live_bytes;
 				x->r.site = i;
-				if (o->view == LT_DIAG_YOURS)
+				if (o->view == LT_DIAG_YOURS) {
 					x->r.via_library = via;
+					x->r.frame = frame;
+				}
 			}
 			/* Without the free flow, the row's own sampled frees are
 			 * the only frees seen. */
@@ -628,22 +660,27 @@ char *lt_diag_label(const lt_model *m, const struct lt_diag_opts *o,
 			}
 	}
 	if (o->view == LT_DIAG_YOURS && r->via_library && site) {
+		/* The library function the row's code called, and its library:
+		 * the frame just inside the row's own frame. */
 		const struct lt_stack *k = lt_stacktab_stack(st, site->stack);
-		const char *lib = NULL;
+		const struct lt_frame *entry = NULL;
 
-		for (size_t d = 0; k && d < k->depth && !lib; d++) {
-			const struct lt_frame *f = lt_stacktab_frame(st, k->frames[d]);
+		for (size_t d = 1; k && d < k->depth; d++)
+			if (k->frames[d] == r->frame) {
+				entry = lt_stacktab_frame(st, k->frames[d - 1]);
+				break;
+			}
+		if (entry && entry->module) {
+			const char *fn = entry->syms[entry->nsyms - 1].function;
 
-			if (f->module && is_shared_object(f->module) && !is_system_lib(f->module))
-				lib = base_name(f->module);
+			if (r->nsites > 1)
+				snprintf(buf, len, "%s%s -> %s (%s, %zu stacks)", r->function, where,
+					 fn ? fn : "?", base_name(entry->module), r->nsites);
+			else
+				snprintf(buf, len, "%s%s -> %s (%s)", r->function, where,
+					 fn ? fn : "?", base_name(entry->module));
+			return buf;
 		}
-		if (lib && r->nsites > 1)
-			snprintf(buf, len, "%s%s -> %s (%zu stacks)", r->function, where, lib, r->nsites);
-		else if (lib)
-			snprintf(buf, len, "%s%s -> %s", r->function, where, lib);
-		else
-			snprintf(buf, len, "%s%s", r->function, where);
-		return buf;
 	}
 	if (r->nsites > 1)
 		snprintf(buf, len, "%s%s (%zu stacks)", r->function, where, r->nsites);

@@ -420,6 +420,30 @@ void lt_hsites_total_growth(const lt_hsites *h, size_t from, size_t to,
 		       out->recent_slope * dur, out);
 }
 
+void lt_hsites_count_growth(const lt_hsites *h, size_t i, size_t from,
+			    size_t to, struct lt_growth *out)
+{
+	double t[FIT_POINTS], v[FIT_POINTS];
+	size_t n = 0, span;
+
+	memset(out, 0, sizeof(*out));
+	if (to > h->nsamples)
+		to = h->nsamples;
+	if (i >= h->nsites || from >= to)
+		return;
+	span = to - from;
+	for (size_t j = 0; j < FIT_POINTS && j < span; j++) {
+		size_t k = grid(from, span, j);
+		struct lt_hval x;
+
+		lt_hsites_value(h, i, k, &x);
+		t[n] = h->samples[k].t;
+		v[n] = (double)x.live_count;
+		n++;
+	}
+	lt_growth_fit(t, v, n, 1, out);
+}
+
 double lt_hsites_alloc_rate(const lt_hsites *h, size_t i, size_t from,
 			    size_t to)
 {

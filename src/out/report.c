@@ -369,16 +369,30 @@ static void threads(struct out *o, const lt_model *m)
 #define MAX_GROWING 20      /* ... or more while they are growing */
 #define MAX_SITE_FRAMES 32
 
-/* Seed story 4: ranked by growth, each with its whole stack, library
- * frames included, so a leak inside a library leads to its caller. */
-static void heap_sites(struct out *o, const lt_model *m)
+/* "0/24" sampled blocks freed, "11s" the oldest live one. */
+static void evidence(const struct lt_diag_row *r, char *freed, size_t flen,
+		     char *oldest, size_t olen)
+{
+	snprintf(freed, flen, "%lld/%lld", (long long)r->freed_total,
+		 (long long)r->samples_total);
+	if (r->oldest_age >= 0)
+		lt_fmt_duration(r->oldest_age, oldest, olen);
+	else
+		snprintf(oldest, olen, "-");
+}
+
+/* Seed story 4: one row per leak in the "your code" view by default, each
+ * with the whole stack of its largest site, library frames included, so a
+ * leak inside a library leads to its caller.  The claim weighs allocation
+ * against the free flow through the same code (lt_diag.h). */
+static void heap_sites(struct out *o, const lt_model *m,
+		       const struct lt_diag_opts *dopt)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
 	const lt_stacktab *t = lt_model_stacks_c(m);
 	const struct lt_source *src = lt_model_source_find(m, "heap");
-	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
-	size_t *order, shown = 0;
-	struct lt_growth *gr;
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h), nr, shown = 0;
+	struct lt_diag_row *rows;
 	char rate[32], total[32];
 
 	if (!ns) {
@@ -391,55 +405,117 @@ static void heap_sites(struct out *o, const lt_model *m)
 		put(o, "\n");
 		return;
 	}
-	order = lt_xmalloc((n ? n : 1) * sizeof(*order));
-	gr = lt_xmalloc((n ? n : 1) * sizeof(*gr));
-	lt_hsites_rank(h, LT_HSORT_GROWTH, 0, ns, order, gr);
+	nr = lt_diag_rows(m, dopt, 0, ns, &rows);
 	if (lt_hsites_rate(h) <= 1)
 		snprintf(rate, sizeof(rate), "every allocation");
 	else
 		lt_fmt_bytes((double)lt_hsites_rate(h), rate, sizeof(rate));
 	lt_fmt_bytes((double)lt_hsites_sample(h, ns - 1)->total.live_bytes,
 		     total, sizeof(total));
-	put(o, "\nHeap call sites (%zu sites, sampled every %s on average; %s live at the end, estimated):\n",
-	    n, rate, total);
+	put(o, "\nHeap call sites (%zu sites, by %s: %zu rows; sampled every %s on average; %s live at the end, estimated):\n",
+	    n, lt_diag_view_name(dopt->view), nr, rate, total);
+	put(o, "  Blocks allocated before the attach are not seen; a claim weighs what a\n"
+	    "  row allocates against what is freed through the same code%s.\n",
+	    lt_hsites_count(lt_model_fsites_c(m)) ? "" :
+	    " (this session has no free flow: frees of older blocks are unseen)");
 	if (src && !src->available && src->reason) {
 		put(o, "  heap source ended: ");
 		put_esc(o, src->reason);
 		put(o, "\n");
 	}
-	put(o, "  %10s %12s %10s %-10s %s\n", "live", "growth", "allocs/s",
-	    "trend", "where");
-	for (size_t r = 0; r < n; r++) {
-		size_t i = order[r];
-		struct lt_hval v;
-		char live[32], slope[48], where[600];
+	put(o, "  %10s %12s %10s %-10s %9s %7s %s\n", "live", "net/s", "allocs/s",
+	    "claim", "freed", "oldest", "where");
+	for (size_t k = 0; k < nr; k++) {
+		const struct lt_diag_row *r = &rows[k];
+		char live[32], slope[48], where[600], freed[48], oldest[32];
 
 		if (shown >= MAX_GROWING ||
-		    (shown >= MAX_SITES && gr[i].trend != LT_TREND_GROWING))
+		    (shown >= MAX_SITES && r->claim != LT_CLAIM_GROWING))
 			break;
-		lt_hsites_value(h, i, ns - 1, &v);
-		lt_fmt_bytes((double)v.live_bytes, live, sizeof(live));
-		lt_fmt_rate(gr[i].trend == LT_TREND_GROWING ? gr[i].slope : 0,
-			    LT_UNIT_BYTES, slope, sizeof(slope));
-		lt_stacktab_describe_alloc(t, lt_hsites_get(h, i)->stack, where,
-					   sizeof(where));
-		put(o, "  %10s %12s %10.1f %-10s ", live, slope,
-		    lt_hsites_alloc_rate(h, i, 0, ns), lt_growth_trend_name(gr[i].trend));
+		lt_fmt_bytes(r->live, live, sizeof(live));
+		lt_fmt_rate(r->net_rate, LT_UNIT_BYTES, slope, sizeof(slope));
+		evidence(r, freed, sizeof(freed), oldest, sizeof(oldest));
+		lt_diag_label(m, dopt, r, where, sizeof(where));
+		put(o, "  %10s %12s %10.1f %-10s %9s %7s ", live, slope,
+		    r->allocs_per_s, lt_diag_claim_name(r->claim), freed, oldest);
 		put_esc(o, where);
 		put(o, "\n");
-		stack_lines(o, t, lt_hsites_get(h, i)->stack, MAX_SITE_FRAMES);
+		stack_lines(o, t, lt_hsites_get(h, r->site)->stack, MAX_SITE_FRAMES);
 		shown++;
 	}
-	if (n > shown)
-		put(o, "  ... %zu more sites\n", n - shown);
-	free(order);
-	free(gr);
+	if (nr > shown)
+		put(o, "  ... %zu more rows\n", nr - shown);
+	free(rows);
 }
 
-static void verdicts(struct out *o, const lt_model *m)
+#define MAX_FD_SITES 10
+
+/* Descriptor call sites: every descriptor-creating call of the target,
+ * counted by the agent, ranked by growth of what is open now. */
+static void fd_sites(struct out *o, const lt_model *m)
+{
+	static const char *const kinds[] = {"file", "socket", "pipe", "anon"};
+	const lt_hsites *h = lt_model_fdsites_c(m);
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	size_t *order;
+	double *key;
+	struct lt_growth *g;
+
+	if (!n || !ns)
+		return;
+	order = lt_xmalloc(n * sizeof(*order));
+	key = lt_xmalloc(n * sizeof(*key));
+	g = lt_xmalloc(n * sizeof(*g));
+	for (size_t i = 0; i < n; i++) {
+		struct lt_hval v;
+
+		lt_hsites_count_growth(h, i, 0, ns, &g[i]);
+		lt_hsites_value(h, i, ns - 1, &v);
+		order[i] = i;
+		key[i] = (g[i].trend == LT_TREND_GROWING ? 1e12 + g[i].slope * 1e6 : 0) +
+			 (double)v.live_count;
+	}
+	/* Few sites: a plain insertion sort keeps the order stable. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && key[order[j]] > key[order[j - 1]]; j--) {
+			size_t t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	put(o, "\nDescriptor call sites (%zu; every call counted):\n", n);
+	put(o, "  %6s %8s %8s %12s %-10s %s\n", "kind", "open", "created", "growth",
+	    "trend", "where");
+	for (size_t r = 0; r < n && r < MAX_FD_SITES; r++) {
+		size_t i = order[r];
+		const struct lt_hsite *site = lt_hsites_get(h, i);
+		struct lt_hval v;
+		char rate[48], where[600];
+
+		lt_hsites_value(h, i, ns - 1, &v);
+		lt_fmt_rate(g[i].trend == LT_TREND_GROWING ? g[i].slope : 0,
+			    LT_UNIT_COUNT, rate, sizeof(rate));
+		lt_stacktab_describe_alloc(lt_model_stacks_c(m), site->stack, where,
+					   sizeof(where));
+		put(o, "  %6s %8lld %8lld %12s %-10s ",
+		    site->kind >= 0 && site->kind < 4 ? kinds[site->kind] : "?",
+		    (long long)v.live_count, (long long)v.alloc_count, rate,
+		    lt_growth_trend_name(g[i].trend));
+		put_esc(o, where);
+		put(o, "\n");
+	}
+	if (n > MAX_FD_SITES)
+		put(o, "  ... %zu more sites\n", n - MAX_FD_SITES);
+	free(order);
+	free(key);
+	free(g);
+}
+
+static void verdicts(struct out *o, const lt_model *m,
+		     const struct lt_diag_opts *dopt)
 {
 	struct lt_verdict v[MAX_VERDICTS];
-	size_t n = lt_verdict_compute(m, v, MAX_VERDICTS);
+	size_t n = lt_verdict_compute_with(m, dopt, v, MAX_VERDICTS);
 
 	put(o, "\nVerdicts:\n");
 	for (size_t i = 0; i < n; i++) {
@@ -451,14 +527,24 @@ static void verdicts(struct out *o, const lt_model *m)
 
 int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
 {
+	return lt_report_write_with(m, NULL, out, err);
+}
+
+int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
+			 FILE *out, lt_err *err)
+{
+	static const struct lt_diag_opts yours = {.view = LT_DIAG_YOURS};
 	struct out o = {out, 0};
 
+	if (!dopt)
+		dopt = &yours;
 	header(&o, m);
 	sources(&o, m);
 	series(&o, m);
-	heap_sites(&o, m);
+	heap_sites(&o, m, dopt);
+	fd_sites(&o, m);
 	threads(&o, m);
-	verdicts(&o, m);
+	verdicts(&o, m, dopt);
 	errno = 0;
 	if (!o.err && (fflush(out) != 0 || ferror(out)))
 		o.err = errno ? errno : EIO;

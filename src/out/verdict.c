@@ -275,20 +275,48 @@ static void memory(struct ctx *c)
 		memory_quiet(c, aid, fid);
 }
 
-static void counted(struct ctx *c)
+/* The descriptor site of fd kind that grows fastest, described into buf;
+ * 0 when none grows. */
+static int fd_site(const lt_model *m, int kind, char *buf, size_t len)
+{
+	const lt_hsites *h = lt_model_fdsites_c(m);
+	size_t ns = lt_hsites_sample_count(h), best = LT_NONE;
+	double slope = 0;
+
+	for (size_t i = 0; i < lt_hsites_count(h); i++) {
+		struct lt_growth g;
+
+		if (lt_hsites_get(h, i)->kind != kind)
+			continue;
+		lt_hsites_count_growth(h, i, 0, ns, &g);
+		if (g.trend == LT_TREND_GROWING && g.slope > slope) {
+			slope = g.slope;
+			best = i;
+		}
+	}
+	if (best == LT_NONE)
+		return 0;
+	lt_stacktab_describe_alloc(lt_model_stacks_c(m), lt_hsites_get(h, best)->stack,
+				   buf, len);
+	return 1;
+}
+
+static void counted(struct ctx *c, const lt_model *m)
 {
 	/* Names fixed here rather than taken from the metric titles: scripts
 	 * and tests match these words. */
 	static const struct {
 		int id;
 		const char *name;
+		int kind;       /* enum lt_fd_kind of the agent's fd sites */
 	} fds[] = {
-		{LT_M_FD_FILE, "regular files"},
-		{LT_M_FD_SOCKET, "sockets"},
-		{LT_M_FD_PIPE, "pipes"},
-		{LT_M_FD_ANON, "anon_inode fds"},
-		{LT_M_FD_OTHER, "other fds"},
+		{LT_M_FD_FILE, "regular files", 0},
+		{LT_M_FD_SOCKET, "sockets", 1},
+		{LT_M_FD_PIPE, "pipes", 2},
+		{LT_M_FD_ANON, "anon_inode fds", 3},
+		{LT_M_FD_OTHER, "other fds", -1},
 	};
+	char where[200];
 	struct fmt3 f;
 	int any = 0;
 
@@ -301,8 +329,12 @@ static void counted(struct ctx *c)
 		if (!growing(c, fds[i].id))
 			continue;
 		f = fmt3(c, fds[i].id);
-		say(c, LT_VERDICT_WARN, "%s %s (%s -> %s)", fds[i].name, f.rate,
-		    f.start, f.end);
+		if (fds[i].kind >= 0 && fd_site(m, fds[i].kind, where, sizeof(where)))
+			say(c, LT_VERDICT_WARN, "%s %s (%s -> %s) - created by %s",
+			    fds[i].name, f.rate, f.start, f.end, where);
+		else
+			say(c, LT_VERDICT_WARN, "%s %s (%s -> %s)", fds[i].name, f.rate,
+			    f.start, f.end);
 		any = 1;
 	}
 	if (!any && growing(c, LT_M_FDS)) {
@@ -366,44 +398,84 @@ static void thread_groups(struct ctx *c, const lt_model *m)
 	free(gr);
 }
 
-/* Seed story 4: name the growing call sites, and say whether they
- * account for the process's anonymous memory growth (if not, the growth
- * is elsewhere: mmap, another allocator, fragmentation). */
-static void heap_sites(struct ctx *c, const lt_model *m)
+/* "0 of 24 samples freed, oldest 11s". */
+static void row_evidence(const struct lt_diag_row *r, char *buf, size_t len)
+{
+	char age[32];
+
+	if (r->oldest_age >= 0) {
+		lt_fmt_duration(r->oldest_age, age, sizeof(age));
+		snprintf(buf, len, "%lld of %lld samples freed, oldest %s",
+			 (long long)r->freed_total, (long long)r->samples_total, age);
+	} else {
+		snprintf(buf, len, "%lld of %lld samples freed",
+			 (long long)r->freed_total, (long long)r->samples_total);
+	}
+}
+
+int lt_verdict_top_leak(const lt_model *m, const struct lt_diag_opts *dopt,
+			size_t from, size_t to, char *buf, size_t len)
+{
+	struct lt_diag_row *rows;
+	size_t n = lt_diag_rows(m, dopt, from, to, &rows);
+	int collecting = 0, found = 0;
+
+	for (size_t k = 0; k < n; k++)
+		collecting |= rows[k].claim == LT_CLAIM_COLLECTING;
+	if (n && rows[0].claim == LT_CLAIM_GROWING) {
+		char where[300], rate[48], lo[48], ev[96];
+
+		lt_diag_label(m, dopt, &rows[0], where, sizeof(where));
+		lt_fmt_rate(rows[0].net_rate, LT_UNIT_BYTES, rate, sizeof(rate));
+		lt_fmt_rate(rows[0].net_rate - rows[0].net_lo, LT_UNIT_BYTES, lo, sizeof(lo));
+		row_evidence(&rows[0], ev, sizeof(ev));
+		snprintf(buf, len, "leak: %s %s (+-%s), %s", where, rate,
+			 lo[0] == '+' ? lo + 1 : lo, ev);
+		found = 1;
+	} else if (!n) {
+		snprintf(buf, len, "no heap sites yet");
+	} else {
+		snprintf(buf, len, collecting ? "no heap row grows (some still collecting samples)" :
+			 "no heap row grows");
+	}
+	free(rows);
+	return found;
+}
+
+/* Seed story 4: name the growing rows (one per leak in the "your code"
+ * view), and say whether they account for the process's anonymous memory
+ * growth (if not, the growth is elsewhere: mmap, another allocator,
+ * fragmentation). */
+static void heap_sites(struct ctx *c, const lt_model *m,
+		       const struct lt_diag_opts *dopt)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
-	size_t *order, shown = 0;
-	struct lt_growth *gr;
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h), nr, shown = 0;
+	struct lt_diag_row *rows;
 	double heap_slope = 0;
 	int aid = anon_id(c);
 
 	if (ns < 3 || !n)
 		return;
-	order = lt_xmalloc(n * sizeof(*order));
-	gr = lt_xmalloc(n * sizeof(*gr));
-	lt_hsites_rank(h, LT_HSORT_GROWTH, 0, ns, order, gr);
-	for (size_t r = 0; r < n; r++) {
-		size_t i = order[r];
-		char rate[48], live[32], where[300];
-		struct lt_hval v;
+	nr = lt_diag_rows(m, dopt, 0, ns, &rows);
+	for (size_t k = 0; k < nr; k++) {
+		const struct lt_diag_row *r = &rows[k];
+		char rate[48], live[32], where[300], ev[96];
 
-		if (gr[i].trend != LT_TREND_GROWING)
+		if (r->claim != LT_CLAIM_GROWING)
 			break;
-		heap_slope += gr[i].slope;
+		heap_slope += r->net_rate;
 		if (shown == 3)
 			continue;
-		lt_hsites_value(h, i, ns - 1, &v);
-		lt_fmt_rate(gr[i].slope, LT_UNIT_BYTES, rate, sizeof(rate));
-		lt_fmt_bytes((double)v.live_bytes, live, sizeof(live));
-		lt_stacktab_describe_alloc(lt_model_stacks_c(m),
-					   lt_hsites_get(h, i)->stack, where,
-					   sizeof(where));
-		say(c, LT_VERDICT_WARN, "heap site %s: %s live in %s", rate,
-		    live, where);
+		lt_fmt_rate(r->net_rate, LT_UNIT_BYTES, rate, sizeof(rate));
+		lt_fmt_bytes(r->live, live, sizeof(live));
+		lt_diag_label(m, dopt, r, where, sizeof(where));
+		row_evidence(r, ev, sizeof(ev));
+		say(c, LT_VERDICT_WARN, "heap site %s: %s live in %s (%s)", rate,
+		    live, where, ev);
 		shown++;
 	}
-	if (growing(c, aid) && c->g[aid].slope > 0) {
+	if (growing(c, aid) && c->g[aid].slope > 0 && heap_slope > 0) {
 		double share = heap_slope / c->g[aid].slope * 100;
 		char rate[48];
 
@@ -419,15 +491,29 @@ static void heap_sites(struct ctx *c, const lt_model *m)
 			    "allocator, fragmentation)",
 			    share, lt_metric_def(aid)->title, rate);
 	} else if (!shown) {
-		say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites)", n);
+		size_t collecting = 0;
+
+		for (size_t k = 0; k < nr; k++)
+			collecting += rows[k].claim == LT_CLAIM_COLLECTING;
+		if (collecting)
+			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites; %zu rows still collecting samples)",
+			    n, collecting);
+		else
+			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites)", n);
 	}
-	free(order);
-	free(gr);
+	free(rows);
 }
 
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max)
 {
+	return lt_verdict_compute_with(m, NULL, out, max);
+}
+
+size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dopt,
+			       struct lt_verdict *out, size_t max)
+{
+	static const struct lt_diag_opts yours = {.view = LT_DIAG_YOURS};
 	struct ctx c;
 	size_t ticks = lt_model_tick_count(m), n = 0;
 
@@ -439,8 +525,8 @@ size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 		for (int id = 0; id < LT_M_COUNT; id++)
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
 		memory(&c);
-		counted(&c);
-		heap_sites(&c, m);
+		counted(&c, m);
+		heap_sites(&c, m, dopt ? dopt : &yours);
 		thread_groups(&c, m);
 		sources(&c, m);
 	}
