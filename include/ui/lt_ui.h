@@ -52,7 +52,7 @@ int lt_ui_run(const struct lt_ui_opts *o, const struct lt_ui_source *src,
  * ASCII glyphs. */
 int lt_ui_locale_utf8(void);
 
-/* The commands built on the UI (src/cmd_view.c), in the style of
+/* The commands built on the UI (src/cli/cmd_view.c), in the style of
  * lt_cmd.h: argv starts at the command's name ("view", or the PID), errors
  * are printed as one "leaktop: ..." line, the exit status is returned. */
 int lt_cmd_view(int argc, char **argv);
