@@ -50,12 +50,11 @@ static size_t fl_child(struct flame *fl, size_t parent, size_t frame)
 	return fl_new(fl, frame, parent);
 }
 
-static const struct flame *sort_fl;
-
-static int child_cmp(const void *pa, const void *pb)
+static int child_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct fnode *a = &sort_fl->n[*(const size_t *)pa];
-	const struct fnode *b = &sort_fl->n[*(const size_t *)pb];
+	const struct flame *fl = arg;
+	const struct fnode *a = &fl->n[*(const size_t *)pa];
+	const struct fnode *b = &fl->n[*(const size_t *)pb];
 
 	if (a->weight != b->weight)
 		return a->weight < b->weight ? 1 : -1;
@@ -67,7 +66,6 @@ static void fl_sort(struct flame *fl)
 {
 	size_t *tmp = lt_xmalloc((fl->count ? fl->count : 1) * sizeof(size_t));
 
-	sort_fl = fl;
 	for (size_t p = 0; p < fl->count; p++) {
 		size_t k = 0;
 
@@ -75,7 +73,7 @@ static void fl_sort(struct flame *fl)
 			tmp[k++] = c;
 		if (k < 2)
 			continue;
-		qsort(tmp, k, sizeof(size_t), child_cmp);
+		qsort_r(tmp, k, sizeof(size_t), child_cmp, fl);
 		fl->n[p].child = tmp[0];
 		for (size_t i = 0; i < k; i++)
 			fl->n[tmp[i]].next = i + 1 < k ? tmp[i + 1] : LT_NONE;

@@ -263,19 +263,18 @@ const char *view_sort_name(const lt_view *v)
 		sort_names[v->screen][v->list[v->screen].sort] : NULL;
 }
 
-static int sort_key;   /* qsort has no context argument in C11 */
-
 static int cmp_num(double a, double b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;   /* descending */
 }
 
-static int row_cmp(const void *pa, const void *pb)
+/* arg: the sort key, an int (see view_rows). */
+static int row_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct vrow *a = pa, *b = pb;
 	int c = 0;
 
-	switch (sort_key) {
+	switch (*(const int *)arg) {
 	case 1: /* memory growth: relative slope; threads rank */
 		c = cmp_num(a->trend == LT_TREND_GROWING, b->trend == LT_TREND_GROWING);
 		if (!c)
@@ -297,15 +296,15 @@ static int row_cmp(const void *pa, const void *pb)
 
 void view_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
-	int sort = v->list[v->screen].sort;
+	int sort = v->list[v->screen].sort, key;
 
 	v->nrows = 0;
 	if (v->screen == LT_SCR_MEMORY) {
 		memory_rows(v, m, vt);
-		sort_key = sort == 0 ? 0 : sort == 1 ? 1 : 3;
+		key = sort == 0 ? 0 : sort == 1 ? 1 : 3;
 	} else if (v->screen == LT_SCR_THREADS) {
 		thread_rows(v, m, vt);
-		sort_key = sort == 0 ? 1 : sort == 1 ? 2 : 3;
+		key = sort == 0 ? 1 : sort == 1 ? 2 : 3;
 	} else if (v->screen == LT_SCR_SITES) {
 		site_rows(v, m, vt);   /* ranked already */
 		return;
@@ -313,7 +312,7 @@ void view_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 		return;
 	}
 	if (v->nrows > 1)
-		qsort(v->rows, v->nrows, sizeof(*v->rows), row_cmp);
+		qsort_r(v->rows, v->nrows, sizeof(*v->rows), row_cmp, &key);
 }
 
 size_t view_sel_index(lt_view *v)
