@@ -50,7 +50,7 @@ struct box {
 	int row, c0, c1;
 };
 
-static struct flame_state *F(lt_view *v)
+static struct flame_state *flame_st(lt_view *v)
 {
 	return v->scr[LT_SCR_FLAME];
 }
@@ -294,7 +294,7 @@ static size_t layout(const struct flame *fl, size_t root, int cols,
  * exist (their threads went away) to the deepest part that does. */
 static void resolve_state(lt_view *v, size_t *zoom, size_t *sel)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	size_t d;
 
 	*zoom = fl_resolve(&s->fl, s->zoom, s->nzoom, &d);
@@ -309,7 +309,7 @@ static void resolve_state(lt_view *v, size_t *zoom, size_t *sel)
 
 static int fl_matches(lt_view *v, const lt_model *m, size_t node)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	char name[256];
 
 	if (!v->search[0])
@@ -320,14 +320,14 @@ static int fl_matches(lt_view *v, const lt_model *m, size_t node)
 
 static void select_node(lt_view *v, size_t node)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	set_path(&s->fl, node, &s->fsel, &s->nfsel, &s->scap);
 }
 
 /* The next node in depth-first order after from that matches the search. */
 static size_t next_match(lt_view *v, const lt_model *m, size_t from)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	size_t n = s->fl.count;
 
 	/* Node indexes are creation order: parents before children, which is
@@ -344,7 +344,7 @@ static size_t next_match(lt_view *v, const lt_model *m, size_t from)
 static int flame_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 		     int key)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	size_t zoom, sel, nb, at = 0;
 	struct box *b;
 	int cols = v->frame.cols > 0 ? v->frame.cols : 80, r = LT_VIEW_HANDLED | LT_VIEW_REDRAW;
@@ -415,7 +415,7 @@ static int flame_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 static void flame_status(lt_view *v, const lt_model *m, struct lt_vframe *f,
 			 size_t sel)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	struct lt_vline *l = vf_line(f, f->rows - 1);
 	double total = s->fl.n[0].weight;
 	char label[256];
@@ -440,7 +440,7 @@ static void flame_status(lt_view *v, const lt_model *m, struct lt_vframe *f,
 static void draw_box(lt_view *v, const lt_model *m, struct lt_vline *l,
 		     int cols, const struct box *bx, int alt, size_t sel)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	char name[256];
 	int style = alt ? LT_ST_FLAME_B : LT_ST_FLAME_A;
 
@@ -459,7 +459,7 @@ static void draw_box(lt_view *v, const lt_model *m, struct lt_vline *l,
 static void flame_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		       struct lt_vframe *f, int y0, int y1)
 {
-	struct flame_state *s = F(v);
+	struct flame_state *s = flame_st(v);
 	size_t zoom, sel, nb;
 	struct box *b;
 	struct lt_vline *l = vf_line(f, y0);

@@ -45,14 +45,18 @@ struct sites_state {
 	struct source src;
 };
 
-static struct sites_state *S(const lt_view *v)
+static struct sites_state *sites_st(const lt_view *v)
 {
 	return v->scr[LT_SCR_SITES];
 }
 
+/* The sort orders: their names (the key s cycles) and the rankings. */
+static const char *const site_sorts[] = {"growth", "live", "allocs/s", "change", NULL};
 static const enum lt_hsort sorts[] = {
 	LT_HSORT_GROWTH, LT_HSORT_LIVE, LT_HSORT_ALLOCS, LT_HSORT_DELTA,
 };
+_Static_assert(sizeof(sorts) / sizeof(sorts[0]) + 1 ==
+	       sizeof(site_sorts) / sizeof(site_sorts[0]), "a name per sort");
 
 static void source_clear(struct source *src)
 {
@@ -127,7 +131,7 @@ static void site_row(struct vrow *row, const lt_model *m, const struct vtime *vt
 static void site_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	struct sites_state *s = S(v);
+	struct sites_state *s = sites_st(v);
 	int sort = s->l.sort;
 
 	s->l.n = 0;
@@ -195,7 +199,7 @@ static size_t stack_lines(const lt_stacktab *st, size_t s, size_t want,
 
 static size_t selected_site(lt_view *v)
 {
-	const struct vrow *r = vlist_sel_row(&S(v)->l);
+	const struct vrow *r = vlist_sel_row(&sites_st(v)->l);
 
 	return r ? (size_t)r->id - 1 : LT_NONE;
 }
@@ -208,7 +212,7 @@ static void open_source(lt_view *v, const lt_model *m)
 	struct lt_source_lines sl;
 	lt_err err = {0, ""};
 
-	struct sites_state *s = S(v);
+	struct sites_state *s = sites_st(v);
 
 	if (site == LT_NONE)
 		return;
@@ -237,7 +241,7 @@ static void open_source(lt_view *v, const lt_model *m)
 static int sites_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 		     int key)
 {
-	struct vlist *l = &S(v)->l;
+	struct vlist *l = &sites_st(v)->l;
 	size_t site = selected_site(v), n;
 
 	(void)vt;
@@ -282,8 +286,8 @@ static void sites_find(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
 	(void)m;
 	(void)vt;
-	if (S(v)->l.n)
-		vlist_find(v, &S(v)->l);
+	if (sites_st(v)->l.n)
+		vlist_find(v, &sites_st(v)->l);
 }
 
 /* --- drawing ------------------------------------------------------------- */
@@ -340,7 +344,7 @@ static void site_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
 {
 	const lt_stacktab *st = lt_model_stacks_c(m);
 	const lt_hsites *h = lt_model_hsites_c(m);
-	struct vlist *ls = &S(v)->l;
+	struct vlist *ls = &sites_st(v)->l;
 	size_t site = selected_site(v), n, top = 0;
 	const struct vrow *r;
 	struct lt_vline *l;
@@ -351,7 +355,7 @@ static void site_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
 		return;
 	}
 	if (ls->detail == 2) {
-		source_view(&S(v)->src, f, y0, y1);
+		source_view(&sites_st(v)->src, f, y0, y1);
 		return;
 	}
 	r = vlist_sel_row(ls);
@@ -404,7 +408,7 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 {
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	const lt_hsites *h = lt_model_hsites_c(m);
-	struct vlist *ls = &S(v)->l;
+	struct vlist *ls = &sites_st(v)->l;
 	struct lt_vline *l;
 
 	vtable_since(v, vt, vf_line(f, y0), f->cols, "Heap call sites");
@@ -438,10 +442,8 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 
 static struct vlist *sites_list(const lt_view *v)
 {
-	return &S(v)->l;
+	return &sites_st(v)->l;
 }
-
-static const char *const site_sorts[] = {"growth", "live", "allocs/s", "change", NULL};
 
 const struct screen screen_sites = {
 	.name = "Sites",
