@@ -1,18 +1,22 @@
-/* The Sites screen: heap call sites ranked over the view's window, a
- * site's stack, and the source around one of its frames.
+/* The Sites screen: heap rows diagnosed over the view's window (lt_diag.h)
+ * in one of three views (key v: your code, function, call site), the top
+ * leak said in one line above them, a row's stack, and the source around
+ * one of its frames.
  *
- * Ranking 100,000 sites costs a growth fit each, so the ranking is cached
- * and redone only when a heap sample arrived or the window or sort changed;
- * only the top SITE_ROWS become rows (the status line says how many more
- * there are). */
+ * Diagnosing 100,000 sites costs a growth fit each, so the rows are cached
+ * and redone only when a heap sample arrived or the window, view or sort
+ * changed; only the top SITE_ROWS become rows (the status line says how
+ * many more there are). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lt_diag.h"
 #include "lt_err.h"
 #include "lt_fmt.h"
 #include "lt_source.h"
+#include "lt_verdict.h"
 #include "view_int.h"
 
 #define SITE_ROWS 2000
@@ -22,10 +26,12 @@
  * window or the sort change (100,000 sites rank in tens of ms; a redraw
  * must not pay that). */
 struct ranking {
-	size_t *order;
-	struct lt_growth *growth;   /* by site index */
+	struct lt_diag_row *rows;
+	size_t nrows;
 	size_t count, ns, from, to;
-	int sort;
+	int sort, view;
+	char leak[256];             /* the line above the rows */
+	int leak_found;
 };
 
 /* The source around a stack line's frame (detail 2). */
@@ -43,6 +49,7 @@ struct sites_state {
 	struct vlist l;
 	struct ranking rk;
 	struct source src;
+	int view;                   /* enum lt_diag_view */
 };
 
 static struct sites_state *sites_st(const lt_view *v)
@@ -52,11 +59,9 @@ static struct sites_state *sites_st(const lt_view *v)
 
 /* The sort orders: their names (the key s cycles) and the rankings. */
 static const char *const site_sorts[] = {"growth", "live", "allocs/s", "change", NULL};
-static const enum lt_hsort sorts[] = {
-	LT_HSORT_GROWTH, LT_HSORT_LIVE, LT_HSORT_ALLOCS, LT_HSORT_DELTA,
-};
-_Static_assert(sizeof(sorts) / sizeof(sorts[0]) + 1 ==
-	       sizeof(site_sorts) / sizeof(site_sorts[0]), "a name per sort");
+enum { SORT_GROWTH, SORT_LIVE, SORT_ALLOCS, SORT_DELTA, SORT_COUNT };
+_Static_assert(SORT_COUNT + 1 == sizeof(site_sorts) / sizeof(site_sorts[0]),
+	       "a name per sort");
 
 static void source_clear(struct source *src)
 {
@@ -81,53 +86,109 @@ static void sites_fini(void *st)
 	if (!s)
 		return;
 	vlist_free(&s->l);
-	free(s->rk.order);
-	free(s->rk.growth);
+	free(s->rk.rows);
 	source_clear(&s->src);
 	free(s);
 }
 
-static void rank(struct ranking *rk, const lt_hsites *h, size_t from,
-		 size_t to, int sort)
+static double sort_key(const struct lt_diag_row *r, int sort)
 {
-	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	switch (sort) {
+	case SORT_LIVE: return r->live;
+	case SORT_ALLOCS: return r->allocs_per_s;
+	case SORT_DELTA: return r->delta;
+	default: return 0;
+	}
+}
 
-	if (rk->order && rk->count == n && rk->ns == ns && rk->from == from &&
-	    rk->to == to && rk->sort == sort)
+static int cmp_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct lt_diag_row *a = pa, *b = pb;
+	int sort = *(const int *)arg;
+	double ka = sort_key(a, sort), kb = sort_key(b, sort);
+
+	if (ka != kb)
+		return ka < kb ? 1 : -1;
+	return a->site < b->site ? -1 : a->site > b->site;
+}
+
+static void rank(struct ranking *rk, const lt_model *m, size_t from,
+		 size_t to, int sort, int view)
+{
+	const lt_hsites *h = lt_model_hsites_c(m);
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	struct lt_diag_opts o = {.view = (enum lt_diag_view)view};
+
+	if (rk->rows && rk->count == n && rk->ns == ns && rk->from == from &&
+	    rk->to == to && rk->sort == sort && rk->view == view)
 		return;
-	free(rk->order);
-	free(rk->growth);
-	rk->order = lt_xmalloc((n ? n : 1) * sizeof(size_t));
-	rk->growth = lt_xmalloc((n ? n : 1) * sizeof(struct lt_growth));
-	lt_hsites_rank(h, sorts[sort], from, to, rk->order, rk->growth);
+	free(rk->rows);
+	rk->nrows = lt_diag_rows(m, &o, from, to, &rk->rows);
+	/* The leak line speaks of the your-code view, whatever is listed. */
+	if (view == LT_DIAG_YOURS) {
+		rk->leak_found = lt_verdict_leak_line(m, &o, rk->rows, rk->nrows,
+						      rk->leak, sizeof(rk->leak));
+	} else {
+		struct lt_diag_opts y = {.view = LT_DIAG_YOURS};
+
+		rk->leak_found = lt_verdict_top_leak(m, &y, from, to, rk->leak,
+						     sizeof(rk->leak));
+	}
+	if (sort != SORT_GROWTH && rk->nrows)
+		qsort_r(rk->rows, rk->nrows, sizeof(*rk->rows), cmp_rows, &sort);
 	rk->count = n;
 	rk->ns = ns;
 	rk->from = from;
 	rk->to = to;
 	rk->sort = sort;
+	rk->view = view;
 }
 
-/* The row of heap site i over the window. */
-static void site_row(struct vrow *row, const lt_model *m, const struct vtime *vt,
-		     size_t i, const struct lt_growth *g)
+/* A row's id must follow it across rankings: a site is its index, a
+ * function its name (hashed; the top bit keeps the two apart). */
+static uint64_t row_id(const struct lt_diag_row *r)
 {
-	const lt_hsites *h = lt_model_hsites_c(m);
-	struct lt_hval a, b;
+	uint64_t h = 1469598103934665603ULL;
 
-	lt_hsites_value(h, i, vt->hcur, &b);
-	lt_hsites_value(h, i, vt->hbase, &a);
-	row->id = (uint64_t)i + 1;
-	row->unit = LT_UNIT_BYTES;
-	row->now = (double)b.live_bytes;
-	row->delta = (double)(b.live_bytes - (vt->has_base ? a.live_bytes : 0));
-	row->slope = g->slope;
-	row->trend = g->trend;
-	row->rel = lt_hsites_alloc_rate(h, i, vt->hbase, vt->hcur + 1);
-	lt_stacktab_describe_alloc(lt_model_stacks_c(m), lt_hsites_get(h, i)->stack,
-				   row->label, sizeof(row->label));
+	if (!r->function)
+		return (uint64_t)r->site + 1;
+	for (const char *p = r->function; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h | (1ULL << 63);
 }
 
-/* The top SITE_ROWS sites of the ranking, as they rank. */
+static const int claim_trend[] = {
+	[LT_CLAIM_COLLECTING] = LT_TREND_UNKNOWN,
+	[LT_CLAIM_STEADY] = LT_TREND_STEADY,
+	[LT_CLAIM_GROWING] = LT_TREND_GROWING,
+	[LT_CLAIM_SHRINKING] = LT_TREND_FREED,
+};
+
+/* The table row of diagnosed row r. */
+static void site_row(struct vrow *row, const lt_model *m, int view,
+		     const struct lt_diag_row *r)
+{
+	struct lt_diag_opts o = {.view = (enum lt_diag_view)view};
+
+	row->id = row_id(r);
+	row->ref = r->site;
+	row->unit = LT_UNIT_BYTES;
+	row->now = r->live;
+	row->delta = r->delta;
+	row->slope = r->claim == LT_CLAIM_GROWING ? r->net_rate : 0;
+	row->claim = r->claim;
+	row->trend = claim_trend[r->claim];
+	row->rel = r->allocs_per_s;
+	snprintf(row->freed, sizeof(row->freed), "%lld/%lld",
+		 (long long)r->freed_total, (long long)r->samples_total);
+	if (r->oldest_age >= 0)
+		lt_fmt_duration(r->oldest_age, row->oldest, sizeof(row->oldest));
+	else
+		snprintf(row->oldest, sizeof(row->oldest), "-");
+	lt_diag_label(m, &o, r, row->label, sizeof(row->label));
+}
+
+/* The top SITE_ROWS rows of the ranking, as they rank. */
 static void site_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
@@ -137,15 +198,15 @@ static void site_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 	s->l.n = 0;
 	if (!vt->nh || !lt_hsites_count(h))
 		return;
-	if (sort < 0 || sort >= (int)(sizeof(sorts) / sizeof(sorts[0])))
+	if (sort < 0 || sort >= SORT_COUNT)
 		sort = 0;
-	rank(&s->rk, h, vt->hbase, vt->hcur + 1, sort);
-	for (size_t r = 0; r < s->rk.count && s->l.n < SITE_ROWS; r++) {
-		size_t i = s->rk.order[r];
+	rank(&s->rk, m, vt->hbase, vt->hcur + 1, sort, s->view);
+	for (size_t r = 0; r < s->rk.nrows && s->l.n < SITE_ROWS; r++) {
+		const struct lt_diag_row *d = &s->rk.rows[r];
 
-		if (lt_hsites_get(h, i)->first > vt->hcur)
+		if (lt_hsites_get(h, d->site)->first > vt->hcur)
 			continue;  /* seen only after the cursor */
-		site_row(vlist_add(&s->l), m, vt, i, &s->rk.growth[i]);
+		site_row(vlist_add(&s->l), m, s->view, d);
 	}
 }
 
@@ -201,7 +262,7 @@ static size_t selected_site(lt_view *v)
 {
 	const struct vrow *r = vlist_sel_row(&sites_st(v)->l);
 
-	return r ? (size_t)r->id - 1 : LT_NONE;
+	return r ? r->ref : LT_NONE;
 }
 
 static void open_source(lt_view *v, const lt_model *m)
@@ -248,6 +309,15 @@ static int sites_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 	if (site == LT_NONE)
 		l->detail = 0;  /* its row went away under the time cursor */
 	if (!l->detail) {
+		if (key == 'v') {
+			struct sites_state *s = sites_st(v);
+
+			s->view = (s->view + 1) % LT_DIAG_VIEW_COUNT_;
+			l->sel = 0;
+			l->top = 0;
+			view_msg(v, "Sites by %s", lt_diag_view_name((enum lt_diag_view)s->view));
+			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+		}
 		if (key != LT_KEY_ENTER)
 			return vlist_key(v, l, key);
 		if (site == LT_NONE)
@@ -384,13 +454,30 @@ static void c_allocs(const lt_model *m, const struct vrow *r, char *b, size_t n)
 	snprintf(b, n, "%.1f", r->rel);
 }
 
+static void c_claim(const lt_model *m, const struct vrow *r, char *b, size_t n)
+{
+	(void)m;
+	snprintf(b, n, "%s", lt_diag_claim_name((enum lt_diag_claim)r->claim));
+}
+
+static void c_freed(const lt_model *m, const struct vrow *r, char *b, size_t n)
+{
+	(void)m;
+	snprintf(b, n, "%s", r->freed);
+}
+
+static void c_oldest(const lt_model *m, const struct vrow *r, char *b, size_t n)
+{
+	(void)m;
+	snprintf(b, n, "%s", r->oldest);
+}
+
 /* The site's live bytes over the window. */
 static void c_history(lt_view *v, const lt_model *m, const struct vtime *vt,
 		      struct lt_vline *l, int maxcol, const struct vrow *r,
 		      int width)
 {
-	vl_spark_site(l, maxcol, v->ascii, m, (size_t)r->id - 1, vt->hbase,
-		      vt->hcur, width);
+	vl_spark_site(l, maxcol, v->ascii, m, r->ref, vt->hbase, vt->hcur, width);
 }
 
 static const struct vcol site_cols[] = {
@@ -398,7 +485,9 @@ static const struct vcol site_cols[] = {
 	{"LIVE", 9, VC_RIGHT, vc_now, NULL},
 	{"CHANGE", 10, VC_RIGHT, vc_delta, NULL},
 	{"ALLOCS/s", 9, VC_RIGHT, c_allocs, NULL},
-	{"TREND", 9, 0, vc_trend, NULL},
+	{"CLAIM", 10, 0, c_claim, NULL},
+	{"FREED", 9, VC_RIGHT, c_freed, NULL},
+	{"OLDEST", 7, VC_RIGHT, c_oldest, NULL},
 	{"HISTORY", 12, 0, NULL, c_history},
 	{"WHERE", 0, VC_MATCH, vc_label, NULL},
 };
@@ -407,11 +496,16 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		       struct lt_vframe *f, int y0, int y1)
 {
 	const struct lt_source *src = lt_model_source_find(m, "heap");
-	const lt_hsites *h = lt_model_hsites_c(m);
 	struct vlist *ls = &sites_st(v)->l;
 	struct lt_vline *l;
 
-	vtable_since(v, vt, vf_line(f, y0), f->cols, "Heap call sites");
+	{
+		char what[96];
+
+		snprintf(what, sizeof(what), "Heap by %s (v: view)",
+			 lt_diag_view_name((enum lt_diag_view)sites_st(v)->view));
+		vtable_since(v, vt, vf_line(f, y0), f->cols, what);
+	}
 	if (!ls->n) {
 		l = vf_line(f, y0 + 2);
 		if (src && !src->available)
@@ -429,13 +523,18 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		site_detail(v, m, f, y0 + 1, y1);
 		return;
 	}
-	if (lt_hsites_count(h) > ls->n && y1 - y0 > 3) {
+	if (sites_st(v)->rk.nrows > ls->n && y1 - y0 > 3) {
 		l = vf_line(f, y1 - 1);
-		vl_printf(l, f->cols, "  ... %zu more sites below the top %zu",
-			  lt_hsites_count(h) - ls->n, ls->n);
+		vl_printf(l, f->cols, "  ... %zu more rows below the top %zu",
+			  sites_st(v)->rk.nrows - ls->n, ls->n);
 		vl_span(l, 0, l->cols, LT_ST_DIM);
 		y1--;
 	}
+	/* The one line a user looks at first: the top leak, or why none. */
+	l = vf_line(f, ++y0);
+	vl_printf(l, f->cols, "%s%s   (blocks allocated before the attach are not seen)",
+		  sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
+	vl_span(l, 0, l->cols, sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
 	vtable(v, m, vt, f, y0 + 1, y1, ls, site_cols,
 	       sizeof(site_cols) / sizeof(site_cols[0]));
 }

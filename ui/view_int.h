@@ -52,6 +52,11 @@ struct vrow {
 	int trend;          /* enum lt_trend */
 	int unit;           /* enum lt_unit */
 	char label[160];    /* what search matches */
+	/* Screen-specific: Sites keeps its row's largest site, claim and
+	 * evidence here. */
+	size_t ref;
+	int claim;          /* enum lt_diag_claim */
+	char freed[24], oldest[16];
 };
 
 /* A list screen's rows and selection.  The selection is a row id, never a

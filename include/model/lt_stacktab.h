@@ -57,6 +57,7 @@ size_t lt_stacktab_stack_intern(lt_stacktab *t, const size_t *frames,
 size_t lt_stacktab_frame_count(const lt_stacktab *t);
 size_t lt_stacktab_stack_count(const lt_stacktab *t);
 const struct lt_frame *lt_stacktab_frame(const lt_stacktab *t, size_t i);
+/* NULL for an index out of range (LT_NONE included). */
 const struct lt_stack *lt_stacktab_stack(const lt_stacktab *t, size_t i);
 
 /* The "who" of stack s: its innermost frame with a known function that is

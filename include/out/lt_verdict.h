@@ -34,5 +34,9 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
  * "no heap row grows" or "collecting samples"). */
 int lt_verdict_top_leak(const lt_model *m, const struct lt_diag_opts *dopt,
 			size_t from, size_t to, char *buf, size_t len);
+/* The same from rows already diagnosed with dopt (lt_diag_rows). */
+int lt_verdict_leak_line(const lt_model *m, const struct lt_diag_opts *dopt,
+			 const struct lt_diag_row *rows, size_t n, char *buf,
+			 size_t len);
 
 #endif

@@ -205,7 +205,7 @@ const struct lt_frame *lt_stacktab_frame(const lt_stacktab *t, size_t i)
 
 const struct lt_stack *lt_stacktab_stack(const lt_stacktab *t, size_t i)
 {
-	return &t->stacks[i];
+	return i < t->nstacks ? &t->stacks[i] : NULL;
 }
 
 /* Frames every thread or allocation passes through: naming them says

@@ -403,6 +403,11 @@ static void row_evidence(const struct lt_diag_row *r, char *buf, size_t len)
 {
 	char age[32];
 
+	if (!r->samples_total) {
+		/* An agent that does not count its samples. */
+		snprintf(buf, len, "%s", "no sample counts");
+		return;
+	}
 	if (r->oldest_age >= 0) {
 		lt_fmt_duration(r->oldest_age, age, sizeof(age));
 		snprintf(buf, len, "%lld of %lld samples freed, oldest %s",
@@ -418,6 +423,16 @@ int lt_verdict_top_leak(const lt_model *m, const struct lt_diag_opts *dopt,
 {
 	struct lt_diag_row *rows;
 	size_t n = lt_diag_rows(m, dopt, from, to, &rows);
+	int found = lt_verdict_leak_line(m, dopt, rows, n, buf, len);
+
+	free(rows);
+	return found;
+}
+
+int lt_verdict_leak_line(const lt_model *m, const struct lt_diag_opts *dopt,
+			 const struct lt_diag_row *rows, size_t n, char *buf,
+			 size_t len)
+{
 	int collecting = 0, found = 0;
 
 	for (size_t k = 0; k < n; k++)
@@ -438,7 +453,6 @@ int lt_verdict_top_leak(const lt_model *m, const struct lt_diag_opts *dopt,
 		snprintf(buf, len, collecting ? "no heap row grows (some still collecting samples)" :
 			 "no heap row grows");
 	}
-	free(rows);
 	return found;
 }
 
