@@ -154,12 +154,16 @@ build/targets/%: tests/targets/%.cc $(wildcard tests/targets/*.h)
 
 build/targets/lib%.so: tests/targets/lib%.c $(wildcard tests/targets/*.h)
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $<
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -Wl,-soname,$(@F) -o $@ $<
 
 # Extra libraries of single targets.
 TARGET_LIBS_zlib_leak := -lz
 TARGET_LIBS_dlopen_leak := -ldl
 TARGET_LIBS_static_sleeper := -static
+TARGET_LIBS_sqlite_leak := -lsqlite3
+# warm_service links the wrapper library next to it.
+TARGET_LIBS_warm_service := build/targets/libsvc.so -Wl,-rpath,'$$ORIGIN'
+build/targets/warm_service: build/targets/libsvc.so
 
 # Installs what is missing, non-interactively and idempotently, when root;
 # otherwise prints the command to run.
