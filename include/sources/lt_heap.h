@@ -46,11 +46,16 @@ struct lt_heap_site {
 	uint32_t samples_freed; /* of them freed, cumulative */
 	double freed_age_sum;   /* seconds: ages at free of samples_freed, summed */
 	double oldest_live_age; /* seconds: age of the oldest live sample when
-				   the agent reported; < 0 when none is live */
+				   the agent reported; < 0 when none is live.
+				   A site is handed over again when its oldest
+				   live sample changes; until then its age
+				   grows with the batch's report_time */
 };
 
 /* One call site that creates file descriptors (socket, open, pipe, ...;
- * every call is counted, not sampled). */
+ * every call is counted, not sampled), handed over when it changed.  The
+ * same stack id may also be a heap site.  Descriptors that existed before
+ * the attach are in no site, and their close changes nothing. */
 struct lt_heap_fdsite {
 	uint32_t id;            /* the agent's stack id */
 	int kind;               /* enum lt_fd_kind (lt_agent_proto.h) */
@@ -72,6 +77,10 @@ struct lt_heap_batch {
 	uint64_t samples;       /* sampled allocations so far */
 	uint64_t tracked;       /* sampled blocks live now */
 	uint64_t dropped;       /* samples lost because its tables were full */
+	double report_time;     /* seconds on the agent's clock (since its
+				   start) of that report */
+	uint64_t fd_lost;       /* descriptors not followed (number over the
+				   agent's fd table, or its tables full) */
 };
 
 /* Creates the socket and injects the agent into o->pid, then waits up to
@@ -112,6 +121,11 @@ uint64_t lt_heap_rate(const lt_heap *h);
 /* Connections refused so far: peers that were not the target, and any
  * connection after the agent's. */
 unsigned lt_heap_rejected(const lt_heap *h);
+/* The agent's own footprint in the target, from its hello (-1 before):
+ * its reporting thread and its socket, which the session should not count
+ * as the target's threads and descriptors. */
+pid_t lt_heap_agent_tid(const lt_heap *h);
+int lt_heap_agent_fd(const lt_heap *h);
 
 /* Asks the agent to restore every GOT slot and stop, waits (up to about a
  * second) for its goodbye, closes and frees h.  NULL-safe. */
