@@ -491,6 +491,8 @@ static size_t take_fds(lt_heap *h)
 
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 {
+	size_t nfds;
+
 	/* The PCs handed over last time are the consumer's no longer. */
 	for (size_t i = 0; i < h->nbstacks; i++) {
 		struct astack *a = &h->st[h->bstacks[i].id];
@@ -523,10 +525,11 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 					      age > 0 ? (double)age / 1e6 : 0.0;
 		a->changed = 0;
 	}
+	nfds = take_fds(h);
 	*b = (struct lt_heap_batch){
 		.stacks = h->bstacks, .nstacks = h->nbstacks,
 		.sites = h->batch, .n = h->nchanged,
-		.fds = h->bfds,
+		.fds = h->bfds, .nfds = nfds,
 		.sample_rate = h->hello ? h->hi.sample_rate : 0,
 		.maps_changed = h->refresh,
 		.samples = h->last_tick.samples,
@@ -535,7 +538,6 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 		.report_time = (double)h->last_tick.now_us / 1e6,
 		.fd_lost = h->last_tick.fd_lost,
 	};
-	b->nfds = take_fds(h);
 	h->refresh = 0;
 	h->nchanged = 0;
 }
