@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("agent tid %d fd %d\n", (int)lt_heap_agent_tid(h), lt_heap_agent_fd(h));
+	fflush(stdout);   /* a test looks at the agent while it runs */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		struct pollfd p = {.fd = lt_heap_fd(h), .events = POLLIN};
