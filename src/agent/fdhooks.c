@@ -101,11 +101,18 @@ static inline int made2(int rc, const int *fds, int kind, void *ret)
  * the same number, and its entry must not be the one forgotten. */
 static inline void closing(int fd)
 {
-	if (!ag_active || ag_guard)
+	/* Most closes are of descriptors not created since the start: the
+	 * table (mapped for good) answers them with one load. */
+	if (!ag_active || ag_guard || ag_fd_kind(fd) < 0)
 		return;
 	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
-	if (ag_active)
+	if (ag_active) {
+		/* A signal handler's close, while this thread holds the
+		 * table's lock, must pass through. */
+		ag_guard = 1;
 		ag_fd_close(fd);
+		ag_guard = 0;
+	}
 	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -130,9 +137,11 @@ static int kind_of(int fd)
 	return k;
 }
 
+/* As glibc's __OPEN_NEEDS_MODE: only then was a mode passed. */
 static int mode_arg(int flags, va_list ap)
 {
-	return flags & (O_CREAT | O_TMPFILE) ? va_arg(ap, int) : 0;
+	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ?
+	       va_arg(ap, int) : 0;
 }
 
 static int hk_socket(int d, int t, int p)
