@@ -92,7 +92,9 @@ struct lt_msg_stack {
 /* Counters since this start of the agent.  Bytes and counts are weighted
  * (see the design: s / (1 - exp(-s/R)) per sampled allocation of size s),
  * rounded; samples are raw.  Times are on the agent's clock: microseconds
- * since this start (CLOCK_MONOTONIC). */
+ * since this start (CLOCK_MONOTONIC_COARSE: in steps of 1-4 ms).  The
+ * oldest live sample is looked for every report when sampling, every
+ * fifth (about once a second) when every allocation is tracked. */
 struct lt_msg_site {
 	uint32_t stack_id;
 	uint32_t reserved;

@@ -27,6 +27,8 @@
 /* Entries of the oldest-sample scan taken under the lock at once: the
  * hooks wait for the lock no longer than a few microseconds. */
 #define SCAN_CHUNK 1024u
+/* Reports between two scans when every allocation is tracked. */
+#define SCAN_EVERY_FULL 5u
 
 _Static_assert(LT_FD_KINDS_ <= 4, "kind packed in 2 bits of fdtab");
 _Static_assert(STACK_CAP <= (1u << 30), "stack id packed in fdtab");
@@ -182,18 +184,27 @@ static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
 	return nstacks - 1;
 }
 
+/* Adds d to a counter.  Every writer holds the lock, so a plain load and
+ * store do (no locked instruction on the path of every sampled free);
+ * the reporter reads the counters without the lock. */
+static inline void bump(int64_t *c, int64_t d)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
+}
+
 /* Under the lock: the sample e is freed at now; its stack's live figures
  * go to the freed ones. */
 static void forget(const struct ptr_entry *e, uint64_t now)
 {
 	struct ag_stack *s = &stacks[e->stack];
 
-	__atomic_fetch_sub(&s->live_bytes, (int64_t)e->weight, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&s->live_count, e->count, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->free_bytes, (int64_t)e->weight, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->free_count, e->count, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->samples_freed, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->freed_age_ns, now > e->t ? now - e->t : 0, __ATOMIC_RELAXED);
+	bump(&s->live_bytes, -(int64_t)e->weight);
+	bump(&s->live_count, -(int64_t)e->count);
+	bump(&s->free_bytes, (int64_t)e->weight);
+	bump(&s->free_count, e->count);
+	bump(&s->samples_freed, 1);
+	__atomic_store_n(&s->freed_age_ns, s->freed_age_ns + (now > e->t ? now - e->t : 0),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 }
 
@@ -242,11 +253,11 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	ag_samples++;
 	filter_add(key, 1);
 	s = &stacks[id];
-	__atomic_fetch_add(&s->live_bytes, (int64_t)weight, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->live_count, (int64_t)count, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->alloc_bytes, (int64_t)weight, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->alloc_count, (int64_t)count, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->samples, 1, __ATOMIC_RELAXED);
+	bump(&s->live_bytes, (int64_t)weight);
+	bump(&s->live_count, (int64_t)count);
+	bump(&s->alloc_bytes, (int64_t)weight);
+	bump(&s->alloc_count, (int64_t)count);
+	bump(&s->samples, 1);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	unlock();
 	return 0;
@@ -290,7 +301,13 @@ void ag_untrack(void *p)
 
 void ag_scan_oldest(void)
 {
+	static unsigned calls;
 	uint32_t n = ag_stack_count();
+
+	/* Every block tracked (rate 1): 8 MiB to read, once a second is
+	 * enough for ages counted in seconds. */
+	if (PTR_CAP > PTR_CAP_SAMPLED && calls++ % SCAN_EVERY_FULL)
+		return;
 
 	for (uint32_t id = 0; id < n; id++)
 		oldest[id] = UINT64_MAX;
@@ -320,7 +337,7 @@ static void fd_forget(int fd)
 	uint32_t v = fdtab[fd] - 1;
 	struct ag_fdsite *f = &fdsites[(v >> 2) * LT_FD_KINDS_ + (v & 3)];
 
-	__atomic_fetch_sub(&f->live, 1, __ATOMIC_RELAXED);
+	bump(&f->live, -1);
 	__atomic_fetch_or(&stacks[v >> 2].fd_dirty, 1u << (v & 3), __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd], 0, __ATOMIC_RELAXED);
 }
@@ -342,8 +359,8 @@ int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth)
 	if (fdtab[fd])
 		fd_forget(fd);
 	f = &fdsites[id * LT_FD_KINDS_ + (uint32_t)kind];
-	__atomic_fetch_add(&f->live, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&f->opened, 1, __ATOMIC_RELAXED);
+	bump(&f->live, 1);
+	bump(&f->opened, 1);
 	__atomic_fetch_or(&stacks[id].fd_dirty, 1u << kind, __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd], ((id << 2) | (uint32_t)kind) + 1, __ATOMIC_RELAXED);
 	unlock();
