@@ -64,11 +64,40 @@ void ag_real_init(void) AG_HIDDEN;
 void ag_new_start(void) AG_HIDDEN;
 /* Inside the agent: hooks pass straight through. */
 extern __thread int ag_guard AG_HIDDEN;
+typedef int (*ag_backtrace_fn)(void **, int);
+extern ag_backtrace_fn ag_unwind AG_HIDDEN;  /* unw_backtrace or backtrace */
+
 /* Unwinds the calling thread into pcs (LT_AGENT_MAX_DEPTH + 8 entries),
  * cut so that pcs[*from] is ret, the hook's return address: the agent's
  * own frames never reach leaktop.  Returns the depth from *from (>= 1,
- * <= ag_cfg.depth). */
-uint32_t ag_capture(uint64_t *pcs, void *ret, uint32_t *from) AG_HIDDEN;
+ * <= ag_cfg.depth).  Always inlined: a frame of its own would be one more
+ * for the unwinder on every sample. */
+static inline __attribute__((always_inline)) uint32_t
+ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
+{
+	void **buf = (void **)pcs;
+	int n, from = -1, want = (int)ag_cfg.depth + 4;
+
+	if (want > LT_AGENT_MAX_DEPTH + 8)
+		want = LT_AGENT_MAX_DEPTH + 8;
+	n = ag_unwind ? ag_unwind(buf, want) : 0;
+	/* Start at the hook's caller: the frames above it are the agent's.
+	 * Without it among the first frames, the caller alone. */
+	for (int i = 0; i < n && i < 8; i++)
+		if (buf[i] == ret) {
+			from = i;
+			break;
+		}
+	if (from < 0) {
+		pcs[0] = (uint64_t)(uintptr_t)ret;
+		from = 0;
+		n = 1;
+	}
+	if (n - from > (int)ag_cfg.depth)
+		n = from + (int)ag_cfg.depth;
+	*from_out = (uint32_t)from;
+	return (uint32_t)(n - from);
+}
 /* The agent's clock: CLOCK_MONOTONIC in ns, and its value at this start. */
 uint64_t ag_now_ns(void) AG_HIDDEN;
 extern uint64_t ag_t0 AG_HIDDEN;

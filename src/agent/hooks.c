@@ -28,8 +28,8 @@ static __thread uint64_t rng;
 static __thread uint32_t seeded_gen;   /* countdown drawn for this start */
 static uint32_t start_gen = 1;
 
-typedef int (*backtrace_fn)(void **, int);
-static backtrace_fn unwind;
+ag_backtrace_fn ag_unwind;
+#define unwind ag_unwind
 
 int ag_unwind_init(char *name, size_t len)
 {
@@ -43,14 +43,14 @@ int ag_unwind_init(char *name, size_t len)
 	void *warm[4];
 
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-	if (h && (unwind = (backtrace_fn)dlsym(h, "unw_backtrace"))) {
+	if (h && (unwind = (ag_backtrace_fn)dlsym(h, "unw_backtrace"))) {
 		snprintf(name, len, "libunwind");
 	} else {
 		/* glibc's backtrace() is libgcc_s's _Unwind_Backtrace. */
 		h = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
 		if (!h || !dlsym(h, "_Unwind_Backtrace"))
 			return -1;
-		unwind = (backtrace_fn)dlsym(RTLD_DEFAULT, "backtrace");
+		unwind = (ag_backtrace_fn)dlsym(RTLD_DEFAULT, "backtrace");
 		if (!unwind)
 			return -1;
 		snprintf(name, len, "libgcc");
@@ -104,33 +104,6 @@ uint64_t ag_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint32_t ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
-{
-	void **buf = (void **)pcs;
-	int n, from = 0, want = (int)ag_cfg.depth + 4;
-
-	if (want > LT_AGENT_MAX_DEPTH + 8)
-		want = LT_AGENT_MAX_DEPTH + 8;
-	n = unwind ? unwind(buf, want) : 0;
-	/* Start at the hook's caller: the frames above it are the agent's.
-	 * Without it among the first frames, the caller alone. */
-	from = -1;
-	for (int i = 0; i < n && i < 8; i++)
-		if (buf[i] == ret) {
-			from = i;
-			break;
-		}
-	if (from < 0) {
-		pcs[0] = (uint64_t)(uintptr_t)ret;
-		from = 0;
-		n = 1;
-	}
-	if (n - from > (int)ag_cfg.depth)
-		n = from + (int)ag_cfg.depth;
-	*from_out = (uint32_t)from;
-	return (uint32_t)(n - from);
 }
 
 __attribute__((noinline, cold)) static void sample(void *p, size_t size, void *ret)
