@@ -45,6 +45,10 @@ TARGETS   := $(patsubst tests/targets/%.c,build/targets/%,$(filter-out $(TARGET_
 	     $(patsubst tests/targets/%.cc,build/targets/%,$(wildcard tests/targets/*.cc)) \
 	     $(patsubst tests/targets/%.c,build/targets/%.so,$(TARGET_LIB_SRC))
 
+# Test tools: small programs over the library that integration tests run
+# (heapdump prints the heap source's batches of a live process).
+TOOLS     := $(patsubst tests/tools/%.c,build/tools/%,$(wildcard tests/tools/*.c))
+
 # The heap agent: loaded into targets, so it depends on libc alone (an
 # unwinder is found at run time), is position independent and exports only
 # lt_agent_start.
@@ -144,6 +148,10 @@ build/unit-san/%: tests/unit/%.c $(SAN_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -std=c11 $(WARN) $(SAN_FLAGS) -o $@ $< $(SAN_OBJ) $(LDLIBS) -lcmocka
 
+build/tools/%: tests/tools/%.c build/libleaktop.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< build/libleaktop.a $(LDLIBS)
+
 build/targets/%: tests/targets/%.c $(wildcard tests/targets/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread -o $@ $< -lm $(TARGET_LIBS_$*)
@@ -176,7 +184,7 @@ deps-build:
 unit: $(UNIT_BIN) $(SAN_UNIT)
 
 test: deps
-	$(MAKE) all unit $(TARGETS)
+	$(MAKE) all unit $(TARGETS) $(TOOLS)
 	sh tests/run.sh
 
 demo: deps-build
@@ -201,4 +209,4 @@ lint:
 clean:
 	rm -rf build bin
 
--include $(wildcard build/obj/*.d build/obj/*/*.d build/san/*.d build/san/*/*.d build/unit/*.d build/unit-san/*.d)
+-include $(wildcard build/obj/*.d build/obj/*/*.d build/san/*.d build/san/*/*.d build/unit/*.d build/unit-san/*.d build/tools/*.d)

@@ -17,7 +17,10 @@
 
 #include <stdint.h>
 
-#define LT_AGENT_PROTO_VERSION 1
+/* Bumped whenever a message changes.  The version is the first field of
+ * the hello in every version, so leaktop can name the version of an agent
+ * left loaded in a long-running target by another leaktop. */
+#define LT_AGENT_PROTO_VERSION 2
 #define LT_AGENT_MAGIC 0x4d41544cU        /* "LTAM" little-endian */
 #define LT_AGENT_MAX_PAYLOAD (1U << 20)   /* bytes of one message */
 #define LT_AGENT_MAX_DEPTH 256            /* frames of one stack */
@@ -39,13 +42,15 @@ enum lt_agent_type {
 	LT_MSG_TICK  = 4,  /* ends one report: struct lt_msg_tick */
 	LT_MSG_ERROR = 5,  /* text (not NUL-terminated); the agent stops */
 	LT_MSG_BYE   = 6,  /* hooks removed after STOP; nothing follows */
+	LT_MSG_FDSITES = 7, /* n x struct lt_msg_fdsite: fd sites that changed */
 	/* leaktop -> agent */
 	LT_MSG_STOP  = 16, /* no payload: restore every GOT slot, send BYE */
 };
 
-/* What a descriptor-creating call made (fd sites). */
+/* What a descriptor-creating call made (fd sites).  dup, dup2 and dup3
+ * make the kind of the descriptor they duplicate. */
 enum lt_fd_kind {
-	LT_FD_FILE = 0,    /* open, openat, creat, dup of a file */
+	LT_FD_FILE = 0,    /* open, openat, creat */
 	LT_FD_SOCKET = 1,  /* socket, accept, accept4, socketpair */
 	LT_FD_PIPE = 2,    /* pipe, pipe2 */
 	LT_FD_ANON = 3,    /* eventfd, timerfd, epoll, signalfd, inotify, memfd */
@@ -69,6 +74,12 @@ struct lt_msg_hello {
 	uint32_t objects;        /* loaded objects whose GOT was patched */
 	uint32_t slots;          /* GOT slots patched */
 	char unwinder[16];       /* "libunwind", "libgcc"; NUL-padded */
+	/* The agent's own footprint in the target, not the target's: */
+	int32_t agent_tid;       /* its reporting thread ("lt-agent") */
+	int32_t agent_fd;        /* its socket to leaktop */
+	uint32_t fd_slots;       /* descriptors 0..fd_slots-1 are followed to
+				    their close; higher ones are not counted */
+	uint32_t reserved;       /* 0 */
 };
 
 /* Followed by depth uint64_t return addresses, innermost first (the
@@ -78,13 +89,32 @@ struct lt_msg_stack {
 	uint32_t depth;          /* 1..LT_AGENT_MAX_DEPTH */
 };
 
-/* Counters since this start of the agent, weighted (see the design:
- * s / (1 - exp(-s/R)) per sampled allocation of size s), rounded. */
+/* Counters since this start of the agent.  Bytes and counts are weighted
+ * (see the design: s / (1 - exp(-s/R)) per sampled allocation of size s),
+ * rounded; samples are raw.  Times are on the agent's clock: microseconds
+ * since this start (CLOCK_MONOTONIC_COARSE: in steps of 1-4 ms).  The
+ * oldest live sample is looked for every report when sampling, every
+ * fifth (about once a second) when every allocation is tracked. */
 struct lt_msg_site {
 	uint32_t stack_id;
 	uint32_t reserved;
 	int64_t live_bytes, live_count;
 	int64_t alloc_bytes, alloc_count;
+	int64_t free_bytes, free_count;  /* sampled blocks freed */
+	int64_t samples;                 /* sampled allocations */
+	int64_t samples_freed;           /* of them freed */
+	int64_t freed_age_us;            /* their ages at free, summed */
+	int64_t oldest_live_us;          /* when the oldest sample still live
+					    was taken; -1: none is live */
+};
+
+/* Descriptors created by one stack, one kind: every call is counted.
+ * A site is sent when a counter changed. */
+struct lt_msg_fdsite {
+	uint32_t stack_id;
+	uint32_t kind;                   /* enum lt_fd_kind */
+	int64_t live;                    /* open now */
+	int64_t opened;                  /* created since this start */
 };
 
 struct lt_msg_tick {
@@ -94,12 +124,16 @@ struct lt_msg_tick {
 	uint64_t tracked;        /* sampled blocks live now */
 	uint64_t dropped;        /* samples lost: tables full */
 	uint64_t stacks;         /* stacks sent so far */
+	uint64_t now_us;         /* the agent's clock at this report */
+	uint64_t fd_lost;        /* descriptors not followed (fd table full,
+				    or stack table full) */
 };
 
 _Static_assert(sizeof(struct lt_msg_hdr) == 16, "wire layout");
-_Static_assert(sizeof(struct lt_msg_hello) == 48, "wire layout");
+_Static_assert(sizeof(struct lt_msg_hello) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_stack) == 8, "wire layout");
-_Static_assert(sizeof(struct lt_msg_site) == 40, "wire layout");
-_Static_assert(sizeof(struct lt_msg_tick) == 48, "wire layout");
+_Static_assert(sizeof(struct lt_msg_site) == 88, "wire layout");
+_Static_assert(sizeof(struct lt_msg_fdsite) == 24, "wire layout");
+_Static_assert(sizeof(struct lt_msg_tick) == 64, "wire layout");
 
 #endif

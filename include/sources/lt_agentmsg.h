@@ -20,6 +20,9 @@
 /* Largest magnitude of a site counter: exact in a double, far beyond any
  * real process. */
 #define LT_AGENTMSG_MAX_VALUE (INT64_C(1) << 53)
+/* Bytes of a HELLO of any protocol version (whose first field is always
+ * the version): enough to read another version's and name it. */
+#define LT_AGENTMSG_MAX_HELLO 4096
 
 /* One decoded message.  Fields of other types are left as they were. */
 struct lt_agentmsg {
@@ -32,6 +35,8 @@ struct lt_agentmsg {
 	size_t nsites;                       /* SITES: records in sites */
 	const unsigned char *sites;          /* SITES: raw, see lt_agentmsg_site;
 						valid until the next feed/next */
+	size_t nfdsites;                     /* FDSITES: records in fdsites */
+	const unsigned char *fdsites;        /* FDSITES: raw, like sites */
 	char error[LT_AGENT_MAX_ERROR + 1];  /* ERROR: printable, NUL-terminated */
 };
 
@@ -50,10 +55,14 @@ void lt_agentmsg_feed(lt_agentmsg_reader *r, const void *buf, size_t n);
  * what was wrong, code LT_EXIT_ERROR; every later call fails the same
  * way).  Checks: magic, known agent->leaktop type, flags and reserved 0,
  * len <= LT_AGENT_MAX_PAYLOAD and the type's exact size, the hello's
- * version and NUL-padded unwinder, depth 1..LT_AGENT_MAX_DEPTH, stack ids
- * below LT_AGENTMSG_MAX_STACKS, SITES a whole number of records with
- * counters within +-LT_AGENTMSG_MAX_VALUE, error text at most
- * LT_AGENT_MAX_ERROR bytes.  Whether a stack id was announced is left to
+ * version (first: an agent of another protocol version is refused with a
+ * message that says so, not as corrupt), NUL-padded unwinder, agent tid
+ * and fd, depth 1..LT_AGENT_MAX_DEPTH, stack ids below
+ * LT_AGENTMSG_MAX_STACKS, SITES and FDSITES whole numbers of records with
+ * counters within +-LT_AGENTMSG_MAX_VALUE (free counters, sample counts,
+ * ages and opened descriptors not negative, the oldest live sample -1 or
+ * not negative, fd kinds known), error text at most LT_AGENT_MAX_ERROR
+ * bytes.  Whether a stack id was announced is left to
  * the caller, who keeps the stacks. */
 int lt_agentmsg_next(lt_agentmsg_reader *r, struct lt_agentmsg *msg,
 		     lt_err *err);
@@ -64,6 +73,10 @@ size_t lt_agentmsg_pending(const lt_agentmsg_reader *r);
 /* Site record i (< msg->nsites) of a SITES message, copied out aligned. */
 void lt_agentmsg_site(const struct lt_agentmsg *msg, size_t i,
 		      struct lt_msg_site *out);
+
+/* Fd site record i (< msg->nfdsites) of an FDSITES message. */
+void lt_agentmsg_fdsite(const struct lt_agentmsg *msg, size_t i,
+			struct lt_msg_fdsite *out);
 
 /* Encodes a message header for type and len into out (16 bytes): for
  * leaktop's own STOP and for tests that build streams. */

@@ -46,7 +46,10 @@ struct lt_heap_site {
 	uint32_t samples_freed; /* of them freed, cumulative */
 	double freed_age_sum;   /* seconds: ages at free of samples_freed, summed */
 	double oldest_live_mono; /* CLOCK_MONOTONIC seconds at which the oldest
-				   live sample was allocated; 0 when none is */
+				   live sample was allocated (the agent's clock
+				   mapped once onto ours, so the value moves
+				   only when that sample is freed); 0 when none
+				   is live */
 };
 
 /* Frees sampled by bytes, whatever the block (allocated before the attach
@@ -59,7 +62,9 @@ struct lt_heap_freesite {
 };
 
 /* One call site that creates file descriptors (socket, open, pipe, ...;
- * every call is counted, not sampled). */
+ * every call is counted, not sampled), handed over when it changed.  The
+ * same stack id may also be a heap site.  Descriptors that existed before
+ * the attach are in no site, and their close changes nothing. */
 struct lt_heap_fdsite {
 	uint32_t id;            /* the agent's stack id */
 	int kind;               /* enum lt_fd_kind (lt_agent_proto.h) */
@@ -83,6 +88,10 @@ struct lt_heap_batch {
 	uint64_t samples;       /* sampled allocations so far */
 	uint64_t tracked;       /* sampled blocks live now */
 	uint64_t dropped;       /* samples lost because its tables were full */
+	double report_time;     /* seconds on the agent's clock (since its
+				   start) of that report */
+	uint64_t fd_lost;       /* descriptors not followed (number over the
+				   agent's fd table, or its tables full) */
 };
 
 /* Creates the socket and injects the agent into o->pid, then waits up to
@@ -123,6 +132,11 @@ uint64_t lt_heap_rate(const lt_heap *h);
 /* Connections refused so far: peers that were not the target, and any
  * connection after the agent's. */
 unsigned lt_heap_rejected(const lt_heap *h);
+/* The agent's own footprint in the target, from its hello (-1 before):
+ * its reporting thread and its socket, which the session should not count
+ * as the target's threads and descriptors. */
+pid_t lt_heap_agent_tid(const lt_heap *h);
+int lt_heap_agent_fd(const lt_heap *h);
 
 /* Asks the agent to restore every GOT slot and stop, waits (up to about a
  * second) for its goodbye, closes and frees h.  NULL-safe. */

@@ -18,13 +18,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define REPORT_MS 200
 #define OUT_CAP (LT_AGENT_MAX_PAYLOAD + 4096)
-#define SITES_PER_MSG (LT_AGENT_MAX_PAYLOAD / sizeof(struct lt_msg_site))
 
 enum { IDLE, RUNNING, STOPPING };
 
@@ -136,14 +136,74 @@ static int send_hello(void)
 	h.starts = starts;
 	ag_got_counts(&h.objects, &h.slots);
 	memcpy(h.unwinder, unwinder, sizeof(h.unwinder));
+	/* Sent from the reporting thread itself: its tid is ours. */
+	h.agent_tid = (int32_t)syscall(SYS_gettid);
+	h.agent_fd = sock;
+	h.fd_slots = ag_fd_slots;
 	return put(LT_MSG_HELLO, &h, sizeof(h), NULL, 0) || flush();
+}
+
+static int64_t us_since_start(uint64_t ns)
+{
+	return ns > ag_t0 ? (int64_t)((ns - ag_t0) / 1000) : 0;
+}
+
+static void site_of(uint32_t id, struct ag_stack *s, struct lt_msg_site *m)
+{
+#define LD(f) __atomic_load_n(&s->f, __ATOMIC_RELAXED)
+	m->stack_id = id;
+	m->reserved = 0;
+	m->live_bytes = LD(live_bytes);
+	m->live_count = LD(live_count);
+	m->alloc_bytes = LD(alloc_bytes);
+	m->alloc_count = LD(alloc_count);
+	m->free_bytes = LD(free_bytes);
+	m->free_count = LD(free_count);
+	m->samples = LD(samples);
+	m->samples_freed = LD(samples_freed);
+	m->freed_age_us = (int64_t)(LD(freed_age_ns) / 1000);
+	m->oldest_live_us = s->oldest_ns ? us_since_start(s->oldest_ns) : -1;
+#undef LD
+}
+
+/* The fd sites that changed, after the heap sites. */
+static int report_fds(void)
+{
+	static struct lt_msg_fdsite fds[1024];
+	uint32_t k = 0;
+
+	for (uint32_t id = 0; id < stacks_sent; id++) {
+		struct ag_stack *s = ag_stack_get(id);
+		uint32_t mask = __atomic_exchange_n(&s->fd_dirty, 0, __ATOMIC_ACQ_REL);
+
+		for (int kind = 0; mask && kind < LT_FD_KINDS_; kind++) {
+			const struct ag_fdsite *f = ag_fdsite_get(id, kind);
+
+			if (!(mask & (1u << kind)))
+				continue;
+			fds[k].stack_id = id;
+			fds[k].kind = (uint32_t)kind;
+			fds[k].live = __atomic_load_n(&f->live, __ATOMIC_RELAXED);
+			fds[k].opened = __atomic_load_n(&f->opened, __ATOMIC_RELAXED);
+			if (++k == sizeof(fds) / sizeof(fds[0])) {
+				if (put(LT_MSG_FDSITES, fds, k * sizeof(fds[0]), NULL, 0))
+					return -1;
+				k = 0;
+			}
+		}
+	}
+	return k ? put(LT_MSG_FDSITES, fds, k * sizeof(fds[0]), NULL, 0) : 0;
 }
 
 static int report(void)
 {
 	static struct lt_msg_site sites[1024];
-	uint32_t n = ag_stack_count(), k = 0;
+	uint32_t n, k = 0;
 	struct lt_msg_tick t;
+
+	/* The oldest live samples first: a change marks the stack dirty. */
+	ag_scan_oldest();
+	n = ag_stack_count();
 
 	for (; stacks_sent < n; stacks_sent++) {
 		struct ag_stack *s = ag_stack_get(stacks_sent);
@@ -160,12 +220,7 @@ static int report(void)
 
 		if (!__atomic_exchange_n(&s->dirty, 0, __ATOMIC_ACQ_REL))
 			continue;
-		sites[k].stack_id = id;
-		sites[k].reserved = 0;
-		sites[k].live_bytes = __atomic_load_n(&s->live_bytes, __ATOMIC_RELAXED);
-		sites[k].live_count = __atomic_load_n(&s->live_count, __ATOMIC_RELAXED);
-		sites[k].alloc_bytes = __atomic_load_n(&s->alloc_bytes, __ATOMIC_RELAXED);
-		sites[k].alloc_count = __atomic_load_n(&s->alloc_count, __ATOMIC_RELAXED);
+		site_of(id, s, &sites[k]);
 		if (++k == sizeof(sites) / sizeof(sites[0])) {
 			if (put(LT_MSG_SITES, sites, k * sizeof(sites[0]), NULL, 0))
 				return -1;
@@ -174,6 +229,8 @@ static int report(void)
 	}
 	if (k && put(LT_MSG_SITES, sites, k * sizeof(sites[0]), NULL, 0))
 		return -1;
+	if (report_fds())
+		return -1;
 	memset(&t, 0, sizeof(t));
 	t.seq = ++seq;
 	t.dlopens = __atomic_load_n(&ag_dlopens, __ATOMIC_RELAXED);
@@ -181,6 +238,8 @@ static int report(void)
 	t.tracked = ag_tracked;
 	t.dropped = ag_dropped;
 	t.stacks = stacks_sent;
+	t.now_us = (uint64_t)us_since_start(ag_now_ns());
+	t.fd_lost = __atomic_load_n(&ag_fd_lost, __ATOMIC_RELAXED);
 	return put(LT_MSG_TICK, &t, sizeof(t), NULL, 0) || flush();
 }
 
@@ -331,6 +390,7 @@ __attribute__((visibility("default"))) int lt_agent_start(const char *config)
 	stacks_sent = 0;
 	seq = 0;
 	starts++;
+	ag_t0 = ag_now_ns();
 	ag_new_start();
 	ag_active = 1;
 	ag_got_patch_all();

@@ -29,6 +29,7 @@ struct ag_real {
 	void *(*dlopen)(const char *, int);
 	int (*dlclose)(void *);
 };
+
 extern struct ag_real ag_real AG_HIDDEN;
 
 /* 1 while sampling; hooks pass straight through when 0. */
@@ -61,6 +62,49 @@ int ag_unwind_init(char *name, size_t len) AG_HIDDEN;
 void ag_real_init(void) AG_HIDDEN;
 /* A new start: every thread draws a fresh countdown. */
 void ag_new_start(void) AG_HIDDEN;
+/* Inside the agent: hooks pass straight through. */
+extern __thread int ag_guard AG_HIDDEN;
+typedef int (*ag_backtrace_fn)(void **, int);
+extern ag_backtrace_fn ag_unwind AG_HIDDEN;  /* unw_backtrace or backtrace */
+
+/* Unwinds the calling thread into pcs (LT_AGENT_MAX_DEPTH + 8 entries),
+ * cut so that pcs[*from] is ret, the hook's return address: the agent's
+ * own frames never reach leaktop.  Returns the depth from *from (>= 1,
+ * <= ag_cfg.depth).  Always inlined: a frame of its own would be one more
+ * for the unwinder on every sample. */
+static inline __attribute__((always_inline)) uint32_t
+ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
+{
+	void **buf = (void **)pcs;
+	int n, from = -1, want = (int)ag_cfg.depth + 4;
+
+	if (want > LT_AGENT_MAX_DEPTH + 8)
+		want = LT_AGENT_MAX_DEPTH + 8;
+	n = ag_unwind ? ag_unwind(buf, want) : 0;
+	/* Start at the hook's caller: the frames above it are the agent's.
+	 * Without it among the first frames, the caller alone. */
+	for (int i = 0; i < n && i < 8; i++)
+		if (buf[i] == ret) {
+			from = i;
+			break;
+		}
+	if (from < 0) {
+		pcs[0] = (uint64_t)(uintptr_t)ret;
+		from = 0;
+		n = 1;
+	}
+	if (n - from > (int)ag_cfg.depth)
+		n = from + (int)ag_cfg.depth;
+	*from_out = (uint32_t)from;
+	return (uint32_t)(n - from);
+}
+/* The agent's clock: CLOCK_MONOTONIC in ns, and its value at this start. */
+uint64_t ag_now_ns(void) AG_HIDDEN;
+extern uint64_t ag_t0 AG_HIDDEN;
+
+/* ---- fdhooks.c: descriptor-creating calls and close ---- */
+void *ag_fd_hook_for(const char *name) AG_HIDDEN; /* NULL: not one */
+void ag_fd_real_init(void) AG_HIDDEN;
 
 /* ---- tables.c: sampled pointers and stacks ---- */
 struct ag_stack {
@@ -69,8 +113,18 @@ struct ag_stack {
 	uint32_t ready;          /* pcs written (release/acquire) */
 	uint64_t pcs_at;         /* index into the pc pool */
 	int64_t live_bytes, live_count, alloc_bytes, alloc_count;
+	int64_t free_bytes, free_count;   /* sampled blocks freed, weighted */
+	int64_t samples, samples_freed;   /* raw */
+	uint64_t freed_age_ns;            /* ages at free, summed */
+	uint64_t oldest_ns;      /* reporter's: oldest live sample's time as
+				    last reported, 0 none */
 	uint32_t dirty;          /* changed since the last report */
-	uint32_t pad;
+	uint32_t fd_dirty;       /* bit per enum lt_fd_kind: fd site changed */
+};
+
+/* Descriptors of one (stack, kind). */
+struct ag_fdsite {
+	int64_t live, opened;
 };
 int ag_tables_init(void) AG_HIDDEN;        /* 0, or -1: mmap failed */
 void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
@@ -95,9 +149,27 @@ static inline int ag_maybe_tracked(const void *p)
 }
 /* Forgets p if it was sampled, taking its weight off its stack. */
 void ag_untrack(void *p) AG_HIDDEN;
+/* The reporter's scan of the sampled-pointer table: marks dirty every
+ * stack whose oldest live sample changed (oldest_ns). */
+void ag_scan_oldest(void) AG_HIDDEN;
 uint32_t ag_stack_count(void) AG_HIDDEN;
 struct ag_stack *ag_stack_get(uint32_t id) AG_HIDDEN;
 const uint64_t *ag_stack_pcs(const struct ag_stack *s) AG_HIDDEN;
 extern uint64_t ag_samples, ag_tracked, ag_dropped AG_HIDDEN;
+
+/* Descriptors (fd sites).  The fd table maps a descriptor number below
+ * ag_fd_slots to the (stack, kind) that created it. */
+/* Records fd as created by the stack pcs; 0, or -1 when not followed
+ * (counted in ag_fd_lost).  A descriptor already in the table was closed
+ * behind our back (fclose, close_range): its old site loses it first. */
+int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth) AG_HIDDEN;
+/* Forgets fd if it was recorded; descriptors from before the start are
+ * not, and are ignored. */
+void ag_fd_close(int fd) AG_HIDDEN;
+/* The kind recorded for fd, or -1. */
+int ag_fd_kind(int fd) AG_HIDDEN;
+const struct ag_fdsite *ag_fdsite_get(uint32_t id, int kind) AG_HIDDEN;
+extern uint32_t ag_fd_slots AG_HIDDEN;
+extern uint64_t ag_fd_lost AG_HIDDEN;
 
 #endif

@@ -20,14 +20,16 @@ volatile int ag_active;
 int ag_inflight;
 struct ag_config ag_cfg = {"", LT_AGENT_DEFAULT_RATE, LT_AGENT_DEFAULT_DEPTH};
 
-static __thread int guard;             /* inside the agent: pass through */
+__thread int ag_guard;                 /* inside the agent: pass through */
+#define guard ag_guard
+uint64_t ag_t0;
 static __thread int64_t countdown;     /* bytes until the next sample */
 static __thread uint64_t rng;
 static __thread uint32_t seeded_gen;   /* countdown drawn for this start */
 static uint32_t start_gen = 1;
 
-typedef int (*backtrace_fn)(void **, int);
-static backtrace_fn unwind;
+ag_backtrace_fn ag_unwind;
+#define unwind ag_unwind
 
 int ag_unwind_init(char *name, size_t len)
 {
@@ -41,14 +43,14 @@ int ag_unwind_init(char *name, size_t len)
 	void *warm[4];
 
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
-	if (h && (unwind = (backtrace_fn)dlsym(h, "unw_backtrace"))) {
+	if (h && (unwind = (ag_backtrace_fn)dlsym(h, "unw_backtrace"))) {
 		snprintf(name, len, "libunwind");
 	} else {
 		/* glibc's backtrace() is libgcc_s's _Unwind_Backtrace. */
 		h = dlopen("libgcc_s.so.1", RTLD_NOW | RTLD_LOCAL);
 		if (!h || !dlsym(h, "_Unwind_Backtrace"))
 			return -1;
-		unwind = (backtrace_fn)dlsym(RTLD_DEFAULT, "backtrace");
+		unwind = (ag_backtrace_fn)dlsym(RTLD_DEFAULT, "backtrace");
 		if (!unwind)
 			return -1;
 		snprintf(name, len, "libgcc");
@@ -91,32 +93,29 @@ static uint64_t weight_of(size_t size)
 	return (uint64_t)(s / (1.0 - exp(-s / r)) + 0.5);
 }
 
+/* The coarse clock: a read of the vdso's page without the TSC, about a
+ * quarter of CLOCK_MONOTONIC's cost, which at --sample-rate 1 is paid on
+ * every malloc and free.  Its ticks (1-4 ms) quantize each age, but the
+ * difference of two quantized times is unbiased, so sums and means of ages
+ * are not. */
+uint64_t ag_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 __attribute__((noinline, cold)) static void sample(void *p, size_t size, void *ret)
 {
 	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
-	void **buf = (void **)pcs;
-	int n, from = 0, want = (int)ag_cfg.depth + 4;
+	uint32_t from, n;
 
 	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 	if (!ag_active)
 		goto out;
-	if (want > (int)(sizeof(pcs) / sizeof(pcs[0])))
-		want = (int)(sizeof(pcs) / sizeof(pcs[0]));
-	n = unwind ? unwind(buf, want) : 0;
-	/* Start at the hook's caller: the frames above it are the agent's. */
-	for (int i = 0; i < n && i < 8; i++)
-		if (buf[i] == ret) {
-			from = i;
-			break;
-		}
-	if (n - from <= 0) {
-		pcs[0] = (uint64_t)(uintptr_t)ret;
-		from = 0;
-		n = 1;
-	}
-	if (n - from > (int)ag_cfg.depth)
-		n = from + (int)ag_cfg.depth;
-	if (ag_track(p, pcs + from, (uint32_t)(n - from), weight_of(size), size))
+	n = ag_capture(pcs, ret, &from);
+	if (ag_track(p, pcs + from, n, weight_of(size), size))
 		__atomic_fetch_add(&ag_dropped, 1, __ATOMIC_RELAXED);
 out:
 	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
@@ -295,7 +294,7 @@ void *ag_hook_for(const char *name)
 	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		if (!strcmp(hooks[i].name, name))
 			return hooks[i].hook;
-	return NULL;
+	return ag_fd_hook_for(name);
 }
 
 /* The agent's own references resolve through its own (never patched)
@@ -314,4 +313,5 @@ void ag_real_init(void)
 	ag_real.pvalloc = pvalloc;
 	ag_real.dlopen = dlopen;
 	ag_real.dlclose = dlclose;
+	ag_fd_real_init();
 }

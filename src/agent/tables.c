@@ -7,9 +7,10 @@
 
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
-#define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 6 MiB */
-#define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 384 KiB, 12,000 samples
+#define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 8 MiB */
+#define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 512 KiB, 12,000 samples
 				      = 6 GiB live at the default rate */
 /* A counting filter of 16 KiB: small enough to stay in L1 cache, which is
  * what makes an unsampled free cheap.  Counts go down on untrack, so the
@@ -20,12 +21,24 @@
 #define STACK_CAP (1u << 16)
 #define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
 #define PC_POOL (1u << 22)
+/* Descriptors followed to their close: RLIMIT_NOFILE's hard limit, at
+ * most this (4 MiB of table, only touched pages cost). */
+#define FD_CAP_MAX (1u << 20)
+/* Entries of the oldest-sample scan taken under the lock at once: the
+ * hooks wait for the lock no longer than a few microseconds. */
+#define SCAN_CHUNK 1024u
+/* Reports between two scans when every allocation is tracked. */
+#define SCAN_EVERY_FULL 5u
+
+_Static_assert(LT_FD_KINDS_ <= 4, "kind packed in 2 bits of fdtab");
+_Static_assert(STACK_CAP <= (1u << 30), "stack id packed in fdtab");
 
 struct ptr_entry {
 	uintptr_t p;                  /* 0: free */
 	uint64_t weight;
 	uint32_t stack;
 	uint32_t count;               /* allocations the sample stands for */
+	uint64_t t;                   /* ag_now_ns() when it was sampled */
 };
 
 static struct ptr_entry *ptrs;
@@ -34,6 +47,11 @@ uint8_t *ag_filter;
 static struct ag_stack *stacks;
 static uint32_t *stack_index;     /* id + 1, 0 free */
 static uint64_t *pc_pool;
+static uint64_t *oldest;          /* the reporter's scan, per stack */
+static uint32_t *fdtab;           /* fd -> (stack << 2 | kind) + 1, 0 none */
+static struct ag_fdsite *fdsites; /* [stack * LT_FD_KINDS_ + kind] */
+uint32_t ag_fd_slots;
+uint64_t ag_fd_lost;
 static uint32_t nstacks;
 /* The part of the table in use, chosen at each start: its pages are what
  * the agent adds to the target's RSS, so it is small unless every
@@ -74,7 +92,11 @@ int ag_tables_init(void)
 	stacks = map(STACK_CAP * sizeof(*stacks));
 	stack_index = map(STACK_INDEX * sizeof(*stack_index));
 	pc_pool = map(PC_POOL * sizeof(*pc_pool));
-	return ptrs && filter && stacks && stack_index && pc_pool ? 0 : -1;
+	oldest = map(STACK_CAP * sizeof(*oldest));
+	fdtab = map(FD_CAP_MAX * sizeof(*fdtab));
+	fdsites = map(STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
+	return ptrs && filter && stacks && stack_index && pc_pool && oldest &&
+	       fdtab && fdsites ? 0 : -1;
 }
 
 /* Gives the pages back rather than writing zeros over them. */
@@ -82,6 +104,17 @@ static void clear(void *p, size_t bytes)
 {
 	if (madvise(p, bytes, MADV_DONTNEED))
 		memset(p, 0, bytes);
+}
+
+static uint32_t fd_cap(void)
+{
+	struct rlimit rl;
+
+	/* The hard limit: the target may raise its soft one later. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_max == RLIM_INFINITY ||
+	    rl.rlim_max > FD_CAP_MAX)
+		return FD_CAP_MAX;
+	return (uint32_t)rl.rlim_max;
 }
 
 void ag_tables_reset(void)
@@ -92,9 +125,12 @@ void ag_tables_reset(void)
 	clear(filter, FILTER_SLOTS);
 	clear(stacks, STACK_CAP * sizeof(*stacks));
 	clear(stack_index, STACK_INDEX * sizeof(*stack_index));
+	clear(fdtab, FD_CAP_MAX * sizeof(*fdtab));
+	clear(fdsites, STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
+	ag_fd_slots = fd_cap();
 	nstacks = 0;
 	npcs = 0;
-	ag_samples = ag_tracked = ag_dropped = 0;
+	ag_samples = ag_tracked = ag_dropped = ag_fd_lost = 0;
 	unlock();
 }
 
@@ -148,10 +184,35 @@ static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
 	return nstacks - 1;
 }
 
+/* Adds d to a counter.  Every writer holds the lock, so a plain load and
+ * store do (no locked instruction on the path of every sampled free);
+ * the reporter reads the counters without the lock. */
+static inline void bump(int64_t *c, int64_t d)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
+}
+
+/* Under the lock: the sample e is freed at now; its stack's live figures
+ * go to the freed ones. */
+static void forget(const struct ptr_entry *e, uint64_t now)
+{
+	struct ag_stack *s = &stacks[e->stack];
+
+	bump(&s->live_bytes, -(int64_t)e->weight);
+	bump(&s->live_count, -(int64_t)e->count);
+	bump(&s->free_bytes, (int64_t)e->weight);
+	bump(&s->free_count, e->count);
+	bump(&s->samples_freed, 1);
+	__atomic_store_n(&s->freed_age_ns, s->freed_age_ns + (now > e->t ? now - e->t : 0),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
+}
+
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	     size_t size)
 {
 	uintptr_t key = (uintptr_t)p;
+	uint64_t now = ag_now_ns();
 	uint32_t id, j;
 	struct ag_stack *s;
 
@@ -170,12 +231,9 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		;
 	if (ptrs[j].p == key) {
 		/* Freed behind our back (a free we did not see, e.g. from
-		 * inside libc): the old sample is gone. */
-		struct ag_stack *o = &stacks[ptrs[j].stack];
-
-		__atomic_fetch_sub(&o->live_bytes, (int64_t)ptrs[j].weight, __ATOMIC_RELAXED);
-		__atomic_fetch_sub(&o->live_count, ptrs[j].count, __ATOMIC_RELAXED);
-		__atomic_store_n(&o->dirty, 1, __ATOMIC_RELAXED);
+		 * inside libc): the old sample is gone, freed by now at the
+		 * latest. */
+		forget(&ptrs[j], now);
 		ag_tracked--;
 		filter_add(key, -1);
 	}
@@ -190,14 +248,16 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	ptrs[j].weight = weight;
 	ptrs[j].stack = id;
 	ptrs[j].count = (uint32_t)count;
+	ptrs[j].t = now;
 	ag_tracked++;
 	ag_samples++;
 	filter_add(key, 1);
 	s = &stacks[id];
-	__atomic_fetch_add(&s->live_bytes, (int64_t)weight, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->live_count, (int64_t)count, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->alloc_bytes, (int64_t)weight, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->alloc_count, (int64_t)count, __ATOMIC_RELAXED);
+	bump(&s->live_bytes, (int64_t)weight);
+	bump(&s->live_count, (int64_t)count);
+	bump(&s->alloc_bytes, (int64_t)weight);
+	bump(&s->alloc_count, (int64_t)count);
+	bump(&s->samples, 1);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	unlock();
 	return 0;
@@ -206,6 +266,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 void ag_untrack(void *p)
 {
 	uintptr_t key = (uintptr_t)p;
+	uint64_t now;
 	uint32_t j, k;
 
 	if (!ag_maybe_tracked(p))
@@ -218,10 +279,10 @@ void ag_untrack(void *p)
 		unlock();
 		return;
 	}
-	struct ag_stack *s = &stacks[ptrs[j].stack];
-	__atomic_fetch_sub(&s->live_bytes, (int64_t)ptrs[j].weight, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&s->live_count, ptrs[j].count, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
+	/* The clock only once the block is known to be sampled: the filter
+	 * lets some unsampled ones through. */
+	now = ag_now_ns();
+	forget(&ptrs[j], now);
 	ag_tracked--;
 	filter_add(key, -1);
 	/* Backward-shift deletion: no tombstones, so lookups stay short
@@ -236,6 +297,102 @@ void ag_untrack(void *p)
 	}
 	ptrs[j].p = 0;
 	unlock();
+}
+
+void ag_scan_oldest(void)
+{
+	static unsigned calls;
+	uint32_t n = ag_stack_count();
+
+	/* Every block tracked (rate 1): 8 MiB to read, once a second is
+	 * enough for ages counted in seconds. */
+	if (PTR_CAP > PTR_CAP_SAMPLED && calls++ % SCAN_EVERY_FULL)
+		return;
+
+	for (uint32_t id = 0; id < n; id++)
+		oldest[id] = UINT64_MAX;
+	/* In chunks, each under the lock so no entry is read half-moved.
+	 * An entry shifted back across a chunk border between two chunks
+	 * is missed by this scan, at worst (the next one sees it). */
+	for (uint32_t at = 0; at < PTR_CAP; at += SCAN_CHUNK) {
+		lock();
+		for (uint32_t j = at; j < at + SCAN_CHUNK && j < PTR_CAP; j++)
+			if (ptrs[j].p && ptrs[j].stack < n && ptrs[j].t < oldest[ptrs[j].stack])
+				oldest[ptrs[j].stack] = ptrs[j].t;
+		unlock();
+	}
+	for (uint32_t id = 0; id < n; id++) {
+		uint64_t t = oldest[id] == UINT64_MAX ? 0 : oldest[id];
+
+		if (stacks[id].oldest_ns != t) {
+			stacks[id].oldest_ns = t;
+			__atomic_store_n(&stacks[id].dirty, 1, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+/* Under the lock: fd's (stack, kind) loses it. */
+static void fd_forget(int fd)
+{
+	uint32_t v = fdtab[fd] - 1;
+	struct ag_fdsite *f = &fdsites[(v >> 2) * LT_FD_KINDS_ + (v & 3)];
+
+	bump(&f->live, -1);
+	__atomic_fetch_or(&stacks[v >> 2].fd_dirty, 1u << (v & 3), __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd], 0, __ATOMIC_RELAXED);
+}
+
+int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth)
+{
+	struct ag_fdsite *f;
+	uint32_t id;
+
+	if (fd < 0 || kind < 0 || kind >= LT_FD_KINDS_)
+		return 0;
+	lock();
+	if ((uint32_t)fd >= ag_fd_slots ||
+	    (id = stack_find_or_add(pcs, depth)) == UINT32_MAX) {
+		ag_fd_lost++;
+		unlock();
+		return -1;
+	}
+	if (fdtab[fd])
+		fd_forget(fd);
+	f = &fdsites[id * LT_FD_KINDS_ + (uint32_t)kind];
+	bump(&f->live, 1);
+	bump(&f->opened, 1);
+	__atomic_fetch_or(&stacks[id].fd_dirty, 1u << kind, __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd], ((id << 2) | (uint32_t)kind) + 1, __ATOMIC_RELAXED);
+	unlock();
+	return 0;
+}
+
+void ag_fd_close(int fd)
+{
+	/* Most closes are of descriptors we did not see created: one load
+	 * answers them without the lock. */
+	if (fd < 0 || (uint32_t)fd >= ag_fd_slots ||
+	    !__atomic_load_n(&fdtab[fd], __ATOMIC_RELAXED))
+		return;
+	lock();
+	if (fdtab[fd])
+		fd_forget(fd);
+	unlock();
+}
+
+int ag_fd_kind(int fd)
+{
+	uint32_t v;
+
+	if (fd < 0 || (uint32_t)fd >= ag_fd_slots)
+		return -1;
+	v = __atomic_load_n(&fdtab[fd], __ATOMIC_RELAXED);
+	return v ? (int)((v - 1) & 3) : -1;
+}
+
+const struct ag_fdsite *ag_fdsite_get(uint32_t id, int kind)
+{
+	return &fdsites[id * LT_FD_KINDS_ + (uint32_t)kind];
 }
 
 uint32_t ag_stack_count(void)

@@ -73,6 +73,20 @@ static int fail(lt_agentmsg_reader *r, lt_err *err, const char *fmt, ...)
 	return -1;
 }
 
+/* Not corrupt, but not ours to read: an agent of another leaktop version,
+ * typically one left loaded in a long-running target. */
+static int wrong_version(lt_agentmsg_reader *r, uint32_t version, lt_err *err)
+{
+	snprintf(r->why, sizeof(r->why),
+		 "the heap agent in the target speaks protocol version %u, this leaktop "
+		 "version %d: an agent of another leaktop version is already loaded there "
+		 "(use that leaktop version, or restart the target)",
+		 (unsigned)version, LT_AGENT_PROTO_VERSION);
+	r->failed = 1;
+	lt_err_set(err, LT_EXIT_ERROR, "%s", r->why);
+	return -1;
+}
+
 static const char *type_name(unsigned type)
 {
 	switch (type) {
@@ -82,6 +96,7 @@ static const char *type_name(unsigned type)
 	case LT_MSG_TICK: return "TICK";
 	case LT_MSG_ERROR: return "ERROR";
 	case LT_MSG_BYE: return "BYE";
+	case LT_MSG_FDSITES: return "FDSITES";
 	default: return NULL;
 	}
 }
@@ -92,7 +107,9 @@ static int check_len(lt_agentmsg_reader *r, unsigned type, uint32_t len,
 {
 	switch (type) {
 	case LT_MSG_HELLO:
-		if (len != sizeof(struct lt_msg_hello))
+		/* Its size is checked after its version, which every version
+		 * puts first: another version's hello is named as such. */
+		if (len < sizeof(uint32_t) || len > LT_AGENTMSG_MAX_HELLO)
 			return fail(r, err, "HELLO of %u bytes", len);
 		return 0;
 	case LT_MSG_TICK:
@@ -112,6 +129,10 @@ static int check_len(lt_agentmsg_reader *r, unsigned type, uint32_t len,
 	case LT_MSG_SITES:
 		if (len % sizeof(struct lt_msg_site))
 			return fail(r, err, "SITES of %u bytes, not a whole number of records", len);
+		return 0;
+	case LT_MSG_FDSITES:
+		if (len % sizeof(struct lt_msg_fdsite))
+			return fail(r, err, "FDSITES of %u bytes, not a whole number of records", len);
 		return 0;
 	case LT_MSG_ERROR:
 		if (len > LT_AGENT_MAX_ERROR)
@@ -136,15 +157,18 @@ static int check_header(lt_agentmsg_reader *r, const struct lt_msg_hdr *h,
 }
 
 static int decode_hello(lt_agentmsg_reader *r, const unsigned char *p,
-			struct lt_agentmsg *msg, lt_err *err)
+			uint32_t len, struct lt_agentmsg *msg, lt_err *err)
 {
 	struct lt_msg_hello *h = &msg->hello;
+	uint32_t version;
 	size_t n;
 
+	memcpy(&version, p, sizeof(version));
+	if (version != LT_AGENT_PROTO_VERSION)
+		return wrong_version(r, version, err);
+	if (len != sizeof(*h))
+		return fail(r, err, "HELLO of %u bytes", len);
 	memcpy(h, p, sizeof(*h));
-	if (h->version != LT_AGENT_PROTO_VERSION)
-		return fail(r, err, "the agent speaks protocol version %u, this leaktop version %d",
-			    (unsigned)h->version, LT_AGENT_PROTO_VERSION);
 	n = strnlen(h->unwinder, sizeof(h->unwinder));
 	if (n == 0 || n == sizeof(h->unwinder))
 		return fail(r, err, "HELLO unwinder name of %zu bytes", n);
@@ -158,6 +182,11 @@ static int decode_hello(lt_agentmsg_reader *r, const unsigned char *p,
 		return fail(r, err, "HELLO with pid %d", (int)h->pid);
 	if (h->max_depth < 1 || h->max_depth > LT_AGENT_MAX_DEPTH)
 		return fail(r, err, "HELLO with max_depth %u", (unsigned)h->max_depth);
+	if (h->agent_tid <= 0 || h->agent_fd < 0)
+		return fail(r, err, "HELLO with agent tid %d, fd %d", (int)h->agent_tid,
+			    (int)h->agent_fd);
+	if (h->reserved)
+		return fail(r, err, "HELLO with reserved field 0x%x", (unsigned)h->reserved);
 	return 0;
 }
 
@@ -194,6 +223,38 @@ static int decode_sites(lt_agentmsg_reader *r, const unsigned char *p,
 		if (!in_range(s.live_bytes) || !in_range(s.live_count) ||
 		    !in_range(s.alloc_bytes) || !in_range(s.alloc_count))
 			return fail(r, err, "SITES counter out of range for stack %u", (unsigned)s.stack_id);
+		/* The new counters only ever grow from 0. */
+		if (!in_range(s.free_bytes) || !in_range(s.free_count) ||
+		    s.free_bytes < 0 || s.free_count < 0 ||
+		    !in_range(s.samples) || !in_range(s.samples_freed) ||
+		    s.samples < 0 || s.samples_freed < 0 ||
+		    !in_range(s.freed_age_us) || s.freed_age_us < 0)
+			return fail(r, err, "SITES free counter out of range for stack %u", (unsigned)s.stack_id);
+		if (s.oldest_live_us < -1 || !in_range(s.oldest_live_us))
+			return fail(r, err, "SITES oldest live sample at %lld us for stack %u",
+				    (long long)s.oldest_live_us, (unsigned)s.stack_id);
+		if (s.reserved)
+			return fail(r, err, "SITES reserved field set for stack %u", (unsigned)s.stack_id);
+	}
+	return 0;
+}
+
+static int decode_fdsites(lt_agentmsg_reader *r, const unsigned char *p,
+			  uint32_t len, struct lt_agentmsg *msg, lt_err *err)
+{
+	msg->nfdsites = len / sizeof(struct lt_msg_fdsite);
+	msg->fdsites = p;
+	for (size_t i = 0; i < msg->nfdsites; i++) {
+		struct lt_msg_fdsite f;
+
+		lt_agentmsg_fdsite(msg, i, &f);
+		if (f.stack_id >= LT_AGENTMSG_MAX_STACKS)
+			return fail(r, err, "FDSITES stack id %u over the limit", (unsigned)f.stack_id);
+		if (f.kind >= LT_FD_KINDS_)
+			return fail(r, err, "FDSITES kind %u for stack %u", (unsigned)f.kind,
+				    (unsigned)f.stack_id);
+		if (!in_range(f.live) || !in_range(f.opened) || f.opened < 0)
+			return fail(r, err, "FDSITES counter out of range for stack %u", (unsigned)f.stack_id);
 	}
 	return 0;
 }
@@ -232,7 +293,7 @@ int lt_agentmsg_next(lt_agentmsg_reader *r, struct lt_agentmsg *msg,
 	msg->len = h.len;
 	switch (h.type) {
 	case LT_MSG_HELLO:
-		if (decode_hello(r, p, msg, err) < 0)
+		if (decode_hello(r, p, h.len, msg, err) < 0)
 			return -1;
 		break;
 	case LT_MSG_STACK:
@@ -243,8 +304,14 @@ int lt_agentmsg_next(lt_agentmsg_reader *r, struct lt_agentmsg *msg,
 		if (decode_sites(r, p, h.len, msg, err) < 0)
 			return -1;
 		break;
+	case LT_MSG_FDSITES:
+		if (decode_fdsites(r, p, h.len, msg, err) < 0)
+			return -1;
+		break;
 	case LT_MSG_TICK:
 		memcpy(&msg->tick, p, sizeof(msg->tick));
+		if (msg->tick.now_us > (uint64_t)LT_AGENTMSG_MAX_VALUE)
+			return fail(r, err, "TICK at %llu us", (unsigned long long)msg->tick.now_us);
 		break;
 	case LT_MSG_ERROR:
 		decode_error(p, h.len, msg);
@@ -260,6 +327,12 @@ void lt_agentmsg_site(const struct lt_agentmsg *msg, size_t i,
 		      struct lt_msg_site *out)
 {
 	memcpy(out, msg->sites + i * sizeof(*out), sizeof(*out));
+}
+
+void lt_agentmsg_fdsite(const struct lt_agentmsg *msg, size_t i,
+			struct lt_msg_fdsite *out)
+{
+	memcpy(out, msg->fdsites + i * sizeof(*out), sizeof(*out));
 }
 
 void lt_agentmsg_header(void *out, enum lt_agent_type type, uint32_t len)

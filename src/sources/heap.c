@@ -33,8 +33,11 @@ struct astack {
 	uint64_t *pcs;          /* NULL once handed over, or not announced */
 	uint32_t depth;         /* 0: not announced */
 	struct lt_heap_site v;  /* latest counters */
+	int64_t oldest_us;      /* agent clock of its oldest live sample, -1 */
 	int changed;            /* in h->changed */
 	int fresh;              /* in h->fresh: announced, not handed over */
+	unsigned fd_changed;    /* bit per kind: in h->fchanged */
+	int64_t fd_live[LT_FD_KINDS_], fd_opened[LT_FD_KINDS_];
 };
 
 struct lt_heap {
@@ -57,7 +60,16 @@ struct lt_heap {
 	size_t bcap;
 	struct lt_heap_stack *bstacks;
 	size_t bscap, nbstacks;
+	uint32_t *fchanged;     /* fd sites changed: id * LT_FD_KINDS_ + kind */
+	size_t nfchanged, fccap;
+	struct lt_heap_fdsite *bfds;
+	size_t bfcap;
 	struct lt_msg_tick last_tick;
+	/* The agent's clock (microseconds since its start) on ours, fixed at
+	 * its first report so that converted times do not jitter with the
+	 * socket's delay. */
+	double agent_t0;
+	int clock_mapped;
 	uint64_t dlopens, ticks;
 	int refresh;
 	unsigned rejected;
@@ -130,6 +142,8 @@ static void heap_free(lt_heap *h)
 	free(h->fresh);
 	free(h->batch);
 	free(h->bstacks);
+	free(h->fchanged);
+	free(h->bfds);
 	free(h->path);
 	free(h->target_path);
 	free(h->agent);
@@ -243,6 +257,8 @@ static struct astack *slot(lt_heap *h, uint32_t id)
 			n *= 2;
 		h->st = lt_xrealloc(h->st, n * sizeof(*h->st));
 		memset(h->st + h->nst, 0, (n - h->nst) * sizeof(*h->st));
+		for (size_t i = h->nst; i < n; i++)
+			h->st[i].oldest_us = -1;
 		h->nst = n;
 	}
 	return &h->st[id];
@@ -271,6 +287,21 @@ static int64_t clamp(int64_t v)
 	return v < 0 ? 0 : v;
 }
 
+/* Appends v to the growing array *a of *n entries and *cap room. */
+static void push_u32(uint32_t **a, size_t *n, size_t *cap, uint32_t v)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*a = lt_xrealloc(*a, *cap * sizeof(**a));
+	}
+	(*a)[(*n)++] = v;
+}
+
+static uint32_t sat_u32(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
 static int on_sites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 {
 	for (size_t i = 0; i < m->nsites; i++) {
@@ -286,13 +317,37 @@ static int on_sites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 		a->v.live_count = clamp(s.live_count);
 		a->v.alloc_bytes = clamp(s.alloc_bytes);
 		a->v.alloc_count = clamp(s.alloc_count);
+		a->v.free_bytes = s.free_bytes;
+		a->v.free_count = s.free_count;
+		a->v.samples = sat_u32(s.samples);
+		a->v.samples_freed = sat_u32(s.samples_freed);
+		a->v.freed_age_sum = (double)s.freed_age_us / 1e6;
+		a->oldest_us = s.oldest_live_us;
 		if (!a->changed) {
-			if (h->nchanged == h->ccap) {
-				h->ccap = h->ccap ? h->ccap * 2 : 256;
-				h->changed = lt_xrealloc(h->changed, h->ccap * sizeof(*h->changed));
-			}
-			h->changed[h->nchanged++] = s.stack_id;
+			push_u32(&h->changed, &h->nchanged, &h->ccap, s.stack_id);
 			a->changed = 1;
+		}
+	}
+	return 0;
+}
+
+static int on_fdsites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
+{
+	for (size_t i = 0; i < m->nfdsites; i++) {
+		struct lt_msg_fdsite f;
+		struct astack *a;
+
+		lt_agentmsg_fdsite(m, i, &f);
+		if (f.stack_id >= h->nst || !h->st[f.stack_id].depth)
+			return die(h, err, "the heap agent sent descriptors of stack %u before the stack",
+				   (unsigned)f.stack_id);
+		a = &h->st[f.stack_id];
+		a->fd_live[f.kind] = clamp(f.live);
+		a->fd_opened[f.kind] = f.opened;
+		if (!(a->fd_changed & (1u << f.kind))) {
+			push_u32(&h->fchanged, &h->nfchanged, &h->fccap,
+				 f.stack_id * LT_FD_KINDS_ + f.kind);
+			a->fd_changed |= 1u << f.kind;
 		}
 	}
 	return 0;
@@ -316,6 +371,8 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 		return on_stack(h, m, err);
 	case LT_MSG_SITES:
 		return on_sites(h, m, err);
+	case LT_MSG_FDSITES:
+		return on_fdsites(h, m, err);
 	case LT_MSG_TICK:
 		/* New objects in the target: the symbolizer must re-read its
 		 * modules before it meets their addresses. */
@@ -323,6 +380,10 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 			h->refresh = 1;
 		h->dlopens = m->tick.dlopens;
 		h->last_tick = m->tick;
+		if (!h->clock_mapped) {
+			h->agent_t0 = lt_clock_mono() - (double)m->tick.now_us / 1e6;
+			h->clock_mapped = 1;
+		}
 		h->ticks++;
 		return 0;
 	case LT_MSG_ERROR:
@@ -398,8 +459,42 @@ unsigned lt_heap_rejected(const lt_heap *h)
 	return h->rejected;
 }
 
+pid_t lt_heap_agent_tid(const lt_heap *h)
+{
+	return h->hello ? (pid_t)h->hi.agent_tid : -1;
+}
+
+int lt_heap_agent_fd(const lt_heap *h)
+{
+	return h->hello ? h->hi.agent_fd : -1;
+}
+
+/* The fd sites that changed, into h->bfds; returns how many. */
+static size_t take_fds(lt_heap *h)
+{
+	size_t n = h->nfchanged;
+
+	if (n > h->bfcap) {
+		h->bfcap = n > 2 * h->bfcap ? n : 2 * h->bfcap;
+		h->bfds = lt_xrealloc(h->bfds, h->bfcap * sizeof(*h->bfds));
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = h->fchanged[i] / LT_FD_KINDS_;
+		int kind = (int)(h->fchanged[i] % LT_FD_KINDS_);
+		struct astack *a = &h->st[id];
+
+		h->bfds[i] = (struct lt_heap_fdsite){id, kind, a->fd_live[kind],
+						     a->fd_opened[kind]};
+		a->fd_changed = 0;
+	}
+	h->nfchanged = 0;
+	return n;
+}
+
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 {
+	size_t nfds;
+
 	/* The PCs handed over last time are the consumer's no longer. */
 	for (size_t i = 0; i < h->nbstacks; i++) {
 		struct astack *a = &h->st[h->bstacks[i].id];
@@ -427,16 +522,22 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 
 		h->batch[i] = a->v;
 		h->batch[i].id = h->changed[i];
+		h->batch[i].oldest_live_mono = a->oldest_us < 0 || !h->clock_mapped ? 0 :
+			h->agent_t0 + (double)a->oldest_us / 1e6;
 		a->changed = 0;
 	}
+	nfds = take_fds(h);
 	*b = (struct lt_heap_batch){
 		.stacks = h->bstacks, .nstacks = h->nbstacks,
 		.sites = h->batch, .n = h->nchanged,
+		.fds = h->bfds, .nfds = nfds,
 		.sample_rate = h->hello ? h->hi.sample_rate : 0,
 		.maps_changed = h->refresh,
 		.samples = h->last_tick.samples,
 		.tracked = h->last_tick.tracked,
 		.dropped = h->last_tick.dropped,
+		.report_time = (double)h->last_tick.now_us / 1e6,
+		.fd_lost = h->last_tick.fd_lost,
 	};
 	h->refresh = 0;
 	h->nchanged = 0;

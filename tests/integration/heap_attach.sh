@@ -14,9 +14,11 @@ first_site() {
 	sed -n '/^Heap call sites (/,/^$/p' "$1" | awk 'NR > 2 && /^  +[0-9]/ {print; exit}'
 }
 
-# site_trend REPORT FUNCTION: the trend column of FUNCTION's site line.
+# site_trend REPORT FUNCTION: the trend column of FUNCTION's site line
+# (live and growth are two words each: "2 MiB +59.1 MiB/min 211.2 growing
+# leak_request_buffer (...)"), empty when the site is not shown.
 site_trend() {
-	sed -n '/^Heap call sites (/,/^$/p' "$1" | awk -v f="$2" '/^  +[0-9]/ && index($0, f) {print $5; exit}'
+	sed -n '/^Heap call sites (/,/^$/p' "$1" | awk -v f="$2" '/^  +[0-9]/ && index($0, f) {print $6; exit}'
 }
 
 heap_available() {

@@ -5,9 +5,9 @@
  *
  * For every ELF object mapped by PID (other than the agent), reads its
  * relocations (.rela.plt and .rela.dyn) from the file, and for those of the
- * malloc family reads the slot's current value from /proc/PID/mem.  Prints
+ * malloc family and the descriptor calls the agent hooks reads the slot's current value from /proc/PID/mem.  Prints
  * "hooked N" when N slots point into a mapping of liblt-agent*.so, "clean"
- * otherwise, and "slots M" (how many malloc-family slots were checked, so a
+ * otherwise, and "slots M" (how many such slots were checked, so a
  * test can tell that it looked at all).  Exit 0, or 2 on error.  Written
  * independently of the agent, so that a test does not take the agent's
  * word for its own cleanup.
@@ -36,6 +36,12 @@ static int nagent;
 static const char *const names[] = {
 	"malloc", "free", "calloc", "realloc", "reallocarray", "posix_memalign",
 	"aligned_alloc", "memalign", "valloc", "pvalloc", "dlopen", "dlclose",
+	/* descriptor sites */
+	"socket", "socketpair", "accept", "accept4", "open", "open64",
+	"__open_2", "__open64_2", "openat", "openat64", "__openat_2",
+	"__openat64_2", "creat", "creat64", "pipe", "pipe2", "dup", "dup2",
+	"dup3", "eventfd", "timerfd_create", "epoll_create", "epoll_create1",
+	"memfd_create", "signalfd", "inotify_init", "inotify_init1", "close",
 };
 
 static int family(const char *s)

@@ -41,7 +41,9 @@ static inline void ta_hello(struct ta_stream *s, int32_t pid, uint64_t rate)
 {
 	struct lt_msg_hello h = {.version = LT_AGENT_PROTO_VERSION, .pid = pid,
 				 .sample_rate = rate, .max_depth = 64,
-				 .starts = 1, .objects = 3, .slots = 12};
+				 .starts = 1, .objects = 3, .slots = 12,
+				 .agent_tid = pid + 1, .agent_fd = 7,
+				 .fd_slots = 1024};
 
 	strcpy(h.unwinder, "libunwind");
 	ta_msg(s, LT_MSG_HELLO, &h, sizeof(h));
@@ -63,16 +65,54 @@ static inline void ta_site(struct ta_stream *s, uint32_t id, int64_t live,
 {
 	struct lt_msg_site x = {.stack_id = id, .live_bytes = live,
 				.live_count = count, .alloc_bytes = alloc,
-				.alloc_count = allocs};
+				.alloc_count = allocs,
+				.oldest_live_us = count > 0 ? 0 : -1};
 
 	ta_msg(s, LT_MSG_SITES, &x, sizeof(x));
 }
 
-static inline void ta_tick(struct ta_stream *s, uint64_t seq, uint64_t dlopens)
+/* The free side of a site: raw samples, of them freed, the weighted
+ * frees, their ages summed and the oldest live sample's time (us). */
+struct ta_frees {
+	int64_t samples, samples_freed, free_bytes, free_count;
+	int64_t freed_age_us, oldest_live_us;
+};
+
+static inline void ta_site_frees(struct ta_stream *s, uint32_t id, int64_t live,
+				 int64_t count, int64_t alloc, int64_t allocs,
+				 const struct ta_frees *f)
 {
-	struct lt_msg_tick t = {.seq = seq, .dlopens = dlopens};
+	struct lt_msg_site x = {.stack_id = id, .live_bytes = live,
+				.live_count = count, .alloc_bytes = alloc,
+				.alloc_count = allocs, .free_bytes = f->free_bytes,
+				.free_count = f->free_count, .samples = f->samples,
+				.samples_freed = f->samples_freed,
+				.freed_age_us = f->freed_age_us,
+				.oldest_live_us = f->oldest_live_us};
+
+	ta_msg(s, LT_MSG_SITES, &x, sizeof(x));
+}
+
+static inline void ta_fdsite(struct ta_stream *s, uint32_t id, uint32_t kind,
+			     int64_t live, int64_t opened)
+{
+	struct lt_msg_fdsite x = {.stack_id = id, .kind = kind, .live = live,
+				  .opened = opened};
+
+	ta_msg(s, LT_MSG_FDSITES, &x, sizeof(x));
+}
+
+static inline void ta_tick_at(struct ta_stream *s, uint64_t seq,
+			      uint64_t dlopens, uint64_t now_us)
+{
+	struct lt_msg_tick t = {.seq = seq, .dlopens = dlopens, .now_us = now_us};
 
 	ta_msg(s, LT_MSG_TICK, &t, sizeof(t));
+}
+
+static inline void ta_tick(struct ta_stream *s, uint64_t seq, uint64_t dlopens)
+{
+	ta_tick_at(s, seq, dlopens, seq * 200000);
 }
 
 #endif

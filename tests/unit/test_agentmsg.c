@@ -27,7 +27,11 @@ static void good_stream(struct ta_stream *s)
 	ta_stack(s, 0, pcs, 3);
 	ta_stack(s, 1, pcs, 1);
 	ta_msg(s, LT_MSG_SITES, two, sizeof(two));
-	ta_tick(s, 1, 0);
+	ta_site_frees(s, 0, 100, 1, 300, 3, &(struct ta_frees){
+		.samples = 3, .samples_freed = 2, .free_bytes = 200, .free_count = 2,
+		.freed_age_us = 1500000, .oldest_live_us = 250000});
+	ta_fdsite(s, 1, LT_FD_SOCKET, 5, 9);
+	ta_tick_at(s, 1, 0, 400000);
 	ta_msg(s, LT_MSG_ERROR, "bad\001thing", 9);
 	ta_msg(s, LT_MSG_BYE, NULL, 0);
 }
@@ -36,7 +40,9 @@ static void good_stream(struct ta_stream *s)
 static void decode_in_steps(const struct ta_stream *s, size_t step)
 {
 	static const int want[] = {LT_MSG_HELLO, LT_MSG_STACK, LT_MSG_STACK, LT_MSG_SITES,
-				   LT_MSG_TICK, LT_MSG_ERROR, LT_MSG_BYE};
+				   LT_MSG_SITES, LT_MSG_FDSITES, LT_MSG_TICK, LT_MSG_ERROR,
+				   LT_MSG_BYE};
+	const size_t nwant = sizeof(want) / sizeof(want[0]);
 	lt_agentmsg_reader *r = lt_agentmsg_new();
 	struct lt_agentmsg *m = calloc(1, sizeof(*m));
 	size_t got = 0;
@@ -53,13 +59,16 @@ static void decode_in_steps(const struct ta_stream *s, size_t step)
 		free(piece);
 		while ((rc = lt_agentmsg_next(r, m, &err)) > 0) {
 			struct lt_msg_site site;
+			struct lt_msg_fdsite fd;
 
-			assert_true(got < 7);
+			assert_true(got < nwant);
 			assert_int_equal(m->type, want[got]);
 			switch (got) {
 			case 0:
 				assert_int_equal(m->hello.pid, 4242);
 				assert_string_equal(m->hello.unwinder, "libunwind");
+				assert_int_equal(m->hello.agent_tid, 4243);
+				assert_int_equal(m->hello.agent_fd, 7);
 				break;
 			case 1:
 				assert_int_equal(m->stack.depth, 3);
@@ -73,9 +82,28 @@ static void decode_in_steps(const struct ta_stream *s, size_t step)
 				assert_int_equal(site.alloc_bytes, 300);
 				break;
 			case 4:
-				assert_int_equal(m->tick.seq, 1);
+				assert_int_equal(m->nsites, 1);
+				lt_agentmsg_site(m, 0, &site);
+				assert_int_equal(site.samples, 3);
+				assert_int_equal(site.samples_freed, 2);
+				assert_int_equal(site.free_bytes, 200);
+				assert_int_equal(site.free_count, 2);
+				assert_int_equal(site.freed_age_us, 1500000);
+				assert_int_equal(site.oldest_live_us, 250000);
 				break;
 			case 5:
+				assert_int_equal(m->nfdsites, 1);
+				lt_agentmsg_fdsite(m, 0, &fd);
+				assert_int_equal(fd.stack_id, 1);
+				assert_int_equal(fd.kind, LT_FD_SOCKET);
+				assert_int_equal(fd.live, 5);
+				assert_int_equal(fd.opened, 9);
+				break;
+			case 6:
+				assert_int_equal(m->tick.seq, 1);
+				assert_int_equal(m->tick.now_us, 400000);
+				break;
+			case 7:
 				assert_string_equal(m->error, "bad?thing");
 				break;
 			}
@@ -83,7 +111,7 @@ static void decode_in_steps(const struct ta_stream *s, size_t step)
 		}
 		assert_int_equal(rc, 0);
 	}
-	assert_int_equal(got, 7);
+	assert_int_equal(got, nwant);
 	assert_int_equal(lt_agentmsg_pending(r), 0);
 	free(m);
 	lt_agentmsg_free(r);
@@ -168,16 +196,33 @@ static void test_bad_headers(void **state)
 static void test_bad_sizes(void **state)
 {
 	struct ta_stream s = {0};
-	unsigned char junk[600] = {0};
+	unsigned char junk[LT_AGENTMSG_MAX_HELLO + 8] = {0};
 	(void)state;
 
-	s.n = 0; ta_msg(&s, LT_MSG_HELLO, junk, 47);
-	refused(&s, "HELLO of 47 bytes");
-	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 56);
-	refused(&s, "TICK of 56 bytes");
+	uint32_t v = LT_AGENT_PROTO_VERSION;
+
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, junk, 3); /* not even a version */
+	refused(&s, "HELLO of 3 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, junk, LT_AGENTMSG_MAX_HELLO + 1);
+	refused(&s, "HELLO of 4097 bytes");
+	/* Our version, but the size of version 1's hello. */
+	memcpy(junk, &v, sizeof(v));
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, junk, 48);
+	refused(&s, "HELLO of 48 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_HELLO, junk, sizeof(struct lt_msg_hello) + 1);
+	refused(&s, "HELLO of 65 bytes");
+	memset(junk, 0, sizeof(junk));
+	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 48); /* version 1's tick */
+	refused(&s, "TICK of 48 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 72);
+	refused(&s, "TICK of 72 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_SITES, junk, 40); /* version 1's site */
+	refused(&s, "SITES of 40 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_FDSITES, junk, 25);
+	refused(&s, "FDSITES of 25 bytes");
 	s.n = 0; ta_msg(&s, LT_MSG_BYE, junk, 1);
 	refused(&s, "BYE with 1 bytes");
-	s.n = 0; ta_msg(&s, LT_MSG_SITES, junk, 41);
+	s.n = 0; ta_msg(&s, LT_MSG_SITES, junk, 89);
 	refused(&s, "not a whole number");
 	s.n = 0; ta_msg(&s, LT_MSG_STACK, junk, 8); /* depth 0 by size */
 	refused(&s, "STACK of 8 bytes");
@@ -197,9 +242,17 @@ static void test_bad_payloads(void **state)
 	(void)state;
 
 	strcpy(h.unwinder, "libgcc");
-	s.n = 0; h.version = 2; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
-	refused(&s, "protocol version 2");
-	h.version = LT_AGENT_PROTO_VERSION;
+	h.agent_tid = 6;
+	h.agent_fd = 3;
+	s.n = 0; h.agent_tid = 0; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "agent tid 0");
+	h.agent_tid = 6;
+	s.n = 0; h.agent_fd = -1; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "fd -1");
+	h.agent_fd = 3;
+	s.n = 0; h.reserved = 1; ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
+	refused(&s, "reserved");
+	h.reserved = 0;
 	s.n = 0; memset(h.unwinder, 'a', sizeof(h.unwinder)); ta_msg(&s, LT_MSG_HELLO, &h, sizeof(h));
 	refused(&s, "unwinder");
 	memset(h.unwinder, 0, sizeof(h.unwinder));
@@ -234,6 +287,84 @@ static void test_bad_payloads(void **state)
 	free(s.b);
 }
 
+/* The free side of sites, fd sites and the tick's clock. */
+static void test_bad_new_fields(void **state)
+{
+	struct ta_stream s = {0};
+	const struct ta_frees good = {.samples = 2, .samples_freed = 1,
+				      .free_bytes = 10, .free_count = 1,
+				      .freed_age_us = 5, .oldest_live_us = -1};
+	struct ta_frees f;
+	struct lt_msg_site site = {.stack_id = 1, .oldest_live_us = -1};
+	struct lt_msg_tick t = {.seq = 1};
+	(void)state;
+
+	f = good; f.free_count = -1;
+	s.n = 0; ta_site_frees(&s, 1, 0, 0, 0, 0, &f);
+	refused(&s, "free counter out of range");
+	f = good; f.samples_freed = -3;
+	s.n = 0; ta_site_frees(&s, 1, 0, 0, 0, 0, &f);
+	refused(&s, "free counter out of range");
+	f = good; f.samples = LT_AGENTMSG_MAX_VALUE + 1;
+	s.n = 0; ta_site_frees(&s, 1, 0, 0, 0, 0, &f);
+	refused(&s, "free counter out of range");
+	f = good; f.freed_age_us = INT64_MIN;
+	s.n = 0; ta_site_frees(&s, 1, 0, 0, 0, 0, &f);
+	refused(&s, "free counter out of range");
+	f = good; f.oldest_live_us = -2;
+	s.n = 0; ta_site_frees(&s, 1, 0, 0, 0, 0, &f);
+	refused(&s, "oldest live sample at -2 us");
+	f = good; f.oldest_live_us = INT64_MAX;
+	s.n = 0; ta_site_frees(&s, 1, 0, 0, 0, 0, &f);
+	refused(&s, "oldest live sample");
+	site.reserved = 9;
+	s.n = 0; ta_msg(&s, LT_MSG_SITES, &site, sizeof(site));
+	refused(&s, "reserved");
+	s.n = 0; ta_fdsite(&s, LT_AGENTMSG_MAX_STACKS, LT_FD_FILE, 1, 1);
+	refused(&s, "FDSITES stack id");
+	s.n = 0; ta_fdsite(&s, 1, LT_FD_KINDS_, 1, 1);
+	refused(&s, "FDSITES kind 4");
+	s.n = 0; ta_fdsite(&s, 1, 0xffffffffu, 1, 1);
+	refused(&s, "FDSITES kind");
+	s.n = 0; ta_fdsite(&s, 1, LT_FD_PIPE, INT64_MIN, 1);
+	refused(&s, "FDSITES counter out of range");
+	s.n = 0; ta_fdsite(&s, 1, LT_FD_PIPE, 1, -1);
+	refused(&s, "FDSITES counter out of range");
+	t.now_us = UINT64_MAX;
+	s.n = 0; ta_msg(&s, LT_MSG_TICK, &t, sizeof(t));
+	refused(&s, "TICK at");
+	free(s.b);
+}
+
+/* An agent of another protocol version (left loaded in a long-running
+ * target by another leaktop) is named as such, not as corrupt. */
+static void test_other_version(void **state)
+{
+	struct ta_stream s = {0};
+	unsigned char old[48] = {0};
+	unsigned char newer[80] = {0};
+	uint32_t v;
+	lt_err err = {0};
+	int msgs;
+	(void)state;
+
+	v = 1;
+	memcpy(old, &v, sizeof(v));
+	ta_msg(&s, LT_MSG_HELLO, old, sizeof(old));
+	assert_int_equal(decode_all(&s, &err, &msgs), -1);
+	assert_non_null(strstr(err.msg, "protocol version 1, this leaktop version 2"));
+	assert_non_null(strstr(err.msg, "another leaktop version is already loaded"));
+	assert_null(strstr(err.msg, "corrupt"));
+	v = LT_AGENT_PROTO_VERSION + 1;
+	memcpy(newer, &v, sizeof(v));
+	s.n = 0;
+	ta_msg(&s, LT_MSG_HELLO, newer, sizeof(newer));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(decode_all(&s, &err, &msgs), -1);
+	assert_non_null(strstr(err.msg, "protocol version 3"));
+	free(s.b);
+}
+
 /* A good stream with one byte flipped, at every offset: the decoder
  * refuses or accepts, never misreads memory (ASan) or hangs. */
 static void test_garbage(void **state)
@@ -251,7 +382,9 @@ static void test_garbage(void **state)
 			s.b[i] ^= (unsigned char)(v | 1);
 			memset(&err, 0, sizeof(err));
 			if (decode_all(&s, &err, &msgs) < 0)
-				assert_true(strstr(err.msg, "corrupt") != NULL);
+				assert_true(strstr(err.msg, "corrupt") != NULL ||
+					    (i < sizeof(struct lt_msg_hdr) + 4 &&
+					     strstr(err.msg, "protocol version") != NULL));
 			s.b[i] = keep;
 		}
 	}
@@ -284,7 +417,7 @@ static void test_truncated(void **state)
 		struct ta_stream p = {.b = s.b, .n = n};
 
 		assert_int_equal(decode_all(&p, &err, &msgs), 0);
-		assert_true(msgs < 7);
+		assert_true(msgs < 9);
 	}
 	free(s.b);
 }
@@ -309,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_bad_sizes),
 		cmocka_unit_test(test_bad_payloads),
+		cmocka_unit_test(test_bad_new_fields),
+		cmocka_unit_test(test_other_version),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_header_helper),

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lt_clock.h"
 #include "lt_collect.h"
 #include "lt_heap.h"
 #include "test_agent.h"
@@ -231,6 +232,110 @@ static void test_sites_reach_the_model(void **state)
 	fixture_done(&f);
 }
 
+static void build_diagnosis(struct ta_stream *s)
+{
+	ta_hello(s, getpid(), 65536);
+	ta_stack(s, 0, pcs, 3);
+	ta_stack(s, 1, pcs + 1, 2);
+	ta_site_frees(s, 0, 4096, 2, 8192, 4, &(struct ta_frees){
+		.samples = 4, .samples_freed = 2, .free_bytes = 4096, .free_count = 2,
+		.freed_age_us = 3000000, .oldest_live_us = 150000});
+	ta_site_frees(s, 1, 0, 0, 100, 1, &(struct ta_frees){
+		.samples = 1, .samples_freed = 1, .free_bytes = 100, .free_count = 1,
+		.freed_age_us = 20, .oldest_live_us = -1});
+	ta_fdsite(s, 1, LT_FD_SOCKET, 3, 5);
+	ta_fdsite(s, 0, LT_FD_FILE, 1, 1);
+	ta_fdsite(s, 1, LT_FD_PIPE, -2, 4); /* negative live: clamped */
+	ta_tick_at(s, 1, 0, 400000);
+}
+
+/* The batch itself, as lt_heap_take hands it over: frees, ages, raw
+ * sample counts, fd sites and the agent's own tid and socket. */
+static void test_batch_carries_the_diagnosis(void **state)
+{
+	struct fixture f = {0};
+	struct lt_heap_site sites[2];
+	struct lt_heap_fdsite fds[3];
+	struct lt_heap_batch b;
+	size_t nsites = 0, nfds = 0;
+	lt_err err = {0};
+	pid_t pid;
+	(void)state;
+
+	listen_on(&f, 65536);
+	pid = fake_agent(f.sock, build_diagnosis, 1);
+	if (lt_heap_accept(f.h, pid, 5, &err) < 0)
+		fail_msg("accept: %s", err.msg);
+	assert_int_equal(lt_heap_agent_tid(f.h), pid + 1);
+	assert_int_equal(lt_heap_agent_fd(f.h), 7);
+	for (int i = 0; i < 500; i++) {
+		struct pollfd pfd = {.fd = lt_heap_fd(f.h), .events = POLLIN};
+
+		if (lt_heap_poll(f.h, &err) < 0)
+			fail_msg("poll: %s", err.msg);
+		lt_heap_take(f.h, &b);
+		for (size_t k = 0; k < b.n; k++) {
+			assert_true(nsites < 2);
+			sites[nsites++] = b.sites[k];
+		}
+		for (size_t k = 0; k < b.nfds; k++) {
+			assert_true(nfds < 3);
+			fds[nfds++] = b.fds[k];
+		}
+		if (b.report_time > 0)
+			break;
+		poll(&pfd, 1, 20);
+	}
+	assert_true(b.report_time > 0.39 && b.report_time < 0.41);
+	assert_int_equal(nsites, 2);
+	assert_int_equal(nfds, 3);
+	if (sites[0].id != 0) {
+		struct lt_heap_site t = sites[0];
+
+		sites[0] = sites[1];
+		sites[1] = t;
+	}
+	assert_int_equal(sites[0].free_bytes, 4096);
+	assert_int_equal(sites[0].free_count, 2);
+	assert_int_equal(sites[0].samples, 4);
+	assert_int_equal(sites[0].samples_freed, 2);
+	assert_true(sites[0].freed_age_sum > 2.999 && sites[0].freed_age_sum < 3.001);
+	/* Taken at 0.15 s, reported at 0.4 s: 0.25 s before that report
+	 * reached us, on our clock. */
+	assert_true(sites[0].oldest_live_mono > 0);
+	assert_true(lt_clock_mono() - sites[0].oldest_live_mono > 0.249);
+	assert_true(lt_clock_mono() - sites[0].oldest_live_mono < 10);
+	assert_int_equal(sites[1].id, 1);
+	assert_true(sites[1].oldest_live_mono == 0);
+	assert_int_equal(sites[1].samples_freed, 1);
+	for (size_t k = 0; k < nfds; k++) {
+		switch (fds[k].kind) {
+		case LT_FD_SOCKET:
+			assert_int_equal(fds[k].id, 1);
+			assert_int_equal(fds[k].live, 3);
+			assert_int_equal(fds[k].opened, 5);
+			break;
+		case LT_FD_FILE:
+			assert_int_equal(fds[k].id, 0);
+			assert_int_equal(fds[k].live, 1);
+			break;
+		case LT_FD_PIPE:
+			assert_int_equal(fds[k].live, 0);
+			assert_int_equal(fds[k].opened, 4);
+			break;
+		default:
+			fail_msg("fd site of kind %d", fds[k].kind);
+		}
+	}
+	/* Nothing new: the next batch is empty. */
+	lt_heap_take(f.h, &b);
+	assert_int_equal(b.n, 0);
+	assert_int_equal(b.nfds, 0);
+	lt_heap_detach(f.h);
+	assert_int_equal(child_status(pid), 0);
+	fixture_done(&f);
+}
+
 static void test_preload_keeps_the_users(void **state)
 {
 	struct fixture f = {0};
@@ -342,6 +447,26 @@ static void build_wrong_pid(struct ta_stream *s)
 	ta_hello(s, 1, 1);
 }
 
+static void build_fd_unannounced(struct ta_stream *s)
+{
+	ta_hello(s, getpid(), 1);
+	ta_stack(s, 0, pcs, 3);
+	ta_fdsite(s, 3, LT_FD_SOCKET, 1, 1);
+}
+
+/* An agent of protocol version 1, left in a long-running target: its
+ * hello was 48 bytes. */
+static void build_old_agent(struct ta_stream *s)
+{
+	unsigned char hello[48] = {0};
+	uint32_t v = 1;
+	int32_t pid = getpid();
+
+	memcpy(hello, &v, sizeof(v));
+	memcpy(hello + 4, &pid, sizeof(pid));
+	ta_msg(s, LT_MSG_HELLO, hello, sizeof(hello));
+}
+
 static int never(lt_model *m)
 {
 	(void)m;
@@ -382,12 +507,15 @@ static void test_hostile_streams(void **state)
 	ends_with(build_twice, "announced stack 0 twice");
 	ends_with(build_site_first, "before its hello");
 	ends_with(build_wrong_pid, "runs in pid 1");
+	ends_with(build_fd_unannounced, "descriptors of stack 3 before the stack");
+	ends_with(build_old_agent, "speaks protocol version 1, this leaktop version 2");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sites_reach_the_model),
+		cmocka_unit_test(test_batch_carries_the_diagnosis),
 		cmocka_unit_test(test_preload_keeps_the_users),
 		cmocka_unit_test(test_missing_agent),
 		cmocka_unit_test(test_wrong_peer_rejected),
