@@ -152,6 +152,7 @@ CREATE TABLE heap_value (
 	age_sum_ms  INTEGER NOT NULL DEFAULT 0, -- their ages at free, summed
 	oldest_ms   INTEGER NOT NULL DEFAULT 0, -- session ms the oldest live
 					     -- sample was allocated; 0 none
+	alloc_ubytes INTEGER NOT NULL DEFAULT 0, -- alloc_bytes in usable bytes
 	PRIMARY KEY (site_id, tick_id)
 ) WITHOUT ROWID;
 

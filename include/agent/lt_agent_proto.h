@@ -20,7 +20,7 @@
 /* Bumped whenever a message changes.  The version is the first field of
  * the hello in every version, so leaktop can name the version of an agent
  * left loaded in a long-running target by another leaktop. */
-#define LT_AGENT_PROTO_VERSION 2
+#define LT_AGENT_PROTO_VERSION 3
 #define LT_AGENT_MAGIC 0x4d41544cU        /* "LTAM" little-endian */
 #define LT_AGENT_MAX_PAYLOAD (1U << 20)   /* bytes of one message */
 #define LT_AGENT_MAX_DEPTH 256            /* frames of one stack */
@@ -106,6 +106,12 @@ struct lt_msg_site {
 	int64_t freed_age_us;            /* their ages at free, summed */
 	int64_t oldest_live_us;          /* when the oldest sample still live
 					    was taken; -1: none is live */
+	/* Allocation flow in usable bytes (malloc_usable_size), the unit
+	 * of the free flow it is weighed against. */
+	int64_t alloc_ubytes;
+	/* The free flow through this stack as the stack of free calls:
+	 * frees sampled by usable bytes whatever the block, weighted. */
+	int64_t ff_bytes, ff_count, ff_samples;
 };
 
 /* Descriptors created by one stack, one kind: every call is counted.
@@ -132,7 +138,7 @@ struct lt_msg_tick {
 _Static_assert(sizeof(struct lt_msg_hdr) == 16, "wire layout");
 _Static_assert(sizeof(struct lt_msg_hello) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_stack) == 8, "wire layout");
-_Static_assert(sizeof(struct lt_msg_site) == 88, "wire layout");
+_Static_assert(sizeof(struct lt_msg_site) == 120, "wire layout");
 _Static_assert(sizeof(struct lt_msg_fdsite) == 24, "wire layout");
 _Static_assert(sizeof(struct lt_msg_tick) == 64, "wire layout");
 

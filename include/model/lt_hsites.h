@@ -27,6 +27,8 @@ struct lt_hval {
 	int64_t oldest_ms;                /* session ms at which the oldest
 					     live sample was allocated, at
 					     least 1; 0 when none is live */
+	int64_t alloc_ubytes;             /* alloc_bytes in usable bytes, the
+					     free flow's unit (0: unknown) */
 };
 
 struct lt_hsite {

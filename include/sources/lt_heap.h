@@ -41,6 +41,7 @@ struct lt_heap_site {
 	uint32_t id;            /* the agent's stack id */
 	int64_t live_bytes, live_count;
 	int64_t alloc_bytes, alloc_count;   /* cumulative */
+	int64_t alloc_ubytes;   /* alloc_bytes in usable bytes (0: unknown) */
 	int64_t free_bytes, free_count;     /* cumulative, sampled blocks freed */
 	uint32_t samples;       /* sampled allocations, cumulative */
 	uint32_t samples_freed; /* of them freed, cumulative */

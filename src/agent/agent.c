@@ -52,12 +52,13 @@ static int parse_num(const char *v, size_t n, uint64_t *res)
 	return 0;
 }
 
-/* "sock=PATH;rate=N;depth=N", without allocating. */
+/* "sock=PATH;rate=N;depth=N;freeflow=0|1", without allocating. */
 static int parse_config(const char *c, struct ag_config *cfg)
 {
 	cfg->sock[0] = '\0';
 	cfg->rate = LT_AGENT_DEFAULT_RATE;
 	cfg->depth = LT_AGENT_DEFAULT_DEPTH;
+	cfg->free_flow = 1;
 	while (c && *c) {
 		const char *end = strchr(c, ';'), *eq;
 		size_t len = end ? (size_t)(end - c) : strlen(c);
@@ -81,6 +82,10 @@ static int parse_config(const char *c, struct ag_config *cfg)
 				    v > LT_AGENT_MAX_DEPTH)
 					return -1;
 				cfg->depth = (unsigned)v;
+			} else if (k == 8 && !memcmp(c, "freeflow", 8)) {
+				if (parse_num(eq + 1, vl, &v) || v > 1)
+					return -1;
+				cfg->free_flow = (int)v;
 			}
 		}
 		c = end ? end + 1 : NULL;
@@ -163,6 +168,10 @@ static void site_of(uint32_t id, struct ag_stack *s, struct lt_msg_site *m)
 	m->samples_freed = LD(samples_freed);
 	m->freed_age_us = (int64_t)(LD(freed_age_ns) / 1000);
 	m->oldest_live_us = s->oldest_ns ? us_since_start(s->oldest_ns) : -1;
+	m->alloc_ubytes = LD(alloc_ubytes);
+	m->ff_bytes = LD(ff_bytes);
+	m->ff_count = LD(ff_count);
+	m->ff_samples = LD(ff_samples);
 #undef LD
 }
 

@@ -42,6 +42,7 @@ struct ag_config {
 	char sock[108];
 	uint64_t rate;
 	unsigned depth;
+	int free_flow;           /* sample frees by bytes too (freeflow=0: no) */
 };
 extern struct ag_config ag_cfg AG_HIDDEN;
 
@@ -116,6 +117,8 @@ struct ag_stack {
 	int64_t free_bytes, free_count;   /* sampled blocks freed, weighted */
 	int64_t samples, samples_freed;   /* raw */
 	uint64_t freed_age_ns;            /* ages at free, summed */
+	int64_t alloc_ubytes;             /* weighted, in usable bytes */
+	int64_t ff_bytes, ff_count, ff_samples; /* free flow (as a free's stack) */
 	uint64_t oldest_ns;      /* reporter's: oldest live sample's time as
 				    last reported, 0 none */
 	uint32_t dirty;          /* changed since the last report */
@@ -131,6 +134,11 @@ void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
 /* Records a sampled block; returns 0 or -1 (table full: dropped). */
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth,
 	     uint64_t weight, size_t size) AG_HIDDEN;
+/* Counts a free sampled by bytes (usable size `size`, weight `weight`)
+ * under the stack of the free call; 0, or -1 when the stack table is
+ * full. */
+int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
+		 size_t size) AG_HIDDEN;
 /* The counting filter in front of the sampled-pointer table (tables.c),
  * read inline on every free. */
 #define AG_FILTER_BITS 14

@@ -18,7 +18,7 @@
 struct ag_real ag_real;
 volatile int ag_active;
 int ag_inflight;
-struct ag_config ag_cfg = {"", LT_AGENT_DEFAULT_RATE, LT_AGENT_DEFAULT_DEPTH};
+struct ag_config ag_cfg = {"", LT_AGENT_DEFAULT_RATE, LT_AGENT_DEFAULT_DEPTH, 1};
 
 __thread int ag_guard;                 /* inside the agent: pass through */
 #define guard ag_guard
@@ -26,6 +26,9 @@ uint64_t ag_t0;
 static __thread int64_t countdown;     /* bytes until the next sample */
 static __thread uint64_t rng;
 static __thread uint32_t seeded_gen;   /* countdown drawn for this start */
+static __thread int64_t fcountdown;    /* usable bytes freed until the next
+					  free sample (the free flow) */
+static __thread uint32_t fseeded_gen;
 static uint32_t start_gen = 1;
 
 ag_backtrace_fn ag_unwind;
@@ -148,9 +151,46 @@ static inline void note_alloc(void *p, size_t size, void *ret)
 	take_sample(p, size, ret);
 }
 
-static inline void note_free(void *p)
+/* A free sampled by bytes: the stack of the free call and the block's
+ * usable size, whatever the block (one from before the attach too), so
+ * that what code allocates can be weighed against what is freed through
+ * it.  Out of line like take_sample. */
+__attribute__((noinline, cold)) static void take_free_sample(void *p, size_t size, void *ret)
 {
-	if (!p || !ag_active || guard || !ag_maybe_tracked(p))
+	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
+	uint32_t from, n;
+
+	if (fseeded_gen != start_gen) {
+		fseeded_gen = start_gen;
+		fcountdown = draw() - (int64_t)size;
+		if (fcountdown > 0)
+			return;
+	}
+	guard = 1;
+	fcountdown = draw();
+	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	if (ag_active) {
+		n = ag_capture(pcs, ret, &from);
+		if (ag_free_flow(pcs + from, n, weight_of(size), size))
+			__atomic_fetch_add(&ag_dropped, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	(void)p;
+	guard = 0;
+}
+
+static inline void note_free(void *p, void *ret)
+{
+	if (!p || !ag_active || guard)
+		return;
+	if (ag_cfg.free_flow) {
+		size_t size = malloc_usable_size(p);
+
+		fcountdown -= (int64_t)size;
+		if (__builtin_expect(fcountdown <= 0 || fseeded_gen != start_gen, 0))
+			take_free_sample(p, size, ret);
+	}
+	if (!ag_maybe_tracked(p))
 		return;
 	guard = 1;
 	ag_untrack(p);
@@ -174,7 +214,7 @@ static void *hk_malloc(size_t n)
 
 static void hk_free(void *p)
 {
-	note_free(p);
+	note_free(p, RET);
 	ag_real.free(p);
 }
 
@@ -190,7 +230,7 @@ static void *hk_realloc(void *old, size_t n)
 {
 	void *p;
 
-	note_free(old);
+	note_free(old, RET);
 	p = ag_real.realloc(old, n);
 	note_alloc(p, n, RET);
 	return p;
@@ -204,7 +244,7 @@ static void *hk_reallocarray(void *old, size_t n, size_t m)
 		errno = ENOMEM;
 		return NULL;
 	}
-	note_free(old);
+	note_free(old, RET);
 	p = ag_real.reallocarray(old, n, m);
 	note_alloc(p, n * m, RET);
 	return p;

@@ -5,6 +5,8 @@
  * reporting thread reads them without it. */
 #include "agent.h"
 
+#include <malloc.h>
+
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -257,7 +259,34 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	bump(&s->live_count, (int64_t)count);
 	bump(&s->alloc_bytes, (int64_t)weight);
 	bump(&s->alloc_count, (int64_t)count);
+	/* The same estimate in usable bytes: an unbiased sum of u/p for the
+	 * blocks sampled with probability p of their requested size. */
+	bump(&s->alloc_ubytes, size ? (int64_t)((double)weight *
+					       (double)malloc_usable_size(p) / (double)size) :
+			       (int64_t)weight);
 	bump(&s->samples, 1);
+	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
+	unlock();
+	return 0;
+}
+
+int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
+		 size_t size)
+{
+	uint64_t count = size ? (weight + size / 2) / size : 1;
+	struct ag_stack *s;
+	uint32_t id;
+
+	lock();
+	id = stack_find_or_add(pcs, depth);
+	if (id == UINT32_MAX) {
+		unlock();
+		return -1;
+	}
+	s = &stacks[id];
+	bump(&s->ff_bytes, (int64_t)weight);
+	bump(&s->ff_count, (int64_t)(count ? count : 1));
+	bump(&s->ff_samples, 1);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	unlock();
 	return 0;

@@ -310,7 +310,9 @@ static struct flow site_flow(const lt_hsites *h, size_t i, size_t from, size_t t
 
 	lt_hsites_value(h, i, from, &a);
 	lt_hsites_value(h, i, to - 1, &b);
-	f.bytes = (double)(b.alloc_bytes - a.alloc_bytes);
+	/* In usable bytes when the agent says: the free flow's unit. */
+	f.bytes = b.alloc_ubytes ? (double)(b.alloc_ubytes - a.alloc_ubytes) :
+		(double)(b.alloc_bytes - a.alloc_bytes);
 	f.events = (double)(b.samples - a.samples);
 	if (b.samples == 0 && f.bytes > 0) {
 		/* A session from an agent that did not count samples: each

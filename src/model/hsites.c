@@ -162,6 +162,7 @@ static void add_to(struct lt_hval *t, const struct lt_hval *v, int sign)
 	t->samples += sign * v->samples;
 	t->samples_freed += sign * v->samples_freed;
 	t->age_sum_ms += sign * v->age_sum_ms;
+	t->alloc_ubytes += sign * v->alloc_ubytes;
 	/* The total's oldest_ms means nothing summed: left 0. */
 }
 

@@ -116,6 +116,7 @@ static struct lt_hval site_value(const struct lt_heap_site *site, double t0)
 	v.live_count = nonneg(site->live_count);
 	v.alloc_bytes = nonneg(site->alloc_bytes);
 	v.alloc_count = nonneg(site->alloc_count);
+	v.alloc_ubytes = nonneg(site->alloc_ubytes);
 	v.free_bytes = nonneg(site->free_bytes);
 	v.free_count = nonneg(site->free_count);
 	v.samples = site->samples;

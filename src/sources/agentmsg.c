@@ -228,7 +228,11 @@ static int decode_sites(lt_agentmsg_reader *r, const unsigned char *p,
 		    s.free_bytes < 0 || s.free_count < 0 ||
 		    !in_range(s.samples) || !in_range(s.samples_freed) ||
 		    s.samples < 0 || s.samples_freed < 0 ||
-		    !in_range(s.freed_age_us) || s.freed_age_us < 0)
+		    !in_range(s.freed_age_us) || s.freed_age_us < 0 ||
+		    !in_range(s.alloc_ubytes) || s.alloc_ubytes < 0 ||
+		    !in_range(s.ff_bytes) || !in_range(s.ff_count) ||
+		    !in_range(s.ff_samples) || s.ff_bytes < 0 || s.ff_count < 0 ||
+		    s.ff_samples < 0)
 			return fail(r, err, "SITES free counter out of range for stack %u", (unsigned)s.stack_id);
 		if (s.oldest_live_us < -1 || !in_range(s.oldest_live_us))
 			return fail(r, err, "SITES oldest live sample at %lld us for stack %u",

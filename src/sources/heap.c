@@ -35,6 +35,8 @@ struct astack {
 	struct lt_heap_site v;  /* latest counters */
 	int64_t oldest_us;      /* agent clock of its oldest live sample, -1 */
 	int changed;            /* in h->changed */
+	struct lt_heap_freesite f; /* latest free-flow counters */
+	int ffchanged;          /* in h->ffchanged */
 	int fresh;              /* in h->fresh: announced, not handed over */
 	unsigned fd_changed;    /* bit per kind: in h->fchanged */
 	int64_t fd_live[LT_FD_KINDS_], fd_opened[LT_FD_KINDS_];
@@ -54,6 +56,10 @@ struct lt_heap {
 	size_t nst;             /* entries of st (max id + 1) */
 	uint32_t *changed;
 	size_t nchanged, ccap;
+	uint32_t *ffchanged;    /* stacks whose free flow changed */
+	size_t nffchanged, ffccap;
+	struct lt_heap_freesite *bfrees;
+	size_t bffcap;
 	uint32_t *fresh;        /* stacks announced since the last batch */
 	size_t nfresh, fcap;
 	struct lt_heap_site *batch; /* what lt_heap_take handed over last */
@@ -139,6 +145,8 @@ static void heap_free(lt_heap *h)
 		free(h->st[i].pcs);
 	free(h->st);
 	free(h->changed);
+	free(h->ffchanged);
+	free(h->bfrees);
 	free(h->fresh);
 	free(h->batch);
 	free(h->bstacks);
@@ -322,10 +330,22 @@ static int on_sites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 		a->v.samples = sat_u32(s.samples);
 		a->v.samples_freed = sat_u32(s.samples_freed);
 		a->v.freed_age_sum = (double)s.freed_age_us / 1e6;
+		a->v.alloc_ubytes = clamp(s.alloc_ubytes);
 		a->oldest_us = s.oldest_live_us;
-		if (!a->changed) {
+		/* A stack that only frees is a free site, not an allocation
+		 * site with zeros. */
+		if ((s.samples || s.alloc_count || s.live_count) && !a->changed) {
 			push_u32(&h->changed, &h->nchanged, &h->ccap, s.stack_id);
 			a->changed = 1;
+		}
+		if (s.ff_samples && s.ff_samples != a->f.samples) {
+			a->f.bytes = clamp(s.ff_bytes);
+			a->f.count = clamp(s.ff_count);
+			a->f.samples = s.ff_samples;
+			if (!a->ffchanged) {
+				push_u32(&h->ffchanged, &h->nffchanged, &h->ffccap, s.stack_id);
+				a->ffchanged = 1;
+			}
 		}
 	}
 	return 0;
@@ -493,7 +513,7 @@ static size_t take_fds(lt_heap *h)
 
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 {
-	size_t nfds;
+	size_t nfds, nfrees;
 
 	/* The PCs handed over last time are the consumer's no longer. */
 	for (size_t i = 0; i < h->nbstacks; i++) {
@@ -527,10 +547,24 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 		a->changed = 0;
 	}
 	nfds = take_fds(h);
+	if (h->nffchanged > h->bffcap) {
+		h->bffcap = h->nffchanged > 2 * h->bffcap ? h->nffchanged : 2 * h->bffcap;
+		h->bfrees = lt_xrealloc(h->bfrees, h->bffcap * sizeof(*h->bfrees));
+	}
+	nfrees = h->nffchanged;
+	for (size_t i = 0; i < nfrees; i++) {
+		struct astack *a = &h->st[h->ffchanged[i]];
+
+		h->bfrees[i] = a->f;
+		h->bfrees[i].id = h->ffchanged[i];
+		a->ffchanged = 0;
+	}
+	h->nffchanged = 0;
 	*b = (struct lt_heap_batch){
 		.stacks = h->bstacks, .nstacks = h->nbstacks,
 		.sites = h->batch, .n = h->nchanged,
 		.fds = h->bfds, .nfds = nfds,
+		.frees = h->bfrees, .nfrees = nfrees,
 		.sample_rate = h->hello ? h->hi.sample_rate : 0,
 		.maps_changed = h->refresh,
 		.samples = h->last_tick.samples,

@@ -48,7 +48,7 @@ static int write_value(sqlite3 *db, struct lt_store_cursor *cur, int64_t id,
 	const int64_t col[] = {v->live_bytes, v->live_count, v->alloc_bytes,
 			       v->alloc_count, v->free_bytes, v->free_count,
 			       v->samples, v->samples_freed, v->age_sum_ms,
-			       v->oldest_ms};
+			       v->oldest_ms, v->alloc_ubytes};
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, tick_id);
@@ -144,8 +144,8 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
 	    prepare_once(db, &cur->heap_value,
 			 "INSERT OR REPLACE INTO heap_value (site_id, tick_id, live_bytes, "
 			 "live_count, alloc_bytes, alloc_count, free_bytes, free_count, "
-			 "samples, samples_freed, age_sum_ms, oldest_ms) "
-			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+			 "samples, samples_freed, age_sum_ms, oldest_ms, alloc_ubytes) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
 		return fail(db, path, err);
 	if (lt_hsites_rate(h) != cur->heap_rate) {
 		char sql[128];
@@ -289,10 +289,10 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 	}
 	if (sqlite3_prepare_v2(db, v2 ? "SELECT site_id, tick_id, live_bytes, live_count, "
 			       "alloc_bytes, alloc_count, free_bytes, free_count, samples, "
-			       "samples_freed, age_sum_ms, oldest_ms FROM heap_value "
+			       "samples_freed, age_sum_ms, oldest_ms, alloc_ubytes FROM heap_value "
 			       "ORDER BY tick_id, site_id" :
 			       "SELECT site_id, tick_id, live_bytes, live_count, "
-			       "alloc_bytes, alloc_count, 0, 0, 0, 0, 0, 0 FROM heap_value "
+			       "alloc_bytes, alloc_count, 0, 0, 0, 0, 0, 0, 0 FROM heap_value "
 			       "ORDER BY tick_id, site_id",
 			       -1, &s, NULL) != SQLITE_OK) {
 		rc = load_fail(db, path, err);
@@ -318,6 +318,7 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		w->v.samples_freed = sqlite3_column_int64(s, 9);
 		w->v.age_sum_ms = sqlite3_column_int64(s, 10);
 		w->v.oldest_ms = sqlite3_column_int64(s, 11);
+		w->v.alloc_ubytes = sqlite3_column_int64(s, 12);
 		if (w->site < 1 || (size_t)w->site > nsites) {
 			sqlite3_finalize(s);
 			rc = bad(path, "heap_value refers to no heap_site", err);

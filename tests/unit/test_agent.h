@@ -93,6 +93,18 @@ static inline void ta_site_frees(struct ta_stream *s, uint32_t id, int64_t live,
 	ta_msg(s, LT_MSG_SITES, &x, sizeof(x));
 }
 
+/* A stack's free flow: frees sampled by bytes under it as a free's stack
+ * (nothing allocated there). */
+static inline void ta_free_flow(struct ta_stream *s, uint32_t id, int64_t bytes,
+				int64_t count, int64_t samples)
+{
+	struct lt_msg_site x = {.stack_id = id, .oldest_live_us = -1,
+				.ff_bytes = bytes, .ff_count = count,
+				.ff_samples = samples};
+
+	ta_msg(s, LT_MSG_SITES, &x, sizeof(x));
+}
+
 static inline void ta_fdsite(struct ta_stream *s, uint32_t id, uint32_t kind,
 			     int64_t live, int64_t opened)
 {

@@ -246,6 +246,9 @@ static void build_diagnosis(struct ta_stream *s)
 	ta_fdsite(s, 1, LT_FD_SOCKET, 3, 5);
 	ta_fdsite(s, 0, LT_FD_FILE, 1, 1);
 	ta_fdsite(s, 1, LT_FD_PIPE, -2, 4); /* negative live: clamped */
+	/* A stack that only frees: a free site, no allocation site. */
+	ta_stack(s, 2, pcs + 2, 1);
+	ta_free_flow(s, 2, 1 << 20, 256, 2);
 	ta_tick_at(s, 1, 0, 400000);
 }
 
@@ -256,8 +259,9 @@ static void test_batch_carries_the_diagnosis(void **state)
 	struct fixture f = {0};
 	struct lt_heap_site sites[2];
 	struct lt_heap_fdsite fds[3];
+	struct lt_heap_freesite frees[2];
 	struct lt_heap_batch b;
-	size_t nsites = 0, nfds = 0;
+	size_t nsites = 0, nfds = 0, nfrees = 0;
 	lt_err err = {0};
 	pid_t pid;
 	(void)state;
@@ -282,12 +286,21 @@ static void test_batch_carries_the_diagnosis(void **state)
 			assert_true(nfds < 3);
 			fds[nfds++] = b.fds[k];
 		}
+		for (size_t k = 0; k < b.nfrees; k++) {
+			assert_true(nfrees < 2);
+			frees[nfrees++] = b.frees[k];
+		}
 		if (b.report_time > 0)
 			break;
 		poll(&pfd, 1, 20);
 	}
 	assert_true(b.report_time > 0.39 && b.report_time < 0.41);
 	assert_int_equal(nsites, 2);
+	assert_int_equal(nfrees, 1);
+	assert_int_equal(frees[0].id, 2);
+	assert_int_equal(frees[0].bytes, 1 << 20);
+	assert_int_equal(frees[0].count, 256);
+	assert_int_equal(frees[0].samples, 2);
 	assert_int_equal(nfds, 3);
 	if (sites[0].id != 0) {
 		struct lt_heap_site t = sites[0];
@@ -508,7 +521,7 @@ static void test_hostile_streams(void **state)
 	ends_with(build_site_first, "before its hello");
 	ends_with(build_wrong_pid, "runs in pid 1");
 	ends_with(build_fd_unannounced, "descriptors of stack 3 before the stack");
-	ends_with(build_old_agent, "speaks protocol version 1, this leaktop version 2");
+	ends_with(build_old_agent, "speaks protocol version 1, this leaktop version 3");
 }
 
 int main(void)
