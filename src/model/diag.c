@@ -300,6 +300,13 @@ struct flow {
 	double events;        /* raw samples (estimated for old sessions) */
 };
 
+/* The flows through function fn (every stack that has it): allocation
+ * and free, over the window and its first three quarters. */
+struct through {
+	struct flow a, f, a0, f0;
+};
+
+
 /* What site i of h did over [from, to): its allocation flow (or, for the
  * free-flow table, its free flow). */
 static struct flow site_flow(const lt_hsites *h, size_t i, size_t from, size_t to)
@@ -378,16 +385,172 @@ static double zscore(struct flow a, struct flow f)
 	return d / sqrt(va + vf);
 }
 
+/* ---- flows by stack prefix ------------------------------------------------ */
+
+/* Flows under each call path from the outermost frame in: the allocation
+ * and free flows under "main > serve_request > sqlite3_prepare_v2" leave
+ * out the churn of serve_request's other callees, so a leak amid much
+ * churn elsewhere still shows.  Keys are hashes of the function names. */
+struct pmap {
+	uint64_t *key;        /* 0: free */
+	struct flow *val;
+	size_t cap, n;        /* cap a power of two */
+};
+
+static uint64_t step_hash(uint64_t h, const char *fn)
+{
+	h = (h ^ hash_str(fn)) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+	return h ? h : 1;
+}
+
+static struct flow *pmap_slot(struct pmap *m, uint64_t key, int create)
+{
+	size_t j;
+
+	if (!m->cap && !create)
+		return NULL;
+	if (create && 2 * (m->n + 1) > m->cap) {
+		struct pmap g = {lt_xcalloc(m->cap ? 2 * m->cap : 512, sizeof(uint64_t)),
+				 lt_xcalloc(m->cap ? 2 * m->cap : 512, sizeof(struct flow)),
+				 m->cap ? 2 * m->cap : 512, 0};
+
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->key[i])
+				*pmap_slot(&g, m->key[i], 1) = m->val[i];
+		free(m->key);
+		free(m->val);
+		*m = g;
+	}
+	for (j = key & (m->cap - 1); m->key[j]; j = (j + 1) & (m->cap - 1))
+		if (m->key[j] == key)
+			return &m->val[j];
+	if (!create)
+		return NULL;
+	m->key[j] = key;
+	m->val[j] = (struct flow){0, 0};
+	m->n++;
+	return &m->val[j];
+}
+
+static void pmap_free(struct pmap *m)
+{
+	free(m->key);
+	free(m->val);
+}
+
+/* Adds f under every prefix of stack s, outermost frame first. */
+static void add_prefixes(const struct ctx *c, size_t s, struct flow f, struct pmap *m)
+{
+	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
+	uint64_t h = 1;
+
+	if (f.bytes == 0 && f.events == 0)
+		return;
+	for (size_t d = k ? k->depth : 0; d-- > 0;) {
+		const struct lt_frame *fr = lt_stacktab_frame(c->st, k->frames[d]);
+
+		for (size_t y = fr->nsyms; y-- > 0;) {
+			const char *fn = fr->syms[y].function;
+			struct flow *v;
+
+			if (!fn || is_plumbing(fn))
+				continue;
+			h = step_hash(h, fn);
+			v = pmap_slot(m, h, 1);
+			v->bytes += f.bytes;
+			v->events += f.events;
+		}
+	}
+}
+
+/* The prefix of stack s that ends at the row's function fn in frame fr
+ * (*at), and, when the allocations happen inside a library, the one that
+ * goes on to the library function fn called (*entry; 0 otherwise). */
+static void decision_prefix(const struct ctx *c, size_t s, const char *fn,
+			    size_t fr, int via, uint64_t *at, uint64_t *entry)
+{
+	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
+	uint64_t h = 1;
+	int found = 0;
+
+	*at = 0;
+	*entry = 0;
+	for (size_t d = k ? k->depth : 0; d-- > 0;) {
+		const struct lt_frame *f = lt_stacktab_frame(c->st, k->frames[d]);
+
+		for (size_t y = f->nsyms; y-- > 0;) {
+			const char *g = f->syms[y].function;
+
+			if (!g || is_plumbing(g))
+				continue;
+			h = step_hash(h, g);
+			if (found) {
+				*entry = h;
+				return;
+			}
+			if (k->frames[d] == fr && !strcmp(g, fn)) {
+				*at = h;
+				if (!via)
+					return;
+				found = 1;
+			}
+		}
+	}
+}
+
 /* ---- rows --------------------------------------------------------------- */
+
+#define ROW_PREFIXES 8
 
 struct acc {
 	struct lt_diag_row r;
+	uint64_t at;              /* prefix ending at the row's function */
+	uint64_t entry[ROW_PREFIXES]; /* ... going into a library */
+	int nentry, own;          /* own: a site allocates in the function */
+	struct flow sbf;          /* the row's sampled blocks freed (weighted) */
 	struct flow a, a_early;   /* allocation flow: window, early part */
 	double best_live;
 	double oldest_ms;         /* earliest birth of a live sample */
 	int64_t age_sum_ms;
 	size_t legacy_growing;    /* sites growing by the live-bytes fit */
 };
+
+static struct flow pget(const struct pmap *m, uint64_t key)
+{
+	struct flow *v = pmap_slot((struct pmap *)m, key, 0);
+
+	return v ? *v : (struct flow){0, 0};
+}
+
+static void flow_add(struct flow *a, struct flow b)
+{
+	a->bytes += b.bytes;
+	a->events += b.events;
+}
+
+/* The row's flows under its decision prefixes: the whole of its function
+ * when a site allocates there itself, else the library entries it calls. */
+static struct through row_flows(const struct acc *x, const struct pmap *pa,
+				const struct pmap *pf, const struct pmap *pa0,
+				const struct pmap *pf0)
+{
+	struct through t = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+
+	if (x->own || !x->nentry) {
+		t.a = pget(pa, x->at);
+		t.f = pget(pf, x->at);
+		t.a0 = pget(pa0, x->at);
+		t.f0 = pget(pf0, x->at);
+		return t;
+	}
+	for (int q = 0; q < x->nentry; q++) {
+		flow_add(&t.a, pget(pa, x->entry[q]));
+		flow_add(&t.f, pget(pf, x->entry[q]));
+		flow_add(&t.a0, pget(pa0, x->entry[q]));
+		flow_add(&t.f0, pget(pf0, x->entry[q]));
+	}
+	return t;
+}
 
 static int cmp_rows(const void *pa, const void *pb)
 {
@@ -405,28 +568,107 @@ static int cmp_rows(const void *pa, const void *pb)
 	return a->site < b->site ? -1 : a->site > b->site;
 }
 
-/* The claim for one row from its flows over the window and over its
- * first three quarters (the hysteresis). */
-static enum lt_diag_claim judge(struct flow a, struct flow f, struct flow a0,
-				struct flow f0, int have_free_flow,
-				size_t legacy_growing, double dt)
-{
-	double z = zscore(a, f), z0 = zscore(a0, f0);
 
-	if (dt < 1.5 || a.events + f.events < MIN_EVENTS)
+struct flows {
+	struct smap amap, ffmap, amap0, ffmap0;
+	struct flow *af, *ff, *af0, *ff0;
+	size_t naf, caf, nff, cff, naf0, caf0, nff0, cff0;
+};
+
+static struct through through(const struct flows *fl, const char *fn)
+{
+	struct through t = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+	size_t q;
+
+	if (!fn)
+		return t;
+	if ((q = smap_get(&fl->amap, fn)) != LT_NONE)
+		t.a = fl->af[q];
+	if ((q = smap_get(&fl->ffmap, fn)) != LT_NONE)
+		t.f = fl->ff[q];
+	if ((q = smap_get(&fl->amap0, fn)) != LT_NONE)
+		t.a0 = fl->af0[q];
+	if ((q = smap_get(&fl->ffmap0, fn)) != LT_NONE)
+		t.f0 = fl->ff0[q];
+	return t;
+}
+
+/* The program's own functions on stack s from the row's function outwards
+ * (up to max): a leak must pass through each of them, so each must
+ * allocate more than is freed through it.  A constructor whose objects a
+ * destructor called from the same caller frees nets zero at that caller. */
+static size_t path_from(const struct ctx *c, size_t s, const char *fn,
+			const char **out, size_t max)
+{
+	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
+	size_t n = 0;
+	int on = 0;
+
+	for (size_t d = 0; k && d < k->depth && n < max; d++) {
+		const struct lt_frame *f = lt_stacktab_frame(c->st, k->frames[d]);
+
+		for (size_t y = 0; y < f->nsyms && n < max; y++) {
+			const char *g = f->syms[y].function;
+
+			if (!g)
+				continue;
+			if (!on && !strcmp(g, fn))
+				on = 1;
+			if (!on || wrapper(c, g) || is_plumbing(g) ||
+			    !is_own_module(f->module))
+				continue;
+			if (!n || strcmp(out[n - 1], g))
+				out[n++] = g;
+		}
+	}
+	if (!n)
+		out[n++] = fn;
+	return n;
+}
+
+/* Unfreed sampled blocks a row needs before its retention alone claims
+ * growth (about 4 MiB at the default rate): fewer and the free flow must
+ * prove it. */
+#define MIN_RETAINED 8
+
+/* What one row's evidence says. */
+struct evidence {
+	double z, z0;       /* allocation over free flow through the row's
+			       path, in standard deviations: window, early */
+	double zf;          /* the same at the row's own function */
+	int vetoed;         /* a caller frees what the row allocates */
+	int evicts;         /* frees of blocks older than the window (or
+			       unsampled) account for its retention: a cache */
+	int64_t unfreed;    /* sampled blocks of the window still live */
+	int retained;       /* a fair share of them (churn frees its own) */
+};
+
+/* The claim for one row.  Growth needs the row to keep its own sampled
+ * blocks (churn frees them) and the free flow through its code not to
+ * evict older blocks as fast (a warm cache); then either many kept blocks
+ * or a clear margin of allocation over free flow proves it.  A kept share
+ * too small to prove anything reads "collecting". */
+static enum lt_diag_claim judge(const struct evidence *e, double events,
+				int have_free_flow, size_t legacy_growing, double dt)
+{
+	if (dt < 1.5 || events < MIN_EVENTS)
 		return LT_CLAIM_COLLECTING;
 	if (!have_free_flow) {
 		/* Without the free flow, frees of blocks from before the
 		 * attach are unseen: only growth of live bytes that also
 		 * outruns the sampled frees counts. */
-		if (legacy_growing && z > Z_START)
+		if (legacy_growing && e->z > Z_START)
 			return LT_CLAIM_GROWING;
 		return LT_CLAIM_STEADY;
 	}
-	if (z > Z_START || (z > Z_STAY && z0 > Z_START))
+	if (e->retained && !e->evicts && !e->vetoed &&
+	    (e->unfreed >= MIN_RETAINED || e->z > Z_START ||
+	     (e->z > Z_STAY && e->z0 > Z_START)))
 		return LT_CLAIM_GROWING;
-	if (z < -Z_START || (z < -Z_STAY && z0 < -Z_START))
+	if (e->zf < -Z_START)
 		return LT_CLAIM_SHRINKING;
+	if (e->retained && !e->evicts && !e->vetoed && e->unfreed >= 3)
+		return LT_CLAIM_COLLECTING;
 	return LT_CLAIM_STEADY;
 }
 
@@ -436,9 +678,10 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	const lt_hsites *h = lt_model_hsites_c(m), *fh = lt_model_fsites_c(m);
 	size_t ns = lt_hsites_sample_count(h), n = lt_hsites_count(h);
 	struct ctx c = {m, lt_model_stacks_c(m), o, {0}};
-	struct smap keys = {0}, ffmap = {0}, ffmap0 = {0};
-	struct flow *ff = NULL, *ff0 = NULL;
-	size_t nff = 0, cff = 0, nff0 = 0, cff0 = 0, nrows = 0, cap = 0, mid;
+	struct smap keys = {0};
+	struct flows fl;
+	struct pmap pa = {0}, pf = {0}, pa0 = {0}, pf0 = {0};
+	size_t nrows = 0, cap = 0, mid;
 	struct acc *acc = NULL;
 	struct lt_diag_row *out;
 	int have_ff;
@@ -455,18 +698,34 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	t_end = lt_hsites_sample(h, to - 1)->t;
 	dt = t_end - lt_hsites_sample(h, from)->t;
 	detect_wrappers(&c, h);
-	/* The free flow through every function, whole window and early. */
+	memset(&fl, 0, sizeof(fl));
+	/* The allocation and free flows through every function, whole window
+	 * and early. */
 	have_ff = lt_hsites_count(fh) > 0 && lt_hsites_sample_count(fh) >= to;
 	for (size_t i = 0; have_ff && i < lt_hsites_count(fh); i++) {
 		size_t s = lt_hsites_get(fh, i)->stack;
 
-		add_cumulative(c.st, s, site_flow(fh, i, from, to), &ffmap, &ff, &nff, &cff);
-		add_cumulative(c.st, s, site_flow(fh, i, from, mid), &ffmap0, &ff0, &nff0, &cff0);
+		add_cumulative(c.st, s, site_flow(fh, i, from, to), &fl.ffmap, &fl.ff, &fl.nff, &fl.cff);
+		add_cumulative(c.st, s, site_flow(fh, i, from, mid), &fl.ffmap0, &fl.ff0, &fl.nff0, &fl.cff0);
+	}
+	for (size_t i = 0; have_ff && i < n; i++) {
+		size_t s = lt_hsites_get(h, i)->stack;
+
+		add_cumulative(c.st, s, site_flow(h, i, from, to), &fl.amap, &fl.af, &fl.naf, &fl.caf);
+		add_cumulative(c.st, s, site_flow(h, i, from, mid), &fl.amap0, &fl.af0, &fl.naf0, &fl.caf0);
+		add_prefixes(&c, s, site_flow(h, i, from, to), &pa);
+		add_prefixes(&c, s, site_flow(h, i, from, mid), &pa0);
+	}
+	for (size_t i = 0; have_ff && i < lt_hsites_count(fh); i++) {
+		size_t s = lt_hsites_get(fh, i)->stack;
+
+		add_prefixes(&c, s, site_flow(fh, i, from, to), &pf);
+		add_prefixes(&c, s, site_flow(fh, i, from, mid), &pf0);
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_hsite *site = lt_hsites_get(h, i);
 		struct lt_hval a, b;
-		struct flow fl = site_flow(h, i, from, to), fl0 = site_flow(h, i, from, mid);
+		struct flow sf = site_flow(h, i, from, to), sf0 = site_flow(h, i, from, mid);
 		const char *key_fn, *fns[64];
 		size_t frame, nk = 0;
 		int via;
@@ -522,20 +781,39 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			}
 			x = &acc[j];
 			x->r.nsites++;
+			if (have_ff && o->view != LT_DIAG_FUNC && key_fn) {
+				uint64_t at, entry;
+
+				decision_prefix(&c, site->stack, key_fn, frame, via, &at, &entry);
+				if (!x->at)
+					x->at = at;
+				if (!entry) {
+					x->own = 1;
+				} else {
+					int e;
+
+					for (e = 0; e < x->nentry && x->entry[e] != entry; e++)
+						;
+					if (e == x->nentry && e < ROW_PREFIXES)
+						x->entry[x->nentry++] = entry;
+				}
+			}
 			x->r.live += (double)b.live_bytes;
 			x->r.delta += (double)(b.live_bytes - a.live_bytes);
 			x->r.allocs_per_s += (double)(b.alloc_count - a.alloc_count);
 			x->r.samples += b.samples - a.samples;
 			x->r.samples_freed += b.samples_freed - a.samples_freed;
+			x->sbf.bytes += (double)(b.free_bytes - a.free_bytes);
+			x->sbf.events += (double)(b.samples_freed - a.samples_freed);
 			x->r.samples_total += b.samples;
 			x->r.freed_total += b.samples_freed;
 			x->age_sum_ms += b.age_sum_ms;
 			if (b.oldest_ms > 0 && (x->oldest_ms == 0 || b.oldest_ms < x->oldest_ms))
 				x->oldest_ms = (double)b.oldest_ms;
-			x->a.bytes += fl.bytes;
-			x->a.events += fl.events;
-			x->a_early.bytes += fl0.bytes;
-			x->a_early.events += fl0.events;
+			x->a.bytes += sf.bytes;
+			x->a.events += sf.events;
+			x->a_early.bytes += sf0.bytes;
+			x->a_early.events += sf0.events;
 			if (g.trend == LT_TREND_GROWING)
 				x->legacy_growing++;
 			if ((double)b.live_bytes > x->best_live) {
@@ -555,9 +833,9 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	out = lt_xcalloc(nrows ? nrows : 1, sizeof(*out));
 	for (size_t j = 0; j < nrows; j++) {
 		struct acc *x = &acc[j];
-		struct flow f = {0, 0}, f0 = {0, 0};
+		struct flow f = {0, 0};
 		const char *key = x->r.function;
-		double sd;
+		double sd, net_bytes, va, vf;
 
 		if (o->view == LT_DIAG_SITE) {
 			size_t fr;
@@ -566,35 +844,82 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			key = yours_key(&c, lt_hsites_get(h, x->r.site)->stack, &fr, &via);
 		}
 		if (have_ff && key) {
-			size_t q = smap_get(&ffmap, key), q0 = smap_get(&ffmap0, key);
+			const char *path[16];
+			size_t np = o->view == LT_DIAG_FUNC ? 1 :
+				path_from(&c, lt_hsites_get(h, x->r.site)->stack, key, path, 16);
+			struct through t = o->view == LT_DIAG_FUNC || !x->at ? through(&fl, key) :
+				row_flows(x, &pa, &pf, &pa0, &pf0);
+			struct evidence ev = {0};
+			double e_bytes, sd_e, u_bytes;
 
-			if (q != LT_NONE)
-				f = ff[q];
-			if (q0 != LT_NONE)
-				f0 = ff0[q0];
+			ev.unfreed = x->r.samples - x->r.samples_freed;
+			ev.retained = x->r.samples_total == 0 ||
+				(ev.unfreed >= 3 && (double)ev.unfreed >= 0.2 * (double)x->r.samples);
+			if (o->view == LT_DIAG_FUNC)
+				path[0] = key;
+			ev.z = zscore(t.a, t.f);
+			ev.z0 = zscore(t.a0, t.f0);
+			ev.zf = ev.z;
+			/* A caller through which the flow balances vetoes: the
+			 * row's objects are freed further out (a destructor
+			 * beside the constructor).  Only a clear balance counts:
+			 * a busy caller's churn leaves its net too uncertain to
+			 * veto anything. */
+			for (size_t q = 1; q < np; q++) {
+				struct through u = through(&fl, path[q]);
+				double va_u = u.a.events > 0 ? u.a.bytes * u.a.bytes / u.a.events : 0;
+				double vf_u = u.f.events > 0 ? u.f.bytes * u.f.bytes / u.f.events : 0;
+				double net_f = t.a.bytes - t.f.bytes, net_u = u.a.bytes - u.f.bytes;
+
+				if (net_f - net_u > Z_START * sqrt(va_u + vf_u) + 1e-9) {
+					ev.vetoed = 1;
+					break;
+				}
+			}
+			/* Frees through the row's code beyond those of its own
+			 * sampled blocks: blocks from before the window, evicted
+			 * (a cache), or unsampled churn (noise about zero). */
+			u_bytes = x->a.bytes - x->sbf.bytes;
+			e_bytes = t.f.bytes - x->sbf.bytes;
+			sd_e = sqrt((t.f.events > 0 ? t.f.bytes * t.f.bytes / t.f.events : 0) +
+				    (x->sbf.events > 0 ? x->sbf.bytes * x->sbf.bytes / x->sbf.events : 0));
+			ev.evicts = e_bytes > Z_STAY * sd_e && e_bytes > 0.25 * u_bytes;
+			if (getenv("LT_DIAG_DEBUG"))
+				fprintf(stderr, "%s: A %.0f/%.0f F %.0f/%.0f SBF %.0f/%.0f z %.2f z0 %.2f E/sd %.2f unfreed %lld veto %d\n",
+					key, t.a.bytes, t.a.events, t.f.bytes, t.f.events, x->sbf.bytes,
+					x->sbf.events, ev.z, ev.z0, sd_e > 0 ? e_bytes / sd_e : 0,
+					(long long)ev.unfreed, ev.vetoed);
+			f = t.f;
 			x->r.free_samples = (int64_t)f.events;
-		} else if (!have_ff) {
+			x->r.claim = judge(&ev, x->a.events, 1, x->legacy_growing, dt);
+			/* What the row keeps, less what its code evicts. */
+			net_bytes = ev.retained ? u_bytes - (e_bytes > 0 ? e_bytes : 0) : x->r.delta;
+			va = x->a.events > 0 ? x->a.bytes * x->a.bytes / x->a.events : 0;
+			vf = sd_e * sd_e;
+		} else {
+			struct evidence ev = {0};
+
 			/* Sampled blocks of the row freed: a lower bound of
 			 * the free flow. */
 			f.bytes = x->a.events > 0 ? x->a.bytes * (double)x->r.free_samples /
 				x->a.events : 0;
 			f.events = (double)x->r.free_samples;
+			ev.z = zscore(x->a, f);
+			x->r.claim = judge(&ev, x->a.events, have_ff, x->legacy_growing, dt);
+			net_bytes = x->a.bytes - f.bytes;
+			va = x->a.events > 0 ? x->a.bytes * x->a.bytes / x->a.events : 0;
+			vf = f.events > 0 ? f.bytes * f.bytes / f.events : 0;
 		}
-		x->r.claim = judge(x->a, f, x->a_early, f0, have_ff, x->legacy_growing, dt);
 		if (dt > 0) {
 			x->r.alloc_rate = x->a.bytes / dt;
 			x->r.free_rate = f.bytes / dt;
 			x->r.allocs_per_s /= dt;
+			x->r.net_rate = net_bytes / dt;
+			sd = sqrt(va + vf) / dt;
 		} else {
 			x->r.allocs_per_s = 0;
-		}
-		x->r.net_rate = x->r.alloc_rate - x->r.free_rate;
-		sd = 0;
-		if (dt > 0) {
-			double va = x->a.events > 0 ? x->a.bytes * x->a.bytes / x->a.events : 0;
-			double vf = f.events > 0 ? f.bytes * f.bytes / f.events : 0;
-
-			sd = sqrt(va + vf) / dt;
+			x->r.net_rate = 0;
+			sd = 0;
 		}
 		x->r.net_lo = x->r.net_rate - 1.96 * sd;
 		x->r.net_hi = x->r.net_rate + 1.96 * sd;
@@ -607,10 +932,18 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	qsort(out, nrows, sizeof(*out), cmp_rows);
 	free(acc);
 	free(keys.s);
-	free(ffmap.s);
-	free(ffmap0.s);
-	free(ff);
-	free(ff0);
+	free(fl.amap.s);
+	free(fl.ffmap.s);
+	free(fl.amap0.s);
+	free(fl.ffmap0.s);
+	free(fl.af);
+	free(fl.ff);
+	free(fl.af0);
+	free(fl.ff0);
+	pmap_free(&pa);
+	pmap_free(&pf);
+	pmap_free(&pa0);
+	pmap_free(&pf0);
 	free(c.detected.s);
 	*rows = out;
 	return nrows;
