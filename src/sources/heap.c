@@ -497,7 +497,8 @@ lt_heap *lt_heap_attach(const struct lt_heap_opts *o, lt_err *err)
 			st.st_gid, err) < 0)
 		goto fail;
 	cfg = config(h);
-	if (lt_inject_agent(o->pid, h->agent, cfg, o->timeout_s, err) < 0) {
+	if (lt_inject_agent(o->pid, h->agent, cfg, o->timeout_s, o->unwind,
+			    o->sym, err) < 0) {
 		free(cfg);
 		goto fail;
 	}

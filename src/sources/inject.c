@@ -539,13 +539,14 @@ static int try_threads(struct job *j, lt_unwind *uw, lt_symbols *sym, int *rc,
 }
 
 int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
-		    double timeout_s, lt_err *err)
+		    double timeout_s, lt_unwind *uw, lt_symbols *sym,
+		    lt_err *err)
 {
 	int64_t deadline = lt_ptrace_now_ns() + (int64_t)(timeout_s * 1e9);
 	struct job j = {.pid = pid, .config = config};
 	sigset_t block, old;
-	lt_unwind *uw = NULL;
-	lt_symbols *sym = NULL;
+	lt_unwind *own_uw = NULL;
+	lt_symbols *own_sym = NULL;
 	int rc = -1;
 
 	if (lt_inject_check(pid, err) || read_maps(pid, &j.m, err))
@@ -564,9 +565,11 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 			return -1;
 		}
 	}
-	uw = lt_unwind_new(pid, err);
-	sym = uw ? lt_symbols_new(pid, err) : NULL;
-	if (!sym)
+	/* Loading the modules is most of an attach's own cost: only when
+	 * the caller has no unwinder or symbolizer of pid to lend. */
+	if (!uw && !(uw = own_uw = lt_unwind_new(pid, err)))
+		goto out;
+	if (!sym && !(sym = own_sym = lt_symbols_new(pid, err)))
 		goto out;
 	/* A Ctrl-C while the target runs our call must wait for its end. */
 	sigemptyset(&block);
@@ -589,7 +592,7 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
-	lt_symbols_free(sym);
-	lt_unwind_free(uw);
+	lt_symbols_free(own_sym);
+	lt_unwind_free(own_uw);
 	return rc;
 }

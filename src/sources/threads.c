@@ -48,6 +48,7 @@ struct lt_threads {
 	int max_depth;
 	int64_t budget_ns, stop_timeout_ns;
 	lt_unwind *unwind;
+	int own_unwind;           /* unwind is ours to free */
 	struct lt_thread *cur, *prev; /* this tick's and the last one's */
 	size_t ncur, nprev, capcur, capprev;
 	unsigned char *plan;      /* per entry of cur */
@@ -620,9 +621,14 @@ lt_threads *lt_threads_new(pid_t pid, const struct lt_threads_opts *o,
 	}
 	if (check_traceable(t, err) != 0)
 		goto fail;
-	t->unwind = lt_unwind_new(pid, err);
-	if (!t->unwind)
-		goto fail;
+	if (o && o->unwind) {
+		t->unwind = o->unwind;
+	} else {
+		t->unwind = lt_unwind_new(pid, err);
+		if (!t->unwind)
+			goto fail;
+		t->own_unwind = 1;
+	}
 	return t;
 fail:
 	lt_threads_free(t);
@@ -635,7 +641,8 @@ void lt_threads_free(lt_threads *t)
 		return;
 	if (t->procfd >= 0)
 		close(t->procfd);
-	lt_unwind_free(t->unwind);
+	if (t->own_unwind)
+		lt_unwind_free(t->unwind);
 	free(t->cur);
 	free(t->prev);
 	free(t->plan);
