@@ -455,13 +455,17 @@ static int wait_hello(lt_heap *h, double timeout_s, lt_err *err)
 	double deadline = mono_now() + timeout_s;
 
 	while (!h->hello) {
-		struct pollfd pfd = {.fd = lt_heap_fd(h), .events = POLLIN};
+		struct pollfd pfd;
 		double left = deadline - mono_now();
 
 		if (lt_heap_poll(h, err) < 0)
 			return -1;
 		if (h->hello)
 			break;
+		/* Taken after the poll: it may have just accepted the agent,
+		 * and the listening socket would then stay quiet until the
+		 * deadline (attach took 5 s instead of 0.3 in 1 run of 6). */
+		pfd = (struct pollfd){.fd = lt_heap_fd(h), .events = POLLIN};
 		if (left <= 0) {
 			lt_err_set(err, LT_EXIT_TARGET, h->fd >= 0 ?
 				   "the heap agent connected but did not say hello within %gs" :
