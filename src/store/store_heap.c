@@ -40,7 +40,7 @@ static const lt_hsites *family(const lt_model *m, int f)
 	       f == FAM_FREE ? lt_model_fsites_c(m) : lt_model_fdsites_c(m);
 }
 
-static int write_value(sqlite3 *db, struct lt_store_cursor *cur, int64_t id,
+static int write_value(sqlite3 *db, struct lt_store_heap *cur, int64_t id,
 		       int64_t tick_id, const struct lt_hval *v,
 		       const char *path, lt_err *err)
 {
@@ -60,7 +60,7 @@ static int write_value(sqlite3 *db, struct lt_store_cursor *cur, int64_t id,
 /* New sites of family f get the next heap_site ids.  The ids are kept in
  * cur only: lt_store_heap_commit makes them count, and a failed tick is
  * written again with the same ids. */
-static int write_family(sqlite3 *db, struct lt_store_cursor *cur, int f,
+static int write_family(sqlite3 *db, struct lt_store_heap *cur, int f,
 			const lt_model *m, int64_t tick_id, const char *path,
 			lt_err *err)
 {
@@ -117,7 +117,7 @@ static int write_family(sqlite3 *db, struct lt_store_cursor *cur, int f,
 	return 0;
 }
 
-static int new_sites(const struct lt_store_cursor *cur, const lt_model *m)
+static int new_sites(const struct lt_store_heap *cur, const lt_model *m)
 {
 	int64_t n = 0;
 
@@ -126,7 +126,7 @@ static int new_sites(const struct lt_store_cursor *cur, const lt_model *m)
 	return n > 0;
 }
 
-int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
+int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			const lt_model *m, int64_t tick_id, const char *path,
 			lt_err *err)
 {
@@ -175,7 +175,7 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
 	return 0;
 }
 
-void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m)
+void lt_store_heap_commit(struct lt_store_heap *cur, const lt_model *m)
 {
 	for (int f = 0; f < FAM_COUNT; f++) {
 		cur->fam[f].sites = lt_hsites_count(family(m, f));
@@ -186,16 +186,13 @@ void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m)
 	cur->heap_rate = lt_hsites_rate(lt_model_hsites_c(m));
 }
 
-void lt_store_heap_free(struct lt_store_cursor *cur)
+void lt_store_heap_free(struct lt_store_heap *cur)
 {
 	sqlite3_finalize(cur->heap_site);
 	sqlite3_finalize(cur->heap_value);
-	cur->heap_site = cur->heap_value = NULL;
-	for (int f = 0; f < FAM_COUNT; f++) {
+	for (int f = 0; f < FAM_COUNT; f++)
 		free(cur->fam[f].ids);
-		cur->fam[f].ids = NULL;
-		cur->fam[f].cap = 0;
-	}
+	memset(cur, 0, sizeof(*cur));
 }
 
 /* ---------------------------------------------------------------------- */
