@@ -67,7 +67,7 @@ DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go
 # them so each build does not recompile the whole library.
 .SECONDARY: $(SAN_OBJ)
 
-.PHONY: all deps deps-build test unit integration demo bench clean lint
+.PHONY: all deps deps-build test unit integration demo bench clean lint accuracy
 
 all: bin/leaktop bin/leaktop-demo $(AGENT)
 
@@ -190,6 +190,12 @@ test: deps
 demo: deps-build
 	$(MAKE) all build/targets/demo_service
 	sh tests/demo.sh
+
+# How often the diagnosis is right on warm processes (about ten minutes;
+# LT_ACCURACY_RUNS=N for fewer runs).
+accuracy: deps
+	$(MAKE) all $(TARGETS) $(TOOLS)
+	bash tests/accuracy.sh
 
 # A real server and heaptrack, for comparison: bench only.
 DEB_BENCH := redis-server redis-tools heaptrack time
