@@ -28,9 +28,10 @@ size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
  * m's thread groups, symbolizing PCs not seen before with sym (which may be
  * NULL: frames are then kept as bare addresses).  Threads whose stack is
  * stale (not reached this tick) are grouped by their last known stack.
- * This function can't fail. */
+ * Thread skip (leaktop's own agent thread; 0 none) is left out.  This
+ * function can't fail. */
 void lt_collect_threads(lt_model *m, lt_symbols *sym,
-			const struct lt_thread_tick *tt, double t);
+			const struct lt_thread_tick *tt, double t, pid_t skip);
 
 /* The model's stack of each agent stack id, filled as heap batches name
  * new stacks.  Zero-initialise; lt_collect_heapmap_free releases it. */

@@ -552,14 +552,21 @@ static struct through row_flows(const struct acc *x, const struct pmap *pa,
 	return t;
 }
 
+/* Growing rows first, then those still collecting evidence, each by what
+ * they keep net of frees; then the rest by live bytes. */
+static int claim_rank(enum lt_diag_claim c)
+{
+	return c == LT_CLAIM_GROWING ? 0 : c == LT_CLAIM_COLLECTING ? 1 : 2;
+}
+
 static int cmp_rows(const void *pa, const void *pb)
 {
 	const struct lt_diag_row *a = pa, *b = pb;
-	int ga = a->claim == LT_CLAIM_GROWING, gb = b->claim == LT_CLAIM_GROWING;
+	int ra = claim_rank(a->claim), rb = claim_rank(b->claim);
 
-	if (ga != gb)
-		return gb - ga;
-	if (ga && a->net_rate != b->net_rate)
+	if (ra != rb)
+		return ra - rb;
+	if (ra < 2 && a->net_rate != b->net_rate)
 		return a->net_rate < b->net_rate ? 1 : -1;
 	if (a->live != b->live)
 		return a->live < b->live ? 1 : -1;
@@ -634,23 +641,30 @@ static size_t path_from(const struct ctx *c, size_t s, const char *fn,
 /* What one row's evidence says. */
 struct evidence {
 	double z, z0;       /* allocation over free flow through the row's
-			       path, in standard deviations: window, early */
+			       call path, in standard deviations: window,
+			       early part */
 	double zf;          /* the same at the row's own function */
 	int vetoed;         /* a caller frees what the row allocates */
-	int evicts;         /* frees of blocks older than the window (or
-			       unsampled) account for its retention: a cache */
+	/* The frees through the row's path beyond those of its own sampled
+	 * blocks, against the two stories: a leak (they are churn, about
+	 * zero) and a warm cache (they evict as much as the row keeps). */
+	double z_leak;      /* how far they are above zero */
+	double z_cache;     /* how far they fall short of what it keeps */
 	int64_t unfreed;    /* sampled blocks of the window still live */
 	int retained;       /* a fair share of them (churn frees its own) */
 };
 
 /* The claim for one row.  Growth needs the row to keep its own sampled
- * blocks (churn frees them) and the free flow through its code not to
- * evict older blocks as fast (a warm cache); then either many kept blocks
- * or a clear margin of allocation over free flow proves it.  A kept share
- * too small to prove anything reads "collecting". */
+ * blocks (churn frees them), no caller freeing them, and the frees through
+ * its path not to look like a cache's evictions; then either a clear
+ * margin of allocation over free flow, or many kept blocks with the free
+ * flow clearly short of a cache's, proves it.  Evidence for neither story
+ * reads "collecting": a leak amid much churn takes longer to prove. */
 static enum lt_diag_claim judge(const struct evidence *e, double events,
 				int have_free_flow, size_t legacy_growing, double dt)
 {
+	int not_cache;
+
 	if (dt < 1.5 || events < MIN_EVENTS)
 		return LT_CLAIM_COLLECTING;
 	if (!have_free_flow) {
@@ -661,15 +675,16 @@ static enum lt_diag_claim judge(const struct evidence *e, double events,
 			return LT_CLAIM_GROWING;
 		return LT_CLAIM_STEADY;
 	}
-	if (e->retained && !e->evicts && !e->vetoed &&
-	    (e->unfreed >= MIN_RETAINED || e->z > Z_START ||
-	     (e->z > Z_STAY && e->z0 > Z_START)))
+	if (!e->retained || e->vetoed)
+		return e->zf < -Z_START ? LT_CLAIM_SHRINKING : LT_CLAIM_STEADY;
+	not_cache = e->z_leak < Z_STAY;
+	if (not_cache && (e->z > Z_START || (e->z > Z_STAY && e->z0 > Z_START)))
 		return LT_CLAIM_GROWING;
-	if (e->zf < -Z_START)
-		return LT_CLAIM_SHRINKING;
-	if (e->retained && !e->evicts && !e->vetoed && e->unfreed >= 3)
-		return LT_CLAIM_COLLECTING;
-	return LT_CLAIM_STEADY;
+	if (not_cache && e->unfreed >= MIN_RETAINED && e->z_cache > Z_START)
+		return LT_CLAIM_GROWING;
+	if (e->z_leak > Z_START || (e->z_leak > Z_STAY && e->z_cache < Z_STAY))
+		return LT_CLAIM_STEADY;
+	return e->unfreed >= 3 ? LT_CLAIM_COLLECTING : LT_CLAIM_STEADY;
 }
 
 size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
@@ -878,16 +893,27 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			}
 			/* Frees through the row's code beyond those of its own
 			 * sampled blocks: blocks from before the window, evicted
-			 * (a cache), or unsampled churn (noise about zero). */
+			 * (a cache), or unsampled churn (noise about zero).  The
+			 * noise of either story: the churn's sampling, at least
+			 * one sample's weight; a cache's adds that of what the
+			 * row keeps. */
 			u_bytes = x->a.bytes - x->sbf.bytes;
 			e_bytes = t.f.bytes - x->sbf.bytes;
 			sd_e = sqrt((t.f.events > 0 ? t.f.bytes * t.f.bytes / t.f.events : 0) +
 				    (x->sbf.events > 0 ? x->sbf.bytes * x->sbf.bytes / x->sbf.events : 0));
-			ev.evicts = e_bytes > Z_STAY * sd_e && e_bytes > 0.25 * u_bytes;
+			{
+				double w = x->a.events > 0 ? x->a.bytes / x->a.events : 0;
+				double sd_leak = sd_e > w ? sd_e : w;
+				double sd_cache = sqrt(sd_leak * sd_leak +
+						       (ev.unfreed > 0 ? u_bytes * u_bytes / (double)ev.unfreed : 0));
+
+				ev.z_leak = sd_leak > 0 ? e_bytes / sd_leak : 0;
+				ev.z_cache = sd_cache > 0 ? (u_bytes - e_bytes) / sd_cache : 0;
+			}
 			if (getenv("LT_DIAG_DEBUG"))
-				fprintf(stderr, "%s: A %.0f/%.0f F %.0f/%.0f SBF %.0f/%.0f z %.2f z0 %.2f E/sd %.2f unfreed %lld veto %d\n",
+				fprintf(stderr, "%s: A %.0f/%.0f F %.0f/%.0f SBF %.0f/%.0f z %.2f z0 %.2f zleak %.2f zcache %.2f unfreed %lld veto %d\n",
 					key, t.a.bytes, t.a.events, t.f.bytes, t.f.events, x->sbf.bytes,
-					x->sbf.events, ev.z, ev.z0, sd_e > 0 ? e_bytes / sd_e : 0,
+					x->sbf.events, ev.z, ev.z0, ev.z_leak, ev.z_cache,
 					(long long)ev.unfreed, ev.vetoed);
 			f = t.f;
 			x->r.free_samples = (int64_t)f.events;

@@ -44,7 +44,7 @@ size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
 }
 
 void lt_collect_threads(lt_model *m, lt_symbols *sym,
-			const struct lt_thread_tick *tt, double t)
+			const struct lt_thread_tick *tt, double t, pid_t skip)
 {
 	lt_tgroups *g = lt_model_tgroups(m);
 	struct lt_tsample ts = {
@@ -62,6 +62,8 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
 		const char *sc = NULL;
 		char scbuf[32];
 
+		if (skip > 0 && th->tid == skip)
+			continue;
 		if (depth > LT_THREAD_MAX_FRAMES)
 			depth = LT_THREAD_MAX_FRAMES;
 		stack = lt_collect_stack(m, sym, th->pcs, depth, th->activations);

@@ -311,6 +311,24 @@ const char *lt_session_output(const lt_session *s)
 	return s->output;
 }
 
+/* The heap agent's thread and socket are leaktop's, not the target's: they
+ * leave the series, so attaching does not read as a thread or socket
+ * more. */
+static void drop_footprint(const lt_session *s, struct lt_sample *smp)
+{
+	static const int socket_ids[] = {LT_M_FDS, LT_M_FD_SOCKET};
+
+	if (!s->heap || lt_heap_agent_tid(s->heap) <= 0)
+		return;
+	if (lt_sample_has(smp, LT_M_THREADS) && smp->v[LT_M_THREADS] > 0)
+		smp->v[LT_M_THREADS]--;
+	if (lt_heap_agent_fd(s->heap) < 0)
+		return;
+	for (size_t i = 0; i < sizeof(socket_ids) / sizeof(socket_ids[0]); i++)
+		if (lt_sample_has(smp, socket_ids[i]) && smp->v[socket_ids[i]] > 0)
+			smp->v[socket_ids[i]]--;
+}
+
 /* One thread sample into the model.  Returns -1 when the target is gone. */
 static int sample_threads(lt_session *s, const struct lt_sample *smp)
 {
@@ -328,7 +346,8 @@ static int sample_threads(lt_session *s, const struct lt_sample *smp)
 	 * again by now). */
 	if (s->sym && tt.maps_changed)
 		lt_symbols_refresh(s->sym);
-	lt_collect_threads(s->m, s->sym, &tt, smp->t);
+	lt_collect_threads(s->m, s->sym, &tt, smp->t,
+			   s->heap ? lt_heap_agent_tid(s->heap) : 0);
 	return 0;
 }
 
@@ -347,6 +366,7 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		lt_end_set(&s->end, LT_END_TARGET_EXITED);
 		return 1;
 	}
+	drop_footprint(s, &smp);
 	lt_model_add_sample(s->m, &smp);
 	if (s->heap)
 		sample_heap(s, smp.t);

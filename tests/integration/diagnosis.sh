@@ -85,3 +85,12 @@ scenario sqlite "a leak inside libsqlite3 is one row named serve_request -> sqli
 scenario fd "a socket leak names its call site" started fd_leak 20 60
 expect_line "the report says blocks from before the attach are not seen" "$T/warm.report" \
 	"Blocks allocated before the attach are not seen"
+
+# Our own footprint: the agent's thread and socket are not the target's
+# (warm_service has one thread and no socket).
+check "footprint: the agent's thread is not counted in the threads series" \
+	test "$(last_value "$T/warm.db" threads)" = 1
+check "footprint: nor its socket in the sockets series" \
+	test "$(last_value "$T/warm.db" fd_socket)" = 0
+check "footprint: nor in the thread groups" \
+	sh -c "! sqlite3 '$T/warm.db' 'SELECT name FROM thread_name' | grep -qx lt-agent"
