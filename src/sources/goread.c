@@ -1,0 +1,614 @@
+/* The Go reader (lt_goread.h): runtime.allgs read through process_vm_readv,
+ * every value validated before it is used or reported. */
+#include "lt_goread.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lt_elf.h"
+
+#define MAX_GS (1u << 22)          /* allgs entries read at most */
+#define MAX_STACK (1ull << 30)     /* Go's maximum stack is 1 GB on amd64 */
+#define STACK_READ 65536           /* stack bytes read in one go */
+#define MAX_STR 64                 /* wait reasons, the Go version */
+#define G_MAX_READ 4096            /* bytes of runtime.g read */
+
+struct lt_goread {
+	struct lt_golayout l;
+	uint64_t bias;
+	struct lt_gomem mem;
+	char version[MAX_STR + 1];
+	char *wr[LT_GO_WAITREASONS];   /* wait reason names, by value */
+	size_t gread;                  /* bytes of runtime.g read: up to the
+					  last field used */
+	struct lt_gorange *data, *code;
+	size_t ndata, ncode;
+	uint64_t *gps;                 /* allgs, this sample */
+	struct lt_goroutine *gs;
+	size_t cap;
+	unsigned char *stack;          /* STACK_READ bytes */
+	/* The live process (lt_goread_new). */
+	pid_t pid;
+	int64_t mono_offset;           /* target's CLOCK_MONOTONIC - ours */
+	int clock_known;
+};
+
+/* ---------------------------------------------------------------------- */
+/* The live process                                                        */
+
+static int live_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	lt_goread *r = ctx;
+	struct iovec local = {buf, len}, remote = {(void *)(uintptr_t)addr, len};
+	ssize_t n = process_vm_readv(r->pid, &local, 1, &remote, 1, 0);
+
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0)
+		errno = EFAULT;
+	return -1;
+}
+
+static void range_add(struct lt_gorange **a, size_t *n, size_t *cap,
+		      uint64_t lo, uint64_t hi)
+{
+	if (*n && (*a)[*n - 1].hi == lo) {     /* adjacent: one range */
+		(*a)[*n - 1].hi = hi;
+		return;
+	}
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*a = lt_xrealloc(*a, *cap * sizeof(**a));
+	}
+	(*a)[(*n)++] = (struct lt_gorange){lo, hi};
+}
+
+static int live_maps(void *ctx, struct lt_gorange **data, size_t *ndata,
+		     struct lt_gorange **code, size_t *ncode)
+{
+	lt_goread *r = ctx;
+	char path[64], *line = NULL;
+	size_t len = 0, dcap = 0, ccap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)r->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	*data = *code = NULL;
+	*ndata = *ncode = 0;
+	while (getline(&line, &len, f) > 0) {
+		unsigned long long lo, hi;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 || lo >= hi ||
+		    strlen(perms) < 3)
+			continue;
+		if (perms[0] == 'r' && perms[1] == 'w')
+			range_add(data, ndata, &dcap, lo, hi);
+		if (perms[2] == 'x')
+			range_add(code, ncode, &ccap, lo, hi);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Go's nanotime() is CLOCK_MONOTONIC, moved by the target's time
+ * namespace offset if it has its own. */
+static int64_t live_now(void *ctx)
+{
+	lt_goread *r = ctx;
+	struct timespec ts;
+
+	if (!r->clock_known || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + r->mono_offset;
+}
+
+/* The monotonic offset of a time namespace, from /proc/P/timens_offsets:
+ * 1 read, 0 no such file (kernel without time namespaces: no offset), -1
+ * unreadable. */
+static int timens_offset(const char *pid, int64_t *out)
+{
+	char path[64], line[128];
+	FILE *f;
+	int rc = -1;
+
+	*out = 0;
+	snprintf(path, sizeof(path), "/proc/%s/timens_offsets", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f)) {
+		long long s, ns;
+
+		if (sscanf(line, "monotonic %lld %lld", &s, &ns) == 2 &&
+		    s > -(1LL << 32) && s < (1LL << 32)) {
+			*out = (int64_t)s * 1000000000 + ns;
+			rc = 1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/* The load bias of the executable: where its mapping at file offset 0
+ * starts minus the segment's link address.  The mapping is recognised by
+ * the device and inode of /proc/PID/exe. */
+static int exe_bias(pid_t pid, int fd, const struct lt_golayout *l,
+		    uint64_t *bias)
+{
+	struct stat st;
+	char path[64], *line = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = -1;
+
+	*bias = 0;
+	if (!l->pie)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (fstat(fd, &st) != 0 || !(f = fopen(path, "re")))
+		return -1;
+	while (rc < 0 && getline(&line, &len, f) > 0) {
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, mnr;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi, &off,
+			   &maj, &mnr, &ino) == 6 && off == 0 && ino == st.st_ino &&
+		    maj == major(st.st_dev) && mnr == minor(st.st_dev)) {
+			*bias = lo - l->load_vaddr;
+			rc = 0;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int setup(lt_goread *r, struct lt_golayout *l, uint64_t bias,
+		 const struct lt_gomem *mem, lt_err *err);
+
+lt_goread *lt_goread_new(pid_t pid, lt_err *err)
+{
+	struct lt_elf_program prog;
+	struct lt_golayout l;
+	char path[64], self[16];
+	uint64_t bias;
+	int64_t ours, theirs;
+	lt_goread *r;
+	int fd, a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot open %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (lt_elf_program(fd, path, &prog, err) < 0 || !prog.go) {
+		if (!prog.go)
+			lt_err_set(err, LT_EXIT_TARGET, "process %d is not a Go program", (int)pid);
+		close(fd);
+		return NULL;
+	}
+	if (lt_golayout_read(fd, path, &l, err) < 0) {
+		close(fd);
+		return NULL;
+	}
+	if (exe_bias(pid, fd, &l, &bias) < 0) {
+		close(fd);
+		lt_golayout_free(&l);
+		lt_err_set(err, LT_EXIT_TARGET, "process %d: its executable is not "
+			   "mapped at offset 0", (int)pid);
+		return NULL;
+	}
+	close(fd);
+	r = lt_xcalloc(1, sizeof(*r));
+	r->pid = pid;
+	snprintf(self, sizeof(self), "%d", (int)pid);
+	a = timens_offset("self", &ours);
+	b = timens_offset(self, &theirs);
+	r->clock_known = a >= 0 && b >= 0;
+	r->mono_offset = theirs - ours;
+	if (setup(r, &l, bias, &(struct lt_gomem){r, live_read, live_maps, live_now},
+		  err) < 0) {
+		lt_goread_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Validation                                                               */
+
+static int in_ranges(const struct lt_gorange *a, size_t n, uint64_t addr,
+		     uint64_t len)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {               /* sorted: binary search */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr >= a[mid].hi)
+			lo = mid + 1;
+		else if (addr < a[mid].lo)
+			hi = mid;
+		else
+			return len <= a[mid].hi - addr;
+	}
+	return 0;
+}
+
+static int in_data(const lt_goread *r, uint64_t addr, uint64_t len)
+{
+	return in_ranges(r->data, r->ndata, addr, len);
+}
+
+static int in_code(const lt_goread *r, uint64_t pc)
+{
+	return pc && in_ranges(r->code, r->ncode, pc, 1);
+}
+
+/* Field f of a runtime.g read into buf (little-endian, as amd64). */
+static uint64_t get(const unsigned char *buf, const struct lt_gofield *f)
+{
+	uint64_t v = 0;
+
+	if (f->size)
+		memcpy(&v, buf + f->off, f->size);
+	return v;
+}
+
+/* A Go string header {ptr, len} at addr, read into out (NUL-terminated)
+ * when it is short and printable ASCII.  Returns 0 or -1. */
+static int read_gostring(lt_goread *r, uint64_t addr, char *out, size_t cap)
+{
+	uint64_t h[2];
+	size_t n;
+
+	out[0] = '\0';
+	if (r->mem.read(r->mem.ctx, addr, h, sizeof(h)) < 0 || h[1] == 0 ||
+	    h[1] >= cap || !h[0])
+		return -1;
+	n = (size_t)h[1];
+	if (r->mem.read(r->mem.ctx, h[0], out, n) < 0)
+		return -1;
+	out[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (out[i] < 0x20 || out[i] >= 0x7f) {
+			out[0] = '\0';
+			return -1;
+		}
+	return 0;
+}
+
+/* Go release from "go1.N..."; 0 when not that form (devel builds). */
+static int go_minor(const char *v)
+{
+	int minor;
+
+	return sscanf(v, "go1.%d", &minor) == 1 ? minor : 0;
+}
+
+static void read_strings(lt_goread *r)
+{
+	char s[MAX_STR + 1];
+
+	if (!r->l.build_version ||
+	    read_gostring(r, r->l.build_version + r->bias, r->version,
+			  sizeof(r->version)) < 0)
+		snprintf(r->version, sizeof(r->version), "unknown");
+	for (size_t i = 0; i < r->l.wr_count && r->l.wr_strings; i++)
+		if (read_gostring(r, r->l.wr_strings + r->bias + 16 * i, s, sizeof(s)) == 0)
+			r->wr[i] = lt_xstrdup(s);
+	/* Without the table, the enum's names, where they mean what they
+	 * did when waitReason became a uint8 enum (Go 1.11). */
+	if (!r->l.wr_count && go_minor(r->version) >= 11)
+		for (size_t i = 0; i < LT_GO_WAITREASONS; i++)
+			if (r->l.wr_names[i])
+				r->wr[i] = lt_xstrdup(r->l.wr_names[i]);
+}
+
+static size_t field_end(const struct lt_gofield *f)
+{
+	return f->size ? f->off + f->size : 0;
+}
+
+/* Takes over l; reads the globals that do not change.  0 or -1. */
+static int setup(lt_goread *r, struct lt_golayout *l, uint64_t bias,
+		 const struct lt_gomem *mem, lt_err *err)
+{
+	const struct lt_gofield *fs[] = {
+		&l->goid, &l->status, &l->waitreason, &l->waitsince, &l->gopc,
+		&l->startpc, &l->sched_pc, &l->sched_sp, &l->sched_bp,
+		&l->stack_lo, &l->stack_hi, &l->syscallpc,
+	};
+	uint64_t h[3];
+
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if (field_end(fs[i]) > r->gread)
+			r->gread = field_end(fs[i]);
+	r->l = *l;
+	memset(l, 0, sizeof(*l));
+	r->bias = bias;
+	r->mem = *mem;
+	r->stack = lt_xmalloc(STACK_READ);
+	if (r->gread > G_MAX_READ) {
+		lt_err_set(err, LT_EXIT_TARGET, "runtime.g: fields beyond %d bytes",
+			   G_MAX_READ);
+		return -1;
+	}
+	if (r->mem.read(r->mem.ctx, r->l.allgs + bias, h, sizeof(h)) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read runtime.allgs: %s",
+			   strerror(errno));
+		return -1;
+	}
+	read_strings(r);
+	return 0;
+}
+
+lt_goread *lt_goread_new_mem(struct lt_golayout *l, uint64_t bias,
+			     const struct lt_gomem *mem, lt_err *err)
+{
+	lt_goread *r = lt_xcalloc(1, sizeof(*r));
+
+	if (setup(r, l, bias, mem, err) < 0) {
+		lt_goread_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+const char *lt_goread_version(const lt_goread *r)
+{
+	return r->version;
+}
+
+void lt_goread_free(lt_goread *r)
+{
+	if (!r)
+		return;
+	lt_golayout_free(&r->l);
+	for (size_t i = 0; i < LT_GO_WAITREASONS; i++)
+		free(r->wr[i]);
+	free(r->data);
+	free(r->code);
+	free(r->gps);
+	free(r->gs);
+	free(r->stack);
+	free(r);
+}
+
+/* ---------------------------------------------------------------------- */
+/* One goroutine                                                            */
+
+enum { G_OK, G_DEAD, G_TORN, G_GONE };
+
+/* The fields that must not change while a goroutine is read. */
+static int same_g(const lt_goread *r, const unsigned char *a,
+		  const unsigned char *b)
+{
+	const struct lt_gofield *fs[] = {
+		&r->l.goid, &r->l.status, &r->l.sched_pc, &r->l.sched_sp,
+		&r->l.sched_bp, &r->l.stack_lo, &r->l.stack_hi,
+		&r->l.waitreason, &r->l.syscallpc,
+	};
+
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if (get(a, fs[i]) != get(b, fs[i]))
+			return 0;
+	return 1;
+}
+
+/* The 16 bytes of a frame record at bp: from the stack read in one go
+ * when it is there, else read alone. */
+static int frame_at(lt_goread *r, uint64_t sp, size_t have, uint64_t bp,
+		    uint64_t w[2])
+{
+	if (bp - sp <= have && have - (bp - sp) >= 16) {
+		memcpy(w, r->stack + (bp - sp), 16);
+		return 0;
+	}
+	return r->mem.read(r->mem.ctx, bp, w, 16);
+}
+
+/* Walks frame pointers from the saved context into g->pcs.  Returns 0,
+ * or -1 when the context itself is not valid (a torn read).  Sets
+ * *truncated when the chain ends at the cap or at a bad link. */
+static int walk(lt_goread *r, const unsigned char *gb, struct lt_goroutine *g,
+		int *truncated)
+{
+	uint64_t lo = get(gb, &r->l.stack_lo), hi = get(gb, &r->l.stack_hi);
+	uint64_t sp = get(gb, &r->l.sched_sp), bp = get(gb, &r->l.sched_bp);
+	uint64_t pc = get(gb, &r->l.sched_pc), prev;
+	size_t have;
+
+	if (lo >= hi || hi - lo > MAX_STACK || (lo & 7) || !in_data(r, lo, hi - lo) ||
+	    sp < lo || sp >= hi || !in_code(r, pc))
+		return -1;
+	g->pcs[g->npcs++] = pc;
+	if (pc == g->startpc)
+		g->activations |= 1;   /* not started yet: pc is its entry */
+	have = hi - sp < STACK_READ ? (size_t)(hi - sp) : STACK_READ;
+	if (r->mem.read(r->mem.ctx, sp, r->stack, have) < 0)
+		return -1;
+	prev = sp;
+	while (bp) {
+		uint64_t w[2];
+
+		if (g->npcs == LT_GOROUTINE_MAX_FRAMES || (bp & 7) || bp < prev ||
+		    bp >= hi || hi - bp < 16 || frame_at(r, sp, have, bp, w) < 0 ||
+		    (w[1] && !in_code(r, w[1]))) {
+			*truncated = 1;
+			break;
+		}
+		if (!w[1])
+			break;
+		g->pcs[g->npcs++] = w[1];
+		prev = bp + 16;
+		bp = w[0];
+	}
+	return 0;
+}
+
+static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct lt_goroutine *g,
+		  int *truncated)
+{
+	unsigned char a[G_MAX_READ], b[G_MAX_READ];
+	uint64_t st, scan = r->l.st_scan > 0 ? (uint64_t)r->l.st_scan : 0;
+	int64_t since;
+
+	memset(g, 0, sizeof(*g));
+	*truncated = 0;
+	if (r->mem.read(r->mem.ctx, gp, a, r->gread) < 0)
+		return errno == ESRCH ? G_GONE : G_TORN;
+	st = get(a, &r->l.status);
+	if (st == (uint64_t)r->l.st_dead || st == (uint64_t)r->l.st_idle)
+		return G_DEAD;
+	if (scan && (st & scan))        /* the GC is scanning it right now */
+		return G_TORN;
+	g->goid = (int64_t)get(a, &r->l.goid);
+	g->gopc = get(a, &r->l.gopc);
+	g->startpc = get(a, &r->l.startpc);
+	if (g->goid <= 0 || (g->gopc && !in_code(r, g->gopc)) ||
+	    (g->startpc && !in_code(r, g->startpc)))
+		return G_TORN;
+	if (st == (uint64_t)r->l.st_running) {
+		g->status = LT_GO_RUNNING;
+	} else if (st == (uint64_t)r->l.st_syscall) {
+		uint64_t pc = get(a, &r->l.syscallpc);
+
+		g->status = LT_GO_SYSCALL;
+		if (in_code(r, pc))
+			g->pcs[g->npcs++] = pc;
+	} else if (st == (uint64_t)r->l.st_waiting || st == (uint64_t)r->l.st_runnable ||
+		   st == (uint64_t)r->l.st_preempted) {
+		g->status = st == (uint64_t)r->l.st_waiting ? LT_GO_WAITING : LT_GO_RUNNABLE;
+		if (walk(r, a, g, truncated) < 0)
+			return G_TORN;
+	} else {
+		return G_TORN;                  /* copystack, or not a status */
+	}
+	if (g->status == LT_GO_WAITING) {
+		uint64_t wr = get(a, &r->l.waitreason);
+
+		g->wait_reason = wr < LT_GO_WAITREASONS ? r->wr[wr] : NULL;
+		since = (int64_t)get(a, &r->l.waitsince);
+		g->wait_ns = r->l.waitsince.size && since > 0 && now >= since ? now - since : -1;
+	} else {
+		g->wait_ns = -1;
+	}
+	/* Read again: what was used must not have changed meanwhile. */
+	if (r->mem.read(r->mem.ctx, gp, b, r->gread) < 0)
+		return errno == ESRCH ? G_GONE : G_TORN;
+	return same_g(r, a, b) ? G_OK : G_TORN;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A sample                                                                 */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* runtime.allgs into r->gps: the slice header {array, len, cap}, then the
+ * array, validated as pointers into writable memory.  Returns the count,
+ * or -1 with errno. */
+static ssize_t read_allgs(lt_goread *r, size_t *capped)
+{
+	uint64_t h[3], n;
+
+	*capped = 0;
+	if (r->mem.read(r->mem.ctx, r->l.allgs + r->bias, h, sizeof(h)) < 0)
+		return -1;
+	n = h[1];
+	if (n > h[2] || (n && (h[0] & 7))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > MAX_GS) {
+		*capped = (size_t)(n - MAX_GS);
+		n = MAX_GS;
+	}
+	if (n && !in_data(r, h[0], n * 8)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > r->cap) {
+		r->cap = (size_t)n;
+		r->gps = lt_xrealloc(r->gps, r->cap * sizeof(*r->gps));
+		r->gs = lt_xrealloc(r->gs, r->cap * sizeof(*r->gs));
+	}
+	if (n && r->mem.read(r->mem.ctx, h[0], r->gps, (size_t)n * 8) < 0)
+		return -1;
+	return (ssize_t)n;
+}
+
+int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
+{
+	int64_t t0 = mono_ns(), now;
+	size_t capped;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	free(r->data);
+	free(r->code);
+	r->data = r->code = NULL;
+	r->ndata = r->ncode = 0;
+	if (r->mem.maps(r->mem.ctx, &r->data, &r->ndata, &r->code, &r->ncode) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read the target's mappings: %s",
+			   strerror(errno));
+		return -1;
+	}
+	n = read_allgs(r, &capped);
+	if (n < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, errno == ESRCH ? "the target exited"
+			   : "runtime.allgs unreadable or invalid: %s", strerror(errno));
+		return -1;
+	}
+	now = r->mem.now_ns(r->mem.ctx);
+	out->listed = (size_t)n + capped;
+	out->dropped = capped;
+	for (ssize_t i = 0; i < n; i++) {
+		struct lt_goroutine *g = &r->gs[out->n];
+		uint64_t gp = r->gps[i];
+		int rc = G_TORN, trunc = 0;
+
+		if (gp && !(gp & 7) && in_data(r, gp, r->gread)) {
+			rc = read_g(r, gp, now, g, &trunc);
+			if (rc == G_TORN) {
+				out->retried++;
+				rc = read_g(r, gp, now, g, &trunc);
+			}
+		}
+		if (rc == G_GONE) {
+			memset(out, 0, sizeof(*out));
+			lt_err_set(err, LT_EXIT_TARGET, "the target exited");
+			return -1;
+		}
+		if (rc == G_DEAD)
+			out->dead++;
+		else if (rc == G_TORN)
+			out->dropped++;
+		else {
+			out->truncated += trunc != 0;
+			out->n++;
+		}
+	}
+	out->g = r->gs;
+	out->elapsed_ns = mono_ns() - t0;
+	return 0;
+}
