@@ -35,6 +35,7 @@ struct lt_store_cursor {
 	size_t sites, hsamples;
 	uint64_t heap_rate;
 	sqlite3_stmt *heap_site, *heap_value;
+	struct lt_store_gcur *go; /* goroutine groups (store_goroutines.c) */
 };
 
 /* Writes what the model gained since cur (frames, stacks, thread groups,
@@ -63,4 +64,16 @@ void lt_store_heap_free(struct lt_store_cursor *cur);
 /* Loads heap sites into m (after its stacks). */
 int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		       lt_err *err);
+
+/* Goroutine groups (store_goroutines.c): written, committed, freed and
+ * loaded like the thread groups, in their own tables. */
+int lt_store_goroutines_write(sqlite3 *db, struct lt_store_cursor *cur,
+			      const lt_model *m, int64_t tick_id,
+			      const char *path, lt_err *err);
+void lt_store_goroutines_commit(struct lt_store_cursor *cur, const lt_model *m);
+void lt_store_goroutines_free(struct lt_store_cursor *cur);
+/* Loads them into m (after its stacks); a file without the tables loads
+ * with none. */
+int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
+			     lt_err *err);
 #endif

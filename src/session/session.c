@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lt_collect.h"
+#include "lt_goread.h"
 #include "lt_procfs.h"
 #include "lt_store.h"
 #include "lt_symbols.h"
@@ -34,6 +35,9 @@ struct lt_session {
 	lt_symbols *sym;        /* NULL: frames stay bare addresses */
 	lt_heap *heap;          /* NULL: heap source off or ended */
 	struct lt_collect_heapmap heapmap;
+	lt_goread *go;          /* NULL: not a Go program, or reader off */
+	double next_go;         /* session time of the next goroutine read */
+	int go_failed;          /* reads failed in a row */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -213,6 +217,49 @@ static void threads_off(lt_session *s, const char *why)
 	lt_store_write_meta(s->st, s->m, NULL);
 }
 
+/* Starts the Go reader when the target is a Go program (silently nothing
+ * otherwise).  It stops nothing, so --no-threads does not turn it off; a
+ * Go program it cannot read (stripped DWARF, unknown runtime) is recorded
+ * as the source's reason. */
+static void goread_on(lt_session *s, pid_t pid)
+{
+	char note[96];
+	lt_err err = {0};
+
+	s->go = lt_goread_new(pid, &err);
+	if (!s->go) {
+		if (!strstr(err.msg, "is not a Go program"))
+			lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		return;
+	}
+	snprintf(note, sizeof(note), "%s, read without stopping it",
+		 lt_goread_version(s->go));
+	lt_model_set_source(s->m, "goroutines", 1, note);
+}
+
+/* One goroutine read into the model, on the thread sampler's cadence.  A
+ * read can fail while the runtime grows allgs under it: three failures
+ * in a row turn the reader off, saying why. */
+static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
+{
+	struct lt_goroutine_tick gt;
+	lt_err err = {0};
+
+	while (s->next_go <= smp->t)
+		s->next_go += s->o.threads_interval;
+	if (lt_goread_sample(s->go, &gt, &err) == 0) {
+		s->go_failed = 0;
+		lt_collect_goroutines(s->m, s->sym, &gt, smp->t);
+		return;
+	}
+	if (target_gone(s) || ++s->go_failed < 3)
+		return;
+	lt_goread_free(s->go);
+	s->go = NULL;
+	lt_model_set_source(s->m, "goroutines", 0, err.msg);
+	lt_store_write_meta(s->st, s->m, NULL);
+}
+
 lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 {
 	lt_session *s;
@@ -240,7 +287,8 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
-	if (s->heap || !s->o.no_threads)
+	goread_on(s, tgid);
+	if (s->heap || s->go || !s->o.no_threads)
 		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
 	/* The recording starts now, with the first tick: loading the agent
@@ -331,6 +379,8 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	lt_model_add_sample(s->m, &smp);
 	if (s->heap)
 		sample_heap(s, smp.t);
+	if (s->go && smp.t >= s->next_go)
+		sample_goroutines(s, &smp);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
 			s->end_reason = "target exited";
@@ -365,6 +415,7 @@ int lt_session_close(lt_session *s, const char *reason, lt_err *err)
 	 * fail. */
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
+	lt_goread_free(s->go);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);
 	if (s->st)

@@ -243,7 +243,8 @@ int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
 	    write_frames(db, cur, t, path, err) < 0 ||
 	    write_stacks(db, cur, t, path, err) < 0 ||
 	    write_groups(db, cur, g, path, err) < 0 ||
-	    lt_store_heap_write(db, cur, m, tick_id, path, err) < 0)
+	    lt_store_heap_write(db, cur, m, tick_id, path, err) < 0 ||
+	    lt_store_goroutines_write(db, cur, m, tick_id, path, err) < 0)
 		return -1;
 	/* Counts compare against cur->group_last, updated only on commit, so a
 	 * failed tick is written again in full by the next one. */
@@ -277,6 +278,7 @@ void lt_store_cursor_commit(struct lt_store_cursor *cur, const lt_model *m)
 	}
 	cur->samples = ns;
 	lt_store_heap_commit(cur, m);
+	lt_store_goroutines_commit(cur, m);
 }
 
 void lt_store_cursor_free(struct lt_store_cursor *cur)
@@ -286,6 +288,7 @@ void lt_store_cursor_free(struct lt_store_cursor *cur)
 			sqlite3_finalize(cur->stmt[i]);
 	free(cur->stmt);
 	lt_store_heap_free(cur);
+	lt_store_goroutines_free(cur);
 	for (size_t i = 0; i < cur->nmodules; i++)
 		free(cur->modules[i]);
 	free(cur->modules);
@@ -537,7 +540,8 @@ int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
 	    load_stacks(db, t, path, err) < 0 ||
 	    load_groups(db, m, path, err) < 0 ||
 	    load_counts(db, m, path, err) < 0 ||
-	    lt_store_heap_load(db, m, path, err) < 0)
+	    lt_store_heap_load(db, m, path, err) < 0 ||
+	    lt_store_goroutines_load(db, m, path, err) < 0)
 		return -1;
 	return 0;
 }
