@@ -169,7 +169,12 @@ void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 		if (depth > LT_GOROUTINE_MAX_FRAMES)
 			depth = LT_GOROUTINE_MAX_FRAMES;
 		stack = lt_collect_stack(m, sym, go->pcs, depth, go->activations);
-		creator(sym, go->gopc, by, sizeof(by));
+		/* The main goroutine was made by the runtime's start-up
+		 * (runtime.newproc), which Go's own tracebacks leave out. */
+		if (go->goid == 1)
+			by[0] = '\0';
+		else
+			creator(sym, go->gopc, by, sizeof(by));
 		lt_tgroups_add(g, stack, go->status, go->wait_reason, by);
 	}
 	lt_tgroups_end(g);
