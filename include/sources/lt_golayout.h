@@ -47,6 +47,16 @@ struct lt_golayout {
 	 * runtime.waitReasonStrings.  Owned by the layout. */
 	char *wr_names[LT_GO_WAITREASONS];
 
+	/* The heap profile (runtime.mbuckets, a list of *runtime.bucket
+	 * linked by allnext; after each bucket its [nstk]uintptr stack,
+	 * then a runtime.memRecord).  bucket_size 0: not found. */
+	uint64_t mem_profile_rate;  /* runtime.MemProfileRate, an int */
+	size_t bucket_size, memrecord_size;
+	struct lt_gofield b_allnext, b_typ, b_nstk;
+	struct lt_gofield mr_allocs, mr_frees, mr_alloc_bytes, mr_free_bytes;
+				    /* memRecord.active.*: as of the last GC */
+	int64_t bt_mem;             /* runtime.memProfile (bucketType), -1 */
+
 	int pie;                 /* ET_DYN: addresses move by a load bias */
 	uint64_t load_vaddr;     /* p_vaddr of the PT_LOAD at file offset 0,
 				    page aligned */

@@ -117,4 +117,18 @@ int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err);
 
 void lt_goread_free(lt_goread *r); /* NULL-safe */
 
+/* For the other readers of the same process (lt_goheap). */
+/* Re-reads the target's mappings, against which every pointer is checked
+ * (lt_goread_sample does it first).  0, or -1 with LT_EXIT_TARGET. */
+int lt_goread_refresh(lt_goread *r, lt_err *err);
+/* 1 when [addr, addr + len) is 8-byte aligned and inside one writable
+ * mapping, as of the last refresh; else 0. */
+int lt_goread_data(const lt_goread *r, uint64_t addr, uint64_t len);
+/* 1 when pc is in an executable mapping, as of the last refresh. */
+int lt_goread_code(const lt_goread *r, uint64_t pc);
+/* Reads the target's memory: 0, or -1 with errno (ESRCH: gone). */
+int lt_goread_mem(lt_goread *r, uint64_t addr, void *buf, size_t len);
+/* The layout the reader uses, and the load bias in *bias. */
+const struct lt_golayout *lt_goread_layout(const lt_goread *r, uint64_t *bias);
+
 #endif

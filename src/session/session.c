@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lt_collect.h"
+#include "lt_goheap.h"
 #include "lt_goread.h"
 #include "lt_procfs.h"
 #include "lt_store.h"
@@ -36,6 +37,8 @@ struct lt_session {
 	lt_heap *heap;          /* NULL: heap source off or ended */
 	struct lt_collect_heapmap heapmap;
 	lt_goread *go;          /* NULL: not a Go program, or reader off */
+	lt_goheap *goheap;      /* the Go runtime's heap profile, when the
+				   agent is not loaded (never in Go) */
 	double next_go;         /* session time of the next goroutine read:
 				   every tick unless reads take long */
 	int go_failed;          /* reads failed in a row */
@@ -236,6 +239,35 @@ static void goread_on(lt_session *s, pid_t pid)
 	snprintf(note, sizeof(note), "%s, read without stopping it",
 		 lt_goread_version(s->go));
 	lt_model_set_source(s->m, "goroutines", 1, note);
+	if (s->heap || s->o.no_heap)
+		return;
+	s->goheap = lt_goheap_new(s->go, NULL);
+	if (!s->goheap)
+		return;
+	/* The Go linker turns memory profiling off in a program that
+	 * cannot reach runtime.MemProfile (no runtime/pprof). */
+	if (!lt_goheap_rate(s->goheap)) {
+		lt_goheap_free(s->goheap);
+		s->goheap = NULL;
+		lt_model_set_source(s->m, "heap", 0, "a Go program with its heap "
+				    "profiling off (runtime.MemProfileRate 0: it does "
+				    "not link runtime/pprof)");
+		return;
+	}
+	snprintf(note, sizeof(note), "the Go runtime's heap profile "
+		 "(runtime.mbuckets) as of its last GC, sample rate %llu bytes",
+		 (unsigned long long)lt_goheap_rate(s->goheap));
+	lt_model_set_source(s->m, "heap", 1, note);
+}
+
+/* The Go heap profile into the heap sites (the agent's heapmap is free:
+ * the agent never runs in a Go program). */
+static void sample_goheap(lt_session *s, double t)
+{
+	struct lt_heap_batch b;
+
+	if (lt_goheap_sample(s->goheap, &b, NULL) == 0)
+		lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t);
 }
 
 /* One goroutine read into the model.  Nothing is stopped, so it runs
@@ -253,10 +285,16 @@ static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
 		s->go_failed = 0;
 		s->next_go = smp->t + gt.elapsed_ns / 1e9 * 20;
 		lt_collect_goroutines(s->m, s->sym, &gt, smp->t);
+		if (s->goheap)
+			sample_goheap(s, smp->t);
 		return;
 	}
 	if (target_gone(s) || ++s->go_failed < 3)
 		return;
+	if (s->goheap)
+		lt_model_set_source(s->m, "heap", 0, err.msg);
+	lt_goheap_free(s->goheap);
+	s->goheap = NULL;
 	lt_goread_free(s->go);
 	s->go = NULL;
 	lt_model_set_source(s->m, "goroutines", 0, err.msg);
@@ -418,6 +456,7 @@ int lt_session_close(lt_session *s, const char *reason, lt_err *err)
 	 * fail. */
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
+	lt_goheap_free(s->goheap);
 	lt_goread_free(s->go);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);

@@ -19,6 +19,8 @@ struct scan {
 	struct lt_golayout *l;
 	Dwarf_Die g;             /* the runtime.g struct */
 	int have_g;
+	Dwarf_Die bucket, memrec; /* runtime.bucket, runtime.memRecord */
+	int have_bucket, have_memrec;
 	uint64_t wr_type_size;   /* byte size of waitReasonStrings' array */
 };
 
@@ -79,9 +81,10 @@ static int member(Dwarf_Die *st, const char *name, size_t *off, Dwarf_Die *type)
  * most 8 bytes, inside the struct.  An atomic wrapper (Go 1.20's
  * atomic.Uint32 and friends: a struct with a "value" member) is looked
  * through.  Leaves f zeroed when not found. */
-static void field(struct scan *s, const char *path, struct lt_gofield *f)
+static void field_in(Dwarf_Die *st, size_t st_size, const char *path,
+		     struct lt_gofield *f)
 {
-	Dwarf_Die cur = s->g, type;
+	Dwarf_Die cur = *st, type;
 	char part[64];
 	size_t off = 0, o, sz;
 	const char *p = path;
@@ -106,11 +109,41 @@ static void field(struct scan *s, const char *path, struct lt_gofield *f)
 		off += o;
 		cur = type;
 	}
-	if (size_of(&cur, &sz) < 0 || sz > 8 || off > s->l->g_size ||
-	    s->l->g_size - off < sz)
+	if (size_of(&cur, &sz) < 0 || sz > 8 || off > st_size || st_size - off < sz)
 		return;
 	f->off = off;
 	f->size = sz;
+}
+
+static void field(struct scan *s, const char *path, struct lt_gofield *f)
+{
+	field_in(&s->g, s->l->g_size, path, f);
+}
+
+/* The heap profile's structs; all or nothing. */
+static void heap_fields(struct scan *s)
+{
+	struct lt_golayout *l = s->l;
+	struct lt_gofield *need[] = {
+		&l->b_allnext, &l->b_nstk, &l->mr_allocs, &l->mr_frees,
+		&l->mr_alloc_bytes, &l->mr_free_bytes,
+	};
+
+	if (!s->have_bucket || !s->have_memrec || !l->mbuckets)
+		goto none;
+	field_in(&s->bucket, l->bucket_size, "allnext", &l->b_allnext);
+	field_in(&s->bucket, l->bucket_size, "typ", &l->b_typ);
+	field_in(&s->bucket, l->bucket_size, "nstk", &l->b_nstk);
+	field_in(&s->memrec, l->memrecord_size, "active.allocs", &l->mr_allocs);
+	field_in(&s->memrec, l->memrecord_size, "active.frees", &l->mr_frees);
+	field_in(&s->memrec, l->memrecord_size, "active.alloc_bytes", &l->mr_alloc_bytes);
+	field_in(&s->memrec, l->memrecord_size, "active.free_bytes", &l->mr_free_bytes);
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+		if (need[i]->size != 8)
+			goto none;
+	return;
+none:
+	l->bucket_size = 0;
 }
 
 /* The address of a global variable: a location that is one DW_OP_addr.
@@ -168,6 +201,10 @@ static void constant(struct scan *s, Dwarf_Die *die, const char *name)
 			*(int64_t *)((char *)s->l + st[i].off) = v;
 			return;
 		}
+	if (!strcmp(name, "runtime.memProfile")) {
+		s->l->bt_mem = v;
+		return;
+	}
 	if (!strncmp(name, "runtime.waitReason", 18) && name[18] &&
 	    v > 0 && v < LT_GO_WAITREASONS && !s->l->wr_names[v])
 		s->l->wr_names[v] = wr_name(name + 18);
@@ -189,6 +226,8 @@ static void visit(struct scan *s, Dwarf_Die *die)
 			l->build_version = var_addr(die);
 		else if (!strcmp(name, "runtime.mbuckets"))
 			l->mbuckets = var_addr(die);
+		else if (!strcmp(name, "runtime.MemProfileRate"))
+			l->mem_profile_rate = var_addr(die);
 		else if (!strcmp(name, "runtime.waitReasonStrings") &&
 			 type_of(die, &type) == 0 &&
 			 dwarf_tag(&type) == DW_TAG_array_type) {
@@ -207,6 +246,14 @@ static void visit(struct scan *s, Dwarf_Die *die)
 		    size_of(die, &l->g_size) == 0) {
 			s->g = *die;
 			s->have_g = 1;
+		} else if (!s->have_bucket && !strcmp(name, "runtime.bucket") &&
+			   size_of(die, &l->bucket_size) == 0) {
+			s->bucket = *die;
+			s->have_bucket = 1;
+		} else if (!s->have_memrec && !strcmp(name, "runtime.memRecord") &&
+			   size_of(die, &l->memrecord_size) == 0) {
+			s->memrec = *die;
+			s->have_memrec = 1;
 		}
 		break;
 	}
@@ -265,7 +312,7 @@ int lt_golayout_read(int fd, const char *what, struct lt_golayout *out,
 	memset(out, 0, sizeof(*out));
 	out->st_idle = out->st_runnable = out->st_running = out->st_syscall =
 		out->st_waiting = out->st_dead = out->st_copystack =
-		out->st_preempted = out->st_scan = -1;
+		out->st_preempted = out->st_scan = out->bt_mem = -1;
 	dw = dwarf_begin(fd, DWARF_C_READ);
 	if (!dw) {
 		lt_err_set(err, LT_EXIT_TARGET, "%s has no DWARF (stripped with "
@@ -300,6 +347,7 @@ int lt_golayout_read(int fd, const char *what, struct lt_golayout *out,
 		field(&s, "stack.hi", &out->stack_hi);
 		field(&s, "syscallpc", &out->syscallpc);
 	}
+	heap_fields(&s);
 	if (out->wr_strings && s.wr_type_size % 16 == 0 &&
 	    s.wr_type_size / 16 <= LT_GO_WAITREASONS)
 		out->wr_count = (size_t)(s.wr_type_size / 16);

@@ -557,13 +557,8 @@ static ssize_t read_allgs(lt_goread *r, size_t *capped)
 	return (ssize_t)n;
 }
 
-int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
+int lt_goread_refresh(lt_goread *r, lt_err *err)
 {
-	int64_t t0 = mono_ns(), now;
-	size_t capped;
-	ssize_t n;
-
-	memset(out, 0, sizeof(*out));
 	free(r->data);
 	free(r->code);
 	r->data = r->code = NULL;
@@ -573,6 +568,39 @@ int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
 			   strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int lt_goread_data(const lt_goread *r, uint64_t addr, uint64_t len)
+{
+	return !(addr & 7) && in_data(r, addr, len);
+}
+
+int lt_goread_code(const lt_goread *r, uint64_t pc)
+{
+	return in_code(r, pc);
+}
+
+int lt_goread_mem(lt_goread *r, uint64_t addr, void *buf, size_t len)
+{
+	return r->mem.read(r->mem.ctx, addr, buf, len);
+}
+
+const struct lt_golayout *lt_goread_layout(const lt_goread *r, uint64_t *bias)
+{
+	*bias = r->bias;
+	return &r->l;
+}
+
+int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
+{
+	int64_t t0 = mono_ns(), now;
+	size_t capped;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (lt_goread_refresh(r, err) < 0)
+		return -1;
 	n = read_allgs(r, &capped);
 	if (n < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, errno == ESRCH ? "the target exited"

@@ -6,15 +6,20 @@
 // one goroutine blocked forever: +RATE goroutines/s, status waiting, wait
 // reason "chan send", in main.longRunningTask, created by main.handler.
 // Nothing else grows: the main goroutine and the runtime's own goroutines
-// stay as they are.
+// stay as they are.  The buffers the blocked goroutines hold are the Go
+// heap's growth, +RATE x 100 kB/s live, allocated in main.longRunningTask
+// (the runtime's heap profile sees them because the program can write a
+// heap profile, as a service with a pprof endpoint can: the Go linker
+// turns heap profiling off in a program that cannot).
 //
-// Usage: leak_handler [RATE [SECONDS]]; exits after SECONDS (default 60).
-// Prints "ready" first.
+// Usage: leak_handler [RATE [SECONDS]]; exits after SECONDS (default 60),
+// writing a heap profile to $HEAPPROFILE if set.  Prints "ready" first.
 package main
 
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 )
@@ -48,5 +53,11 @@ func main() {
 	for i := 0; time.Now().Before(end); i++ {
 		handler(i)
 		time.Sleep(time.Second / time.Duration(rate))
+	}
+	if path := os.Getenv("HEAPPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 	}
 }
