@@ -2,8 +2,10 @@
  * layout, an allgs slice and goroutines that are valid, running, dead,
  * outside the heap, with a stack pointer outside their stack, with a
  * frame pointer that goes backwards, changing while read (once: retried;
- * always: dropped), in a system call.  A real Go program is read by
- * tests/integration/go_goroutines.sh. */
+ * always: dropped), in a system call; wait reason names from the enum's
+ * constants only for a known Go release; and the heap profile's buckets
+ * (lt_goheap): valid, too deep, outside code, inconsistent, in a loop.  A
+ * real Go program is read by tests/integration/go_goroutines.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lt_goheap.h"
 #include "lt_goread.h"
 
 #define DATA 0xc000000000ull   /* the "heap": goroutines and stacks */
@@ -127,6 +130,21 @@ static struct lt_golayout layout(void)
 	l.st_copystack = 8;
 	l.st_preempted = 9;
 	l.st_scan = 0x1000;
+	/* The heap profile: runtime.bucket {next, allnext, typ, hash, size,
+	 * nstk}, then the stack, then memRecord {active {allocs, frees,
+	 * alloc_bytes, free_bytes}, future[3]}. */
+	l.mbuckets = GLOB + 0x300;
+	l.mem_profile_rate = GLOB + 0x308;
+	l.bucket_size = 48;
+	l.memrecord_size = 128;
+	l.b_allnext = (struct lt_gofield){8, 8};
+	l.b_typ = (struct lt_gofield){16, 8};
+	l.b_nstk = (struct lt_gofield){40, 8};
+	l.mr_allocs = (struct lt_gofield){0, 8};
+	l.mr_frees = (struct lt_gofield){8, 8};
+	l.mr_alloc_bytes = (struct lt_gofield){16, 8};
+	l.mr_free_bytes = (struct lt_gofield){24, 8};
+	l.bt_mem = 1;
 	return l;
 }
 
@@ -321,6 +339,104 @@ static void test_allgs(void **state)
 	lt_goread_free(r);
 }
 
+/* Without runtime.waitReasonStrings, the names made from the enum's
+ * constants, but only for a Go release that has the enum. */
+static void test_wait_names(void **state)
+{
+	const char *versions[] = {"go1.19.8", "devel +abc"};
+
+	(void)state;
+	for (int v = 0; v < 2; v++) {
+		struct lt_golayout l = layout();
+		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now};
+		struct lt_goroutine_tick t;
+		lt_goread *r;
+
+		put_string(GLOB + 0x100, RODATA + 0x80, versions[v]);
+		l.wr_strings = 0;
+		l.wr_count = 0;
+		l.wr_names[1] = strdup("chan send (from const)");
+		make_g(0, 4, 1);
+		set_allgs(1);
+		r = lt_goread_new_mem(&l, 0, &mem, NULL);
+		assert_non_null(r);
+		assert_int_equal(lt_goread_sample(r, &t, NULL), 0);
+		assert_int_equal(t.n, 1);
+		if (v == 0)
+			assert_string_equal(t.g[0].wait_reason, "chan send (from const)");
+		else
+			assert_null(t.g[0].wait_reason);
+		lt_goread_free(r);
+	}
+}
+
+/* A bucket at addr claiming nstk PCs (the first two from pcs) and
+ * active counters c. */
+static void make_bucket(uint64_t b, uint64_t next, uint64_t nstk,
+			const uint64_t *pcs, const int64_t c[4])
+{
+	put64(b + 8, next);
+	put64(b + 16, 1);               /* memProfile */
+	put64(b + 40, nstk);
+	for (uint64_t i = 0; i < nstk && i < 2; i++)
+		put64(b + 48 + 8 * i, pcs[i]);
+	for (int i = 0; i < 4; i++)
+		put64(b + 48 + 8 * nstk + 8 * (uint64_t)i, (uint64_t)c[i]);
+}
+
+static void test_heap_buckets(void **state)
+{
+	const uint64_t pcs[] = {0x401000, 0x402000}, bad_pcs[] = {0x401000, 0x900000};
+	const int64_t good[4] = {2, 1, 204800, 102400}, torn[4] = {1, 3, 100, 300};
+	uint64_t a = DATA + 0x10000, b = a + 0x400, c = a + 0x800, d = a + 0xc00,
+		 e = a + 0x1000;
+	struct lt_heap_batch hb;
+	uint32_t id_a;
+	lt_goheap *h;
+	lt_goread *r;
+
+	(void)state;
+	make_g(0, 4, 1);
+	set_allgs(1);
+	put64(GLOB + 0x308, 524288);              /* MemProfileRate */
+	make_bucket(a, b, 2, pcs, good);          /* valid */
+	make_bucket(b, c, 5000, pcs, good);       /* too deep: skipped */
+	make_bucket(c, d, 2, bad_pcs, good);      /* a PC outside code */
+	make_bucket(d, e, 2, pcs, torn);          /* frees > allocs */
+	make_bucket(e, e, 2, pcs, good);          /* loops on itself */
+	put64(GLOB + 0x300, a);
+	r = reader();
+	h = lt_goheap_new(r, NULL);
+	assert_non_null(h);
+	assert_int_equal(lt_goheap_rate(h), 524288);
+	assert_int_equal(lt_goheap_sample(h, &hb, NULL), 0);
+	assert_int_equal(hb.nstacks, 2);          /* a and e */
+	assert_int_equal(hb.n, 2);
+	assert_int_equal(hb.stacks[0].depth, 2);
+	assert_int_equal(hb.stacks[0].pcs[1], 0x402000);
+	assert_int_equal(hb.sample_rate, 524288);
+	id_a = hb.stacks[0].id;
+	/* pprof's weighting: 1 / (1 - exp(-102400 / 524288)) = 5.637 */
+	assert_int_equal(hb.sites[0].live_count, 6);
+	assert_in_range(hb.sites[0].live_bytes, 576000, 578000);
+	assert_in_range(hb.sites[0].alloc_bytes, 1152000, 1156000);
+	/* Nothing changed: nothing to say. */
+	assert_int_equal(lt_goheap_sample(h, &hb, NULL), 0);
+	assert_int_equal(hb.nstacks, 0);
+	assert_int_equal(hb.n, 0);
+	put64(a + 48 + 16, 3);                    /* a: one more alloc */
+	put64(a + 48 + 16 + 16, 307200);
+	assert_int_equal(lt_goheap_sample(h, &hb, NULL), 0);
+	assert_int_equal(hb.nstacks, 0);
+	assert_int_equal(hb.n, 1);
+	assert_int_equal(hb.sites[0].id, id_a);
+	img.gone = 1;
+	assert_int_equal(lt_goheap_sample(h, &hb, NULL), -1);
+	assert_int_equal(hb.n, 0);
+	lt_goheap_free(h);
+	lt_goread_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +444,8 @@ int main(void)
 		cmocka_unit_test_setup(test_hostile, setup),
 		cmocka_unit_test_setup(test_torn, setup),
 		cmocka_unit_test_setup(test_allgs, setup),
+		cmocka_unit_test_setup(test_wait_names, setup),
+		cmocka_unit_test_setup(test_heap_buckets, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
