@@ -98,6 +98,12 @@ struct lt_gomem {
 		    struct lt_gorange **code, size_t *ncode);
 	/* The target's runtime.nanotime() now, or -1 when unknown. */
 	int64_t (*now_ns)(void *ctx);
+	/* Optional (NULL: read is used): reads blocks of len bytes at
+	 * addrs[0..n) into buf one after the other, and returns how many
+	 * leading blocks were read whole (it may stop early, at a block that
+	 * fails or at its own limit). */
+	size_t (*readn)(void *ctx, const uint64_t *addrs, size_t n, size_t len,
+			void *buf);
 };
 
 /* A reader over mem with layout l (taken over: the reader frees its

@@ -20,6 +20,7 @@
 #define STACK_READ 65536           /* stack bytes read in one go */
 #define MAX_STR 64                 /* wait reasons, the Go version */
 #define G_MAX_READ 4096            /* bytes of runtime.g read */
+#define BATCH 256                  /* runtime.g read per system call */
 
 struct lt_goread {
 	struct lt_golayout l;
@@ -35,6 +36,7 @@ struct lt_goread {
 	struct lt_goroutine *gs;
 	size_t cap;
 	unsigned char *stack;          /* STACK_READ bytes */
+	unsigned char *hdr;            /* 2 x BATCH runtime.g */
 	/* The live process (lt_goread_new). */
 	pid_t pid;
 	int64_t mono_offset;           /* target's CLOCK_MONOTONIC - ours */
@@ -55,6 +57,24 @@ static int live_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	if (n >= 0)
 		errno = EFAULT;
 	return -1;
+}
+
+/* Blocks of len bytes at addrs[0..n) into buf, one system call for up to
+ * IOV_MAX of them; the kernel stops at the first that fails. */
+static size_t live_readn(void *ctx, const uint64_t *addrs, size_t n, size_t len,
+			 void *buf)
+{
+	lt_goread *r = ctx;
+	struct iovec local, remote[BATCH];
+	ssize_t got;
+
+	if (n > BATCH)
+		n = BATCH;
+	for (size_t i = 0; i < n; i++)
+		remote[i] = (struct iovec){(void *)(uintptr_t)addrs[i], len};
+	local = (struct iovec){buf, n * len};
+	got = process_vm_readv(r->pid, &local, 1, remote, (unsigned long)n, 0);
+	return got > 0 ? (size_t)got / len : 0;
 }
 
 static void range_add(struct lt_gorange **a, size_t *n, size_t *cap,
@@ -219,7 +239,8 @@ lt_goread *lt_goread_new(pid_t pid, lt_err *err)
 	b = timens_offset(self, &theirs);
 	r->clock_known = a >= 0 && b >= 0;
 	r->mono_offset = theirs - ours;
-	if (setup(r, &l, bias, &(struct lt_gomem){r, live_read, live_maps, live_now},
+	if (setup(r, &l, bias, &(struct lt_gomem){r, live_read, live_maps, live_now,
+						   live_readn},
 		  err) < 0) {
 		lt_goread_free(r);
 		return NULL;
@@ -342,7 +363,7 @@ static int setup(lt_goread *r, struct lt_golayout *l, uint64_t bias,
 	r->bias = bias;
 	r->mem = *mem;
 	r->stack = lt_xmalloc(STACK_READ);
-	if (r->gread > G_MAX_READ) {
+	if (r->gread > G_MAX_READ || !r->gread) {
 		lt_err_set(err, LT_EXIT_TARGET, "runtime.g: fields beyond %d bytes",
 			   G_MAX_READ);
 		return -1;
@@ -353,6 +374,7 @@ static int setup(lt_goread *r, struct lt_golayout *l, uint64_t bias,
 		return -1;
 	}
 	read_strings(r);
+	r->hdr = lt_xmalloc(2 * BATCH * r->gread);
 	return 0;
 }
 
@@ -385,6 +407,7 @@ void lt_goread_free(lt_goread *r)
 	free(r->gps);
 	free(r->gs);
 	free(r->stack);
+	free(r->hdr);
 	free(r);
 }
 
@@ -460,17 +483,16 @@ static int walk(lt_goread *r, const unsigned char *gb, struct lt_goroutine *g,
 	return 0;
 }
 
-static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct lt_goroutine *g,
-		  int *truncated)
+/* A goroutine from the first read of its runtime.g (a): status, wait
+ * reason, stack.  The caller reads runtime.g again and compares. */
+static int decode(lt_goread *r, const unsigned char *a, int64_t now,
+		  struct lt_goroutine *g, int *truncated)
 {
-	unsigned char a[G_MAX_READ], b[G_MAX_READ];
 	uint64_t st, scan = r->l.st_scan > 0 ? (uint64_t)r->l.st_scan : 0;
 	int64_t since;
 
 	memset(g, 0, sizeof(*g));
 	*truncated = 0;
-	if (r->mem.read(r->mem.ctx, gp, a, r->gread) < 0)
-		return errno == ESRCH ? G_GONE : G_TORN;
 	st = get(a, &r->l.status);
 	if (st == (uint64_t)r->l.st_dead || st == (uint64_t)r->l.st_idle)
 		return G_DEAD;
@@ -507,10 +529,100 @@ static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct lt_goroutine *g
 	} else {
 		g->wait_ns = -1;
 	}
+	return G_OK;
+}
+
+/* One goroutine, read alone: runtime.g, its stack, runtime.g again. */
+static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct lt_goroutine *g,
+		  int *truncated)
+{
+	unsigned char a[G_MAX_READ], b[G_MAX_READ];
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	*truncated = 0;
+	if (r->mem.read(r->mem.ctx, gp, a, r->gread) < 0)
+		return errno == ESRCH ? G_GONE : G_TORN;
+	rc = decode(r, a, now, g, truncated);
+	if (rc != G_OK)
+		return rc;
 	/* Read again: what was used must not have changed meanwhile. */
 	if (r->mem.read(r->mem.ctx, gp, b, r->gread) < 0)
 		return errno == ESRCH ? G_GONE : G_TORN;
 	return same_g(r, a, b) ? G_OK : G_TORN;
+}
+
+/* Reads the runtime.g of gps[0..n) into buf (r->gread bytes each), one
+ * system call for many when the memory source can (readn); ok[i] says
+ * which were read.  Returns -1 when the process is gone. */
+static int read_headers(lt_goread *r, const uint64_t *gps, size_t n,
+			unsigned char *buf, char *ok)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = r->mem.readn ? r->mem.readn(r->mem.ctx, gps + i, n - i,
+							r->gread, buf + i * r->gread)
+					: 0;
+
+		for (size_t j = 0; j < k; j++)
+			ok[i + j] = 1;
+		i += k;
+		if (i == n)
+			break;
+		/* gps[i] failed (or no readn): read it alone. */
+		ok[i] = r->mem.read(r->mem.ctx, gps[i], buf + i * r->gread, r->gread) == 0;
+		if (!ok[i] && errno == ESRCH)
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+/* The goroutines of gps[0..n) (all pointing into writable memory) into
+ * out: runtime.g read for all of them at once, each decoded and its stack
+ * read, runtime.g read again at once; the ones that changed are read
+ * once more alone.  Returns -1 when the process is gone. */
+static int read_batch(lt_goread *r, const uint64_t *gps, size_t n, int64_t now,
+		      struct lt_goroutine_tick *out)
+{
+	unsigned char *a = r->hdr, *b = r->hdr + BATCH * r->gread;
+	char oka[BATCH] = {0}, okb[BATCH] = {0};
+	int rc[BATCH], trunc[BATCH];
+	size_t base = out->n;       /* decoded into gs[base + i] */
+
+	if (read_headers(r, gps, n, a, oka) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		rc[i] = oka[i] ? decode(r, a + i * r->gread, now, &r->gs[base + i],
+					&trunc[i])
+			       : G_TORN;
+	if (read_headers(r, gps, n, b, okb) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct lt_goroutine *g = &r->gs[out->n];
+
+		if (rc[i] == G_OK && (!okb[i] || !same_g(r, a + i * r->gread,
+							 b + i * r->gread)))
+			rc[i] = G_TORN;
+		if (rc[i] == G_TORN) {
+			out->retried++;
+			rc[i] = read_g(r, gps[i], now, g, &trunc[i]);
+			if (rc[i] == G_GONE)
+				return -1;
+		} else if (rc[i] == G_OK && out->n != base + i) {
+			*g = r->gs[base + i];  /* close the gaps of dropped ones */
+		}
+		if (rc[i] == G_DEAD)
+			out->dead++;
+		else if (rc[i] == G_TORN)
+			out->dropped++;
+		else {
+			out->truncated += trunc[i] != 0;
+			out->n++;
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -610,30 +722,25 @@ int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
 	now = r->mem.now_ns(r->mem.ctx);
 	out->listed = (size_t)n + capped;
 	out->dropped = capped;
-	for (ssize_t i = 0; i < n; i++) {
-		struct lt_goroutine *g = &r->gs[out->n];
-		uint64_t gp = r->gps[i];
-		int rc = G_TORN, trunc = 0;
+	/* Pointers outside writable memory are dropped unread; the rest
+	 * go in batches, gathered at the front of r->gps (entries before i
+	 * are read already). */
+	for (ssize_t i = 0, valid = 0; i <= n; i++) {
+		if (i < n) {
+			uint64_t gp = r->gps[i];
 
-		if (gp && !(gp & 7) && in_data(r, gp, r->gread)) {
-			rc = read_g(r, gp, now, g, &trunc);
-			if (rc == G_TORN) {
-				out->retried++;
-				rc = read_g(r, gp, now, g, &trunc);
+			if (gp && !(gp & 7) && in_data(r, gp, r->gread))
+				r->gps[valid++] = gp;
+			else
+				out->dropped++;
+		}
+		if (valid == BATCH || (i == n && valid)) {
+			if (read_batch(r, r->gps, (size_t)valid, now, out) < 0) {
+				memset(out, 0, sizeof(*out));
+				lt_err_set(err, LT_EXIT_TARGET, "the target exited");
+				return -1;
 			}
-		}
-		if (rc == G_GONE) {
-			memset(out, 0, sizeof(*out));
-			lt_err_set(err, LT_EXIT_TARGET, "the target exited");
-			return -1;
-		}
-		if (rc == G_DEAD)
-			out->dead++;
-		else if (rc == G_TORN)
-			out->dropped++;
-		else {
-			out->truncated += trunc != 0;
-			out->n++;
+			valid = 0;
 		}
 	}
 	out->g = r->gs;

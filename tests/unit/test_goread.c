@@ -68,6 +68,19 @@ static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
+/* Like process_vm_readv with one remote iovec per block, but at most 3
+ * blocks per call, so the reader's loop over partial reads is used too. */
+static size_t fake_readn(void *ctx, const uint64_t *addrs, size_t n, size_t len,
+			 void *buf)
+{
+	size_t k = 0;
+
+	while (k < n && k < 3 &&
+	       fake_read(ctx, addrs[k], (unsigned char *)buf + k * len, len) == 0)
+		k++;
+	return k;
+}
+
 static int fake_maps(void *ctx, struct lt_gorange **data, size_t *ndata,
 		     struct lt_gorange **code, size_t *ncode)
 {
@@ -197,7 +210,7 @@ static void set_allgs(int n)
 static lt_goread *reader(void)
 {
 	struct lt_golayout l = layout();
-	struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now};
+	struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn};
 	lt_err err = {0};
 	lt_goread *r = lt_goread_new_mem(&l, 0, &mem, &err);
 
@@ -348,7 +361,7 @@ static void test_wait_names(void **state)
 	(void)state;
 	for (int v = 0; v < 2; v++) {
 		struct lt_golayout l = layout();
-		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now};
+		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn};
 		struct lt_goroutine_tick t;
 		lt_goread *r;
 
