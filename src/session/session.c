@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lt_clock.h"
 #include "lt_collect.h"
 #include "lt_goheap.h"
 #include "lt_goread.h"
@@ -48,24 +48,8 @@ struct lt_session {
 	unsigned long k;        /* grid index of the next tick */
 	double next_threads;    /* session time of the next thread sample */
 	size_t ticks;
-	const char *end_reason;
+	struct lt_end end;      /* kind LT_END_NONE while it runs */
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static char *join_args(int argc, char **argv)
 {
@@ -115,7 +99,7 @@ static void fill_meta(lt_session *s, pid_t pid)
 	lt_model_set_source(m, "procfs", 1, NULL);
 	lt_model_set_source(m, "cgroup", lt_procfs_cgroup(s->pf) != NULL,
 			    lt_procfs_cgroup_reason(s->pf));
-	meta->start_ns = wall_ns_now();
+	meta->start_ns = lt_clock_wall_ns();
 }
 
 /* Starts the thread sampler unless disabled; a refusal (already traced,
@@ -334,13 +318,16 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	threads_on(s, tgid);
 	/* The recording starts now, with the first tick: loading the agent
 	 * may have taken seconds. */
-	lt_model_meta(s->m)->start_ns = wall_ns_now();
+	lt_model_meta(s->m)->start_ns = lt_clock_wall_ns();
 	if (lt_store_write_meta(s->st, s->m, err) < 0) {
 		/* The file exists now: finish it rather than leave half. */
-		lt_session_close(s, "error: cannot write metadata", NULL);
+		struct lt_end e;
+
+		lt_end_error(&e, err);
+		lt_session_close(s, &e, NULL);
 		return NULL;
 	}
-	s->start = mono_now();
+	s->start = lt_clock_mono();
 	s->deadline = s->start;
 	return s;
 fail:
@@ -361,9 +348,9 @@ int lt_session_pidfd(const lt_session *s)
 	return s->pidfd;
 }
 
-const char *lt_session_end_reason(const lt_session *s)
+const struct lt_end *lt_session_end(const lt_session *s)
 {
-	return s->end_reason;
+	return &s->end;
 }
 
 const lt_model *lt_session_model(const lt_session *s)
@@ -407,14 +394,14 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	struct lt_sample smp = {0};
 	double now;
 
-	if (s->end_reason)
+	if (s->end.kind != LT_END_NONE)
 		return 1;
-	smp.t = mono_now() - s->start;
-	smp.wall_ns = wall_ns_now();
+	smp.t = lt_clock_mono() - s->start;
+	smp.wall_ns = lt_clock_wall_ns();
 	if (lt_procfs_sample(s->pf, &smp, err) < 0) {
 		if (err && err->code != LT_EXIT_TARGET)
 			return -1;
-		s->end_reason = "target exited";
+		lt_end_set(&s->end, LT_END_TARGET_EXITED);
 		return 1;
 	}
 	lt_model_add_sample(s->m, &smp);
@@ -424,7 +411,7 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		sample_goroutines(s, &smp);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
-			s->end_reason = "target exited";
+			lt_end_set(&s->end, LT_END_TARGET_EXITED);
 			return 1;
 		}
 		while (s->next_threads <= smp.t)
@@ -435,19 +422,20 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	s->ticks++;
 	/* Ticks stay on a fixed grid: a slow tick skips grid points rather
 	 * than drifting the rest of the session. */
-	now = mono_now();
+	now = lt_clock_mono();
 	do
 		s->deadline = s->start + (double)++s->k * s->o.interval;
 	while (s->deadline <= now);
 	if (s->o.duration > 0 && s->deadline - s->start > s->o.duration + 1e-6) {
-		s->end_reason = "duration";
+		lt_end_set(&s->end, LT_END_DURATION);
 		return 1;
 	}
 	return 0;
 }
 
-int lt_session_close(lt_session *s, const char *reason, lt_err *err)
+int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 {
+	char reason[LT_END_LEN];
 	int rc = 0;
 
 	if (!s)
@@ -461,7 +449,8 @@ int lt_session_close(lt_session *s, const char *reason, lt_err *err)
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);
 	if (s->st)
-		rc = lt_store_finish(s->st, wall_ns_now(), reason, err);
+		rc = lt_store_finish(s->st, lt_clock_wall_ns(),
+				     end ? lt_end_format(end, reason, sizeof(reason)) : NULL, err);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	lt_procfs_free(s->pf);

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lt_clock.h"
 #include "lt_elf.h"
 
 #define MAX_GS (1u << 22)          /* allgs entries read at most */
@@ -122,16 +122,18 @@ static int live_maps(void *ctx, struct lt_gorange **data, size_t *ndata,
 	return 0;
 }
 
+static int64_t mono_ns(void)
+{
+	return (int64_t)(lt_clock_mono() * 1e9);
+}
+
 /* Go's nanotime() is CLOCK_MONOTONIC, moved by the target's time
  * namespace offset if it has its own. */
 static int64_t live_now(void *ctx)
 {
 	lt_goread *r = ctx;
-	struct timespec ts;
 
-	if (!r->clock_known || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return -1;
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + r->mono_offset;
+	return r->clock_known ? mono_ns() + r->mono_offset : -1;
 }
 
 /* The monotonic offset of a time namespace, from /proc/P/timens_offsets:
@@ -628,13 +630,6 @@ static int read_batch(lt_goread *r, const uint64_t *gps, size_t n, int64_t now,
 /* ---------------------------------------------------------------------- */
 /* A sample                                                                 */
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* runtime.allgs into r->gps: the slice header {array, len, cap}, then the
  * array, validated as pointers into writable memory.  Returns the count,

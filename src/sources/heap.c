@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lt_agentmsg.h"
+#include "lt_clock.h"
 #include "lt_inject.h"
 
 /* Bytes read by one lt_heap_poll at most: an agent that writes without
@@ -62,14 +63,6 @@ struct lt_heap {
 	unsigned rejected;
 	char why[400];
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The agent next to the running leaktop binary, unless given. */
 static char *agent_path(const char *given, lt_err *err)
@@ -452,11 +445,11 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 /* Waits until the agent has said hello, or the deadline. */
 static int wait_hello(lt_heap *h, double timeout_s, lt_err *err)
 {
-	double deadline = mono_now() + timeout_s;
+	double deadline = lt_clock_mono() + timeout_s;
 
 	while (!h->hello) {
 		struct pollfd pfd = {.fd = lt_heap_fd(h), .events = POLLIN};
-		double left = deadline - mono_now();
+		double left = deadline - lt_clock_mono();
 
 		if (lt_heap_poll(h, err) < 0)
 			return -1;
@@ -546,7 +539,7 @@ int lt_heap_accept(lt_heap *h, pid_t pid, double timeout_s, lt_err *err)
 void lt_heap_detach(lt_heap *h)
 {
 	unsigned char stop[sizeof(struct lt_msg_hdr)];
-	double deadline = mono_now() + BYE_WAIT_S;
+	double deadline = lt_clock_mono() + BYE_WAIT_S;
 
 	if (!h)
 		return;
@@ -557,7 +550,7 @@ void lt_heap_detach(lt_heap *h)
 			 * tick has been taken. */
 			while (!h->dead && !h->bye) {
 				struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-				double left = deadline - mono_now();
+				double left = deadline - lt_clock_mono();
 
 				if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
 					break;
