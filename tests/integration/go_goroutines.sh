@@ -84,6 +84,14 @@ check "leak: the leaking group rises by >= 80 in 15 s ($rise)" test "${rise:-0}"
 expect_no_line "leak: nothing else flagged" "$T/leak.report" "! goroutines +0"
 check "leak: one goroutine warning" test "$(grep -c '^! goroutines' "$T/leak.report")" = 1
 
+# Seed story 2's flame graph and `go tool pprof -top`: the goroutine
+# groups exported like Go's goroutine profile.
+lt export "$T/leak.db" --type goroutines --format folded -o "$T/leak.folded" 2>"$T/export.err" || true
+check "leak: folded goroutine export names main.longRunningTask" \
+	grep -qE ';main\.longRunningTask;runtime\.chansend1;.* [0-9]+$' "$T/leak.folded"
+lt export "$T/leak.db" --type goroutines --format pprof -o "$T/leak.pb.gz" 2>>"$T/export.err" || true
+check "leak: pprof goroutine export written" test -s "$T/leak.pb.gz"
+
 # Story 2: the watchers are flagged, the pool of 8 is not.
 expect_warning "tick: verdict names main.fetchZkName" "$T/tick.report" "blocked in chan receive - main.fetchZkName (ticker_pool.go:"
 expect_warning "tick: created by main.initWatcher" "$T/tick.report" "created by main.initWatcher (ticker_pool.go:"
