@@ -14,9 +14,11 @@
  * for a goroutine group's state letter.  Returns a static string or buf. */
 const char *lt_goroutines_status_name(char st, char *buf, size_t len);
 
-/* Where a goroutine of stack s is: the first frame outside the Go runtime
- * ("main.leak (main.go:16)"), the innermost one when every frame is the
- * runtime's, "(no stack)" for LT_NONE.  Returns buf. */
+/* Where a goroutine of stack s is: the first function, inlined ones
+ * included, outside the Go runtime and the standard library's blocking
+ * plumbing (sync., internal/, time.Sleep): "main.leak (main.go:16)"; for the runtime's own goroutines the
+ * innermost frame past runtime.gopark ("runtime.bgsweep (mgcsweep.go:
+ * 297)"); "(no stack)" for LT_NONE.  Returns buf. */
 char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len);
 
 /* Up to max verdicts about m's goroutine groups into out, warnings for

@@ -26,27 +26,67 @@ const char *lt_goroutines_status_name(char st, char *buf, size_t len)
 	}
 }
 
+/* The Go runtime and the blocking plumbing of the standard library (a
+ * goroutine stuck on a mutex, a WaitGroup, a sleep or a poller): the
+ * frame to name is the caller of these. */
 static int is_runtime(const char *fn)
 {
-	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "runtime/", 8);
+	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "runtime/", 8) ||
+	       !strncmp(fn, "sync.", 5) || !strncmp(fn, "internal/", 9) ||
+	       !strcmp(fn, "time.Sleep");
+}
+
+/* Where every parked goroutine is: naming it says nothing. */
+static int is_parking(const char *fn)
+{
+	return !strcmp(fn, "runtime.gopark") || !strcmp(fn, "runtime.goparkunlock") ||
+	       !strcmp(fn, "runtime.goexit");
+}
+
+/* "fn (file.go:12)" for inlined function k of frame f. */
+static char *sym_label(const struct lt_frame *f, size_t k, char *buf, size_t len)
+{
+	const struct lt_frame_sym *y = &f->syms[k];
+	const char *file = y->file ? strrchr(y->file, '/') : NULL;
+
+	file = file ? file + 1 : y->file;
+	if (file && y->line > 0)
+		snprintf(buf, len, "%s (%s:%d)", y->function, file, y->line);
+	else
+		snprintf(buf, len, "%s", y->function);
+	return buf;
 }
 
 char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len)
 {
+	const struct lt_frame *rf = NULL;
 	const struct lt_stack *st;
+	size_t rk = 0;
 
 	if (s == LT_NONE || s >= lt_stacktab_stack_count(t)) {
 		snprintf(buf, len, "(no stack)");
 		return buf;
 	}
 	st = lt_stacktab_stack(t, s);
+	/* Inlined functions count as frames of their own: goparkunlock is
+	 * inlined into the function that parks. */
 	for (size_t i = 0; i < st->depth; i++) {
 		const struct lt_frame *f = lt_stacktab_frame(t, st->frames[i]);
-		const char *fn = f->nsyms ? f->syms[0].function : NULL;
 
-		if (fn && !is_runtime(fn))
-			return lt_stacktab_frame_label(t, st->frames[i], buf, len);
+		for (size_t k = 0; k < f->nsyms; k++) {
+			const char *fn = f->syms[k].function;
+
+			if (fn && !is_runtime(fn))
+				return sym_label(f, k, buf, len);
+			if (fn && !rf && !is_parking(fn)) {
+				rf = f;
+				rk = k;
+			}
+		}
 	}
+	/* The runtime's own goroutines: the function that parked. */
+	if (rf)
+		return sym_label(rf, rk, buf, len);
 	if (st->depth)
 		return lt_stacktab_frame_label(t, st->frames[0], buf, len);
 	snprintf(buf, len, "(empty stack)");
@@ -146,10 +186,18 @@ static void frames(FILE *f, const lt_stacktab *t, size_t s)
 	char label[512];
 
 	for (size_t i = 0; i < st->depth && i < MAX_FRAMES; i++) {
-		lt_stacktab_frame_label(t, st->frames[i], label, sizeof(label));
-		fprintf(f, "      #%-2zu ", i);
-		put_esc(f, label);
-		fputc('\n', f);
+		const struct lt_frame *fr = lt_stacktab_frame(t, st->frames[i]);
+
+		/* Inlined functions first, as report.c and pprof show them. */
+		for (size_t k = 0; k < fr->nsyms || k == 0; k++) {
+			if (k < fr->nsyms && fr->syms[k].function)
+				sym_label(fr, k, label, sizeof(label));
+			else
+				lt_stacktab_frame_label(t, st->frames[i], label, sizeof(label));
+			fprintf(f, "      #%-2zu ", i);
+			put_esc(f, label);
+			fputs(k + 1 < fr->nsyms ? " [inlined]\n" : "\n", f);
+		}
 	}
 	if (st->depth > MAX_FRAMES)
 		fprintf(f, "      ... %zu more frames\n", st->depth - MAX_FRAMES);
