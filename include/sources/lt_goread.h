@@ -59,7 +59,9 @@ struct lt_goroutine {
 	uint64_t activations;     /* bit i: pcs[i] is an entry address, not
 				     a return address (a goroutine that has
 				     not run yet) */
-	uint64_t pcs[LT_GOROUTINE_MAX_FRAMES]; /* innermost first */
+	const uint64_t *pcs;      /* npcs PCs, innermost first, at most
+				     LT_GOROUTINE_MAX_FRAMES; owned by the
+				     reader like the tick's array */
 };
 
 struct lt_goroutine_tick {

@@ -15,7 +15,7 @@
 #include "lt_clock.h"
 #include "lt_elf.h"
 
-#define MAX_GS (1u << 22)          /* allgs entries read at most */
+#define MAX_GS (1u << 20)          /* allgs entries read at most */
 #define MAX_STACK (1ull << 30)     /* Go's maximum stack is 1 GB on amd64 */
 #define STACK_READ 65536           /* stack bytes read in one go */
 #define MAX_STR 64                 /* wait reasons, the Go version */
@@ -33,14 +33,24 @@ struct lt_goread {
 	struct lt_gorange *data, *code;
 	size_t ndata, ncode;
 	uint64_t *gps;                 /* allgs, this sample */
-	struct lt_goroutine *gs;
 	size_t cap;
+	struct lt_goroutine *gs;       /* reported, this sample */
+	size_t gcap;
+	uint64_t *pool;                /* their PCs */
+	size_t npool, pcap;
+	struct gwork *work;            /* BATCH goroutines being read */
 	unsigned char *stack;          /* STACK_READ bytes */
 	unsigned char *hdr;            /* 2 x BATCH runtime.g */
 	/* The live process (lt_goread_new). */
 	pid_t pid;
 	int64_t mono_offset;           /* target's CLOCK_MONOTONIC - ours */
 	int clock_known;
+};
+
+/* A goroutine being read, with room for its whole stack. */
+struct gwork {
+	struct lt_goroutine g;
+	uint64_t pcs[LT_GOROUTINE_MAX_FRAMES];
 };
 
 /* ---------------------------------------------------------------------- */
@@ -377,6 +387,7 @@ static int setup(lt_goread *r, struct lt_golayout *l, uint64_t bias,
 	}
 	read_strings(r);
 	r->hdr = lt_xmalloc(2 * BATCH * r->gread);
+	r->work = lt_xmalloc(BATCH * sizeof(*r->work));
 	return 0;
 }
 
@@ -408,6 +419,8 @@ void lt_goread_free(lt_goread *r)
 	free(r->code);
 	free(r->gps);
 	free(r->gs);
+	free(r->pool);
+	free(r->work);
 	free(r->stack);
 	free(r->hdr);
 	free(r);
@@ -449,9 +462,10 @@ static int frame_at(lt_goread *r, uint64_t sp, size_t have, uint64_t bp,
 /* Walks frame pointers from the saved context into g->pcs.  Returns 0,
  * or -1 when the context itself is not valid (a torn read).  Sets
  * *truncated when the chain ends at the cap or at a bad link. */
-static int walk(lt_goread *r, const unsigned char *gb, struct lt_goroutine *g,
+static int walk(lt_goread *r, const unsigned char *gb, struct gwork *w,
 		int *truncated)
 {
+	struct lt_goroutine *g = &w->g;
 	uint64_t lo = get(gb, &r->l.stack_lo), hi = get(gb, &r->l.stack_hi);
 	uint64_t sp = get(gb, &r->l.sched_sp), bp = get(gb, &r->l.sched_bp);
 	uint64_t pc = get(gb, &r->l.sched_pc), prev;
@@ -460,7 +474,7 @@ static int walk(lt_goread *r, const unsigned char *gb, struct lt_goroutine *g,
 	if (lo >= hi || hi - lo > MAX_STACK || (lo & 7) || !in_data(r, lo, hi - lo) ||
 	    sp < lo || sp >= hi || !in_code(r, pc))
 		return -1;
-	g->pcs[g->npcs++] = pc;
+	w->pcs[g->npcs++] = pc;
 	if (pc == g->startpc)
 		g->activations |= 1;   /* not started yet: pc is its entry */
 	have = hi - sp < STACK_READ ? (size_t)(hi - sp) : STACK_READ;
@@ -468,19 +482,19 @@ static int walk(lt_goread *r, const unsigned char *gb, struct lt_goroutine *g,
 		return -1;
 	prev = sp;
 	while (bp) {
-		uint64_t w[2];
+		uint64_t fr[2];   /* saved bp, return address */
 
 		if (g->npcs == LT_GOROUTINE_MAX_FRAMES || (bp & 7) || bp < prev ||
-		    bp >= hi || hi - bp < 16 || frame_at(r, sp, have, bp, w) < 0 ||
-		    (w[1] && !in_code(r, w[1]))) {
+		    bp >= hi || hi - bp < 16 || frame_at(r, sp, have, bp, fr) < 0 ||
+		    (fr[1] && !in_code(r, fr[1]))) {
 			*truncated = 1;
 			break;
 		}
-		if (!w[1])
+		if (!fr[1])
 			break;
-		g->pcs[g->npcs++] = w[1];
+		w->pcs[g->npcs++] = fr[1];
 		prev = bp + 16;
-		bp = w[0];
+		bp = fr[0];
 	}
 	return 0;
 }
@@ -488,9 +502,10 @@ static int walk(lt_goread *r, const unsigned char *gb, struct lt_goroutine *g,
 /* A goroutine from the first read of its runtime.g (a): status, wait
  * reason, stack.  The caller reads runtime.g again and compares. */
 static int decode(lt_goread *r, const unsigned char *a, int64_t now,
-		  struct lt_goroutine *g, int *truncated)
+		  struct gwork *w, int *truncated)
 {
 	uint64_t st, scan = r->l.st_scan > 0 ? (uint64_t)r->l.st_scan : 0;
+	struct lt_goroutine *g = &w->g;
 	int64_t since;
 
 	memset(g, 0, sizeof(*g));
@@ -513,11 +528,11 @@ static int decode(lt_goread *r, const unsigned char *a, int64_t now,
 
 		g->status = LT_GO_SYSCALL;
 		if (in_code(r, pc))
-			g->pcs[g->npcs++] = pc;
+			w->pcs[g->npcs++] = pc;
 	} else if (st == (uint64_t)r->l.st_waiting || st == (uint64_t)r->l.st_runnable ||
 		   st == (uint64_t)r->l.st_preempted) {
 		g->status = st == (uint64_t)r->l.st_waiting ? LT_GO_WAITING : LT_GO_RUNNABLE;
-		if (walk(r, a, g, truncated) < 0)
+		if (walk(r, a, w, truncated) < 0)
 			return G_TORN;
 	} else {
 		return G_TORN;                  /* copystack, or not a status */
@@ -535,23 +550,45 @@ static int decode(lt_goread *r, const unsigned char *a, int64_t now,
 }
 
 /* One goroutine, read alone: runtime.g, its stack, runtime.g again. */
-static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct lt_goroutine *g,
+static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct gwork *w,
 		  int *truncated)
 {
 	unsigned char a[G_MAX_READ], b[G_MAX_READ];
 	int rc;
 
-	memset(g, 0, sizeof(*g));
+	memset(&w->g, 0, sizeof(w->g));
 	*truncated = 0;
 	if (r->mem.read(r->mem.ctx, gp, a, r->gread) < 0)
 		return errno == ESRCH ? G_GONE : G_TORN;
-	rc = decode(r, a, now, g, truncated);
+	rc = decode(r, a, now, w, truncated);
 	if (rc != G_OK)
 		return rc;
 	/* Read again: what was used must not have changed meanwhile. */
 	if (r->mem.read(r->mem.ctx, gp, b, r->gread) < 0)
 		return errno == ESRCH ? G_GONE : G_TORN;
 	return same_g(r, a, b) ? G_OK : G_TORN;
+}
+
+/* Appends a goroutine read whole to the sample; its pcs pointer holds an
+ * offset into r->pool until the sample is complete (the pool moves). */
+static void emit(lt_goread *r, struct lt_goroutine_tick *out,
+		 const struct gwork *w)
+{
+	size_t np = (size_t)w->g.npcs;
+
+	if (out->n == r->gcap) {
+		r->gcap = r->gcap ? r->gcap * 2 : 1024;
+		r->gs = lt_xrealloc(r->gs, r->gcap * sizeof(*r->gs));
+	}
+	while (r->npool + np > r->pcap) {
+		r->pcap = r->pcap ? r->pcap * 2 : 8192;
+		r->pool = lt_xrealloc(r->pool, r->pcap * sizeof(*r->pool));
+	}
+	if (np)
+		memcpy(r->pool + r->npool, w->pcs, np * sizeof(*w->pcs));
+	r->gs[out->n] = w->g;
+	r->gs[out->n++].pcs = (const uint64_t *)(uintptr_t)r->npool;
+	r->npool += np;
 }
 
 /* Reads the runtime.g of gps[0..n) into buf (r->gread bytes each), one
@@ -591,29 +628,23 @@ static int read_batch(lt_goread *r, const uint64_t *gps, size_t n, int64_t now,
 	unsigned char *a = r->hdr, *b = r->hdr + BATCH * r->gread;
 	char oka[BATCH] = {0}, okb[BATCH] = {0};
 	int rc[BATCH], trunc[BATCH];
-	size_t base = out->n;       /* decoded into gs[base + i] */
 
 	if (read_headers(r, gps, n, a, oka) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		rc[i] = oka[i] ? decode(r, a + i * r->gread, now, &r->gs[base + i],
-					&trunc[i])
+		rc[i] = oka[i] ? decode(r, a + i * r->gread, now, &r->work[i], &trunc[i])
 			       : G_TORN;
 	if (read_headers(r, gps, n, b, okb) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct lt_goroutine *g = &r->gs[out->n];
-
 		if (rc[i] == G_OK && (!okb[i] || !same_g(r, a + i * r->gread,
 							 b + i * r->gread)))
 			rc[i] = G_TORN;
 		if (rc[i] == G_TORN) {
 			out->retried++;
-			rc[i] = read_g(r, gps[i], now, g, &trunc[i]);
+			rc[i] = read_g(r, gps[i], now, &r->work[i], &trunc[i]);
 			if (rc[i] == G_GONE)
 				return -1;
-		} else if (rc[i] == G_OK && out->n != base + i) {
-			*g = r->gs[base + i];  /* close the gaps of dropped ones */
 		}
 		if (rc[i] == G_DEAD)
 			out->dead++;
@@ -621,7 +652,7 @@ static int read_batch(lt_goread *r, const uint64_t *gps, size_t n, int64_t now,
 			out->dropped++;
 		else {
 			out->truncated += trunc[i] != 0;
-			out->n++;
+			emit(r, out, &r->work[i]);
 		}
 	}
 	return 0;
@@ -657,7 +688,6 @@ static ssize_t read_allgs(lt_goread *r, size_t *capped)
 	if (n > r->cap) {
 		r->cap = (size_t)n;
 		r->gps = lt_xrealloc(r->gps, r->cap * sizeof(*r->gps));
-		r->gs = lt_xrealloc(r->gs, r->cap * sizeof(*r->gs));
 	}
 	if (n && r->mem.read(r->mem.ctx, h[0], r->gps, (size_t)n * 8) < 0)
 		return -1;
@@ -706,6 +736,7 @@ int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
+	r->npool = 0;
 	if (lt_goread_refresh(r, err) < 0)
 		return -1;
 	n = read_allgs(r, &capped);
@@ -738,6 +769,8 @@ int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
 			valid = 0;
 		}
 	}
+	for (size_t i = 0; i < out->n; i++)
+		r->gs[i].pcs = r->pool + (uintptr_t)r->gs[i].pcs;
 	out->g = r->gs;
 	out->elapsed_ns = mono_ns() - t0;
 	return 0;
