@@ -254,10 +254,11 @@ static void sample_goheap(lt_session *s, double t)
 		lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t);
 }
 
-/* One goroutine read into the model.  Nothing is stopped, so it runs
- * every tick, unless a read takes long (100,000 goroutines take about a
- * second): then the next waits 20 times as long as the read took, so
- * leaktop spends at most 5% of its time reading.  A read can fail while
+/* One goroutine read into the model, with the Go heap profile.  Nothing
+ * is stopped, so it runs every tick, unless it takes long (100,000
+ * goroutines take about a second to read): then the next waits 20 times
+ * as long as this one took (reading, symbolizing, grouping), so leaktop
+ * spends at most 5% of its time on it.  A read can fail while
  * the runtime grows allgs under it: three failures in a row turn the
  * reader off, saying why. */
 static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
@@ -266,11 +267,13 @@ static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
 	lt_err err = {0};
 
 	if (lt_goread_sample(s->go, &gt, &err) == 0) {
+		double t0 = lt_clock_mono();
+
 		s->go_failed = 0;
-		s->next_go = smp->t + gt.elapsed_ns / 1e9 * 20;
 		lt_collect_goroutines(s->m, s->sym, &gt, smp->t);
 		if (s->goheap)
 			sample_goheap(s, smp->t);
+		s->next_go = smp->t + (gt.elapsed_ns / 1e9 + lt_clock_mono() - t0) * 20;
 		return;
 	}
 	if (target_gone(s) || ++s->go_failed < 3)
