@@ -245,20 +245,25 @@ static void goread_on(lt_session *s, pid_t pid)
 }
 
 /* The Go heap profile into the heap sites (the agent's heapmap is free:
- * the agent never runs in a Go program). */
-static void sample_goheap(lt_session *s, double t)
+ * the agent never runs in a Go program).  Returns the seconds the read
+ * took. */
+static double sample_goheap(lt_session *s, double t)
 {
 	struct lt_heap_batch b;
+	double t0 = lt_clock_mono(), took;
+	int rc = lt_goheap_sample(s->goheap, &b, NULL);
 
-	if (lt_goheap_sample(s->goheap, &b, NULL) == 0)
+	took = lt_clock_mono() - t0;
+	if (rc == 0)
 		lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t);
+	return took;
 }
 
 /* One goroutine read into the model, with the Go heap profile.  Nothing
- * is stopped, so it runs every tick, unless it takes long (100,000
- * goroutines take about a second to read): then the next waits 20 times
- * as long as this one took (reading, symbolizing, grouping), so leaktop
- * spends at most 5% of its time on it.  A read can fail while
+ * is stopped, so it runs every tick, unless the reads take long (100,000
+ * goroutines take about a second): then the next waits 20 times as long
+ * as they took, so leaktop spends at most 5% of its time reading.
+ * Symbolizing new PCs is not counted: it is paid once.  A read can fail while
  * the runtime grows allgs under it: three failures in a row turn the
  * reader off, saying why. */
 static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
@@ -267,13 +272,13 @@ static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
 	lt_err err = {0};
 
 	if (lt_goread_sample(s->go, &gt, &err) == 0) {
-		double t0 = lt_clock_mono();
+		double took = gt.elapsed_ns / 1e9;
 
 		s->go_failed = 0;
 		lt_collect_goroutines(s->m, s->sym, &gt, smp->t);
 		if (s->goheap)
-			sample_goheap(s, smp->t);
-		s->next_go = smp->t + (gt.elapsed_ns / 1e9 + lt_clock_mono() - t0) * 20;
+			took += sample_goheap(s, smp->t);
+		s->next_go = smp->t + took * 20;
 		return;
 	}
 	if (target_gone(s) || ++s->go_failed < 3)
