@@ -113,6 +113,9 @@ struct lt_gomem {
 	 * fails or at its own limit). */
 	size_t (*readn)(void *ctx, const uint64_t *addrs, size_t n, size_t len,
 			void *buf);
+	/* Optional: frees ctx.  The reader calls it when it is freed, and
+	 * lt_goread_new_mem when it fails. */
+	void (*release)(void *ctx);
 };
 
 /* A reader over mem with layout l (taken over: the reader frees its

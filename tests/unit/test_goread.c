@@ -210,7 +210,7 @@ static void set_allgs(int n)
 static lt_goread *reader(void)
 {
 	struct lt_golayout l = layout();
-	struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn};
+	struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn, NULL};
 	lt_err err = {0};
 	lt_goread *r = lt_goread_new_mem(&l, 0, &mem, &err);
 
@@ -361,7 +361,7 @@ static void test_wait_names(void **state)
 	(void)state;
 	for (int v = 0; v < 2; v++) {
 		struct lt_golayout l = layout();
-		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn};
+		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn, NULL};
 		struct lt_goroutine_tick t;
 		lt_goread *r;
 
