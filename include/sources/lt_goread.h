@@ -25,10 +25,11 @@
  * call from (g.syscallpc) alone.
  *
  * Cost, all on leaktop's side (go1.19.8 targets on a 2-CPU VM shared with
- * other work, load average 8-12): runtime.g is read for 256 goroutines
- * per process_vm_readv, the stack once per goroutine; 1,000 parked
- * goroutines take 3-18 ms, 10,000 120-200 ms, 100,000 1.0-1.9 s, and
- * leaktop's RSS is 26 MB at 100,000.  The session spaces reads so that
+ * other work, load average 8-12): runtime.g, and then a window of each
+ * stack, are read for 256 goroutines per process_vm_readv; 1,000 parked
+ * goroutines take 6-13 ms, 10,000 100-140 ms, 100,000 0.7-0.9 s, and
+ * leaktop's RSS is 26 MB at 100,000 (the time goes to the kernel pinning
+ * the target's pages, not to system calls).  The session spaces reads so that
  * they take at most 5% of its time. */
 #ifndef LT_GOREAD_H
 #define LT_GOREAD_H
@@ -107,12 +108,12 @@ struct lt_gomem {
 		    struct lt_gorange **code, size_t *ncode);
 	/* The target's runtime.nanotime() now, or -1 when unknown. */
 	int64_t (*now_ns)(void *ctx);
-	/* Optional (NULL: read is used): reads blocks of len bytes at
-	 * addrs[0..n) into buf one after the other, and returns how many
+	/* Optional (NULL: read is used): reads block i, lens[i] bytes at
+	 * addrs[i], to buf + i * stride, for i < n, and returns how many
 	 * leading blocks were read whole (it may stop early, at a block that
 	 * fails or at its own limit). */
-	size_t (*readn)(void *ctx, const uint64_t *addrs, size_t n, size_t len,
-			void *buf);
+	size_t (*readv)(void *ctx, const uint64_t *addrs, const size_t *lens,
+			size_t n, unsigned char *buf, size_t stride);
 	/* Optional: frees ctx.  The reader calls it when it is freed, and
 	 * lt_goread_new_mem when it fails. */
 	void (*release)(void *ctx);

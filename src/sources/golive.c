@@ -39,22 +39,29 @@ static int live_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return -1;
 }
 
-/* Blocks of len bytes at addrs[0..n) into buf, one system call for up to
- * IOV_MAX of them; the kernel stops at the first that fails. */
-static size_t live_readn(void *ctx, const uint64_t *addrs, size_t n, size_t len,
-			 void *buf)
+/* Block i (lens[i] bytes at addrs[i]) to buf + i * stride, up to IOV
+ * blocks in one system call; the kernel stops at the first that fails.
+ * Returns the blocks read whole. */
+static size_t live_readv(void *ctx, const uint64_t *addrs, const size_t *lens,
+			 size_t n, unsigned char *buf, size_t stride)
 {
 	struct live *r = ctx;
-	struct iovec local, remote[IOV];
+	struct iovec local[IOV] = {{0}}, remote[IOV] = {{0}}; /* (for gcc) */
 	ssize_t got;
+	size_t k = 0;
 
+	if (n == 0)
+		return 0;
 	if (n > IOV)
 		n = IOV;
-	for (size_t i = 0; i < n; i++)
-		remote[i] = (struct iovec){(void *)(uintptr_t)addrs[i], len};
-	local = (struct iovec){buf, n * len};
-	got = process_vm_readv(r->pid, &local, 1, remote, (unsigned long)n, 0);
-	return got > 0 ? (size_t)got / len : 0;
+	for (size_t i = 0; i < n; i++) {
+		local[i] = (struct iovec){buf + i * stride, lens[i]};
+		remote[i] = (struct iovec){(void *)(uintptr_t)addrs[i], lens[i]};
+	}
+	got = process_vm_readv(r->pid, local, (unsigned long)n, remote, (unsigned long)n, 0);
+	while (got > 0 && k < n && (size_t)got >= lens[k])
+		got -= (ssize_t)lens[k++];
+	return k;
 }
 
 static void range_add(struct lt_gorange **a, size_t *n, size_t *cap,
@@ -214,5 +221,5 @@ lt_goread *lt_goread_new(pid_t pid, lt_err *err)
 	lv->clock_known = a >= 0 && b >= 0;
 	lv->mono_offset = theirs - ours;
 	return lt_goread_new_mem(&l, bias, &(struct lt_gomem){lv, live_read, live_maps,
-		live_now, live_readn, free}, err);
+		live_now, live_readv, free}, err);
 }

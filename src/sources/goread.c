@@ -13,7 +13,8 @@
 
 #define MAX_GS (1u << 20)          /* allgs entries read at most */
 #define MAX_STACK (1ull << 30)     /* Go's maximum stack is 1 GB on amd64 */
-#define STACK_READ 65536           /* stack bytes read in one go */
+#define STACK_WIN 16384            /* stack bytes read from sp at once; frames
+				      beyond are read 16 bytes at a time */
 #define MAX_STR 64                 /* wait reasons, the Go version */
 #define G_MAX_READ 4096            /* bytes of runtime.g read */
 #define BATCH 256                  /* runtime.g read per system call */
@@ -35,7 +36,7 @@ struct lt_goread {
 	uint64_t *pool;                /* their PCs */
 	size_t npool, pcap;
 	struct gwork *work;            /* BATCH goroutines being read */
-	unsigned char *stack;          /* STACK_READ bytes */
+	unsigned char *stack;          /* BATCH x STACK_WIN bytes */
 	unsigned char *hdr;            /* 2 x BATCH runtime.g */
 	/* The live process (lt_goread_new). */
 	pid_t pid;
@@ -47,6 +48,8 @@ struct lt_goread {
 struct gwork {
 	struct lt_goroutine g;
 	uint64_t pcs[LT_GOROUTINE_MAX_FRAMES];
+	uint64_t sp, hi, bp;     /* the saved context to walk, validated */
+	size_t len;              /* stack bytes to read from sp; 0: no walk */
 };
 
 static int64_t mono_ns(void)
@@ -168,7 +171,7 @@ static int setup(lt_goread *r, struct lt_golayout *l, uint64_t bias,
 	memset(l, 0, sizeof(*l));
 	r->bias = bias;
 	r->mem = *mem;
-	r->stack = lt_xmalloc(STACK_READ);
+	r->stack = lt_xmalloc((size_t)BATCH * STACK_WIN);
 	if (r->gread > G_MAX_READ || !r->gread) {
 		lt_err_set(err, LT_EXIT_TARGET, "runtime.g: fields beyond %d bytes",
 			   G_MAX_READ);
@@ -243,45 +246,54 @@ static int same_g(const lt_goread *r, const unsigned char *a,
 	return 1;
 }
 
-/* The 16 bytes of a frame record at bp: from the stack read in one go
- * when it is there, else read alone. */
-static int frame_at(lt_goread *r, uint64_t sp, size_t have, uint64_t bp,
-		    uint64_t w[2])
+/* The 16 bytes of a frame record at bp (>= sp): from the window read at
+ * sp when it is there, else read alone. */
+static int frame_at(lt_goread *r, const unsigned char *win, uint64_t sp,
+		    size_t have, uint64_t bp, uint64_t w[2])
 {
 	if (bp - sp <= have && have - (bp - sp) >= 16) {
-		memcpy(w, r->stack + (bp - sp), 16);
+		memcpy(w, win + (bp - sp), 16);
 		return 0;
 	}
 	return r->mem.read(r->mem.ctx, bp, w, 16);
 }
 
-/* Walks frame pointers from the saved context into g->pcs.  Returns 0,
- * or -1 when the context itself is not valid (a torn read).  Sets
- * *truncated when the chain ends at the cap or at a bad link. */
-static int walk(lt_goread *r, const unsigned char *gb, struct gwork *w,
-		int *truncated)
+/* Checks the saved context of runtime.g (gb) and notes the stack window
+ * to read: sched.pc in code, stack.lo..hi a sane stack in writable
+ * memory, sched.sp inside it.  Returns 0, or -1 (a torn read). */
+static int context(lt_goread *r, const unsigned char *gb, struct gwork *w)
 {
-	struct lt_goroutine *g = &w->g;
 	uint64_t lo = get(gb, &r->l.stack_lo), hi = get(gb, &r->l.stack_hi);
-	uint64_t sp = get(gb, &r->l.sched_sp), bp = get(gb, &r->l.sched_bp);
-	uint64_t pc = get(gb, &r->l.sched_pc), prev;
-	size_t have;
+	uint64_t sp = get(gb, &r->l.sched_sp), pc = get(gb, &r->l.sched_pc);
 
 	if (lo >= hi || hi - lo > MAX_STACK || (lo & 7) || !in_data(r, lo, hi - lo) ||
 	    sp < lo || sp >= hi || !in_code(r, pc))
 		return -1;
-	w->pcs[g->npcs++] = pc;
-	if (pc == g->startpc)
-		g->activations |= 1;   /* not started yet: pc is its entry */
-	have = hi - sp < STACK_READ ? (size_t)(hi - sp) : STACK_READ;
-	if (r->mem.read(r->mem.ctx, sp, r->stack, have) < 0)
-		return -1;
-	prev = sp;
+	w->pcs[w->g.npcs++] = pc;
+	if (pc == w->g.startpc)
+		w->g.activations |= 1;   /* not started yet: pc is its entry */
+	w->sp = sp;
+	w->hi = hi;
+	w->bp = get(gb, &r->l.sched_bp);
+	w->len = hi - sp < STACK_WIN ? (size_t)(hi - sp) : STACK_WIN;
+	return 0;
+}
+
+/* Walks frame pointers from the saved context (context()) into w->pcs,
+ * with the w->len bytes read at w->sp in win.  Sets *truncated when the
+ * chain ends at the cap or at a bad link. */
+static void walk(lt_goread *r, struct gwork *w, const unsigned char *win,
+		 int *truncated)
+{
+	struct lt_goroutine *g = &w->g;
+	uint64_t bp = w->bp, prev = w->sp;
+
 	while (bp) {
 		uint64_t fr[2];   /* saved bp, return address */
 
 		if (g->npcs == LT_GOROUTINE_MAX_FRAMES || (bp & 7) || bp < prev ||
-		    bp >= hi || hi - bp < 16 || frame_at(r, sp, have, bp, fr) < 0 ||
+		    bp >= w->hi || w->hi - bp < 16 ||
+		    frame_at(r, win, w->sp, w->len, bp, fr) < 0 ||
 		    (fr[1] && !in_code(r, fr[1]))) {
 			*truncated = 1;
 			break;
@@ -292,20 +304,20 @@ static int walk(lt_goread *r, const unsigned char *gb, struct gwork *w,
 		prev = bp + 16;
 		bp = fr[0];
 	}
-	return 0;
 }
 
 /* A goroutine from the first read of its runtime.g (a): status, wait
- * reason, stack.  The caller reads runtime.g again and compares. */
+ * reason, and the stack window to read and walk (w->len).  The caller
+ * reads runtime.g again and compares. */
 static int decode(lt_goread *r, const unsigned char *a, int64_t now,
-		  struct gwork *w, int *truncated)
+		  struct gwork *w)
 {
 	uint64_t st, scan = r->l.st_scan > 0 ? (uint64_t)r->l.st_scan : 0;
 	struct lt_goroutine *g = &w->g;
 	int64_t since;
 
 	memset(g, 0, sizeof(*g));
-	*truncated = 0;
+	w->len = 0;
 	st = get(a, &r->l.status);
 	if (st == (uint64_t)r->l.st_dead || st == (uint64_t)r->l.st_idle)
 		return G_DEAD;
@@ -328,7 +340,7 @@ static int decode(lt_goread *r, const unsigned char *a, int64_t now,
 	} else if (st == (uint64_t)r->l.st_waiting || st == (uint64_t)r->l.st_runnable ||
 		   st == (uint64_t)r->l.st_preempted) {
 		g->status = st == (uint64_t)r->l.st_waiting ? LT_GO_WAITING : LT_GO_RUNNABLE;
-		if (walk(r, a, w, truncated) < 0)
+		if (context(r, a, w) < 0)
 			return G_TORN;
 	} else {
 		return G_TORN;                  /* copystack, or not a status */
@@ -356,9 +368,14 @@ static int read_g(lt_goread *r, uint64_t gp, int64_t now, struct gwork *w,
 	*truncated = 0;
 	if (r->mem.read(r->mem.ctx, gp, a, r->gread) < 0)
 		return errno == ESRCH ? G_GONE : G_TORN;
-	rc = decode(r, a, now, w, truncated);
+	rc = decode(r, a, now, w);
 	if (rc != G_OK)
 		return rc;
+	if (w->len) {
+		if (r->mem.read(r->mem.ctx, w->sp, r->stack, w->len) < 0)
+			return errno == ESRCH ? G_GONE : G_TORN;
+		walk(r, w, r->stack, truncated);
+	}
 	/* Read again: what was used must not have changed meanwhile. */
 	if (r->mem.read(r->mem.ctx, gp, b, r->gread) < 0)
 		return errno == ESRCH ? G_GONE : G_TORN;
@@ -387,26 +404,26 @@ static void emit(lt_goread *r, struct lt_goroutine_tick *out,
 	r->npool += np;
 }
 
-/* Reads the runtime.g of gps[0..n) into buf (r->gread bytes each), one
- * system call for many when the memory source can (readn); ok[i] says
- * which were read.  Returns -1 when the process is gone. */
-static int read_headers(lt_goread *r, const uint64_t *gps, size_t n,
-			unsigned char *buf, char *ok)
+/* Reads block i (lens[i] bytes at addrs[i]) to buf + i * stride for
+ * i < n, many per system call when the memory source can (readv); ok[i]
+ * says which were read.  Returns -1 when the process is gone. */
+static int read_blocks(lt_goread *r, const uint64_t *addrs, const size_t *lens,
+		       size_t n, unsigned char *buf, size_t stride, char *ok)
 {
 	size_t i = 0;
 
 	while (i < n) {
-		size_t k = r->mem.readn ? r->mem.readn(r->mem.ctx, gps + i, n - i,
-							r->gread, buf + i * r->gread)
+		size_t k = r->mem.readv ? r->mem.readv(r->mem.ctx, addrs + i, lens + i,
+							n - i, buf + i * stride, stride)
 					: 0;
 
-		for (size_t j = 0; j < k; j++)
+		for (size_t j = 0; j < k && i + j < n; j++)
 			ok[i + j] = 1;
 		i += k;
-		if (i == n)
+		if (i >= n)
 			break;
-		/* gps[i] failed (or no readn): read it alone. */
-		ok[i] = r->mem.read(r->mem.ctx, gps[i], buf + i * r->gread, r->gread) == 0;
+		/* Block i failed (or no readv): read it alone. */
+		ok[i] = r->mem.read(r->mem.ctx, addrs[i], buf + i * stride, lens[i]) == 0;
 		if (!ok[i] && errno == ESRCH)
 			return -1;
 		i++;
@@ -415,22 +432,40 @@ static int read_headers(lt_goread *r, const uint64_t *gps, size_t n,
 }
 
 /* The goroutines of gps[0..n) (all pointing into writable memory) into
- * out: runtime.g read for all of them at once, each decoded and its stack
- * read, runtime.g read again at once; the ones that changed are read
- * once more alone.  Returns -1 when the process is gone. */
+ * out, in four batched reads: their runtime.g, their stacks (a window
+ * from sched.sp), their runtime.g again; the ones that changed between
+ * the two are read once more alone.  Returns -1 when the process is
+ * gone. */
 static int read_batch(lt_goread *r, const uint64_t *gps, size_t n, int64_t now,
 		      struct lt_goroutine_tick *out)
 {
 	unsigned char *a = r->hdr, *b = r->hdr + BATCH * r->gread;
-	char oka[BATCH] = {0}, okb[BATCH] = {0};
-	int rc[BATCH], trunc[BATCH];
+	char oka[BATCH] = {0}, okb[BATCH] = {0}, oks[BATCH] = {0};
+	int rc[BATCH], trunc[BATCH] = {0};
+	uint64_t sp[BATCH] = {0};        /* initialised for gcc's sake */
+	size_t glen[BATCH] = {0}, slen[BATCH] = {0}, idx[BATCH], m = 0;
 
-	if (read_headers(r, gps, n, a, oka) < 0)
-		return -1;
 	for (size_t i = 0; i < n; i++)
-		rc[i] = oka[i] ? decode(r, a + i * r->gread, now, &r->work[i], &trunc[i])
-			       : G_TORN;
-	if (read_headers(r, gps, n, b, okb) < 0)
+		glen[i] = r->gread;
+	if (read_blocks(r, gps, glen, n, a, r->gread, oka) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		rc[i] = oka[i] ? decode(r, a + i * r->gread, now, &r->work[i]) : G_TORN;
+		if (rc[i] == G_OK && r->work[i].len) {
+			idx[m] = i;
+			sp[m] = r->work[i].sp;
+			slen[m++] = r->work[i].len;
+		}
+	}
+	if (read_blocks(r, sp, slen, m, r->stack, STACK_WIN, oks) < 0)
+		return -1;
+	for (size_t k = 0; k < m; k++) {
+		if (oks[k])
+			walk(r, &r->work[idx[k]], r->stack + k * STACK_WIN, &trunc[idx[k]]);
+		else
+			rc[idx[k]] = G_TORN;
+	}
+	if (read_blocks(r, gps, glen, n, b, r->gread, okb) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (rc[i] == G_OK && (!okb[i] || !same_g(r, a + i * r->gread,

@@ -68,15 +68,14 @@ static int fake_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-/* Like process_vm_readv with one remote iovec per block, but at most 3
- * blocks per call, so the reader's loop over partial reads is used too. */
-static size_t fake_readn(void *ctx, const uint64_t *addrs, size_t n, size_t len,
-			 void *buf)
+/* Like process_vm_readv with one iovec per block, but at most 3 blocks
+ * per call, so the reader's loop over partial reads is used too. */
+static size_t fake_readv(void *ctx, const uint64_t *addrs, const size_t *lens,
+			 size_t n, unsigned char *buf, size_t stride)
 {
 	size_t k = 0;
 
-	while (k < n && k < 3 &&
-	       fake_read(ctx, addrs[k], (unsigned char *)buf + k * len, len) == 0)
+	while (k < n && k < 3 && fake_read(ctx, addrs[k], buf + k * stride, lens[k]) == 0)
 		k++;
 	return k;
 }
@@ -210,7 +209,7 @@ static void set_allgs(int n)
 static lt_goread *reader(void)
 {
 	struct lt_golayout l = layout();
-	struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn, NULL};
+	struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readv, NULL};
 	lt_err err = {0};
 	lt_goread *r = lt_goread_new_mem(&l, 0, &mem, &err);
 
@@ -361,7 +360,7 @@ static void test_wait_names(void **state)
 	(void)state;
 	for (int v = 0; v < 2; v++) {
 		struct lt_golayout l = layout();
-		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readn, NULL};
+		struct lt_gomem mem = {NULL, fake_read, fake_maps, fake_now, fake_readv, NULL};
 		struct lt_goroutine_tick t;
 		lt_goread *r;
 
