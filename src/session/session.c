@@ -18,6 +18,7 @@
 #include "lt_store.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
+#include "lt_unwind.h"
 
 /* Ticks kept in memory for the live view; the file keeps them all. */
 #define RETENTION 4096
@@ -33,7 +34,12 @@ struct lt_session {
 	lt_store *st;
 	lt_procfs *pf;
 	lt_threads *th;         /* NULL: thread sampling off or failed */
+	/* The target's one symbolizer and one unwinder: loaded once at
+	 * open and lent to the injector and the thread sampler. */
 	lt_symbols *sym;        /* NULL: frames stay bare addresses */
+	lt_unwind *uw;          /* NULL: no sampler or injector needs one,
+				   or it failed (they then try their own and
+				   say why) */
 	lt_heap *heap;          /* NULL: heap source off or ended */
 	struct lt_collect_heapmap heapmap;
 	lt_goread *go;          /* NULL: not a Go program, or reader off */
@@ -108,7 +114,8 @@ static void fill_meta(lt_session *s, pid_t pid)
 static void threads_on(lt_session *s, pid_t pid)
 {
 	struct lt_threads_opts to = {.max_depth = LT_THREAD_MAX_FRAMES,
-				     .budget_s = THREAD_BUDGET_S};
+				     .budget_s = THREAD_BUDGET_S,
+				     .unwind = s->uw};
 	lt_err err = {0};
 
 	if (s->o.no_threads) {
@@ -127,6 +134,20 @@ static void threads_on(lt_session *s, pid_t pid)
 			    s->sym ? NULL : "stacks not symbolized");
 }
 
+/* Opens the target's symbolizer and unwinder, once for the session, when
+ * a source will capture stacks.  A failure is not the session's: the
+ * sources that need them report it as their own reason. */
+static void symbols_on(lt_session *s, pid_t pid)
+{
+	int inject = !s->o.heap && !s->o.no_heap && !s->o.heap_reason;
+
+	if (!s->o.heap && !inject && s->o.no_threads)
+		return;
+	s->sym = lt_symbols_new(pid, NULL);
+	if (inject || !s->o.no_threads)
+		s->uw = lt_unwind_new(pid, NULL);
+}
+
 /* Gets the heap agent in (or takes over `run`'s), unless disabled.  A
  * refusal (static binary, no glibc, traced, no permission ...) is the
  * source's reason: the recording goes on with procfs and threads. */
@@ -135,7 +156,8 @@ static void heap_on(lt_session *s, pid_t pid)
 	struct lt_heap_opts ho = {.pid = pid, .sample_rate = s->o.sample_rate,
 				  .max_depth = s->o.max_depth,
 				  .agent_path = s->o.agent_path,
-				  .timeout_s = HEAP_TIMEOUT_S};
+				  .timeout_s = HEAP_TIMEOUT_S,
+				  .unwind = s->uw, .sym = s->sym};
 	char note[96];
 	lt_err err = {0};
 
@@ -317,11 +339,25 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	lt_model_set_retention(s->m, RETENTION);
 	fill_meta(s, tgid);
 	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	symbols_on(s, tgid);
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
 	goread_on(s, tgid);
-	if (s->heap || s->go || !s->o.no_threads)
+	/* The agent's dlopen changed the modules: one maps read when not. */
+	if (s->sym && s->heap)
+		lt_symbols_refresh(s->sym);
+	if (s->o.no_threads) { /* the injector was the unwinder's last user */
+		lt_unwind_free(s->uw);
+		s->uw = NULL;
+		if (!s->heap && !s->go) {
+			lt_symbols_free(s->sym);
+			s->sym = NULL;
+		}
+	}
+	/* A Go program's goroutines and heap profile are named too, also
+	 * with --no-heap --no-threads. */
+	if (s->go && !s->sym)
 		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
 	/* The recording starts now, with the first tick: loading the agent
@@ -454,6 +490,7 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 	lt_threads_free(s->th);
 	lt_goheap_free(s->goheap);
 	lt_goread_free(s->go);
+	lt_unwind_free(s->uw);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);
 	if (s->st)

@@ -9,20 +9,14 @@
 #include <string.h>
 
 enum { S_GROUP, S_CREATOR, S_COUNT, S_SAMPLE, S_N };
+_Static_assert(S_N == sizeof(((struct lt_store_goroutines *)0)->stmt) / sizeof(sqlite3_stmt *),
+	       "one prepared statement per kind of row");
 
 static const char *const sql[S_N] = {
 	[S_GROUP] = "INSERT INTO goroutine_group (id, stack_id, status, wait_reason) VALUES (?, ?, ?, ?)",
 	[S_CREATOR] = "INSERT OR IGNORE INTO goroutine_creator (group_id, name) VALUES (?, ?)",
 	[S_COUNT] = "INSERT OR REPLACE INTO goroutine_count (group_id, tick_id, count) VALUES (?, ?, ?)",
 	[S_SAMPLE] = "INSERT OR REPLACE INTO goroutine_sample (tick_id, goroutines, dropped, read_ns) VALUES (?, ?, ?, ?)",
-};
-
-/* What of the goroutine groups is in the file. */
-struct lt_store_gcur {
-	size_t groups, samples, cap;
-	size_t *names;          /* creators persisted per group */
-	int64_t *last;          /* count last persisted per group */
-	sqlite3_stmt *stmt[S_N];
 };
 
 static int fail(sqlite3 *db, const char *path, lt_err *err)
@@ -41,7 +35,7 @@ static int run(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
 	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
 }
 
-static void reserve(struct lt_store_gcur *c, size_t n)
+static void reserve(struct lt_store_goroutines *c, size_t n)
 {
 	if (n <= c->cap)
 		return;
@@ -54,7 +48,7 @@ static void reserve(struct lt_store_gcur *c, size_t n)
 	c->cap = n;
 }
 
-static int write_groups(sqlite3 *db, struct lt_store_gcur *c, const lt_tgroups *g,
+static int write_groups(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgroups *g,
 			const char *path, lt_err *err)
 {
 	for (size_t i = 0; i < lt_tgroups_count(g); i++) {
@@ -85,7 +79,7 @@ static int write_groups(sqlite3 *db, struct lt_store_gcur *c, const lt_tgroups *
 
 /* Samples taken since the last commit (at most one per tick) and the
  * counts that changed; last is a scratch copy of c->last. */
-static int write_counts(sqlite3 *db, struct lt_store_gcur *c, const lt_tgroups *g,
+static int write_counts(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgroups *g,
 			int64_t tick_id, int64_t *last, const char *path,
 			lt_err *err)
 {
@@ -116,19 +110,14 @@ static int write_counts(sqlite3 *db, struct lt_store_gcur *c, const lt_tgroups *
 	return 0;
 }
 
-int lt_store_goroutines_write(sqlite3 *db, struct lt_store_cursor *cur,
+int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *c,
 			      const lt_model *m, int64_t tick_id,
 			      const char *path, lt_err *err)
 {
 	const lt_tgroups *g = lt_model_goroutines_c(m);
-	struct lt_store_gcur *c = cur->go;
 	int64_t *last;
 	int rc;
 
-	if (!lt_tgroups_sample_count(g) && !lt_tgroups_count(g))
-		return 0;
-	if (!c)
-		c = cur->go = lt_xcalloc(1, sizeof(*c));
 	if (lt_tgroups_sample_count(g) == c->samples && lt_tgroups_count(g) == c->groups)
 		return 0;
 	for (int i = 0; i < S_N; i++)
@@ -148,14 +137,12 @@ int lt_store_goroutines_write(sqlite3 *db, struct lt_store_cursor *cur,
 	return rc;
 }
 
-void lt_store_goroutines_commit(struct lt_store_cursor *cur, const lt_model *m)
+void lt_store_goroutines_commit(struct lt_store_goroutines *c,
+				const lt_model *m)
 {
 	const lt_tgroups *g = lt_model_goroutines_c(m);
-	struct lt_store_gcur *c = cur->go;
 	size_t ns = lt_tgroups_sample_count(g);
 
-	if (!c)
-		return;
 	c->groups = lt_tgroups_count(g);
 	reserve(c, c->groups);
 	for (size_t i = 0; i < c->groups; i++) {
@@ -166,18 +153,13 @@ void lt_store_goroutines_commit(struct lt_store_cursor *cur, const lt_model *m)
 	c->samples = ns;
 }
 
-void lt_store_goroutines_free(struct lt_store_cursor *cur)
+void lt_store_goroutines_free(struct lt_store_goroutines *c)
 {
-	struct lt_store_gcur *c = cur->go;
-
-	if (!c)
-		return;
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(c->stmt[i]);
 	free(c->names);
 	free(c->last);
-	free(c);
-	cur->go = NULL;
+	memset(c, 0, sizeof(*c));
 }
 
 /* ---------------------------------------------------------------------- */
