@@ -58,6 +58,7 @@ struct lt_golayout {
 	int64_t bt_mem;             /* runtime.memProfile (bucketType), -1 */
 
 	int pie;                 /* ET_DYN: addresses move by a load bias */
+	uint64_t entry;          /* e_entry: AT_ENTRY minus it is the bias */
 	uint64_t load_vaddr;     /* p_vaddr of the PT_LOAD at file offset 0,
 				    page aligned */
 };

@@ -268,6 +268,7 @@ static int read_elf(Dwarf *dw, struct lt_golayout *l)
 	if (!elf || !gelf_getehdr(elf, &eh) || elf_getphdrnum(elf, &n) != 0)
 		return -1;
 	l->pie = eh.e_type == ET_DYN;
+	l->entry = eh.e_entry;
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
 

@@ -1,6 +1,8 @@
 /* The Go reader on a live process (lt_goread_new in lt_goread.h): its
- * memory through process_vm_readv, its mappings from /proc/PID/maps, its
- * nanotime from our CLOCK_MONOTONIC and its time namespace.  Nothing is
+ * memory through process_vm_readv, its mappings from /proc/PID/maps
+ * (lt_proc, like every /proc read), where its executable is loaded from
+ * its auxv, its nanotime from our CLOCK_MONOTONIC and its time
+ * namespace.  Nothing is
  * written to the process and nothing of it is stopped. */
 #include "lt_goread.h"
 
@@ -9,19 +11,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "lt_clock.h"
 #include "lt_elf.h"
+#include "lt_proc.h"
 
 #define IOV 256                    /* blocks per process_vm_readv */
+#define MAPS_CHUNK 8192            /* /proc/PID/maps streamed through it */
 
-/* The memory source's context; freed by the reader (free). */
+/* The memory source's context; freed by the reader (live_release). */
 struct live {
 	pid_t pid;
+	int procfd;                    /* /proc/PID (lt_proc_open) */
 	int64_t mono_offset;           /* target's CLOCK_MONOTONIC - ours */
 	int clock_known;
 };
@@ -82,31 +85,34 @@ static int live_maps(void *ctx, struct lt_gorange **data, size_t *ndata,
 		     struct lt_gorange **code, size_t *ncode)
 {
 	struct live *r = ctx;
-	char path[64], *line = NULL;
-	size_t len = 0, dcap = 0, ccap = 0;
-	FILE *f;
+	struct lt_proc_lines it;
+	char chunk[MAPS_CHUNK];
+	size_t dcap = 0, ccap = 0, len;
+	const char *line;
+	int cut, rc;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)r->pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
 	*data = *code = NULL;
 	*ndata = *ncode = 0;
-	while (getline(&line, &len, f) > 0) {
-		unsigned long long lo, hi;
-		char perms[8];
+	if (lt_proc_lines_open(&it, r->procfd, 0, "maps", chunk, sizeof(chunk)) < 0)
+		return -1;
+	while ((rc = lt_proc_lines_next(&it, &line, &len, &cut)) > 0) {
+		struct lt_proc_map mp;
 
-		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 || lo >= hi ||
-		    strlen(perms) < 3)
+		if (lt_proc_parse_map(line, len, &mp) < 0 || mp.start >= mp.end)
 			continue;
-		if (perms[0] == 'r' && perms[1] == 'w')
-			range_add(data, ndata, &dcap, lo, hi);
-		if (perms[2] == 'x')
-			range_add(code, ncode, &ccap, lo, hi);
+		if (mp.perms[0] == 'r' && mp.perms[1] == 'w')
+			range_add(data, ndata, &dcap, mp.start, mp.end);
+		if (mp.perms[2] == 'x')
+			range_add(code, ncode, &ccap, mp.start, mp.end);
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	lt_proc_lines_close(&it);
+	if (rc < 0) {
+		free(*data);
+		free(*code);
+		*data = *code = NULL;
+		*ndata = *ncode = 0;
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 /* Go's nanotime() is CLOCK_MONOTONIC, moved by the target's time
@@ -118,76 +124,80 @@ static int64_t live_now(void *ctx)
 	return r->clock_known ? (int64_t)(lt_clock_mono() * 1e9) + r->mono_offset : -1;
 }
 
-/* The monotonic offset of a time namespace, from /proc/P/timens_offsets:
- * 1 read, 0 no such file (kernel without time namespaces: no offset), -1
- * unreadable. */
-static int timens_offset(const char *pid, int64_t *out)
+static void live_release(void *ctx)
 {
-	char path[64], line[128];
-	FILE *f;
-	int rc = -1;
+	struct live *r = ctx;
 
-	*out = 0;
-	snprintf(path, sizeof(path), "/proc/%s/timens_offsets", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -1;
-	while (fgets(line, sizeof(line), f)) {
-		long long s, ns;
-
-		if (sscanf(line, "monotonic %lld %lld", &s, &ns) == 2 &&
-		    s > -(1LL << 32) && s < (1LL << 32)) {
-			*out = (int64_t)s * 1000000000 + ns;
-			rc = 1;
-		}
-	}
-	fclose(f);
-	return rc;
+	close(r->procfd);
+	free(r);
 }
 
-/* The load bias of the executable: where its mapping at file offset 0
- * starts minus the segment's link address.  The mapping is recognised by
- * the device and inode of /proc/PID/exe. */
-static int exe_bias(pid_t pid, int fd, const struct lt_golayout *l,
-		    uint64_t *bias)
+/* The monotonic offset of the time namespace of procfd's process, from
+ * its timens_offsets ("monotonic SECS NSECS" lines): 1 read, 0 no such
+ * file (a kernel without time namespaces: no offset), -1 unreadable. */
+static int timens_offset(int procfd, int64_t *out)
 {
-	struct stat st;
-	char path[64], *line = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc = -1;
+	char buf[256];
+	ssize_t n = lt_proc_read_buf(procfd, 0, "timens_offsets", buf, sizeof(buf));
+	struct lt_lines it;
+	const char *line;
+	size_t len;
+
+	*out = 0;
+	if (n < 0)
+		return errno == ENOENT ? 0 : -1;
+	lt_lines_init(&it, buf, (size_t)n);
+	while (lt_lines_next(&it, &line, &len)) {
+		size_t i = 9;
+		int64_t sec, ns;
+		int neg;
+
+		if (!lt_text_has_prefix(line, len, "monotonic"))
+			continue;
+		lt_text_skip_blanks(line, len, &i);
+		neg = i < len && line[i] == '-';
+		i += (size_t)neg;
+		if (lt_text_dec(line, len, &i, &sec) < 0 || sec > (1LL << 32))
+			return -1;
+		lt_text_skip_blanks(line, len, &i);
+		if (lt_text_dec(line, len, &i, &ns) < 0 || ns >= 1000000000)
+			return -1;
+		*out = (neg ? -sec : sec) * 1000000000 + ns;
+		return 1;
+	}
+	return -1;
+}
+
+/* The load bias of a position-independent executable: where the kernel
+ * put its entry point (AT_ENTRY in /proc/PID/auxv) minus the ELF header's
+ * e_entry.  0 for a fixed-address one. */
+static int exe_bias(int procfd, const struct lt_golayout *l, uint64_t *bias)
+{
+	uint64_t auxv[128];
+	ssize_t n;
 
 	*bias = 0;
 	if (!l->pie)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	if (fstat(fd, &st) != 0 || !(f = fopen(path, "re")))
-		return -1;
-	while (rc < 0 && getline(&line, &len, f) > 0) {
-		unsigned long long lo, hi, off, ino;
-		unsigned maj, mnr;
-
-		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi, &off,
-			   &maj, &mnr, &ino) == 6 && off == 0 && ino == st.st_ino &&
-		    maj == major(st.st_dev) && mnr == minor(st.st_dev)) {
-			*bias = lo - l->load_vaddr;
-			rc = 0;
+	n = lt_proc_read_buf(procfd, 0, "auxv", (char *)auxv, sizeof(auxv));
+	for (ssize_t i = 0; n > 0 && i + 1 < n / 8; i += 2)
+		if (auxv[i] == 9 /* AT_ENTRY */ && auxv[i + 1] >= l->entry &&
+		    !((auxv[i + 1] - l->entry) & 0xfff)) {
+			*bias = auxv[i + 1] - l->entry;
+			return 0;
 		}
-	}
-	free(line);
-	fclose(f);
-	return rc;
+	return -1;
 }
 
 lt_goread *lt_goread_new(pid_t pid, lt_err *err)
 {
-	struct lt_elf_program prog;
+	struct lt_elf_program prog = {0};
 	struct lt_golayout l;
-	char path[64], self[16];
+	char path[64];
 	uint64_t bias;
 	int64_t ours, theirs;
 	struct live *lv;
-	int fd, a, b;
+	int fd, self, a, b;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -201,25 +211,30 @@ lt_goread *lt_goread_new(pid_t pid, lt_err *err)
 		close(fd);
 		return NULL;
 	}
-	if (lt_golayout_read(fd, path, &l, err) < 0) {
-		close(fd);
-		return NULL;
-	}
-	if (exe_bias(pid, fd, &l, &bias) < 0) {
-		close(fd);
-		lt_golayout_free(&l);
-		lt_err_set(err, LT_EXIT_TARGET, "process %d: its executable is not "
-			   "mapped at offset 0", (int)pid);
-		return NULL;
-	}
+	a = lt_golayout_read(fd, path, &l, err);
 	close(fd);
+	if (a < 0)
+		return NULL;
 	lv = lt_xcalloc(1, sizeof(*lv));
 	lv->pid = pid;
-	snprintf(self, sizeof(self), "%d", (int)pid);
-	a = timens_offset("self", &ours);
-	b = timens_offset(self, &theirs);
+	lv->procfd = lt_proc_open(pid);
+	if (lv->procfd < 0 || exe_bias(lv->procfd, &l, &bias) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "process %d: %s", (int)pid,
+			   lv->procfd < 0 ? strerror(errno)
+			   : "where its executable is loaded is unknown (auxv)");
+		if (lv->procfd >= 0)
+			close(lv->procfd);
+		free(lv);
+		lt_golayout_free(&l);
+		return NULL;
+	}
+	self = lt_proc_open(getpid());
+	a = self >= 0 ? timens_offset(self, &ours) : -1;
+	b = timens_offset(lv->procfd, &theirs);
+	if (self >= 0)
+		close(self);
 	lv->clock_known = a >= 0 && b >= 0;
 	lv->mono_offset = theirs - ours;
 	return lt_goread_new_mem(&l, bias, &(struct lt_gomem){lv, live_read, live_maps,
-		live_now, live_readv, free}, err);
+		live_now, live_readv, live_release}, err);
 }
