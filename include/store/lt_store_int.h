@@ -96,4 +96,29 @@ void lt_store_heap_free(struct lt_store_heap *cur);
  * Returns 0, or -1 with err. */
 int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		       lt_err *err);
+
+/* ---- goroutine groups (store_goroutines.c): goroutine_group,
+ * goroutine_creator, goroutine_count, goroutine_sample ---- */
+struct lt_store_goroutines {
+	size_t groups, samples, cap;
+	size_t *names;          /* creators persisted per group */
+	int64_t *last;          /* count last persisted per group */
+	sqlite3_stmt *stmt[4];  /* prepared on first use */
+};
+
+/* Writes the goroutine groups m gained since cur, their creators and the
+ * counts of the goroutine samples taken since, as of tick_id.  Their
+ * stacks must be written already.  Same transaction and error rules as
+ * lt_store_stacks_write. */
+int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *cur,
+			      const lt_model *m, int64_t tick_id,
+			      const char *path, lt_err *err);
+/* Marks m's goroutine groups and samples as persisted; after COMMIT. */
+void lt_store_goroutines_commit(struct lt_store_goroutines *cur,
+				const lt_model *m);
+void lt_store_goroutines_free(struct lt_store_goroutines *cur);
+/* Loads them into m, after its stacks; a file written before these
+ * tables existed loads with none.  Returns 0, or -1 with err. */
+int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
+			     lt_err *err);
 #endif

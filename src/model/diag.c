@@ -1,4 +1,4 @@
-#include "lt_diag.h"
+#include "lt_diag_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,284 +15,6 @@
 #define Z_STAY 2.0
 /* Fewer sampled events than this in a window: "collecting". */
 #define MIN_EVENTS 4
-/* Callers a function must have, always directly above malloc, before it
- * counts as a wrapper by itself: a leaking function called from two
- * places must not be split into its callers. */
-#define WRAPPER_CALLERS 5
-
-static const char *const builtin_wrappers[] = {
-	"xmalloc", "xcalloc", "xrealloc", "xzalloc", "xstrdup", "xstrndup",
-	"xmemdup", "emalloc", "ecalloc", "erealloc", "zmalloc", "zcalloc",
-	"zrealloc", "g_malloc", "g_malloc0", "g_realloc", "g_try_malloc",
-	"g_try_malloc0", "g_malloc_n", "g_malloc0_n", "g_slice_alloc",
-	"g_slice_alloc0", "g_strdup", "g_memdup", "g_memdup2",
-	"sqlite3Malloc", "sqlite3MallocZero", "sqlite3DbMallocRaw",
-	"sqlite3DbMallocRawNN", "sqlite3DbMallocZero", "sqlite3_malloc",
-	"sqlite3_malloc64", "sqlite3Realloc", "sqlite3_realloc64",
-	"PyMem_Malloc", "PyMem_Calloc", "PyMem_Realloc", "PyMem_RawMalloc",
-	"PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc",
-	"OPENSSL_malloc", "CRYPTO_malloc", "CRYPTO_zalloc", "CRYPTO_realloc",
-	"apr_palloc", "ngx_alloc", "ngx_palloc", "ngx_pnalloc", "ngx_calloc",
-	"av_malloc", "av_mallocz", "strdup", "strndup",
-};
-
-int lt_diag_is_wrapper(const struct lt_diag_opts *o, const char *fn)
-{
-	if (!fn)
-		return 0;
-	/* operator new(unsigned long), operator new[](...) */
-	if (!strncmp(fn, "operator new", 12))
-		return 1;
-	for (size_t i = 0; i < sizeof(builtin_wrappers) / sizeof(builtin_wrappers[0]); i++)
-		if (!strcmp(fn, builtin_wrappers[i]))
-			return 1;
-	for (size_t i = 0; o && i < o->nwrappers; i++)
-		if (o->wrappers[i] && !strcmp(fn, o->wrappers[i]))
-			return 1;
-	return 0;
-}
-
-/* ---- a small string-keyed table ---------------------------------------- */
-
-struct slot {
-	const char *key;      /* NULL: free */
-	size_t val;
-};
-
-struct smap {
-	struct slot *s;
-	size_t cap, n;        /* cap a power of two */
-};
-
-static uint64_t hash_str(const char *k)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*k)
-		h = (h ^ (unsigned char)*k++) * 1099511628211ULL;
-	return h;
-}
-
-/* The value of key, or LT_NONE. */
-static size_t smap_get(const struct smap *m, const char *key)
-{
-	if (!m->cap)
-		return LT_NONE;
-	for (size_t j = hash_str(key) & (m->cap - 1); m->s[j].key; j = (j + 1) & (m->cap - 1))
-		if (!strcmp(m->s[j].key, key))
-			return m->s[j].val;
-	return LT_NONE;
-}
-
-static void smap_put(struct smap *m, const char *key, size_t val)
-{
-	size_t j;
-
-	if (2 * (m->n + 1) > m->cap) {
-		struct smap g = {lt_xcalloc(m->cap ? 2 * m->cap : 256, sizeof(struct slot)),
-				 m->cap ? 2 * m->cap : 256, 0};
-
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->s[i].key)
-				smap_put(&g, m->s[i].key, m->s[i].val);
-		free(m->s);
-		*m = g;
-	}
-	for (j = hash_str(key) & (m->cap - 1); m->s[j].key; j = (j + 1) & (m->cap - 1))
-		if (!strcmp(m->s[j].key, key)) {
-			m->s[j].val = val;
-			return;
-		}
-	m->s[j].key = key;
-	m->s[j].val = val;
-	m->n++;
-}
-
-/* ---- which frame is "your code" ---------------------------------------- */
-
-static const char *base_name(const char *path)
-{
-	const char *b = path ? strrchr(path, '/') : NULL;
-
-	return b ? b + 1 : path;
-}
-
-static int is_shared_object(const char *path)
-{
-	const char *b = base_name(path);
-
-	return b && strstr(b, ".so") != NULL;
-}
-
-/* Installed by the system (a package), as opposed to the program's own
- * build: /usr/lib, /lib, ... also as seen through /proc/PID/root. */
-static int is_system_path(const char *path)
-{
-	static const char *const dirs[] = {"/lib/", "/lib64/", "/lib32/", "/usr/lib/",
-					   "/usr/lib64/", "/usr/lib32/",
-					   "/usr/local/lib/", "/snap/", "/nix/store/"};
-
-	if (!path)
-		return 0;
-	if (!strncmp(path, "/proc/", 6)) {
-		const char *r = strstr(path, "/root/");
-
-		if (r)
-			path = r + 5;
-	}
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (!strncmp(path, dirs[i], strlen(dirs[i])))
-			return 1;
-	return 0;
-}
-
-/* The program's own code: its executable, or a library it ships itself
- * (a plugin it dlopens from its own directory), not one the system
- * installed. */
-static int is_own_module(const char *path)
-{
-	return path && (!is_shared_object(path) || !is_system_path(path));
-}
-
-static int is_system_lib(const char *path)
-{
-	const char *b = base_name(path);
-
-	return b && (!strncmp(b, "libc.so", 7) || !strncmp(b, "libc-", 5) ||
-		     !strncmp(b, "libpthread", 10) || !strncmp(b, "ld-linux", 8) ||
-		     !strncmp(b, "libstdc++", 9) || !strncmp(b, "libgcc_s", 8) ||
-		     !strncmp(b, "libm.so", 7));
-}
-
-static int is_plumbing(const char *fn)
-{
-	return !strcmp(fn, "start_thread") || !strncmp(fn, "__libc_start", 12) ||
-	       !strcmp(fn, "_start") || !strncmp(fn, "clone", 5) ||
-	       !strncmp(fn, "__clone", 7) || !strncmp(fn, "std::", 5) ||
-	       !strncmp(fn, "__gnu_cxx::", 11) || !strncmp(fn, "__cxa_", 6);
-}
-
-struct ctx {
-	const lt_model *m;
-	const lt_stacktab *st;
-	const struct lt_diag_opts *o;
-	struct smap detected;  /* function -> 1 when detected as a wrapper */
-};
-
-static int wrapper(const struct ctx *c, const char *fn)
-{
-	return lt_diag_is_wrapper(c->o, fn) || smap_get(&c->detected, fn) == 1;
-}
-
-/* The row key of stack s in the "your code" view: the first function, from
- * the allocation outwards (inlined ones first within a frame), in the
- * program itself that is not a wrapper; failing that, the first one outside
- * the system libraries; failing that, the innermost named one.  *frame is
- * its frame; *via_lib says a library's own code allocated below it. */
-static const char *yours_key(const struct ctx *c, size_t s, size_t *frame,
-			     int *via_lib)
-{
-	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
-	const char *fallback = NULL, *innermost = NULL;
-	size_t ff = LT_NONE, fi = LT_NONE;
-	int lib = 0, fallback_lib = 0;
-
-	*frame = LT_NONE;
-	*via_lib = 0;
-	for (size_t i = 0; k && i < k->depth; i++) {
-		const struct lt_frame *f = lt_stacktab_frame(c->st, k->frames[i]);
-		int program = is_own_module(f->module);
-
-		for (size_t y = 0; y < f->nsyms; y++) {
-			const char *fn = f->syms[y].function;
-
-			if (!fn)
-				continue;
-			if (!innermost) {
-				innermost = fn;
-				fi = k->frames[i];
-			}
-			if (wrapper(c, fn) || is_plumbing(fn))
-				continue;
-			if (program) {
-				*frame = k->frames[i];
-				*via_lib = lib;
-				return fn;
-			}
-			if (!fallback && !is_system_lib(f->module)) {
-				fallback = fn;
-				ff = k->frames[i];
-				fallback_lib = lib;
-			}
-		}
-		if (!program && !is_system_lib(f->module) && f->syms[0].function &&
-		    !wrapper(c, f->syms[0].function))
-			lib = 1;
-	}
-	if (fallback) {
-		*frame = ff;
-		*via_lib = fallback_lib;
-		return fallback;
-	}
-	*frame = fi;
-	return innermost;
-}
-
-/* Detects wrappers: functions that are always the innermost frame of
- * their stacks (they call malloc themselves) and have many callers. */
-static void detect_wrappers(struct ctx *c, const lt_hsites *h)
-{
-	struct smap seen = {0};
-	struct wrap {
-		const char *callers[WRAPPER_CALLERS];
-		int n, inner_only;
-	} *w = NULL;
-	size_t nw = 0, cap = 0;
-
-	for (size_t i = 0; i < lt_hsites_count(h); i++) {
-		const struct lt_stack *k = lt_stacktab_stack(c->st, lt_hsites_get(h, i)->stack);
-
-		for (size_t d = 0; k && d < k->depth && d < 64; d++) {
-			const struct lt_frame *f = lt_stacktab_frame(c->st, k->frames[d]);
-			const char *fn = f->syms[0].function;
-			size_t j;
-
-			if (!fn)
-				continue;
-			j = smap_get(&seen, fn);
-			if (j == LT_NONE) {
-				if (nw == cap) {
-					cap = cap ? 2 * cap : 64;
-					w = lt_xrealloc(w, cap * sizeof(*w));
-				}
-				j = nw++;
-				memset(&w[j], 0, sizeof(w[j]));
-				w[j].inner_only = 1;
-				smap_put(&seen, fn, j);
-			}
-			if (d > 0 || f->nsyms > 1) {
-				w[j].inner_only = 0;
-				continue;
-			}
-			if (d + 1 < k->depth && w[j].n < WRAPPER_CALLERS) {
-				const char *caller = lt_stacktab_frame(c->st, k->frames[d + 1])->syms[0].function;
-				int known = !caller;
-
-				for (int q = 0; q < w[j].n && !known; q++)
-					known = !strcmp(w[j].callers[q], caller);
-				if (!known)
-					w[j].callers[w[j].n++] = caller;
-			}
-		}
-	}
-	for (size_t i = 0; i < seen.cap; i++)
-		if (seen.s[i].key && w[seen.s[i].val].inner_only &&
-		    w[seen.s[i].val].n >= WRAPPER_CALLERS)
-			smap_put(&c->detected, seen.s[i].key, 1);
-	free(seen.s);
-	free(w);
-}
-
 /* ---- flows -------------------------------------------------------------- */
 
 struct flow {
@@ -356,7 +78,7 @@ static void add_cumulative(const lt_stacktab *st, size_t s, struct flow f,
 				continue;
 			if (nd < 64)
 				done[nd++] = fn;
-			j = smap_get(map, fn);
+			j = lt_diag_smap_get(map, fn);
 			if (j == LT_NONE) {
 				if (*n == *cap) {
 					*cap = *cap ? 2 * *cap : 256;
@@ -364,7 +86,7 @@ static void add_cumulative(const lt_stacktab *st, size_t s, struct flow f,
 				}
 				j = (*n)++;
 				(*acc)[j] = (struct flow){0, 0};
-				smap_put(map, fn, j);
+				lt_diag_smap_put(map, fn, j);
 			}
 			(*acc)[j].bytes += f.bytes;
 			(*acc)[j].events += f.events;
@@ -399,7 +121,7 @@ struct pmap {
 
 static uint64_t step_hash(uint64_t h, const char *fn)
 {
-	h = (h ^ hash_str(fn)) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+	h = (h ^ lt_diag_hash_str(fn)) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
 	return h ? h : 1;
 }
 
@@ -439,7 +161,7 @@ static void pmap_free(struct pmap *m)
 }
 
 /* Adds f under every prefix of stack s, outermost frame first. */
-static void add_prefixes(const struct ctx *c, size_t s, struct flow f, struct pmap *m)
+static void add_prefixes(const struct lt_diag_ctx *c, size_t s, struct flow f, struct pmap *m)
 {
 	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
 	uint64_t h = 1;
@@ -453,7 +175,7 @@ static void add_prefixes(const struct ctx *c, size_t s, struct flow f, struct pm
 			const char *fn = fr->syms[y].function;
 			struct flow *v;
 
-			if (!fn || is_plumbing(fn))
+			if (!fn || lt_diag_plumbing(fn))
 				continue;
 			h = step_hash(h, fn);
 			v = pmap_slot(m, h, 1);
@@ -466,7 +188,7 @@ static void add_prefixes(const struct ctx *c, size_t s, struct flow f, struct pm
 /* The prefix of stack s that ends at the row's function fn in frame fr
  * (*at), and, when the allocations happen inside a library, the one that
  * goes on to the library function fn called (*entry; 0 otherwise). */
-static void decision_prefix(const struct ctx *c, size_t s, const char *fn,
+static void decision_prefix(const struct lt_diag_ctx *c, size_t s, const char *fn,
 			    size_t fr, int via, uint64_t *at, uint64_t *entry)
 {
 	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
@@ -481,7 +203,7 @@ static void decision_prefix(const struct ctx *c, size_t s, const char *fn,
 		for (size_t y = f->nsyms; y-- > 0;) {
 			const char *g = f->syms[y].function;
 
-			if (!g || is_plumbing(g))
+			if (!g || lt_diag_plumbing(g))
 				continue;
 			h = step_hash(h, g);
 			if (found) {
@@ -589,48 +311,15 @@ static struct through through(const struct flows *fl, const char *fn)
 
 	if (!fn)
 		return t;
-	if ((q = smap_get(&fl->amap, fn)) != LT_NONE)
+	if ((q = lt_diag_smap_get(&fl->amap, fn)) != LT_NONE)
 		t.a = fl->af[q];
-	if ((q = smap_get(&fl->ffmap, fn)) != LT_NONE)
+	if ((q = lt_diag_smap_get(&fl->ffmap, fn)) != LT_NONE)
 		t.f = fl->ff[q];
-	if ((q = smap_get(&fl->amap0, fn)) != LT_NONE)
+	if ((q = lt_diag_smap_get(&fl->amap0, fn)) != LT_NONE)
 		t.a0 = fl->af0[q];
-	if ((q = smap_get(&fl->ffmap0, fn)) != LT_NONE)
+	if ((q = lt_diag_smap_get(&fl->ffmap0, fn)) != LT_NONE)
 		t.f0 = fl->ff0[q];
 	return t;
-}
-
-/* The program's own functions on stack s from the row's function outwards
- * (up to max): a leak must pass through each of them, so each must
- * allocate more than is freed through it.  A constructor whose objects a
- * destructor called from the same caller frees nets zero at that caller. */
-static size_t path_from(const struct ctx *c, size_t s, const char *fn,
-			const char **out, size_t max)
-{
-	const struct lt_stack *k = lt_stacktab_stack(c->st, s);
-	size_t n = 0;
-	int on = 0;
-
-	for (size_t d = 0; k && d < k->depth && n < max; d++) {
-		const struct lt_frame *f = lt_stacktab_frame(c->st, k->frames[d]);
-
-		for (size_t y = 0; y < f->nsyms && n < max; y++) {
-			const char *g = f->syms[y].function;
-
-			if (!g)
-				continue;
-			if (!on && !strcmp(g, fn))
-				on = 1;
-			if (!on || wrapper(c, g) || is_plumbing(g) ||
-			    !is_own_module(f->module))
-				continue;
-			if (!n || strcmp(out[n - 1], g))
-				out[n++] = g;
-		}
-	}
-	if (!n)
-		out[n++] = fn;
-	return n;
 }
 
 /* Unfreed sampled blocks a row needs before its retention alone claims
@@ -692,7 +381,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 {
 	const lt_hsites *h = lt_model_hsites_c(m), *fh = lt_model_fsites_c(m);
 	size_t ns = lt_hsites_sample_count(h), n = lt_hsites_count(h);
-	struct ctx c = {m, lt_model_stacks_c(m), o, {0}};
+	struct lt_diag_ctx c = {m, lt_model_stacks_c(m), o, {0}};
 	struct smap keys = {0};
 	struct flows fl;
 	struct pmap pa = {0}, pf = {0}, pa0 = {0}, pf0 = {0};
@@ -712,7 +401,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 		mid = to;
 	t_end = lt_hsites_sample(h, to - 1)->t;
 	dt = t_end - lt_hsites_sample(h, from)->t;
-	detect_wrappers(&c, h);
+	lt_diag_detect_wrappers(&c, h);
 	memset(&fl, 0, sizeof(fl));
 	/* The allocation and free flows through every function, whole window
 	 * and early. */
@@ -748,7 +437,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 
 		lt_hsites_value(h, i, from, &a);
 		lt_hsites_value(h, i, to - 1, &b);
-		key_fn = yours_key(&c, site->stack, &frame, &via);
+		key_fn = lt_diag_key(&c, site->stack, &frame, &via);
 		if (o->view == LT_DIAG_FUNC) {
 			/* Every distinct function of the stack. */
 			const struct lt_stack *k = lt_stacktab_stack(c.st, site->stack);
@@ -775,7 +464,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			struct acc *x;
 
 			if (o->view != LT_DIAG_SITE && fns[q])
-				j = smap_get(&keys, fns[q]);
+				j = lt_diag_smap_get(&keys, fns[q]);
 			if (j == LT_NONE) {
 				if (nrows == cap) {
 					cap = cap ? 2 * cap : 256;
@@ -792,7 +481,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 				x->r.oldest_age = -1;
 				x->r.mean_free_age = -1;
 				if (o->view != LT_DIAG_SITE && fns[q])
-					smap_put(&keys, fns[q], j);
+					lt_diag_smap_put(&keys, fns[q], j);
 			}
 			x = &acc[j];
 			x->r.nsites++;
@@ -856,12 +545,12 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			size_t fr;
 			int via;
 
-			key = yours_key(&c, lt_hsites_get(h, x->r.site)->stack, &fr, &via);
+			key = lt_diag_key(&c, lt_hsites_get(h, x->r.site)->stack, &fr, &via);
 		}
 		if (have_ff && key) {
 			const char *path[16];
 			size_t np = o->view == LT_DIAG_FUNC ? 1 :
-				path_from(&c, lt_hsites_get(h, x->r.site)->stack, key, path, 16);
+				lt_diag_path(&c, lt_hsites_get(h, x->r.site)->stack, key, path, 16);
 			struct through t = o->view == LT_DIAG_FUNC || !x->at ? through(&fl, key) :
 				row_flows(x, &pa, &pf, &pa0, &pf0);
 			struct evidence ev = {0};
@@ -910,11 +599,6 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 				ev.z_leak = sd_leak > 0 ? e_bytes / sd_leak : 0;
 				ev.z_cache = sd_cache > 0 ? (u_bytes - e_bytes) / sd_cache : 0;
 			}
-			if (getenv("LT_DIAG_DEBUG"))
-				fprintf(stderr, "%s: A %.0f/%.0f F %.0f/%.0f SBF %.0f/%.0f z %.2f z0 %.2f zleak %.2f zcache %.2f unfreed %lld veto %d\n",
-					key, t.a.bytes, t.a.events, t.f.bytes, t.f.events, x->sbf.bytes,
-					x->sbf.events, ev.z, ev.z0, ev.z_leak, ev.z_cache,
-					(long long)ev.unfreed, ev.vetoed);
 			f = t.f;
 			x->r.free_samples = (int64_t)f.events;
 			x->r.claim = judge(&ev, x->a.events, 1, x->legacy_growing, dt);
@@ -973,79 +657,4 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	free(c.detected.s);
 	*rows = out;
 	return nrows;
-}
-
-const char *lt_diag_view_name(enum lt_diag_view v)
-{
-	switch (v) {
-	case LT_DIAG_YOURS: return "your code";
-	case LT_DIAG_FUNC: return "function";
-	case LT_DIAG_SITE: return "call site";
-	default: return "?";
-	}
-}
-
-const char *lt_diag_claim_name(enum lt_diag_claim c)
-{
-	switch (c) {
-	case LT_CLAIM_COLLECTING: return "collecting";
-	case LT_CLAIM_STEADY: return "steady";
-	case LT_CLAIM_GROWING: return "growing";
-	case LT_CLAIM_SHRINKING: return "shrinking";
-	default: return "?";
-	}
-}
-
-char *lt_diag_label(const lt_model *m, const struct lt_diag_opts *o,
-		    const struct lt_diag_row *r, char *buf, size_t len)
-{
-	const lt_stacktab *st = lt_model_stacks_c(m);
-	const struct lt_hsite *site = lt_hsites_get(lt_model_hsites_c(m), r->site);
-	char where[200] = "";
-
-	if (o->view == LT_DIAG_SITE || !r->function) {
-		if (site)
-			return lt_stacktab_describe_alloc(st, site->stack, buf, len);
-		snprintf(buf, len, "?");
-		return buf;
-	}
-	if (r->frame != LT_NONE) {
-		const struct lt_frame *f = lt_stacktab_frame(st, r->frame);
-
-		for (size_t y = 0; f && y < f->nsyms; y++)
-			if (f->syms[y].function && !strcmp(f->syms[y].function, r->function) &&
-			    f->syms[y].file && f->syms[y].line > 0) {
-				snprintf(where, sizeof(where), " (%s:%d)",
-					 base_name(f->syms[y].file), f->syms[y].line);
-				break;
-			}
-	}
-	if (o->view == LT_DIAG_YOURS && r->via_library && site) {
-		/* The library function the row's code called, and its library:
-		 * the frame just inside the row's own frame. */
-		const struct lt_stack *k = lt_stacktab_stack(st, site->stack);
-		const struct lt_frame *entry = NULL;
-
-		for (size_t d = 1; k && d < k->depth; d++)
-			if (k->frames[d] == r->frame) {
-				entry = lt_stacktab_frame(st, k->frames[d - 1]);
-				break;
-			}
-		if (entry && entry->module) {
-			const char *fn = entry->syms[entry->nsyms - 1].function;
-
-			if (r->nsites > 1)
-				snprintf(buf, len, "%s%s -> %s (%s, %zu stacks)", r->function, where,
-					 fn ? fn : "?", base_name(entry->module), r->nsites);
-			else
-				snprintf(buf, len, "%s%s -> %s (%s)", r->function, where,
-					 fn ? fn : "?", base_name(entry->module));
-			return buf;
-		}
-	}
-	if (r->nsites > 1)
-		snprintf(buf, len, "%s%s (%zu stacks)", r->function, where, r->nsites);
-	else
-		snprintf(buf, len, "%s%s", r->function, where);
-	return buf;
 }

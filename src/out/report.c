@@ -9,6 +9,7 @@
 
 #include "lt_err.h"
 #include "lt_fmt.h"
+#include "lt_goroutines.h"
 #include "lt_growth.h"
 #include "lt_verdict.h"
 
@@ -544,6 +545,8 @@ int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 	heap_sites(&o, m, dopt);
 	fd_sites(&o, m);
 	threads(&o, m);
+	if (!o.err)
+		lt_goroutines_report(m, out);
 	verdicts(&o, m, dopt);
 	errno = 0;
 	if (!o.err && (fflush(out) != 0 || ferror(out)))

@@ -12,6 +12,8 @@
 
 #include "lt_clock.h"
 #include "lt_collect.h"
+#include "lt_goheap.h"
+#include "lt_goread.h"
 #include "lt_procfs.h"
 #include "lt_store.h"
 #include "lt_symbols.h"
@@ -40,6 +42,12 @@ struct lt_session {
 				   say why) */
 	lt_heap *heap;          /* NULL: heap source off or ended */
 	struct lt_collect_heapmap heapmap;
+	lt_goread *go;          /* NULL: not a Go program, or reader off */
+	lt_goheap *goheap;      /* the Go runtime's heap profile, when the
+				   agent is not loaded (never in Go) */
+	double next_go;         /* session time of the next goroutine read:
+				   every tick unless reads take long */
+	int go_failed;          /* reads failed in a row */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -219,6 +227,94 @@ static void threads_off(lt_session *s, const char *why)
 	lt_store_write_meta(s->st, s->m, NULL);
 }
 
+/* Starts the Go reader when the target is a Go program (silently nothing
+ * otherwise).  It stops nothing, so --no-threads does not turn it off; a
+ * Go program it cannot read (stripped DWARF, unknown runtime) is recorded
+ * as the source's reason. */
+static void goread_on(lt_session *s, pid_t pid)
+{
+	char note[96];
+	lt_err err = {0};
+
+	s->go = lt_goread_new(pid, &err);
+	if (!s->go) {
+		if (!strstr(err.msg, "is not a Go program"))
+			lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		return;
+	}
+	snprintf(note, sizeof(note), "%s, read without stopping it",
+		 lt_goread_version(s->go));
+	lt_model_set_source(s->m, "goroutines", 1, note);
+	if (s->heap || s->o.no_heap)
+		return;
+	s->goheap = lt_goheap_new(s->go, NULL);
+	if (!s->goheap)
+		return;
+	/* The Go linker turns memory profiling off in a program that
+	 * cannot reach runtime.MemProfile (no runtime/pprof). */
+	if (!lt_goheap_rate(s->goheap)) {
+		lt_goheap_free(s->goheap);
+		s->goheap = NULL;
+		lt_model_set_source(s->m, "heap", 0, "a Go program with its heap "
+				    "profiling off (runtime.MemProfileRate 0: it does "
+				    "not link runtime/pprof)");
+		return;
+	}
+	snprintf(note, sizeof(note), "the Go runtime's heap profile "
+		 "(runtime.mbuckets) as of its last GC, sample rate %llu bytes",
+		 (unsigned long long)lt_goheap_rate(s->goheap));
+	lt_model_set_source(s->m, "heap", 1, note);
+}
+
+/* The Go heap profile into the heap sites (the agent's heapmap is free:
+ * the agent never runs in a Go program).  Returns the seconds the read
+ * took. */
+static double sample_goheap(lt_session *s, double t)
+{
+	struct lt_heap_batch b;
+	double t0 = lt_clock_mono(), took;
+	int rc = lt_goheap_sample(s->goheap, &b, NULL);
+
+	took = lt_clock_mono() - t0;
+	if (rc == 0)
+		lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t, s->start);
+	return took;
+}
+
+/* One goroutine read into the model, with the Go heap profile.  Nothing
+ * is stopped, so it runs every tick, unless the reads take long (100,000
+ * goroutines take about a second): then the next waits 20 times as long
+ * as they took, so leaktop spends at most 5% of its time reading.
+ * Symbolizing new PCs is not counted: it is paid once.  A read can fail while
+ * the runtime grows allgs under it: three failures in a row turn the
+ * reader off, saying why. */
+static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
+{
+	struct lt_goroutine_tick gt;
+	lt_err err = {0};
+
+	if (lt_goread_sample(s->go, &gt, &err) == 0) {
+		double took = gt.elapsed_ns / 1e9;
+
+		s->go_failed = 0;
+		lt_collect_goroutines(s->m, s->sym, &gt, smp->t);
+		if (s->goheap)
+			took += sample_goheap(s, smp->t);
+		s->next_go = smp->t + took * 20;
+		return;
+	}
+	if (target_gone(s) || ++s->go_failed < 3)
+		return;
+	if (s->goheap)
+		lt_model_set_source(s->m, "heap", 0, err.msg);
+	lt_goheap_free(s->goheap);
+	s->goheap = NULL;
+	lt_goread_free(s->go);
+	s->go = NULL;
+	lt_model_set_source(s->m, "goroutines", 0, err.msg);
+	lt_store_write_meta(s->st, s->m, NULL);
+}
+
 lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 {
 	lt_session *s;
@@ -247,17 +343,22 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
+	goread_on(s, tgid);
 	/* The agent's dlopen changed the modules: one maps read when not. */
 	if (s->sym && s->heap)
 		lt_symbols_refresh(s->sym);
 	if (s->o.no_threads) { /* the injector was the unwinder's last user */
 		lt_unwind_free(s->uw);
 		s->uw = NULL;
-		if (!s->heap) {
+		if (!s->heap && !s->go) {
 			lt_symbols_free(s->sym);
 			s->sym = NULL;
 		}
 	}
+	/* A Go program's goroutines and heap profile are named too, also
+	 * with --no-heap --no-threads. */
+	if (s->go && !s->sym)
+		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
 	/* The recording starts now, with the first tick: loading the agent
 	 * may have taken seconds. */
@@ -370,6 +471,8 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	lt_model_add_sample(s->m, &smp);
 	if (s->heap)
 		sample_heap(s, smp.t);
+	if (s->go && smp.t >= s->next_go)
+		sample_goroutines(s, &smp);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
 			lt_end_set(&s->end, LT_END_TARGET_EXITED);
@@ -405,6 +508,8 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 	 * fail. */
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
+	lt_goheap_free(s->goheap);
+	lt_goread_free(s->go);
 	lt_unwind_free(s->uw);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);

@@ -58,6 +58,7 @@ struct lt_store {
 	/* What of the model each part has in the file already. */
 	struct lt_store_stacks stacks;
 	struct lt_store_heap heap;
+	struct lt_store_goroutines go;
 };
 
 /* Files SQLite keeps next to the database.  create refuses or removes
@@ -373,6 +374,7 @@ static void store_free(lt_store *st)
 		sqlite3_finalize(st->stmt[i]);
 	lt_store_stacks_free(&st->stacks);
 	lt_store_heap_free(&st->heap);
+	lt_store_goroutines_free(&st->go);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -562,11 +564,15 @@ int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err)
 	if (rc == 0)
 		rc = lt_store_heap_write(st->db, &st->heap, m, id, st->path,
 					 err);
+	if (rc == 0)
+		rc = lt_store_goroutines_write(st->db, &st->go, m, id, st->path,
+					       err);
 	if (end(st, rc, err) < 0)
 		return -1;
 	tick_committed(st, s, id);
 	lt_store_stacks_commit(&st->stacks, m);
 	lt_store_heap_commit(&st->heap, m);
+	lt_store_goroutines_commit(&st->go, m);
 	return 0;
 }
 
