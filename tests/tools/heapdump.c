@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	secs = atof(argv[2]);
 	o.sample_rate = argc > 3 ? strtoull(argv[3], NULL, 10) : 0;
 	o.agent_path = argc > 4 ? argv[4] : "bin/liblt-agent.so";
-	o.timeout_s = 10;
+	o.timeout_s = 30;   /* a loaded test machine */
 	h = lt_heap_attach(&o, &err);
 	if (!h) {
 		fprintf(stderr, "heapdump: %s\n", err.msg);
