@@ -2,7 +2,9 @@
 # heap_fds: what the heap agent hands over beyond live bytes, read from the
 # heap source's batches (build/tools/heapdump, no model in between): fd
 # sites with their stacks, frees and ages of heap sites, the agent's own
-# thread and socket, and GOT slots restored afterwards.
+# thread and socket, and GOT slots restored afterwards; and the refusal,
+# with its reason, of an agent of another protocol version already loaded
+# in the target.
 . "$(dirname "$0")/../lib.sh"
 
 DUMP=${LT_TOOLS:-$LT_ROOT/build/tools}/heapdump
@@ -89,3 +91,15 @@ else
 fi
 check "heap: no stack holds an agent frame" sh -c "! grep -E 'hk_|ag_|lt_agent|liblt-agent' '$T/hs.out'"
 check "heap: GOT restored" sh -c "'$GOT' $hs_pid | grep -qx clean"
+
+# --- an agent of another protocol version, already loaded -----------------
+# (a stand-in for an older leaktop's agent: it says a version 1 hello)
+TARGET_WRAP="env LD_PRELOAD=$LT_TARGETS/liblt-agent-v1.so" start_target heap_sites 100 60
+old_pid=$TARGET_PID
+start_record old "$old_pid" --duration 2s --no-threads
+finish_record old
+check "old agent: the heap is unavailable" test "$(sql "$T/old.db" "SELECT available FROM source WHERE name = 'heap'")" = 0
+expect_line "old agent: the report names its protocol version" "$T/old.report" "speaks protocol version 1, this leaktop version 2"
+expect_line "old agent: and what to do" "$T/old.report" "use that leaktop version, or restart the target"
+expect_line "old agent: the recording went on" "$T/old.err" "recording ended (duration)"
+check "old agent: the target still runs" alive "$old_pid"
