@@ -116,7 +116,8 @@ static inline void closing(int fd)
 	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 }
 
-/* What a duplicate of fd is: its recorded kind, or what fstat says. */
+/* What a duplicate of fd is: its recorded kind, or what fstat says; -1
+ * when fd is not open (the dup will fail). */
 static int kind_of(int fd)
 {
 	int k = ag_fd_kind(fd), keep = errno;
@@ -124,15 +125,16 @@ static int kind_of(int fd)
 
 	if (k >= 0)
 		return k;
-	k = LT_FD_FILE;
-	if (fstat(fd, &st) == 0) {
-		if (S_ISSOCK(st.st_mode))
-			k = LT_FD_SOCKET;
-		else if (S_ISFIFO(st.st_mode))
-			k = LT_FD_PIPE;
-		else if ((st.st_mode & S_IFMT) == 0)
-			k = LT_FD_ANON;   /* anon_inode: eventfd, epoll, ... */
-	}
+	if (fstat(fd, &st) < 0)
+		k = -1;
+	else if (S_ISSOCK(st.st_mode))
+		k = LT_FD_SOCKET;
+	else if (S_ISFIFO(st.st_mode))
+		k = LT_FD_PIPE;
+	else if ((st.st_mode & S_IFMT) == 0)
+		k = LT_FD_ANON;   /* anon_inode: eventfd, epoll, ... */
+	else
+		k = LT_FD_FILE;
 	errno = keep;
 	return k;
 }
@@ -249,19 +251,28 @@ static int hk_pipe2(int fds[2], int flags)
 	return made2(R.pipe2(fds, flags), fds, LT_FD_PIPE, RET);
 }
 
-static int hk_dup(int fd)
+/* Only when it is on: fstat is not free. */
+static int dup_kind(int fd)
 {
-	return made(R.dup(fd), kind_of(fd), RET);
+	return ag_active && !ag_guard ? kind_of(fd) : -1;
 }
 
-/* dup2 and dup3 close newfd first when it is open. */
+static int hk_dup(int fd)
+{
+	int k = dup_kind(fd);
+
+	return k < 0 ? R.dup(fd) : made(R.dup(fd), k, RET);
+}
+
+/* dup2 and dup3 close newfd first when it is open (and fd is: otherwise
+ * they fail and newfd stays as it was). */
 static int hk_dup2(int fd, int newfd)
 {
 	int k, rc;
 
-	if (fd == newfd)
+	k = dup_kind(fd);
+	if (fd == newfd || k < 0)
 		return R.dup2(fd, newfd);
-	k = kind_of(fd);
 	closing(newfd);
 	rc = R.dup2(fd, newfd);
 	return made(rc, k, RET);
@@ -271,9 +282,9 @@ static int hk_dup3(int fd, int newfd, int flags)
 {
 	int k, rc;
 
-	if (fd == newfd)
+	k = dup_kind(fd);
+	if (fd == newfd || k < 0)
 		return R.dup3(fd, newfd, flags);
-	k = kind_of(fd);
 	closing(newfd);
 	rc = R.dup3(fd, newfd, flags);
 	return made(rc, k, RET);
