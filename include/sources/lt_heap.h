@@ -77,9 +77,18 @@ struct lt_heap_freesite {
  * the attach are in no site, and their close changes nothing. */
 struct lt_heap_fdsite {
 	uint32_t id;            /* the agent's stack id */
-	int kind;               /* enum lt_fd_kind (lt_agent_proto.h) */
+	int kind;               /* enum lt_fd_kind (lt_agent_proto.h), 0 ..
+				   LT_HEAP_FD_KINDS - 1: see lt_heap_fd_kind */
 	int64_t live, opened;   /* open now; created since the attach */
 };
+
+/* Kinds of fd sites, for stages that do not include the agent's
+ * protocol: 0 file, 1 socket, 2 pipe, 3 anon (eventfd, timerfd, epoll,
+ * signalfd, inotify, memfd). */
+#define LT_HEAP_FD_KINDS 4
+/* "file", "socket", "pipe", "anon"; "?" for any other value.  Static
+ * strings; this function can't fail. */
+const char *lt_heap_fd_kind(int kind);
 
 /* What the heap source has for one tick. */
 struct lt_heap_batch {

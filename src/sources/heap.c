@@ -479,6 +479,18 @@ unsigned lt_heap_rejected(const lt_heap *h)
 	return h->rejected;
 }
 
+_Static_assert(LT_HEAP_FD_KINDS == LT_FD_KINDS_, "fd kinds of lt_heap.h");
+
+const char *lt_heap_fd_kind(int kind)
+{
+	static const char *const names[LT_FD_KINDS_] = {
+		[LT_FD_FILE] = "file", [LT_FD_SOCKET] = "socket",
+		[LT_FD_PIPE] = "pipe", [LT_FD_ANON] = "anon",
+	};
+
+	return kind >= 0 && kind < LT_FD_KINDS_ ? names[kind] : "?";
+}
+
 pid_t lt_heap_agent_tid(const lt_heap *h)
 {
 	return h->hello ? (pid_t)h->hi.agent_tid : -1;

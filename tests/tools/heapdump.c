@@ -18,18 +18,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "lt_agent_proto.h"
 #include "lt_heap.h"
 #include "lt_symbols.h"
-
-static const char *const kinds[] = {"file", "socket", "pipe", "anon"};
 
 struct kept {
 	uint64_t *pcs;
 	uint32_t depth;
 	int has_site;
 	struct lt_heap_site site;
-	int64_t fd_live[LT_FD_KINDS_], fd_opened[LT_FD_KINDS_];
+	int64_t fd_live[LT_HEAP_FD_KINDS], fd_opened[LT_HEAP_FD_KINDS];
 	unsigned fd_seen;
 };
 
@@ -143,10 +140,10 @@ int main(int argc, char **argv)
 	for (size_t id = 0; id < nkept; id++) {
 		const struct kept *k = &kept[id];
 
-		for (int kind = 0; kind < LT_FD_KINDS_; kind++) {
+		for (int kind = 0; kind < LT_HEAP_FD_KINDS; kind++) {
 			if (!(k->fd_seen & (1u << kind)))
 				continue;
-			printf("fd %s live %lld opened %lld: ", kinds[kind],
+			printf("fd %s live %lld opened %lld: ", lt_heap_fd_kind(kind),
 			       (long long)k->fd_live[kind], (long long)k->fd_opened[kind]);
 			print_stack(sy, k);
 		}

@@ -340,6 +340,10 @@ static void test_batch_carries_the_diagnosis(void **state)
 			fail_msg("fd site of kind %d", fds[k].kind);
 		}
 	}
+	assert_string_equal(lt_heap_fd_kind(LT_FD_SOCKET), "socket");
+	assert_string_equal(lt_heap_fd_kind(LT_FD_ANON), "anon");
+	assert_string_equal(lt_heap_fd_kind(LT_HEAP_FD_KINDS), "?");
+	assert_string_equal(lt_heap_fd_kind(-1), "?");
 	/* Nothing new: the next batch is empty. */
 	lt_heap_take(f.h, &b);
 	assert_int_equal(b.n, 0);
