@@ -86,6 +86,7 @@ scenario() {
 			first=$(first_row "$rep")
 			case $first in
 			"growing $leak ("*) ;;
+			"collecting $leak ("*) echo x >>"$work/$name.collecting" ;;
 			*) bad="first row: ${first:-none}" ;;
 			esac
 			# One leak, one row: no second growing row names it.
@@ -105,6 +106,9 @@ scenario() {
 		fi
 	done
 	printf '%-13s %2d of %2d runs right' "$name" "$hits" "$RUNS"
+	if [ -s "$work/$name.collecting" ]; then
+		printf ' (%d of them on top but still "collecting")' "$(wc -l <"$work/$name.collecting")"
+	fi
 	if [ -s "$work/$name.times" ]; then
 		printf '; the leak on top and growing after a median %s s of a live view' \
 			"$(median <"$work/$name.times")"

@@ -448,6 +448,14 @@ int lt_verdict_leak_line(const lt_model *m, const struct lt_diag_opts *dopt,
 		snprintf(buf, len, "leak: %s %s (+-%s), %s", where, rate,
 			 lo[0] == '+' ? lo + 1 : lo, ev);
 		found = 1;
+	} else if (n && rows[0].claim == LT_CLAIM_COLLECTING &&
+		   rows[0].samples > rows[0].samples_freed) {
+		char where[300];
+
+		lt_diag_label(m, dopt, &rows[0], where, sizeof(where));
+		snprintf(buf, len, "collecting: %s keeps %lld of %lld sampled blocks; too few yet to tell a leak from a cache",
+			 where, (long long)(rows[0].samples - rows[0].samples_freed),
+			 (long long)rows[0].samples);
 	} else if (!n) {
 		snprintf(buf, len, "no heap sites yet");
 	} else {
@@ -510,9 +518,19 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 
 		for (size_t k = 0; k < nr; k++)
 			collecting += rows[k].claim == LT_CLAIM_COLLECTING;
-		if (collecting)
+		if (nr && rows[0].claim == LT_CLAIM_COLLECTING &&
+		    rows[0].samples > rows[0].samples_freed) {
+			char where[300];
+
+			lt_diag_label(m, dopt, &rows[0], where, sizeof(where));
+			say(c, LT_VERDICT_INFO,
+			    "heap: %s keeps %lld of its %lld sampled blocks, too few yet to tell a leak from a cache (record longer)",
+			    where, (long long)(rows[0].samples - rows[0].samples_freed),
+			    (long long)rows[0].samples);
+		} else if (collecting) {
 			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites; %zu rows still collecting samples)",
 			    n, collecting);
+		}
 		else
 			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites)", n);
 	}

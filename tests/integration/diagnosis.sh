@@ -52,7 +52,11 @@ judge() {
 		;;
 	sqlite*)
 		first=$(first_row "$r")
-		case $first in "growing serve_request ("*"-> sqlite3_prepare_v2 (libsqlite3"*) ;;
+		# Forty times the leak's churn in the same function: in 12 s the
+		# free flow may not yet tell it from a cache, and the row then
+		# says "collecting" -- but it ranks first, never steady.
+		case $first in "growing serve_request ("*"-> sqlite3_prepare_v2 (libsqlite3"* | \
+			"collecting serve_request ("*"-> sqlite3_prepare_v2 (libsqlite3"*) ;;
 		*) why="first row: ${first:-none}" ;; esac
 		[ "$(row_claim "$r" lookup)" != growing ] || why="$why; lookup (finalized) is claimed growing"
 		;;
@@ -80,7 +84,7 @@ scenario() { # NAME DESCRIPTION WAITLINE TARGET ARGS...
 
 scenario warm "warm service: the leak through xmalloc ranks first as one row, the full cache is not growing" \
 	warm warm_service 128 16 60
-scenario sqlite "a leak inside libsqlite3 is one row named serve_request -> sqlite3_prepare_v2" \
+scenario sqlite "a leak inside libsqlite3 is one row named serve_request -> sqlite3_prepare_v2, on top" \
 	started sqlite_leak 200 60
 scenario fd "a socket leak names its call site" started fd_leak 20 60
 expect_line "the report says blocks from before the attach are not seen" "$T/warm.report" \

@@ -99,7 +99,7 @@ old_pid=$TARGET_PID
 start_record old "$old_pid" --duration 2s --no-threads
 finish_record old
 check "old agent: the heap is unavailable" test "$(sql "$T/old.db" "SELECT available FROM source WHERE name = 'heap'")" = 0
-expect_line "old agent: the report names its protocol version" "$T/old.report" "speaks protocol version 1, this leaktop version 2"
+expect_line "old agent: the report names its protocol version" "$T/old.report" "speaks protocol version 1, this leaktop version 3"
 expect_line "old agent: and what to do" "$T/old.report" "use that leaktop version, or restart the target"
 expect_line "old agent: the recording went on" "$T/old.err" "recording ended (duration)"
 check "old agent: the target still runs" alive "$old_pid"

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lt_clock.h"
 #include "lt_heap.h"
 #include "lt_symbols.h"
 
@@ -152,7 +153,8 @@ int main(int argc, char **argv)
 
 			printf("site %zu live_bytes %lld samples %u freed %u free_bytes %lld age_sum %.3f oldest %.3f: ",
 			       id, (long long)s->live_bytes, s->samples, s->samples_freed,
-			       (long long)s->free_bytes, s->freed_age_sum, s->oldest_live_age);
+			       (long long)s->free_bytes, s->freed_age_sum,
+			       s->oldest_live_mono > 0 ? lt_clock_mono() - s->oldest_live_mono : -1.0);
 			print_stack(sy, k);
 		}
 	}
