@@ -33,7 +33,7 @@ help_case "leaktop --help" "record report export view demo run PID --help --vers
 help_case "leaktop -h" "record report" lt -h
 help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
-help_case "leaktop report --help" "FILE --help" lt report --help
+help_case "leaktop report --help" "FILE --help --view --wrapper" lt report --help
 help_case "leaktop export --help" "pprof folded speedscope csv --from --to --at --sample-type --series --type" lt export --help
 help_case "leaktop --version" "leaktop" lt --version
 if grep -qE '^leaktop [0-9]+\.[0-9]+(\.[0-9]+)?' "$T/last.out" && [ "$(wc -l <"$T/last.out")" -eq 1 ]; then
