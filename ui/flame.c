@@ -90,10 +90,32 @@ static size_t fl_new(struct flame *fl, size_t frame, size_t parent)
 	return fl->count++;
 }
 
-static size_t fl_child(struct flame *fl, size_t parent, size_t frame)
+/* Two frames are one box when they are the same function of the same
+ * module: two call sites in main are one main. */
+static int same_box(const lt_stacktab *st, size_t a, size_t b)
+{
+	const struct lt_frame *fa, *fb;
+	const char *na, *nb;
+
+	if (a == b)
+		return 1;
+	if (a == LT_NONE || b == LT_NONE)
+		return 0;
+	fa = lt_stacktab_frame(st, a);
+	fb = lt_stacktab_frame(st, b);
+	na = fa->syms[0].function;
+	nb = fb->syms[0].function;
+	if (!na || !nb || strcmp(na, nb))
+		return 0;
+	return (!fa->module && !fb->module) ||
+	       (fa->module && fb->module && !strcmp(fa->module, fb->module));
+}
+
+static size_t fl_child(struct flame *fl, const lt_stacktab *st, size_t parent,
+		       size_t frame)
 {
 	for (size_t c = fl->n[parent].child; c != LT_NONE; c = fl->n[c].next)
-		if (fl->n[c].frame == frame)
+		if (same_box(st, fl->n[c].frame, frame))
 			return c;
 	return fl_new(fl, frame, parent);
 }
@@ -136,12 +158,12 @@ static void fl_add(struct flame *fl, const lt_stacktab *st, size_t stack,
 
 	fl->n[0].weight += w;
 	if (stack == LT_NONE || stack >= lt_stacktab_stack_count(st)) {
-		at = fl_child(fl, 0, LT_NONE);
+		at = fl_child(fl, st, 0, LT_NONE);
 		fl->n[at].weight += w;
 		return;
 	}
 	for (size_t d = lt_stacktab_stack(st, stack)->depth; d-- > 0;) {
-		at = fl_child(fl, at, lt_stacktab_stack(st, stack)->frames[d]);
+		at = fl_child(fl, st, at, lt_stacktab_stack(st, stack)->frames[d]);
 		fl->n[at].weight += w;
 	}
 }

@@ -352,12 +352,44 @@ static int sites_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 	return LT_VIEW_HANDLED;
 }
 
+/* Whether any frame of stack s (any inlined function, file or module)
+ * matches the search: a leak is found by a function deep in its stack,
+ * not only by the text the row shows. */
+static int stack_matches(const lt_stacktab *st, size_t s, const char *q)
+{
+	const struct lt_stack *k = lt_stacktab_stack(st, s);
+
+	for (size_t d = 0; k && d < k->depth; d++) {
+		const struct lt_frame *f = lt_stacktab_frame(st, k->frames[d]);
+
+		if (f->module && view_match(f->module, q))
+			return 1;
+		for (size_t y = 0; y < f->nsyms; y++)
+			if ((f->syms[y].function && view_match(f->syms[y].function, q)) ||
+			    (f->syms[y].file && view_match(f->syms[y].file, q)))
+				return 1;
+	}
+	return 0;
+}
+
 static void sites_find(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
-	(void)m;
+	struct vlist *l = &sites_st(v)->l;
+	const lt_hsites *h = lt_model_hsites_c(m);
+	size_t at = vlist_sel(l);
+
 	(void)vt;
-	if (sites_st(v)->l.n)
-		vlist_find(v, &sites_st(v)->l);
+	for (size_t k = 1; k <= l->n; k++) {
+		size_t i = (at + k) % l->n;
+		const struct lt_hsite *site = lt_hsites_get(h, l->rows[i].ref);
+
+		if (view_match(l->rows[i].label, v->search) ||
+		    (site && stack_matches(lt_model_stacks_c(m), site->stack, v->search))) {
+			vlist_select(l, (long)i);
+			return;
+		}
+	}
+	view_msg(v, "not found: %s", v->search);
 }
 
 /* --- drawing ------------------------------------------------------------- */

@@ -652,6 +652,33 @@ static void test_flame_heap_bytes(void **state)
 }
 
 /* 100,000 sites: the list shows the top ranks and says how many more. */
+/* Search on Sites matches any frame of a row's stack, not only its label:
+ * no row shows main.c, every stack has it. */
+static void test_sites_search_any_frame(void **state)
+{
+	struct fixture fx = make();
+	lt_view *v = view(0, 1);
+	const struct lt_vframe *f;
+	uint64_t first;
+	(void)state;
+
+	add_sites(&fx, 0);
+	f = lt_view_render(v, fx.m, 30, 120);
+	assert_true(find_row(f, "main.c") < 0);
+	lt_view_key(v, fx.m, LT_KEY_HOME);
+	first = lt_view_selected(v, LT_SCR_SITES);
+	keys(v, fx.m, "/main.c\n");
+	f = lt_view_render(v, fx.m, 30, 120);
+	assert_true(find(f, "not found") < 0);
+	assert_true(lt_view_selected(v, LT_SCR_SITES) != first);
+	keys(v, fx.m, "/no_such_function\n");
+	f = lt_view_render(v, fx.m, 30, 120);
+	assert_true(find(f, "not found") >= 0);
+	lt_view_free(v);
+	lt_model_free(fx.m);
+	unlink(src_path);
+}
+
 static void test_sites_many(void **state)
 {
 	struct fixture fx = make();
@@ -689,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_empty_model),
 		cmocka_unit_test(test_sites_rank_sort_and_identity),
 		cmocka_unit_test(test_sites_stack_and_source),
+		cmocka_unit_test(test_sites_search_any_frame),
 		cmocka_unit_test(test_sites_many),
 		cmocka_unit_test(test_flame_heap_bytes),
 	};
