@@ -119,4 +119,11 @@ const char *lt_cgroup_dir(const lt_cgroup *cg);
  * when the usage file cannot be read, e.g. the cgroup was removed. */
 int lt_cgroup_read(lt_cgroup *cg, struct lt_sample *out, lt_err *err);
 
+/* The cgroup's memory limit in bytes (memory.max, or v1's
+ * memory.limit_in_bytes); 0 when there is none ("max", or v1's "no limit"
+ * value past 2^62) or it cannot be read. */
+int64_t lt_cgroup_limit(lt_cgroup *cg);
+/* The same from a limit file's text. */
+int64_t lt_cgroup_parse_limit(const char *buf, size_t len);
+
 #endif

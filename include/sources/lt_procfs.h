@@ -45,6 +45,14 @@ void lt_procfs_free(lt_procfs *p); /* NULL-safe */
 
 /* "v1:/path" or "v2:/path" of the memory cgroup, or NULL if unavailable. */
 const char *lt_procfs_cgroup(const lt_procfs *p);
+
+/* The limits the target can run into: its soft RLIMIT_NOFILE (from
+ * /proc/PID/limits) and its memory cgroup's limit in bytes; 0 for none or
+ * unknown.  This function can't fail. */
+void lt_procfs_limits(lt_procfs *p, int64_t *fds, int64_t *memory);
+/* The soft limit of the line "Max open files" in a /proc/PID/limits
+ * text; 0 when unlimited or absent. */
+int64_t lt_procfs_parse_nofile(const char *buf, size_t len);
 /* Why the cgroup is unavailable, or NULL if it is available. */
 const char *lt_procfs_cgroup_reason(const lt_procfs *p);
 

@@ -120,6 +120,15 @@ static void header(struct out *o, const lt_model *m)
 	field(o, "leaktop", me->version);
 	field(o, "options", me->options);
 	field(o, "cgroup", me->cgroup);
+	if (me->fd_limit > 0 || me->mem_limit > 0) {
+		put(o, "  %-10s ", "limits");
+		if (me->fd_limit > 0)
+			put(o, "%lld descriptors (RLIMIT_NOFILE)%s", (long long)me->fd_limit,
+			    me->mem_limit > 0 ? ", " : "");
+		if (me->mem_limit > 0)
+			put(o, "%s memory (cgroup)", lt_fmt_bytes((double)me->mem_limit, b, sizeof(b)));
+		put(o, "\n");
+	}
 	iso_time(me->start_ns, a, sizeof(a));
 	field(o, "started", a);
 	put(o, "  %-10s %s (%zu ticks", "duration",

@@ -350,6 +350,39 @@ static void counted(struct ctx *c, const lt_model *m)
 	}
 }
 
+/* A growing series that has a limit: when it gets there at the current
+ * rate, or that it is there already (descriptors at RLIMIT_NOFILE stop
+ * growing: opens fail with EMFILE, which a flat series hides). */
+static void limits(struct ctx *c, const lt_model *m)
+{
+	const struct lt_meta *me = lt_model_meta_c(m);
+	char when[32], lim[32];
+
+	if (me->fd_limit > 0 && measured(c, LT_M_FDS)) {
+		const struct lt_growth *g = &c->g[LT_M_FDS];
+
+		if (g->end >= (double)me->fd_limit - 2)
+			say(c, LT_VERDICT_WARN,
+			    "descriptors at RLIMIT_NOFILE (%.0f of %lld): new sockets and files fail with EMFILE",
+			    g->end, (long long)me->fd_limit);
+		else if (g->trend == LT_TREND_GROWING && g->slope > 0)
+			say(c, LT_VERDICT_WARN, "descriptors reach RLIMIT_NOFILE (%lld) in %s at the current rate",
+			    (long long)me->fd_limit,
+			    lt_fmt_duration(((double)me->fd_limit - g->end) / g->slope, when, sizeof(when)));
+	}
+	if (me->mem_limit > 0 && growing(c, LT_M_CG_USAGE) && c->g[LT_M_CG_USAGE].slope > 0) {
+		const struct lt_growth *g = &c->g[LT_M_CG_USAGE];
+		double left = (double)me->mem_limit - g->end;
+
+		lt_fmt_bytes((double)me->mem_limit, lim, sizeof(lim));
+		if (left <= 0)
+			say(c, LT_VERDICT_WARN, "cgroup memory at its limit (%s)", lim);
+		else
+			say(c, LT_VERDICT_WARN, "cgroup memory reaches its limit (%s) in %s at the current rate",
+			    lim, lt_fmt_duration(left / g->slope, when, sizeof(when)));
+	}
+}
+
 static void sources(struct ctx *c, const lt_model *m)
 {
 	const struct lt_source *s = lt_model_source_find(m, "cgroup");
@@ -569,6 +602,7 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
 		memory(&c);
 		counted(&c, m);
+		limits(&c, m);
 		heap_sites(&c, m, dopt ? dopt : &yours);
 		thread_groups(&c, m);
 		goroutine_groups(&c, m);

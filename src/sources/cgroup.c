@@ -542,3 +542,26 @@ int lt_cgroup_read(lt_cgroup *cg, struct lt_sample *out, lt_err *err)
 	}
 	return 0;
 }
+
+int64_t lt_cgroup_parse_limit(const char *buf, size_t len)
+{
+	int64_t v;
+
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	if (lt_text_dec_all(buf, len, &v) < 0 || v <= 0 || v >= (INT64_C(1) << 62))
+		return 0;
+	return v;
+}
+
+int64_t lt_cgroup_limit(lt_cgroup *cg)
+{
+	char buf[64];
+	ssize_t n;
+
+	if (!cg)
+		return 0;
+	n = lt_text_read_at(cg->dirfd, cg->version == 2 ? "memory.max" : "memory.limit_in_bytes",
+			    buf, sizeof(buf));
+	return n > 0 && (size_t)n < sizeof(buf) ? lt_cgroup_parse_limit(buf, (size_t)n) : 0;
+}

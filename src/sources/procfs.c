@@ -564,3 +564,33 @@ exited:
 	lt_err_set(err, LT_EXIT_TARGET, "process %d exited", (int)p->pid);
 	return -1;
 }
+
+int64_t lt_procfs_parse_nofile(const char *buf, size_t len)
+{
+	static const char key[] = "Max open files";
+	struct lt_lines it;
+	const char *line;
+	size_t n;
+
+	lt_lines_init(&it, buf, len);
+	while (lt_lines_next(&it, &line, &n)) {
+		size_t i = sizeof(key) - 1;
+		int64_t v;
+
+		if (!lt_text_has_prefix(line, n, key))
+			continue;
+		lt_text_skip_blanks(line, n, &i);
+		/* "unlimited" is no number: no limit. */
+		return lt_text_dec(line, n, &i, &v) == 0 ? v : 0;
+	}
+	return 0;
+}
+
+void lt_procfs_limits(lt_procfs *p, int64_t *fds, int64_t *memory)
+{
+	char buf[4096];
+	ssize_t n = lt_proc_read_buf(p->dirfd, 0, "limits", buf, sizeof(buf));
+
+	*fds = n > 0 ? lt_procfs_parse_nofile(buf, (size_t)n) : 0;
+	*memory = lt_cgroup_limit(p->cg);
+}

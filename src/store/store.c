@@ -456,7 +456,7 @@ lt_store *lt_store_create(const char *path, int force, lt_err *err)
 int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err)
 {
 	const struct lt_meta *mt = lt_model_meta_c(m);
-	char pid[24], start[24], endn[24], ival[32];
+	char pid[24], start[24], endn[24], ival[32], fdl[24], meml[24];
 	const struct { const char *key, *value; } kv[] = {
 		{"pid", pid}, {"cmdline", mt->cmdline}, {"exe", mt->exe},
 		{"build_id", mt->build_id}, {"host", mt->host},
@@ -464,12 +464,16 @@ int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err)
 		{"options", mt->options}, {"cgroup", mt->cgroup},
 		{"start_ns", start}, {"end_ns", mt->end_ns ? endn : NULL},
 		{"end_reason", mt->end_reason}, {"interval", ival},
+		{"fd_limit", mt->fd_limit > 0 ? fdl : NULL},
+		{"memory_limit", mt->mem_limit > 0 ? meml : NULL},
 	};
 	int rc;
 
 	snprintf(pid, sizeof(pid), "%ld", (long)mt->pid);
 	snprintf(start, sizeof(start), "%" PRId64, mt->start_ns);
 	snprintf(endn, sizeof(endn), "%" PRId64, mt->end_ns);
+	snprintf(fdl, sizeof(fdl), "%" PRId64, mt->fd_limit);
+	snprintf(meml, sizeof(meml), "%" PRId64, mt->mem_limit);
 	fmt_double(ival, sizeof(ival), mt->interval);
 	if (begin(st, err) < 0)
 		return -1;

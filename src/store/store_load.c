@@ -229,6 +229,10 @@ static int meta_field(lt_model *m, const char *key, const char *v)
 		mt->pid = (pid_t)n;
 	} else if (strcmp(key, "start_ns") == 0) {
 		return parse_i64(v, INT64_MIN, INT64_MAX, &mt->start_ns);
+	} else if (strcmp(key, "fd_limit") == 0) {
+		return parse_i64(v, 0, INT64_MAX, &mt->fd_limit);
+	} else if (strcmp(key, "memory_limit") == 0) {
+		return parse_i64(v, 0, INT64_MAX, &mt->mem_limit);
 	} else if (strcmp(key, "end_ns") == 0) {
 		return parse_i64(v, INT64_MIN, INT64_MAX, &mt->end_ns);
 	} else if (strcmp(key, "interval") == 0) {

@@ -98,3 +98,18 @@ check "footprint: nor its socket in the sockets series" \
 	test "$(last_value "$T/warm.db" fd_socket)" = 0
 check "footprint: nor in the thread groups" \
 	sh -c "! sqlite3 '$T/warm.db' 'SELECT name FROM thread_name' | grep -qx lt-agent"
+
+# RLIMIT_NOFILE in the header, and a descriptor leak that reaches it is
+# said, though the series goes flat there (opens fail with EMFILE).
+TARGET_WRAP="prlimit --nofile=128:128 --" start_target fd_leak 40 60
+wait_for "grep -q started '$TARGET_OUT'" 10 || bail "fd_leak did not start"
+start_record limit "$TARGET_PID" --duration 5s --no-threads
+finish_record limit
+stop_pid "$TARGET_PID"
+expect_line "limits: the header names RLIMIT_NOFILE" "$T/limit.report" "128 descriptors (RLIMIT_NOFILE)"
+if grep -qE '^! descriptors (at|reach) RLIMIT_NOFILE' "$T/limit.report"; then
+	ok "limits: the verdict says when (or that) descriptors reach RLIMIT_NOFILE"
+else
+	fail "limits: the verdict says when (or that) descriptors reach RLIMIT_NOFILE" "no such verdict"
+	note "$T/limit.report"
+fi

@@ -551,6 +551,18 @@ static void test_live_self(void **state)
 	lt_cgroup_free(cg);
 }
 
+/* memory.max / memory.limit_in_bytes: bytes, or no limit. */
+static void test_limit(void **state)
+{
+	(void)state;
+	assert_int_equal(lt_cgroup_parse_limit("536870912\n", 10), 536870912);
+	assert_int_equal(lt_cgroup_parse_limit("max\n", 4), 0);
+	/* v1's "no limit" is the largest page multiple below 2^63. */
+	assert_int_equal(lt_cgroup_parse_limit("9223372036854771712\n", 20), 0);
+	assert_int_equal(lt_cgroup_parse_limit("-1\n", 3), 0);
+	assert_int_equal(lt_cgroup_parse_limit("", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_e2e_garbage_usage),
 		cmocka_unit_test(test_e2e_removed),
 		cmocka_unit_test(test_live_self),
+		cmocka_unit_test(test_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -843,6 +843,24 @@ static void test_elf_truncated(void **state)
 	unlink(path);
 }
 
+/* /proc/PID/limits: the soft limit of "Max open files"; unlimited and
+ * absent are 0, a cut line never a number it does not show. */
+static void test_nofile_limit(void **state)
+{
+	static const char limits[] =
+		"Limit                     Soft Limit           Hard Limit           Units     \n"
+		"Max cpu time              unlimited            unlimited            seconds   \n"
+		"Max open files            1024                 1048576              files     \n";
+	static const char unlimited[] = "Max open files            unlimited            unlimited            files\n";
+	static const char cut[] = "Max open files            10";
+	(void)state;
+
+	assert_int_equal(lt_procfs_parse_nofile(limits, sizeof(limits) - 1), 1024);
+	assert_int_equal(lt_procfs_parse_nofile(unlimited, sizeof(unlimited) - 1), 0);
+	assert_int_equal(lt_procfs_parse_nofile(cut, sizeof(cut) - 1), 0);
+	assert_int_equal(lt_procfs_parse_nofile("", 0), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +885,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_target_info_cmdline),
 		cmocka_unit_test(test_elf_build_id),
 		cmocka_unit_test(test_elf_truncated),
+		cmocka_unit_test(test_nofile_limit),
 	};
 
 	(void)argc;
