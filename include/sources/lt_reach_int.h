@@ -1,0 +1,93 @@
+/* Inside the reachability scan: the state one scan keeps, shared by
+ * reach.c (the driver, threads) and reach_mark.c (roots, marking, classes).
+ * Not for other modules: use lt_reach.h. */
+#ifndef LT_REACH_INT_H
+#define LT_REACH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lt_glibc_heap.h"
+#include "lt_ptrace.h"
+#include "lt_reach.h"
+#include "lt_tmem.h"
+
+struct lt_reach_thread {
+	pid_t tid;
+	int have_regs;
+	uint64_t regs[LT_PTRACE_NREGS];
+	uint64_t stack_lo;      /* where stack was copied from */
+	char *stack;            /* copied while it was stopped, or NULL */
+	size_t stack_len;
+};
+
+struct lt_reach_state {
+	pid_t pid;
+	enum lt_reach_stop stop;
+	int64_t stop_timeout_ns;
+	int64_t pause_cap_ns;   /* < 0: none */
+	struct lt_ptrace_stop *held; /* threads kept stopped (ROOTS, WORLD) */
+	size_t nheld, capheld;
+	int64_t held_since;     /* when the first of them was stopped */
+	char pause_note[120];   /* set when the cap let them go early */
+	lt_tmem *mem;
+	struct lt_tmem_map *maps;
+	size_t nmaps;
+	long *cover;            /* per map: thread whose stack copy covers
+				   it, -1 none, -2 several (scan it whole) */
+	struct lt_glibc_heap heap;
+	unsigned char *mark;    /* per block: enum in reach_mark.c */
+	uint32_t *owner;        /* per block, while classing */
+	size_t *work;           /* the worklist of block indexes */
+	size_t nwork, capwork;
+	struct lt_reach_thread *threads;
+	size_t nthreads, capthreads;
+	char regs_note[128];    /* why registers are missing; "" if none */
+	uint64_t root_bytes, block_bytes, unreadable, reachable;
+	int64_t max_stop_ns, total_stop_ns;
+	char *buf;              /* batch buffer */
+};
+
+/* Adds thread tid (zeroed) and returns it; valid until the next add. */
+struct lt_reach_thread *lt_reach_thread_add(struct lt_reach_state *s, pid_t tid);
+
+/* The thread tid, or NULL. */
+struct lt_reach_thread *lt_reach_thread_find(struct lt_reach_state *s, pid_t tid);
+
+/* For a thread stopped right now with its registers read: copies its stack
+ * from the stack pointer less the red zone to the end of its mapping, when
+ * that mapping is a stack (the [stack] or one above a guard page); other
+ * mappings are left to the roots, read whole. */
+void lt_reach_thread_stack(struct lt_reach_state *s, struct lt_reach_thread *th);
+
+/* Lets every held thread go and counts their pauses.  Can't fail. */
+void lt_reach_release(struct lt_reach_state *s);
+
+/* Counts the pause of st (detached) into the stats. */
+void lt_reach_count_stop(struct lt_reach_state *s, const struct lt_ptrace_stop *st);
+
+/* Allocates the marks once the heap is walked. */
+void lt_reach_alloc_marks(struct lt_reach_state *s);
+
+/* Marks from the threads' registers and copied stacks. */
+void lt_reach_scan_threads(struct lt_reach_state *s);
+
+/* Marks from every other root mapping. */
+void lt_reach_scan_roots(struct lt_reach_state *s);
+
+/* Marks transitively until the worklist is empty. */
+void lt_reach_mark(struct lt_reach_state *s);
+
+/* Classes the unreachable blocks: direct (with the lowest block of each
+ * unowned cycle) or indirect with an owner. */
+void lt_reach_classify(struct lt_reach_state *s);
+
+/* The verdicts of the candidates c[0..n) into items (id already set). */
+void lt_reach_verdicts(struct lt_reach_state *s, const struct lt_reach_cand *c,
+		       size_t n, struct lt_reach_item *items);
+
+/* Frees what s holds.  */
+void lt_reach_state_free(struct lt_reach_state *s);
+
+#endif

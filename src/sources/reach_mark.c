@@ -1,0 +1,376 @@
+/* Roots, marking and classing for the reachability scan (see lt_reach.h and
+ * lt_reach_int.h).  Every word read is target data: it is only ever
+ * compared against the walked blocks, never followed blindly. */
+#include "lt_reach_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH_BYTES (1u << 20)
+#define BATCH_BLOCKS 1024
+#define RED_ZONE 128
+
+/* Block states in s->mark (low 7 bits); REFD is set on an unreachable
+ * block some other unreachable block points to. */
+enum { M_NONE, M_REACH, M_DIRECT, M_INDIRECT };
+#define M_REFD 0x80
+
+enum phase { P_MARK, P_REFD, P_OWN };
+
+struct lt_reach_thread *lt_reach_thread_add(struct lt_reach_state *s, pid_t tid)
+{
+	if (s->nthreads == s->capthreads) {
+		s->capthreads = s->capthreads ? s->capthreads * 2 : 64;
+		s->threads = lt_xrealloc(s->threads, s->capthreads * sizeof(*s->threads));
+	}
+	memset(&s->threads[s->nthreads], 0, sizeof(s->threads[0]));
+	s->threads[s->nthreads].tid = tid;
+	return &s->threads[s->nthreads++];
+}
+
+struct lt_reach_thread *lt_reach_thread_find(struct lt_reach_state *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid == tid)
+			return &s->threads[i];
+	return NULL;
+}
+
+void lt_reach_release(struct lt_reach_state *s)
+{
+	for (size_t i = 0; i < s->nheld; i++) {
+		lt_ptrace_detach(&s->held[i]);
+		lt_reach_count_stop(s, &s->held[i]);
+	}
+	free(s->held);
+	s->held = NULL;
+	s->nheld = s->capheld = 0;
+}
+
+/* Lets the held threads go once the pause cap is reached. */
+static void check_pause(struct lt_reach_state *s)
+{
+	int64_t ms;
+
+	if (!s->nheld || s->pause_cap_ns < 0 ||
+	    lt_ptrace_now_ns() - s->held_since < s->pause_cap_ns)
+		return;
+	ms = (lt_ptrace_now_ns() - s->held_since) / 1000000;
+	lt_reach_release(s);
+	snprintf(s->pause_note, sizeof(s->pause_note),
+		 "pause cap reached after %lld ms: the rest was read while the process ran",
+		 (long long)ms);
+}
+
+void lt_reach_count_stop(struct lt_reach_state *s, const struct lt_ptrace_stop *st)
+{
+	int64_t ns;
+
+	if (!st->t_detach || !st->t_interrupt)
+		return;
+	ns = st->t_detach - st->t_interrupt;
+	s->total_stop_ns += ns;
+	if (ns > s->max_stop_ns)
+		s->max_stop_ns = ns;
+}
+
+/* Whether map i may hold roots: readable, and writable or anonymous; not
+ * a device (reading one may have effects) nor the kernel's pages. */
+static int root_map(const struct lt_tmem_map *e)
+{
+	if (e->perm[0] != 'r')
+		return 0;
+	if (e->perm[1] != 'w' && e->path[0] && e->path[0] != '[')
+		return 0;
+	if (strcmp(e->path, "[vvar]") == 0 || strcmp(e->path, "[vdso]") == 0 ||
+	    strcmp(e->path, "[vsyscall]") == 0 || strncmp(e->path, "[vvar", 5) == 0)
+		return 0;
+	if (strncmp(e->path, "/dev/", 5) == 0 && strcmp(e->path, "/dev/zero") &&
+	    strncmp(e->path, "/dev/shm/", 9) && strncmp(e->path, "/dev/zero ", 10))
+		return 0;
+	return 1;
+}
+
+void lt_reach_thread_stack(struct lt_reach_state *s, struct lt_reach_thread *th)
+{
+	uint64_t sp = th->regs[LT_PTRACE_REG_SP], lo;
+	long mi = lt_tmem_map_find(s->maps, s->nmaps, sp);
+	const struct lt_tmem_map *e;
+	size_t ti = (size_t)(th - s->threads);
+
+	if (mi < 0)
+		return;
+	e = &s->maps[mi];
+	/* Only a real stack may lose what lies below its pointer: the main
+	 * [stack], or a mapping right above a guard page (pthread stacks).
+	 * A stack inside a heap block is found through the register. */
+	if (!root_map(e) || lt_glibc_heap_seg(&s->heap, sp) >= 0)
+		return;
+	if (strcmp(e->path, "[stack]") != 0 &&
+	    !(mi > 0 && s->maps[mi - 1].hi == e->lo &&
+	      strncmp(s->maps[mi - 1].perm, "---", 3) == 0))
+		return;
+	lo = sp - RED_ZONE < e->lo || sp < RED_ZONE ? e->lo : (sp - RED_ZONE) & ~7ull;
+	if (s->cover[mi] != -1) {
+		s->cover[mi] = -2; /* two stacks in one mapping: read it whole */
+		return;
+	}
+	th->stack_len = (size_t)(e->hi - lo);
+	th->stack = lt_xmalloc(th->stack_len);
+	th->stack_lo = lo;
+	if (lt_tmem_read(s->mem, lo, th->stack, th->stack_len) < th->stack_len)
+		s->unreadable += th->stack_len;
+	s->cover[mi] = (long)ti;
+}
+
+void lt_reach_alloc_marks(struct lt_reach_state *s)
+{
+	s->mark = lt_xcalloc(s->heap.nblocks ? s->heap.nblocks : 1, 1);
+	s->cover = lt_xmalloc((s->nmaps ? s->nmaps : 1) * sizeof(*s->cover));
+	for (size_t i = 0; i < s->nmaps; i++)
+		s->cover[i] = -1;
+	s->buf = lt_xmalloc(BATCH_BYTES);
+}
+
+static void push(struct lt_reach_state *s, size_t i)
+{
+	if (s->nwork == s->capwork) {
+		s->capwork = s->capwork ? s->capwork * 2 : 4096;
+		s->work = lt_xrealloc(s->work, s->capwork * sizeof(*s->work));
+	}
+	s->work[s->nwork++] = i;
+}
+
+/* Every aligned word of buf (read from base) that points into a block
+ * other than self: marks it (P_MARK), flags it (P_REFD) or gives it
+ * self's owner (P_OWN). */
+static void scan_words(struct lt_reach_state *s, uint64_t base, const char *buf,
+		       size_t len, long self, enum phase ph)
+{
+	const struct lt_glibc_heap *h = &s->heap;
+	size_t o = (size_t)((8 - base % 8) % 8);
+
+	for (; o + 8 <= len; o += 8) {
+		uint64_t w;
+		long i;
+
+		memcpy(&w, buf + o, sizeof(w));
+		if (w < h->lo || w >= h->hi)
+			continue;
+		i = lt_glibc_heap_find(h, w);
+		if (i < 0 || i == self)
+			continue;
+		switch (ph) {
+		case P_MARK:
+			if (s->mark[i] == M_NONE) {
+				s->mark[i] = M_REACH;
+				s->reachable++;
+				push(s, (size_t)i);
+			}
+			break;
+		case P_REFD:
+			if ((s->mark[i] & 0x7f) == M_NONE)
+				s->mark[i] |= M_REFD;
+			break;
+		case P_OWN:
+			if ((s->mark[i] & 0x7f) == M_NONE) {
+				s->mark[i] = M_INDIRECT;
+				s->owner[i] = s->owner[self];
+				push(s, (size_t)i);
+			}
+			break;
+		}
+	}
+}
+
+void lt_reach_scan_threads(struct lt_reach_state *s)
+{
+	for (size_t t = 0; t < s->nthreads; t++) {
+		struct lt_reach_thread *th = &s->threads[t];
+
+		if (!th->have_regs)
+			continue;
+		scan_words(s, 0, (const char *)th->regs, sizeof(th->regs), -1, P_MARK);
+		if (th->stack) {
+			scan_words(s, th->stack_lo, th->stack, th->stack_len, -1, P_MARK);
+			s->root_bytes += th->stack_len;
+			free(th->stack);
+			th->stack = NULL;
+		}
+	}
+}
+
+/* Scans [lo, hi) of the target as roots, in batches. */
+static void scan_range(struct lt_reach_state *s, uint64_t lo, uint64_t hi)
+{
+	while (lo < hi) {
+		size_t len = hi - lo < BATCH_BYTES ? (size_t)(hi - lo) : BATCH_BYTES;
+		size_t got = lt_tmem_read(s->mem, lo, s->buf, len);
+
+		if (got < len)
+			s->unreadable += len - got;
+		scan_words(s, lo, s->buf, got, -1, P_MARK);
+		s->root_bytes += got;
+		lo += len;
+		check_pause(s);
+	}
+}
+
+void lt_reach_scan_roots(struct lt_reach_state *s)
+{
+	const struct lt_glibc_heap *h = &s->heap;
+
+	for (size_t i = 0; i < s->nmaps; i++) {
+		const struct lt_tmem_map *e = &s->maps[i];
+		uint64_t at = e->lo;
+
+		if (!root_map(e) || s->cover[i] >= 0)
+			continue;
+		/* Less the heap segments inside it. */
+		for (size_t g = 0; g < h->nsegs && at < e->hi; g++) {
+			const struct lt_gh_seg *sg = &h->segs[g];
+
+			if (sg->hi <= at || sg->lo >= e->hi)
+				continue;
+			if (sg->lo > at)
+				scan_range(s, at, sg->lo);
+			at = sg->hi;
+		}
+		if (at < e->hi)
+			scan_range(s, at, e->hi);
+	}
+}
+
+/* Drains the worklist: reads the blocks in batches and scans each. */
+static void drain(struct lt_reach_state *s, enum phase ph)
+{
+	uint64_t addr[BATCH_BLOCKS];
+	size_t len[BATCH_BLOCKS], idx[BATCH_BLOCKS];
+
+	while (s->nwork) {
+		size_t k = 0, total = 0, off = 0;
+
+		while (s->nwork && k < BATCH_BLOCKS) {
+			size_t i = s->work[s->nwork - 1];
+			const struct lt_gh_block *b = &s->heap.blocks[i];
+			uint64_t bl = b->hi - b->lo;
+
+			if (bl > BATCH_BYTES) {
+				/* A big block: alone, piece by piece. */
+				if (k)
+					break;
+				s->nwork--;
+				for (uint64_t o = 0; o < bl; o += BATCH_BYTES) {
+					size_t n = bl - o < BATCH_BYTES ? (size_t)(bl - o) : BATCH_BYTES;
+					size_t got = lt_tmem_read(s->mem, b->lo + o, s->buf, n);
+
+					if (got < n)
+						s->unreadable += n - got;
+					s->block_bytes += got;
+					scan_words(s, b->lo + o, s->buf, got, (long)i, ph);
+				}
+				break;
+			}
+			if (total + bl > BATCH_BYTES)
+				break;
+			s->nwork--;
+			addr[k] = b->lo;
+			len[k] = (size_t)bl;
+			idx[k] = i;
+			total += (size_t)bl;
+			k++;
+		}
+		if (k == 0)
+			continue;
+		check_pause(s);
+		lt_tmem_readv(s->mem, addr, len, k, s->buf, &s->unreadable);
+		s->block_bytes += total;
+		for (size_t j = 0; j < k; j++) {
+			scan_words(s, addr[j], s->buf + off, len[j], (long)idx[j], ph);
+			off += len[j];
+		}
+	}
+}
+
+void lt_reach_mark(struct lt_reach_state *s)
+{
+	drain(s, P_MARK);
+}
+
+/* Gives the leader i and everything only it reaches the owner i. */
+static void own_from(struct lt_reach_state *s, size_t i)
+{
+	s->mark[i] = M_DIRECT;
+	s->owner[i] = (uint32_t)i;
+	push(s, i);
+	drain(s, P_OWN);
+}
+
+void lt_reach_classify(struct lt_reach_state *s)
+{
+	size_t n = s->heap.nblocks;
+
+	if (s->reachable == n)
+		return;
+	/* Which unreachable blocks another one points to: queue every
+	 * unreachable block and scan it for P_REFD. */
+	for (size_t i = 0; i < n; i++)
+		if (s->mark[i] == M_NONE)
+			push(s, i);
+	drain(s, P_REFD);
+	s->owner = lt_xcalloc(n, sizeof(*s->owner));
+	for (size_t i = 0; i < n; i++)
+		if (s->mark[i] == M_NONE)
+			own_from(s, i);
+	/* What is left is cycles nothing else points to: the lowest block
+	 * of each leads. */
+	for (size_t i = 0; i < n; i++)
+		if ((s->mark[i] & 0x7f) == M_NONE)
+			own_from(s, i);
+}
+
+void lt_reach_verdicts(struct lt_reach_state *s, const struct lt_reach_cand *c,
+		       size_t n, struct lt_reach_item *items)
+{
+	for (size_t k = 0; k < n; k++) {
+		long i = lt_glibc_heap_find(&s->heap, c[k].addr);
+
+		items[k].owner = 0;
+		if (i < 0 || s->heap.blocks[i].lo != c[k].addr) {
+			items[k].v = LT_REACH_NOT_FOUND;
+			continue;
+		}
+		switch (s->mark[i] & 0x7f) {
+		case M_REACH:
+			items[k].v = LT_REACH_REACHABLE;
+			break;
+		case M_DIRECT:
+			items[k].v = LT_REACH_DIRECT;
+			break;
+		case M_INDIRECT:
+			items[k].v = LT_REACH_INDIRECT;
+			items[k].owner = s->owner ? s->heap.blocks[s->owner[i]].lo : 0;
+			break;
+		default:
+			items[k].v = LT_REACH_UNKNOWN;
+			break;
+		}
+	}
+}
+
+void lt_reach_state_free(struct lt_reach_state *s)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		free(s->threads[i].stack);
+	free(s->threads);
+	free(s->work);
+	free(s->mark);
+	free(s->owner);
+	free(s->cover);
+	free(s->buf);
+	free(s->maps);
+	lt_glibc_heap_free(&s->heap);
+	lt_tmem_free(s->mem);
+	memset(s, 0, sizeof(*s));
+}
