@@ -1,0 +1,423 @@
+/* The reachability scan (lt_reach) on a live process: every case of
+ * tests/targets/reach_cases judged over two scans a second apart, in each
+ * stop mode, on fresh targets (new addresses each run); the same without
+ * registers (the register case is then lost, and the result says weak); a
+ * static binary refused with a reason; and the "two scans agree" rule on
+ * made-up scans.
+ *
+ * Needs ptrace rights over its own children (root, or yama scope <= 1) and
+ * build/targets/reach_cases and static_sleeper; run from the repo root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lt_ptrace.h"
+#include "lt_reach.h"
+
+#define TARGET "build/targets/reach_cases"
+#define STATIC "build/targets/static_sleeper"
+#define MAX_C 256
+#define GAP_NS 1000000000LL
+
+struct expect {
+	const char *name;
+	int want;  /* what the two scans must prove, see below */
+};
+
+enum { W_REACH, W_DIRECT, W_INDIRECT, W_CYCLE, W_NOT_LOST };
+
+/* The cases of reach_cases.c and what two scans must prove. */
+static const struct expect expects[] = {
+	{"dropped", W_DIRECT},   {"dropped_a", W_INDIRECT},
+	{"dropped_b", W_INDIRECT}, {"cycle", W_CYCLE},
+	{"cache", W_NOT_LOST},   {"list", W_REACH},
+	{"register", W_REACH},   {"tls", W_REACH},
+	{"mmap", W_REACH},       {"interior", W_REACH},
+	{"mover", W_REACH},      {"arena_list", W_REACH},
+	{"arena_drop", W_DIRECT}, {"arena_child", W_INDIRECT},
+	{"big_kept", W_REACH},   {"big_drop", W_DIRECT},
+};
+
+struct target {
+	pid_t pid;
+	char path[64];
+	struct lt_reach_cand c[MAX_C];
+	char name[MAX_C][24];
+	size_t n;
+};
+
+static pid_t kid;
+
+static void sleep_ns(long long ns)
+{
+	struct timespec ts = {ns / 1000000000, ns % 1000000000};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static pid_t spawn(const char *prog, const char *arg1, const char *arg2)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != parent)
+			_exit(1);
+		dup2(fd, 1);
+		execl(prog, prog, arg1, arg2, (char *)NULL);
+		_exit(127);
+	}
+	kid = pid;
+	return pid;
+}
+
+static void end_kid(void)
+{
+	if (kid > 0) {
+		kill(kid, SIGKILL);
+		waitpid(kid, NULL, 0);
+		kid = 0;
+	}
+}
+
+/* Starts reach_cases and reads its list of blocks. */
+static void start_target(struct target *t)
+{
+	char line[128];
+	int done = 0;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->path, sizeof(t->path), "/tmp/lt-reach-%d.txt", (int)getpid());
+	unlink(t->path);
+	if (access(TARGET, X_OK) != 0)
+		fail_msg("%s missing: make %s", TARGET, TARGET);
+	t->pid = spawn(TARGET, t->path, "120");
+	for (int i = 0; i < 1000 && !done; i++) {
+		FILE *f = fopen(t->path, "r");
+
+		sleep_ns(10000000);
+		if (!f)
+			continue;
+		t->n = 0;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long a, sz;
+			char nm[24];
+
+			if (strcmp(line, "end\n") == 0) {
+				done = 1;
+				break;
+			}
+			if (sscanf(line, "%23s %lx %lu", nm, &a, &sz) != 3 || t->n >= MAX_C)
+				continue;
+			snprintf(t->name[t->n], sizeof(t->name[0]), "%s", nm);
+			t->c[t->n] = (struct lt_reach_cand){a, sz, 1000 + t->n, 0};
+			t->n++;
+		}
+		fclose(f);
+	}
+	unlink(t->path);
+	assert_true(done);
+	assert_true(t->n >= 20);
+	sleep_ns(100000000); /* "ready": the list is written before that */
+}
+
+static int want_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(expects) / sizeof(*expects); i++)
+		if (strcmp(expects[i].name, name) == 0)
+			return expects[i].want;
+	fail_msg("case %s has no expectation", name);
+	return -1;
+}
+
+static void print_stats(const char *what, const struct lt_reach_result *r)
+{
+	const struct lt_reach_stats *st = &r->st;
+
+	printf("# %s: %.1f ms, %llu KiB read (roots %llu KiB, blocks %llu KiB), "
+	       "%llu chunks, %llu blocks (%llu reachable), %d arena heaps, "
+	       "%d mmapped, threads %d/%d with registers, pause max %.2f ms "
+	       "total %.2f ms%s%s\n",
+	       what, (double)(st->t_end_ns - st->t_start_ns) / 1e6,
+	       (unsigned long long)st->bytes_read / 1024,
+	       (unsigned long long)st->root_bytes / 1024,
+	       (unsigned long long)st->block_bytes / 1024,
+	       (unsigned long long)st->chunks, (unsigned long long)st->blocks,
+	       (unsigned long long)st->blocks_reachable, st->arena_heaps,
+	       st->mmapped, st->threads_regs, st->threads,
+	       (double)st->max_stop_ns / 1e6, (double)st->total_stop_ns / 1e6,
+	       r->reason[0] ? "; " : "", r->reason);
+}
+
+/* Two scans GAP_NS apart in mode stop; checks every case.  skip_mover:
+ * the mover is only reported (STOP_EACH reads the globals at different
+ * times). */
+static void two_scans(enum lt_reach_stop stop, int skip_mover)
+{
+	struct target t;
+	struct lt_reach_opts o = {0, stop, 0, 0};
+	struct lt_reach_result r[2];
+	struct lt_reach_judged j[MAX_C];
+	lt_reach_hist *h = lt_reach_hist_new(GAP_NS / 2);
+	lt_err err;
+	int cycle_direct = 0, cycle_indirect = 0;
+
+	start_target(&t);
+	for (int s = 0; s < 2; s++) {
+		if (s)
+			sleep_ns(GAP_NS);
+		if (lt_reach_scan(t.pid, t.c, t.n, &o, &r[s], &err) != 0)
+			fail_msg("scan: %s", err.msg);
+		print_stats(s ? "scan 2" : "scan 1", &r[s]);
+		if (!r[s].proof)
+			fail_msg("cannot prove: %s", r[s].reason);
+		assert_false(r[s].weak);
+		assert_true(r[s].st.arena_heaps >= 1);
+		assert_int_equal(r[s].st.mmapped, 2);
+		assert_int_equal(r[s].st.threads_regs, r[s].st.threads);
+		lt_reach_hist_judge(h, t.c, t.n, &r[s], j);
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		int want = want_of(t.name[i]);
+		enum lt_reach_verdict v1 = r[0].items[i].v, v2 = r[1].items[i].v;
+		int lost = j[i].proof == LT_PROOF_DIRECT || j[i].proof == LT_PROOF_INDIRECT;
+
+		if (skip_mover && strcmp(t.name[i], "mover") == 0) {
+			printf("# mover (stop each): %s, %s\n",
+			       lt_reach_verdict_name(v1), lt_reach_verdict_name(v2));
+			continue;
+		}
+		switch (want) {
+		case W_REACH:
+			if (v1 != LT_REACH_REACHABLE || v2 != LT_REACH_REACHABLE || lost)
+				fail_msg("%s at 0x%llx: %s, %s; want reachable", t.name[i],
+					 (unsigned long long)t.c[i].addr,
+					 lt_reach_verdict_name(v1), lt_reach_verdict_name(v2));
+			break;
+		case W_NOT_LOST:
+			if (lost || v1 == LT_REACH_DIRECT || v1 == LT_REACH_INDIRECT)
+				fail_msg("%s at 0x%llx: %s, %s; want never unreachable",
+					 t.name[i], (unsigned long long)t.c[i].addr,
+					 lt_reach_verdict_name(v1), lt_reach_verdict_name(v2));
+			break;
+		case W_DIRECT:
+		case W_INDIRECT: {
+			enum lt_reach_proof p = want == W_DIRECT ? LT_PROOF_DIRECT : LT_PROOF_INDIRECT;
+
+			if (j[i].proof != p)
+				fail_msg("%s at 0x%llx: %s, %s (proof %d); want %s",
+					 t.name[i], (unsigned long long)t.c[i].addr,
+					 lt_reach_verdict_name(v1), lt_reach_verdict_name(v2),
+					 (int)j[i].proof, want == W_DIRECT ? "direct" : "indirect");
+			break;
+		}
+		case W_CYCLE:
+			cycle_direct += j[i].proof == LT_PROOF_DIRECT;
+			cycle_indirect += j[i].proof == LT_PROOF_INDIRECT;
+			break;
+		}
+		/* An indirect block's owner is the struct that held it. */
+		if (strcmp(t.name[i], "dropped_a") == 0)
+			assert_int_equal(r[1].items[i].owner, t.c[0].addr);
+	}
+	assert_int_equal(cycle_direct, 1);
+	assert_int_equal(cycle_indirect, 1);
+	for (int s = 0; s < 2; s++)
+		lt_reach_result_free(&r[s]);
+	lt_reach_hist_free(h);
+	end_kid();
+}
+
+static void test_stop_roots(void **state)
+{
+	(void)state;
+	for (int run = 0; run < 3; run++)
+		two_scans(LT_REACH_STOP_ROOTS, 0);
+}
+
+static void test_stop_world(void **state)
+{
+	(void)state;
+	for (int run = 0; run < 2; run++)
+		two_scans(LT_REACH_STOP_WORLD, 0);
+}
+
+static void test_stop_each(void **state)
+{
+	(void)state;
+	for (int run = 0; run < 2; run++)
+		two_scans(LT_REACH_STOP_EACH, 1);
+}
+
+/* Without registers the block held only in r13 looks lost, and the result
+ * says it is weaker. */
+static void test_no_registers(void **state)
+{
+	struct target t;
+	struct lt_reach_opts o = {1, LT_REACH_STOP_ROOTS, 0, 0};
+	struct lt_reach_result r;
+	lt_err err;
+
+	(void)state;
+	start_target(&t);
+	if (lt_reach_scan(t.pid, t.c, t.n, &o, &r, &err) != 0)
+		fail_msg("scan: %s", err.msg);
+	print_stats("no registers", &r);
+	assert_true(r.proof);
+	assert_true(r.weak);
+	assert_non_null(strstr(r.reason, "registers"));
+	assert_int_equal(r.st.threads_regs, 0);
+	assert_int_equal(r.st.max_stop_ns, 0);
+	for (size_t i = 0; i < t.n; i++)
+		if (strcmp(t.name[i], "register") == 0)
+			assert_int_equal(r.items[i].v, LT_REACH_DIRECT);
+	lt_reach_result_free(&r);
+	end_kid();
+}
+
+static void test_static_binary(void **state)
+{
+	struct lt_reach_cand c = {0x1000, 16, 1, 0};
+	struct lt_reach_result r;
+	lt_err err;
+	pid_t pid;
+
+	(void)state;
+	if (access(STATIC, X_OK) != 0)
+		fail_msg("%s missing: make %s", STATIC, STATIC);
+	pid = spawn(STATIC, "60", NULL);
+	sleep_ns(200000000);
+	assert_int_equal(lt_reach_scan(pid, &c, 1, NULL, &r, &err), 0);
+	assert_false(r.proof);
+	assert_non_null(strstr(r.reason, "statically linked"));
+	assert_int_equal(r.items[0].v, LT_REACH_UNKNOWN);
+	lt_reach_result_free(&r);
+	end_kid();
+}
+
+static void test_gone(void **state)
+{
+	struct lt_reach_result r;
+	lt_err err;
+	pid_t pid = spawn("/bin/true", NULL, NULL);
+
+	(void)state;
+	waitpid(pid, NULL, 0);
+	kid = 0;
+	assert_int_equal(lt_reach_scan(pid, NULL, 0, NULL, &r, &err), -1);
+	assert_int_equal(err.code, LT_EXIT_TARGET);
+	assert_null(r.items);
+}
+
+/* ---- the rule, on made-up scans ---- */
+
+static void fake(struct lt_reach_result *r, int64_t t, int proof,
+		 enum lt_reach_verdict v)
+{
+	static struct lt_reach_item item;
+
+	memset(r, 0, sizeof(*r));
+	r->proof = proof;
+	r->st.t_start_ns = t;
+	item = (struct lt_reach_item){7, v, 0};
+	r->items = &item;
+	r->n = 1;
+}
+
+static void test_history(void **state)
+{
+	lt_reach_hist *h = lt_reach_hist_new(GAP_NS);
+	struct lt_reach_cand c = {0x5000, 32, 7, 100};
+	struct lt_reach_result r;
+	struct lt_reach_judged j;
+
+	(void)state;
+	/* Unreachable once: pending. */
+	fake(&r, 1000, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_PENDING);
+	/* Again, too soon: still pending. */
+	fake(&r, 1000 + GAP_NS / 2, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_PENDING);
+	assert_int_equal(j.scans, 2);
+	/* Far enough from the first: proven, with the last scan's class. */
+	fake(&r, 1000 + GAP_NS, 1, LT_REACH_INDIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_INDIRECT);
+	/* Reachable once: the run ends. */
+	fake(&r, 5000 + 2 * GAP_NS, 1, LT_REACH_REACHABLE);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_NONE);
+	fake(&r, 5000 + 3 * GAP_NS, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_PENDING);
+	/* A scan that cannot prove ends it too. */
+	fake(&r, 5000 + 4 * GAP_NS, 0, LT_REACH_UNKNOWN);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_NONE);
+	fake(&r, 5000 + 5 * GAP_NS, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	fake(&r, 5000 + 6 * GAP_NS, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_DIRECT);
+	/* Allocated after the first scan of the run began: not proven. */
+	c.alloc_ns = 5000 + 5 * GAP_NS + 1;
+	fake(&r, 5000 + 7 * GAP_NS, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_PENDING);
+	/* Same id at another address: a new run. */
+	c.alloc_ns = 0;
+	c.addr = 0x6000;
+	fake(&r, 5000 + 8 * GAP_NS, 1, LT_REACH_DIRECT);
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_PENDING);
+	assert_int_equal(j.scans, 1);
+	/* A weak scan in the run makes the proof weak. */
+	fake(&r, 5000 + 9 * GAP_NS, 1, LT_REACH_DIRECT);
+	r.weak = 1;
+	lt_reach_hist_judge(h, &c, 1, &r, &j);
+	assert_int_equal(j.proof, LT_PROOF_DIRECT);
+	assert_true(j.weak);
+	lt_reach_hist_free(h);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	end_kid();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_history),
+		cmocka_unit_test_teardown(test_gone, teardown),
+		cmocka_unit_test_teardown(test_static_binary, teardown),
+		cmocka_unit_test_teardown(test_stop_roots, teardown),
+		cmocka_unit_test_teardown(test_stop_world, teardown),
+		cmocka_unit_test_teardown(test_stop_each, teardown),
+		cmocka_unit_test_teardown(test_no_registers, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
