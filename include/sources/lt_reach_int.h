@@ -41,6 +41,12 @@ struct lt_reach_state {
 	uint32_t *owner;        /* per block, while classing */
 	size_t *work;           /* the worklist of block indexes */
 	size_t nwork, capwork;
+	size_t *spare;          /* the other half of work, for rounds */
+	size_t capspare;
+	size_t *local;          /* blocks marked that buf holds whole */
+	size_t nlocal, caplocal;
+	uint64_t buf_lo, buf_hi;/* what buf holds while a group is scanned */
+	uint64_t nb[2];         /* bytes read below and above a group */
 	struct lt_reach_thread *threads;
 	size_t nthreads, capthreads;
 	char regs_note[128];    /* why registers are missing; "" if none */

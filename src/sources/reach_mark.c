@@ -8,8 +8,11 @@
 #include <string.h>
 
 #define BATCH_BYTES (1u << 20)
-#define BATCH_BLOCKS 1024
 #define RED_ZONE 128
+/* Bytes read on each side of a group of blocks: adapts between these. */
+#define NBHD_MIN 512u
+#define NBHD_MAX (BATCH_BYTES / 4)
+#define GROUP_GAP 4096u
 
 /* Block states in s->mark (low 7 bits); REFD is set on an unreachable
  * block some other unreachable block points to. */
@@ -131,10 +134,23 @@ void lt_reach_alloc_marks(struct lt_reach_state *s)
 	for (size_t i = 0; i < s->nmaps; i++)
 		s->cover[i] = -1;
 	s->buf = lt_xmalloc(BATCH_BYTES);
+	s->nb[0] = s->nb[1] = NBHD_MIN;
 }
 
+/* Queues block i: on the local stack when the read being scanned holds
+ * it whole, else on the worklist. */
 static void push(struct lt_reach_state *s, size_t i)
 {
+	const struct lt_gh_block *b = &s->heap.blocks[i];
+
+	if (b->lo >= s->buf_lo && b->hi <= s->buf_hi) {
+		if (s->nlocal == s->caplocal) {
+			s->caplocal = s->caplocal ? s->caplocal * 2 : 1024;
+			s->local = lt_xrealloc(s->local, s->caplocal * sizeof(*s->local));
+		}
+		s->local[s->nlocal++] = i;
+		return;
+	}
 	if (s->nwork == s->capwork) {
 		s->capwork = s->capwork ? s->capwork * 2 : 4096;
 		s->work = lt_xrealloc(s->work, s->capwork * sizeof(*s->work));
@@ -242,54 +258,129 @@ void lt_reach_scan_roots(struct lt_reach_state *s)
 	}
 }
 
-/* Drains the worklist: reads the blocks in batches and scans each. */
+/* A block bigger than a batch: alone, piece by piece. */
+static void scan_big(struct lt_reach_state *s, size_t i, enum phase ph)
+{
+	const struct lt_gh_block *b = &s->heap.blocks[i];
+	uint64_t bl = b->hi - b->lo;
+
+	for (uint64_t o = 0; o < bl; o += BATCH_BYTES) {
+		size_t n = bl - o < BATCH_BYTES ? (size_t)(bl - o) : BATCH_BYTES;
+		size_t got = lt_tmem_read(s->mem, b->lo + o, s->buf, n);
+
+		if (got < n)
+			s->unreadable += n - got;
+		s->block_bytes += got;
+		scan_words(s, b->lo + o, s->buf, got, (long)i, ph);
+	}
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Scans the blocks round[0..n) (sorted, each under BATCH_BYTES, within
+ * BATCH_BYTES / 2 of the first) with one read of their span and s->nb
+ * bytes below and above it, then every block marked meanwhile that the read holds too.
+ * Widens the neighbourhood when that found work, narrows it when not:
+ * a list laid out in address order is read a window at a time, one
+ * scattered over the heap a block at a time. */
+static void scan_group(struct lt_reach_state *s, const size_t *round, size_t n,
+		       enum phase ph)
+{
+	const struct lt_glibc_heap *h = &s->heap;
+	const struct lt_gh_seg *g = &h->segs[lt_glibc_heap_seg(h, h->blocks[round[0]].lo)];
+	uint64_t glo = h->blocks[round[0]].lo, ghi = h->blocks[round[n - 1]].hi;
+	uint64_t room = (BATCH_BYTES - (ghi - glo)) / 2, lo, hi;
+	uint64_t below = s->nb[0] < room ? s->nb[0] : room;
+	uint64_t above = s->nb[1] < room ? s->nb[1] : room;
+	uint64_t used[2] = {0, 0};
+	size_t got;
+
+	lo = glo - g->lo > below ? glo - below : g->lo;
+	hi = g->hi - ghi > above ? ghi + above : g->hi;
+	got = lt_tmem_read(s->mem, lo, s->buf, (size_t)(hi - lo));
+	s->block_bytes += got;
+	s->buf_lo = lo;
+	s->buf_hi = lo + got;
+	for (size_t k = 0; k < n; k++) {
+		const struct lt_gh_block *b = &h->blocks[round[k]];
+
+		if (b->hi > s->buf_hi) {
+			/* Cut short (unmapped meanwhile): on its own. */
+			size_t want = (size_t)(b->hi - b->lo);
+			char *tmp = lt_xmalloc(want);
+			size_t r = lt_tmem_read(s->mem, b->lo, tmp, want);
+
+			if (r < want)
+				s->unreadable += want - r;
+			scan_words(s, b->lo, tmp, r, (long)round[k], ph);
+			free(tmp);
+			continue;
+		}
+		scan_words(s, b->lo, s->buf + (b->lo - lo), (size_t)(b->hi - b->lo),
+			   (long)round[k], ph);
+	}
+	while (s->nlocal) {
+		size_t i = s->local[--s->nlocal];
+		const struct lt_gh_block *b = &h->blocks[i];
+
+		if (b->lo < glo)
+			used[0] += b->hi - b->lo;
+		else if (b->lo >= ghi)
+			used[1] += b->hi - b->lo;
+		scan_words(s, b->lo, s->buf + (b->lo - lo), (size_t)(b->hi - b->lo),
+			   (long)i, ph);
+	}
+	s->buf_lo = s->buf_hi = 0;
+	/* Each side widens while a quarter of what it read was work. */
+	for (int d = 0; d < 2; d++) {
+		uint64_t read = d ? (lo + got > ghi ? lo + got - ghi : 0) : glo - lo;
+
+		if (used[d] * 4 >= read && used[d] && s->nb[d] < NBHD_MAX)
+			s->nb[d] *= 2;
+		else if (used[d] * 16 < read && s->nb[d] > NBHD_MIN)
+			s->nb[d] /= 2;
+	}
+}
+
+/* Drains the worklist in rounds: each round takes every queued block, in
+ * address order, and reads neighbouring ones together. */
 static void drain(struct lt_reach_state *s, enum phase ph)
 {
-	uint64_t addr[BATCH_BLOCKS];
-	size_t len[BATCH_BLOCKS], idx[BATCH_BLOCKS];
+	const struct lt_gh_block *bl = s->heap.blocks;
 
 	while (s->nwork) {
-		size_t k = 0, total = 0, off = 0;
+		size_t *round = s->work, n = s->nwork, cap = s->capwork;
 
-		while (s->nwork && k < BATCH_BLOCKS) {
-			size_t i = s->work[s->nwork - 1];
-			const struct lt_gh_block *b = &s->heap.blocks[i];
-			uint64_t bl = b->hi - b->lo;
+		s->work = s->spare;
+		s->capwork = s->capspare;
+		s->nwork = 0;
+		qsort(round, n, sizeof(*round), cmp_size);
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1;
 
-			if (bl > BATCH_BYTES) {
-				/* A big block: alone, piece by piece. */
-				if (k)
-					break;
-				s->nwork--;
-				for (uint64_t o = 0; o < bl; o += BATCH_BYTES) {
-					size_t n = bl - o < BATCH_BYTES ? (size_t)(bl - o) : BATCH_BYTES;
-					size_t got = lt_tmem_read(s->mem, b->lo + o, s->buf, n);
-
-					if (got < n)
-						s->unreadable += n - got;
-					s->block_bytes += got;
-					scan_words(s, b->lo + o, s->buf, got, (long)i, ph);
-				}
-				break;
+			check_pause(s);
+			if (bl[round[i]].hi - bl[round[i]].lo > BATCH_BYTES / 2) {
+				scan_big(s, round[i], ph);
+				i++;
+				continue;
 			}
-			if (total + bl > BATCH_BYTES)
-				break;
-			s->nwork--;
-			addr[k] = b->lo;
-			len[k] = (size_t)bl;
-			idx[k] = i;
-			total += (size_t)bl;
-			k++;
+			/* Together: blocks of one segment at most a page
+			 * apart, so a group never reads a wide gap. */
+			while (j < n && bl[round[j]].hi - bl[round[i]].lo <= BATCH_BYTES / 2 &&
+			       bl[round[j]].lo - bl[round[j - 1]].hi <= GROUP_GAP &&
+			       lt_glibc_heap_seg(&s->heap, bl[round[j]].lo) ==
+				       lt_glibc_heap_seg(&s->heap, bl[round[i]].lo))
+				j++;
+			scan_group(s, round + i, j - i, ph);
+			i = j;
 		}
-		if (k == 0)
-			continue;
-		check_pause(s);
-		lt_tmem_readv(s->mem, addr, len, k, s->buf, &s->unreadable);
-		s->block_bytes += total;
-		for (size_t j = 0; j < k; j++) {
-			scan_words(s, addr[j], s->buf + off, len[j], (long)idx[j], ph);
-			off += len[j];
-		}
+		s->spare = round;
+		s->capspare = cap;
 	}
 }
 
@@ -365,6 +456,8 @@ void lt_reach_state_free(struct lt_reach_state *s)
 		free(s->threads[i].stack);
 	free(s->threads);
 	free(s->work);
+	free(s->spare);
+	free(s->local);
 	free(s->mark);
 	free(s->owner);
 	free(s->cover);
