@@ -36,7 +36,10 @@ struct lt_gh_block {
 /* A stretch of the address space that belongs to malloc (so it is no root
  * for the scan), with the blocks in it. */
 struct lt_gh_seg {
-	uint64_t lo, hi;
+	uint64_t lo, hi;    /* what belongs to malloc: an arena heap's whole
+			       64 MiB, [heap] and the room brk may grow into
+			       up to the next mapping */
+	uint64_t end;       /* where its chunks ended when walked */
 	size_t b0, b1;      /* its blocks: blocks[b0..b1) */
 	size_t *page_first; /* per 4 KiB page of [lo, hi): the first block
 			       index whose hi lies beyond the page's start */
@@ -48,6 +51,9 @@ enum { LT_GH_MAIN, LT_GH_ARENA, LT_GH_MMAP };
 struct lt_glibc_heap {
 	struct lt_gh_block *blocks; /* sorted by address, disjoint */
 	size_t nblocks;
+	struct lt_gh_block *holes;  /* free chunks and top chunks, whole
+				       (from the header): sorted */
+	size_t nholes;
 	struct lt_gh_seg *segs;     /* sorted by address, disjoint */
 	size_t nsegs;
 	uint64_t lo, hi;            /* bounds of all segments */
@@ -74,6 +80,31 @@ long lt_glibc_heap_find(const struct lt_glibc_heap *h, uint64_t addr);
 
 /* The index of the segment holding addr, or -1. */
 long lt_glibc_heap_seg(const struct lt_glibc_heap *h, uint64_t addr);
+
+/* The index of the hole (a chunk free when walked) holding addr, or -1. */
+long lt_glibc_heap_hole(const struct lt_glibc_heap *h, uint64_t addr);
+
+/* A chunk as it is now: [lo, hi) from its header. */
+struct lt_gh_chunk {
+	uint64_t lo, hi;
+	int in_use;
+};
+
+/* Walks the chunk headers of hole number hole (a chunk free when walked)
+ * as they are now: malloc carves new chunks out of free ones and the top,
+ * and merges free neighbours.  Starts at the hole's own header, else at
+ * one of the few chunks the walk saw before it.  Returns how many chunks
+ * now overlap the hole, in *out (the caller frees it), or -1 when the
+ * headers do not chain from any start (torn, or too many). */
+long lt_glibc_heap_rewalk(lt_tmem *m, const struct lt_glibc_heap *h, long hole,
+			  struct lt_gh_chunk **out);
+
+/* The same for all of segment seg (a heap, not an mmapped chunk), from
+ * its first chunk: the chunks overlapping any of its holes, in order, in
+ * *out (the caller frees it).  For holes whose neighbourhood changed too
+ * much for lt_glibc_heap_rewalk.  Returns the count, or -1. */
+long lt_glibc_heap_rewalk_seg(lt_tmem *m, const struct lt_glibc_heap *h,
+			      long seg, struct lt_gh_chunk **out);
 
 /* Frees what h holds and zeroes it.  NULL-safe. */
 void lt_glibc_heap_free(struct lt_glibc_heap *h);

@@ -66,7 +66,8 @@ enum lt_reach_stop {
 				the process runs */
 	LT_REACH_STOP_EACH,  /* one thread at a time, just for its registers
 				and stack; everything else read running */
-	LT_REACH_STOP_WORLD, /* every thread stopped for the whole scan */
+	LT_REACH_STOP_WORLD, /* every thread stopped for the whole scan,
+				heap walk included (pause = scan time) */
 };
 
 struct lt_reach_opts {
@@ -75,8 +76,8 @@ struct lt_reach_opts {
 	int64_t stop_timeout_ns; /* per thread; 0: 20 ms */
 	int64_t max_pause_ns;    /* ROOTS, WORLD: let every thread go after
 				    this long and read the rest running
-				    (the result is then weak); 0: 250 ms,
-				    < 0: no cap */
+				    (the result is then weak); 0: 250 ms
+				    for ROOTS, none for WORLD; < 0: none */
 };
 
 struct lt_reach_stats {
@@ -90,6 +91,10 @@ struct lt_reach_stats {
 	uint64_t chunks;               /* chunk headers read */
 	uint64_t blocks;               /* in-use chunks */
 	uint64_t blocks_reachable;
+	uint64_t hole_pointers;        /* reachable words pointing into chunks
+					  that were free when walked */
+	uint64_t new_blocks;           /* of them, into blocks allocated
+					  since (followed) */
 	int arena_heaps;               /* non-main arena heaps */
 	int mmapped;                   /* mmapped chunks among the candidates */
 	int threads;                   /* threads listed */

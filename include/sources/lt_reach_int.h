@@ -22,6 +22,13 @@ struct lt_reach_thread {
 	size_t stack_len;
 };
 
+/* A hole (chunk free when walked) as re-walked now. */
+struct reach_hole {
+	int state;                  /* 0 not yet, 1 walked, -1 failed */
+	struct lt_gh_chunk *chunks; /* overlapping it now, in order */
+	size_t n;
+};
+
 struct lt_reach_state {
 	pid_t pid;
 	enum lt_reach_stop stop;
@@ -47,6 +54,17 @@ struct lt_reach_state {
 	size_t nlocal, caplocal;
 	uint64_t buf_lo, buf_hi;/* what buf holds while a group is scanned */
 	uint64_t nb[2];         /* bytes read below and above a group */
+	struct lt_gh_block *newb; /* blocks carved from free chunks since
+				     the walk, found through pointers */
+	size_t nnew, capnew, newdone;
+	uint64_t *newset;       /* their addresses, hashed */
+	size_t newset_n, newset_cap;
+	struct reach_hole *holes; /* per hole of heap, once re-walked */
+	struct reach_hole *segwalk; /* per segment, when re-walked whole */
+	uint64_t seg_rewalks;
+	uint64_t rewalks;       /* pointers into free chunks followed */
+	uint64_t unresolved;    /* of them, ones whose chunk we could not
+				   find: no proof then */
 	struct lt_reach_thread *threads;
 	size_t nthreads, capthreads;
 	char regs_note[128];    /* why registers are missing; "" if none */

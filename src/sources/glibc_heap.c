@@ -1,6 +1,7 @@
 /* Walking glibc's malloc chunks from outside (see lt_glibc_heap.h). */
 #include "lt_glibc_heap.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,10 @@
 #define HEAP_MAX (64ull << 20)   /* HEAP_MAX_SIZE on 64-bit */
 #define PAGE 4096ull
 #define WINDOW (1u << 20)
+/* Re-walking a hole: headers followed at most, words read at a time. */
+#define REWALK_STEPS 65536
+#define REWALK_WORDS 8192
+#define REWALK_STARTS 8
 /* sizeof(struct malloc_state): 2200 since glibc 2.27 (have_fastchunks),
  * 2192 before. */
 static const uint64_t mstate_sizes[] = {2200, 2192};
@@ -20,7 +25,7 @@ static const uint64_t mstate_sizes[] = {2200, 2192};
 struct walker {
 	lt_tmem *m;
 	struct lt_glibc_heap *h;
-	size_t bcap, scap;
+	size_t bcap, scap, hcap;
 	char *win;              /* the window of the heap read last */
 	uint64_t wlo, whi;      /* what it holds */
 };
@@ -36,6 +41,17 @@ static void add_block(struct walker *w, uint64_t lo, uint64_t hi)
 	h->blocks[h->nblocks++] = (struct lt_gh_block){lo, hi};
 }
 
+static void add_hole(struct walker *w, uint64_t lo, uint64_t hi)
+{
+	struct lt_glibc_heap *h = w->h;
+
+	if (h->nholes == w->hcap) {
+		w->hcap = w->hcap ? w->hcap * 2 : 1024;
+		h->holes = lt_xrealloc(h->holes, w->hcap * sizeof(*h->holes));
+	}
+	h->holes[h->nholes++] = (struct lt_gh_block){lo, hi};
+}
+
 static void add_seg(struct walker *w, uint64_t lo, uint64_t hi, size_t b0,
 		    int kind)
 {
@@ -45,7 +61,7 @@ static void add_seg(struct walker *w, uint64_t lo, uint64_t hi, size_t b0,
 		w->scap = w->scap ? w->scap * 2 : 16;
 		h->segs = lt_xrealloc(h->segs, w->scap * sizeof(*h->segs));
 	}
-	h->segs[h->nsegs++] = (struct lt_gh_seg){lo, hi, b0, h->nblocks, NULL, kind};
+	h->segs[h->nsegs++] = (struct lt_gh_seg){lo, hi, hi, b0, h->nblocks, NULL, kind};
 }
 
 /* The size word of the chunk at p, read through the window over
@@ -78,7 +94,7 @@ static int walk_chunks(struct walker *w, uint64_t first, uint64_t end,
 		       int main_arena, const char *what)
 {
 	struct lt_glibc_heap *h = w->h;
-	size_t b0 = h->nblocks;
+	size_t b0 = h->nblocks, h0 = h->nholes;
 	uint64_t p = first, prev = 0, prev_sz = 0;
 	int ok = 1;
 
@@ -104,6 +120,8 @@ static int walk_chunks(struct walker *w, uint64_t first, uint64_t end,
 		sz = raw & ~(uint64_t)SIZE_BITS;
 		if (prev && (raw & PREV_INUSE) && prev_sz >= MINSIZE)
 			add_block(w, prev + HDR, prev + prev_sz + 8);
+		else if (prev)
+			add_hole(w, prev, prev + prev_sz);
 		if (sz == HDR || sz == 0) {
 			/* A fencepost: an arena heap ends with one of 16 bytes
 			 * and a header of size 0; the main arena has two of 16
@@ -135,13 +153,16 @@ static int walk_chunks(struct walker *w, uint64_t first, uint64_t end,
 		p += sz;
 		/* The top chunk: the last one, always free.  The main arena's
 		 * may end a little before [heap] does (brk not page aligned). */
-		if (p == end || (main_arena && end - p < MINSIZE))
+		if (p == end || (main_arena && end - p < MINSIZE)) {
+			add_hole(w, prev, end);
 			return 0;
+		}
 	}
 	snprintf(h->reason, sizeof(h->reason), "%s: chunk chain runs past the end",
 		 what);
 bad:
 	h->nblocks = b0;
+	h->nholes = h0;
 	return -1;
 }
 
@@ -200,7 +221,9 @@ static int walk_arena_heap(struct walker *w, uint64_t a, uint64_t map_hi)
 	if (walk_chunks(w, a + info, a + size, 0, what) != 0)
 		return -1;
 found:
-	add_seg(w, a, map_hi - a < HEAP_MAX ? map_hi : a + HEAP_MAX, b0, LT_GH_ARENA);
+	/* The whole reservation: the heap may grow into it while we scan. */
+	add_seg(w, a, a + HEAP_MAX, b0, LT_GH_ARENA);
+	h->segs[h->nsegs - 1].end = a + size;
 	h->arenas_heaps++;
 	h->heap_bytes += size;
 	return 1;
@@ -233,9 +256,17 @@ static void mmapped_chunk(struct walker *w, const struct lt_tmem_map *maps,
 			return;
 	h->chunks++;
 	add_seg(w, lo, c + sz, h->nblocks, LT_GH_MMAP);
+	h->segs[h->nsegs - 1].end = c + sz;
 	add_block(w, u, c + sz);
 	h->segs[h->nsegs - 1].b1 = h->nblocks;
 	h->mmapped++;
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+	const struct lt_gh_block *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
 static int cmp_seg(const void *a, const void *b)
@@ -274,6 +305,16 @@ static void finish(struct lt_glibc_heap *h)
 	}
 	free(h->blocks);
 	h->blocks = nb;
+	qsort(h->holes, h->nholes, sizeof(*h->holes), cmp_block);
+	/* A heap's top reaches to the end of its segment: new chunks come
+	 * from there when the heap grows. */
+	for (size_t s = 0; s < h->nsegs; s++) {
+		long t = h->segs[s].kind == LT_GH_MMAP ? -1
+			 : lt_glibc_heap_hole(h, h->segs[s].end - 1);
+
+		if (t >= 0 && h->holes[t].hi == h->segs[s].end)
+			h->holes[t].hi = h->segs[s].hi;
+	}
 	h->lo = h->nsegs ? h->segs[0].lo : 0;
 	h->hi = h->nsegs ? h->segs[h->nsegs - 1].hi : 0;
 }
@@ -282,7 +323,7 @@ int lt_glibc_heap_walk(lt_tmem *m, const struct lt_tmem_map *maps, size_t n,
 		       const uint64_t *mm, size_t nmm,
 		       struct lt_glibc_heap *h)
 {
-	struct walker w = {m, h, 0, 0, NULL, 0, 0};
+	struct walker w = {m, h, 0, 0, 0, NULL, 0, 0};
 	long heap = -1;
 	int rc = -1;
 
@@ -298,7 +339,13 @@ int lt_glibc_heap_walk(lt_tmem *m, const struct lt_tmem_map *maps, size_t n,
 	w.win = lt_xmalloc(WINDOW);
 	if (walk_chunks(&w, maps[heap].lo, maps[heap].hi, 1, "[heap]") != 0)
 		goto out;
-	add_seg(&w, maps[heap].lo, maps[heap].hi, 0, LT_GH_MAIN);
+	/* Up to 64 MiB past [heap], short of the next mapping: brk may grow
+	 * into it while we scan. */
+	add_seg(&w, maps[heap].lo,
+		(size_t)heap + 1 < n && maps[heap + 1].lo - maps[heap].hi < HEAP_MAX
+			? maps[heap + 1].lo : maps[heap].hi + HEAP_MAX,
+		0, LT_GH_MAIN);
+	h->segs[h->nsegs - 1].end = maps[heap].hi;
 	h->heap_bytes += maps[heap].hi - maps[heap].lo;
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_tmem_map *e = &maps[i];
@@ -366,5 +413,195 @@ void lt_glibc_heap_free(struct lt_glibc_heap *h)
 		free(h->segs[i].page_first);
 	free(h->segs);
 	free(h->blocks);
+	free(h->holes);
 	memset(h, 0, sizeof(*h));
+}
+
+long lt_glibc_heap_hole(const struct lt_glibc_heap *h, uint64_t addr)
+{
+	size_t lo = 0, hi = h->nholes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < h->holes[mid].lo)
+			hi = mid;
+		else if (addr >= h->holes[mid].hi)
+			lo = mid + 1;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+/* Where heap segment g ends now: an arena heap where its heap_info says
+ * (it may have grown or shrunk since the walk); the main arena somewhere
+ * before g->hi (*open_end).  Returns 0, or -1. */
+static int heap_end(lt_tmem *m, const struct lt_gh_seg *g, uint64_t *end,
+		    int *open_end)
+{
+	uint64_t size;
+
+	*open_end = g->kind == LT_GH_MAIN;
+	*end = g->hi;
+	if (g->kind == LT_GH_MAIN)
+		return 0;
+	if (lt_tmem_read(m, g->lo + 16, &size, sizeof(size)) < sizeof(size) ||
+	    size < PAGE || size > g->hi - g->lo)
+		return -1;
+	*end = g->lo + size;
+	return 0;
+}
+
+/* Follows the headers as they are now from start until past o, within
+ * [start, end); with open_end (the main arena, whose top moves with brk)
+ * the heap may also end at any page where memory stops.  Appends the
+ * chunks that overlap o to out.  Returns the count, or -1 when the headers
+ * do not chain. */
+static long chain_from(lt_tmem *m, uint64_t start, uint64_t end, int open_end,
+		       const struct lt_gh_block *o, struct lt_gh_chunk **out,
+		       long max_steps)
+{
+	uint64_t win[REWALK_WORDS], wlo = 0, whi = 0, p = start;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	for (long steps = 0; p < o->hi && steps < max_steps; steps++) {
+		uint64_t raw, sz, next = 0;
+		int last = 0;
+
+		/* This header and the next one's size word, via a window. */
+		if (p < wlo || p + HDR > whi) {
+			size_t len = end - p < sizeof(win) ? (size_t)(end - p) : sizeof(win);
+			size_t got = len >= HDR ? lt_tmem_read(m, p, win, len) : 0;
+
+			if (got < HDR) {
+				if (open_end && p % PAGE == 0)
+					p = o->hi; /* no memory: the heap ends */
+				break;
+			}
+			wlo = p;
+			whi = p + got;
+		}
+		raw = win[(p - wlo) / 8 + 1];
+		sz = raw & ~(uint64_t)SIZE_BITS;
+		if (sz < MINSIZE || sz % 16 || sz > end - p || (raw & IS_MMAPPED))
+			break;
+		if (p + sz + 16 <= whi)
+			next = win[(p + sz - wlo) / 8 + 1];
+		else if (p + sz >= end || lt_tmem_read(m, p + sz + 8, &next, 8) < 8)
+			last = 1;
+		if (last && !(open_end && (p + sz) % PAGE == 0) && p + sz != end)
+			break;
+		if (p + sz > o->lo) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				*out = lt_xrealloc(*out, cap * sizeof(**out));
+			}
+			(*out)[n++] = (struct lt_gh_chunk){p, p + sz,
+							   !last && (next & PREV_INUSE)};
+		}
+		p += sz;
+		if (last)
+			p = p < o->hi ? o->hi : p;
+	}
+	if (p >= o->hi)
+		return (long)n;
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+long lt_glibc_heap_rewalk(lt_tmem *m, const struct lt_glibc_heap *h, long hole,
+			  struct lt_gh_chunk **out)
+{
+	const struct lt_gh_block *o = &h->holes[hole];
+	long sg = lt_glibc_heap_seg(h, o->lo), hk = hole - 1;
+	size_t lo = 0, hi = h->nblocks;
+	uint64_t start = o->lo, end;
+	int open_end;
+	long bk;
+
+	*out = NULL;
+	if (sg < 0 || heap_end(m, &h->segs[sg], &end, &open_end) != 0)
+		return -1;
+	/* The last block before the hole. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->blocks[mid].lo < o->lo)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bk = (long)lo - 1;
+	/* From the hole's own header, else from the chunks before it as
+	 * the walk saw them: a free neighbour may have merged it. */
+	for (int tries = 0; tries < REWALK_STARTS; tries++) {
+		long n = chain_from(m, start, end, open_end, o, out, REWALK_STEPS);
+		uint64_t b = bk >= 0 ? h->blocks[bk].lo - HDR : 0;
+		uint64_t f = hk >= 0 ? h->holes[hk].lo : 0;
+
+		if (n >= 0)
+			return n;
+		if (b >= f && bk >= 0 && b >= h->segs[sg].lo) {
+			start = b;
+			bk--;
+		} else if (hk >= 0 && f >= h->segs[sg].lo) {
+			start = f;
+			hk--;
+		} else {
+			break;
+		}
+	}
+	return -1;
+}
+
+long lt_glibc_heap_rewalk_seg(lt_tmem *m, const struct lt_glibc_heap *h,
+			      long seg, struct lt_gh_chunk **out)
+{
+	const struct lt_gh_seg *g = &h->segs[seg];
+	struct lt_gh_chunk *all = NULL;
+	struct lt_gh_block whole;
+	uint64_t end;
+	int open_end;
+	long n;
+	size_t k = 0, hi;
+
+	*out = NULL;
+	if (g->kind == LT_GH_MMAP || g->b0 >= g->b1 || heap_end(m, g, &end, &open_end) != 0)
+		return -1;
+	/* The walk began at the first block's header, or at a hole. */
+	whole.lo = h->blocks[g->b0].lo - HDR;
+	hi = 0;
+	while (hi < h->nholes && h->holes[hi].lo < g->lo)
+		hi++;
+	if (hi < h->nholes && h->holes[hi].lo < whole.lo && h->holes[hi].lo < g->hi)
+		whole.lo = h->holes[hi].lo;
+	whole.hi = g->hi;
+	n = chain_from(m, whole.lo, end, open_end, &whole, &all, LONG_MAX);
+	if (n < 0)
+		return -1;
+	/* Keep the chunks that overlap a hole of this segment. */
+	for (long i = 0; i < n; i++) {
+		long hk = lt_glibc_heap_hole(h, all[i].lo);
+
+		if (hk < 0) {
+			size_t a = 0, b = h->nholes;
+
+			while (a < b) {
+				size_t mid = a + (b - a) / 2;
+
+				if (h->holes[mid].lo < all[i].lo)
+					a = mid + 1;
+				else
+					b = mid;
+			}
+			if (a >= h->nholes || h->holes[a].lo >= all[i].hi)
+				continue;
+		}
+		all[k++] = all[i];
+	}
+	*out = all;
+	return (long)k;
 }

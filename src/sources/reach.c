@@ -133,9 +133,9 @@ static size_t list_tids(pid_t pid, pid_t **out)
 }
 
 /* Stops thread tid (keeping it stopped when keep), reads its registers
- * and its stack.  Returns 1 when read, 0 when not (gone, or would not
- * stop in time), -1 when ptrace is denied. */
-static int grab_thread(struct lt_reach_state *s, pid_t tid, int keep)
+ * and, with stack, its stack.  Returns 1 when read, 0 when not (gone, or
+ * would not stop in time), -1 when ptrace is denied. */
+static int grab_thread(struct lt_reach_state *s, pid_t tid, int keep, int stack)
 {
 	struct lt_reach_thread *th = lt_reach_thread_add(s, tid);
 	struct lt_ptrace_stop st;
@@ -157,7 +157,8 @@ static int grab_thread(struct lt_reach_state *s, pid_t tid, int keep)
 	}
 	if (lt_ptrace_regs(&st, th->regs, LT_PTRACE_NREGS) == LT_PTRACE_NREGS) {
 		th->have_regs = 1;
-		lt_reach_thread_stack(s, th);
+		if (stack)
+			lt_reach_thread_stack(s, th);
 	}
 	if (keep) {
 		if (s->nheld == s->capheld) {
@@ -175,8 +176,9 @@ static int grab_thread(struct lt_reach_state *s, pid_t tid, int keep)
 }
 
 /* Step 3: one thread at a time (EACH), or all of them kept stopped until
- * a listing finds no thread we have not stopped. */
-static void grab_threads(struct lt_reach_state *s)
+ * a listing finds no thread we have not stopped; with stack, each
+ * thread's stack is copied while it is stopped. */
+static void grab_threads(struct lt_reach_state *s, int stack)
 {
 	int keep = s->stop != LT_REACH_STOP_EACH;
 	int denied = 0, changed = 1;
@@ -190,7 +192,7 @@ static void grab_threads(struct lt_reach_state *s)
 			if (lt_reach_thread_find(s, tids[i]))
 				continue;
 			changed = 1;
-			if (grab_thread(s, tids[i], keep) < 0)
+			if (grab_thread(s, tids[i], keep, stack) < 0)
 				denied = 1;
 		}
 		free(tids);
@@ -234,7 +236,8 @@ static void *scan_main(void *arg)
 	memset(&s, 0, sizeof(s));
 	s.pid = j->pid;
 	s.stop = j->o.stop;
-	s.pause_cap_ns = j->o.max_pause_ns ? j->o.max_pause_ns : DEFAULT_PAUSE_NS;
+	s.pause_cap_ns = j->o.max_pause_ns ? j->o.max_pause_ns
+			 : s.stop == LT_REACH_STOP_WORLD ? -1 : DEFAULT_PAUSE_NS;
 	s.stop_timeout_ns = j->o.stop_timeout_ns > 0 ? j->o.stop_timeout_ns
 						       : DEFAULT_STOP_NS;
 	r->st.t_start_ns = lt_ptrace_now_ns();
@@ -248,6 +251,17 @@ static void *scan_main(void *arg)
 	r->st.via = lt_tmem_via(s.mem);
 	if (check_allocator(s.maps, s.nmaps, r->reason, sizeof(r->reason)) != 0)
 		goto done;
+	/* The whole world stops before the walk, so that nothing changes
+	 * from the walk to the end of marking. */
+	if (s.stop == LT_REACH_STOP_WORLD && !j->o.no_registers) {
+		grab_threads(&s, 0);
+		free(s.maps);
+		s.maps = NULL;
+		if (lt_tmem_maps(j->pid, &s.maps, &s.nmaps, j->err) != 0) {
+			j->rc = -1;
+			goto out;
+		}
+	}
 	mm = lt_xmalloc((j->n ? j->n : 1) * sizeof(*mm));
 	for (size_t i = 0; i < j->n; i++)
 		mm[i] = j->c[i].addr;
@@ -273,8 +287,12 @@ static void *scan_main(void *arg)
 		snprintf(s.regs_note, sizeof(s.regs_note),
 			 "registers not read (turned off): pointers held only in registers are missed");
 		count_threads(&s);
+	} else if (s.stop == LT_REACH_STOP_WORLD) {
+		for (size_t i = 0; i < s.nthreads; i++)
+			if (s.threads[i].have_regs)
+				lt_reach_thread_stack(&s, &s.threads[i]);
 	} else {
-		grab_threads(&s);
+		grab_threads(&s, 1);
 	}
 	r->st.held_all = s.nheld > 0;
 	lt_reach_scan_threads(&s);
@@ -283,6 +301,12 @@ static void *scan_main(void *arg)
 		lt_reach_release(&s);
 	lt_reach_mark(&s);
 	lt_reach_release(&s);
+	if (s.unresolved) {
+		snprintf(r->reason, sizeof(r->reason),
+			 "%llu pointers into chunks allocated during the scan could not be followed (the heap changed under it)",
+			 (unsigned long long)s.unresolved);
+		goto done;
+	}
 	lt_reach_classify(&s);
 	r->proof = 1;
 done:
@@ -301,6 +325,8 @@ done:
 	r->st.chunks = s.heap.chunks;
 	r->st.blocks = s.heap.nblocks;
 	r->st.blocks_reachable = s.reachable;
+	r->st.hole_pointers = s.rewalks;
+	r->st.new_blocks = s.nnew;
 	r->st.arena_heaps = s.heap.arenas_heaps;
 	r->st.mmapped = s.heap.mmapped;
 	r->st.threads = (int)s.nthreads;

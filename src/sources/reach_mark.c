@@ -158,6 +158,115 @@ static void push(struct lt_reach_state *s, size_t i)
 	s->work[s->nwork++] = i;
 }
 
+/* Adds lo to the set of new blocks; 1 if it was not there. */
+static int newset_add(struct lt_reach_state *s, uint64_t lo)
+{
+	size_t k;
+
+	if (2 * (s->newset_n + 1) > s->newset_cap) {
+		size_t cap = s->newset_cap ? s->newset_cap * 2 : 256;
+		uint64_t *old = s->newset, n = s->newset_cap;
+
+		s->newset = lt_xcalloc(cap, sizeof(*s->newset));
+		s->newset_cap = cap;
+		s->newset_n = 0;
+		for (size_t j = 0; j < n; j++)
+			if (old[j])
+				newset_add(s, old[j]);
+		free(old);
+	}
+	k = (size_t)((lo >> 4) * 0x9e3779b97f4a7c15ull) & (s->newset_cap - 1);
+	while (s->newset[k]) {
+		if (s->newset[k] == lo)
+			return 0;
+		k = (k + 1) & (s->newset_cap - 1);
+	}
+	s->newset[k] = lo;
+	s->newset_n++;
+	return 1;
+}
+
+/* The current chunks of segment sg, walked once (up to two tries: the
+ * process runs on).  Returns 1 when s->segwalk[sg] holds them. */
+static int seg_rewalk(struct lt_reach_state *s, size_t sg)
+{
+	struct reach_hole *rh;
+
+	if (!s->segwalk)
+		s->segwalk = lt_xcalloc(s->heap.nsegs, sizeof(*s->segwalk));
+	rh = &s->segwalk[sg];
+	for (int t = 0; t < 2 && rh->state == 0; t++) {
+		long n = lt_glibc_heap_rewalk_seg(s->mem, &s->heap, (long)sg, &rh->chunks);
+
+		s->seg_rewalks++;
+		if (n >= 0) {
+			rh->state = 1;
+			rh->n = (size_t)n;
+		}
+	}
+	if (rh->state == 0)
+		rh->state = -1;
+	return rh->state > 0;
+}
+
+/* A reachable word w that points into no block of the walk: if it points
+ * into a chunk that was free then and is in use now (malloc carved it out
+ * while we read), that chunk is queued as a new block.  Each hole is
+ * re-walked once.  Pointers we cannot follow are counted: they end the
+ * proof. */
+static void hole_ref(struct lt_reach_state *s, uint64_t w)
+{
+	long hole = lt_glibc_heap_hole(&s->heap, w);
+	struct reach_hole *rh;
+	size_t lo, hi;
+
+	if (hole < 0)
+		return;
+	s->rewalks++;
+	if (!s->holes)
+		s->holes = lt_xcalloc(s->heap.nholes, sizeof(*s->holes));
+	rh = &s->holes[hole];
+	if (!rh->state) {
+		long n = lt_glibc_heap_rewalk(s->mem, &s->heap, hole, &rh->chunks);
+
+		rh->state = n < 0 ? -1 : 1;
+		rh->n = n < 0 ? 0 : (size_t)n;
+	}
+	if (rh->state < 0) {
+		/* Changed too much around it: the whole heap, once. */
+		long sg = lt_glibc_heap_seg(&s->heap, w);
+
+		if (sg < 0 || !seg_rewalk(s, (size_t)sg)) {
+			s->unresolved++;
+			return;
+		}
+		rh = &s->segwalk[sg];
+	}
+	lo = 0;
+	hi = rh->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w < rh->chunks[mid].lo)
+			hi = mid;
+		else if (w >= rh->chunks[mid].hi + 8)
+			lo = mid + 1;
+		else {
+			const struct lt_gh_chunk *c = &rh->chunks[mid];
+
+			/* In use, in its user area, and new to us. */
+			if (!c->in_use || w < c->lo + 16 || !newset_add(s, c->lo))
+				return;
+			if (s->nnew == s->capnew) {
+				s->capnew = s->capnew ? s->capnew * 2 : 64;
+				s->newb = lt_xrealloc(s->newb, s->capnew * sizeof(*s->newb));
+			}
+			s->newb[s->nnew++] = (struct lt_gh_block){c->lo + 16, c->hi + 8};
+			return;
+		}
+	}
+}
+
 /* Every aligned word of buf (read from base) that points into a block
  * other than self: marks it (P_MARK), flags it (P_REFD) or gives it
  * self's owner (P_OWN). */
@@ -175,6 +284,10 @@ static void scan_words(struct lt_reach_state *s, uint64_t base, const char *buf,
 		if (w < h->lo || w >= h->hi)
 			continue;
 		i = lt_glibc_heap_find(h, w);
+		if (i < 0 && ph == P_MARK) {
+			hole_ref(s, w);
+			continue;
+		}
 		if (i < 0 || i == self)
 			continue;
 		switch (ph) {
@@ -386,7 +499,15 @@ static void drain(struct lt_reach_state *s, enum phase ph)
 
 void lt_reach_mark(struct lt_reach_state *s)
 {
-	drain(s, P_MARK);
+	do {
+		drain(s, P_MARK);
+		/* New blocks found meanwhile: scanned whole, as roots. */
+		while (s->newdone < s->nnew) {
+			struct lt_gh_block b = s->newb[s->newdone++];
+
+			scan_range(s, b.lo, b.hi);
+		}
+	} while (s->nwork);
 }
 
 /* Gives the leader i and everything only it reaches the owner i. */
@@ -456,6 +577,14 @@ void lt_reach_state_free(struct lt_reach_state *s)
 		free(s->threads[i].stack);
 	free(s->threads);
 	free(s->work);
+	free(s->newb);
+	free(s->newset);
+	for (size_t i = 0; s->holes && i < s->heap.nholes; i++)
+		free(s->holes[i].chunks);
+	free(s->holes);
+	for (size_t i = 0; s->segwalk && i < s->heap.nsegs; i++)
+		free(s->segwalk[i].chunks);
+	free(s->segwalk);
 	free(s->spare);
 	free(s->local);
 	free(s->mark);

@@ -173,7 +173,8 @@ static void print_stats(const char *what, const struct lt_reach_result *r)
 static void two_scans(enum lt_reach_stop stop, int skip_mover)
 {
 	struct target t;
-	struct lt_reach_opts o = {0, stop, 0, 0};
+	/* A loaded test machine may take a while to stop a thread. */
+	struct lt_reach_opts o = {0, stop, 200000000, 0};
 	struct lt_reach_result r[2];
 	struct lt_reach_judged j[MAX_C];
 	lt_reach_hist *h = lt_reach_hist_new(GAP_NS / 2);
@@ -189,7 +190,8 @@ static void two_scans(enum lt_reach_stop stop, int skip_mover)
 		print_stats(s ? "scan 2" : "scan 1", &r[s]);
 		if (!r[s].proof)
 			fail_msg("cannot prove: %s", r[s].reason);
-		assert_false(r[s].weak);
+		if (r[s].weak)
+			fail_msg("weak: %s", r[s].reason);
 		assert_true(r[s].st.arena_heaps >= 1);
 		assert_int_equal(r[s].st.mmapped, 2);
 		assert_int_equal(r[s].st.threads_regs, r[s].st.threads);
