@@ -51,8 +51,9 @@ enum { LT_GH_MAIN, LT_GH_ARENA, LT_GH_MMAP };
 struct lt_glibc_heap {
 	struct lt_gh_block *blocks; /* sorted by address, disjoint */
 	size_t nblocks;
-	struct lt_gh_block *holes;  /* free chunks and top chunks, whole
-				       (from the header): sorted */
+	struct lt_gh_block *holes;  /* free chunks and top chunks, from
+				       their header to the next one's end:
+				       sorted */
 	size_t nholes;
 	struct lt_gh_seg *segs;     /* sorted by address, disjoint */
 	size_t nsegs;
@@ -90,19 +91,12 @@ struct lt_gh_chunk {
 	int in_use;
 };
 
-/* Walks the chunk headers of hole number hole (a chunk free when walked)
- * as they are now: malloc carves new chunks out of free ones and the top,
- * and merges free neighbours.  Starts at the hole's own header, else at
- * one of the few chunks the walk saw before it.  Returns how many chunks
- * now overlap the hole, in *out (the caller frees it), or -1 when the
- * headers do not chain from any start (torn, or too many). */
-long lt_glibc_heap_rewalk(lt_tmem *m, const struct lt_glibc_heap *h, long hole,
-			  struct lt_gh_chunk **out);
-
-/* The same for all of segment seg (a heap, not an mmapped chunk), from
- * its first chunk: the chunks overlapping any of its holes, in order, in
- * *out (the caller frees it).  For holes whose neighbourhood changed too
- * much for lt_glibc_heap_rewalk.  Returns the count, or -1. */
+/* Walks the chunk headers of segment seg (a heap, not an mmapped chunk)
+ * again, as they are now, from its first chunk (a header found in the
+ * middle of a heap cannot be trusted: merges leave stale ones in memory).
+ * Returns how many chunks differ from the walk's blocks (new, moved,
+ * freed), in order, in *out (the caller frees it), or -1 when the headers
+ * do not chain (the process changed them as we read). */
 long lt_glibc_heap_rewalk_seg(lt_tmem *m, const struct lt_glibc_heap *h,
 			      long seg, struct lt_gh_chunk **out);
 

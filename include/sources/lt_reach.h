@@ -65,7 +65,8 @@ enum lt_reach_stop {
 				anonymous maps); heap blocks are read while
 				the process runs */
 	LT_REACH_STOP_EACH,  /* one thread at a time, just for its registers
-				and stack; everything else read running */
+				and stack; everything else read running
+				(the result is weak) */
 	LT_REACH_STOP_WORLD, /* every thread stopped for the whole scan,
 				heap walk included (pause = scan time) */
 };
@@ -117,8 +118,9 @@ struct lt_reach_result {
 	int proof;             /* 0: cannot prove; every verdict UNKNOWN */
 	int weak;              /* 1: some thread's registers were not read
 				  (ptrace unavailable, or it did not stop),
-				  or the pause cap let the threads go before
-				  the roots were read */
+				  the roots were read while the process ran
+				  (STOP_EACH), or the pause cap let the
+				  threads go before they were read */
 	char reason[256];      /* why proof is 0, or why weak; else "" */
 	struct lt_reach_stats st;
 	struct lt_reach_item *items; /* one per candidate, in their order */

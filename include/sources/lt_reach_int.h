@@ -59,10 +59,12 @@ struct lt_reach_state {
 	size_t nnew, capnew, newdone;
 	uint64_t *newset;       /* their addresses, hashed */
 	size_t newset_n, newset_cap;
-	struct reach_hole *holes; /* per hole of heap, once re-walked */
 	struct reach_hole *segwalk; /* per segment, when re-walked whole */
+	int validate;           /* check that blocks roots point to are
+				   still the chunks walked (roots read
+				   after the walk, the process running) */
 	uint64_t seg_rewalks;
-	uint64_t rewalks;       /* pointers into free chunks followed */
+	uint64_t rewalks;       /* pointers into free or changed chunks */
 	uint64_t unresolved;    /* of them, ones whose chunk we could not
 				   find: no proof then */
 	struct lt_reach_thread *threads;
@@ -99,6 +101,11 @@ void lt_reach_scan_threads(struct lt_reach_state *s);
 
 /* Marks from every other root mapping. */
 void lt_reach_scan_roots(struct lt_reach_state *s);
+
+/* Scans the blocks allocated since the walk that pointers led to (and
+ * those they lead to): in ROOTS mode while the threads are still stopped,
+ * as such a block may be freed again a moment later. */
+void lt_reach_mark_new(struct lt_reach_state *s);
 
 /* Marks transitively until the worklist is empty. */
 void lt_reach_mark(struct lt_reach_state *s);

@@ -14,10 +14,8 @@
 #define HEAP_MAX (64ull << 20)   /* HEAP_MAX_SIZE on 64-bit */
 #define PAGE 4096ull
 #define WINDOW (1u << 20)
-/* Re-walking a hole: headers followed at most, words read at a time. */
-#define REWALK_STEPS 65536
+/* Re-walking a heap: words read at a time. */
 #define REWALK_WORDS 8192
-#define REWALK_STARTS 8
 /* sizeof(struct malloc_state): 2200 since glibc 2.27 (have_fastchunks),
  * 2192 before. */
 static const uint64_t mstate_sizes[] = {2200, 2192};
@@ -121,7 +119,7 @@ static int walk_chunks(struct walker *w, uint64_t first, uint64_t end,
 		if (prev && (raw & PREV_INUSE) && prev_sz >= MINSIZE)
 			add_block(w, prev + HDR, prev + prev_sz + 8);
 		else if (prev)
-			add_hole(w, prev, prev + prev_sz);
+			add_hole(w, prev, prev + prev_sz + HDR); /* and the next header */
 		if (sz == HDR || sz == 0) {
 			/* A fencepost: an arena heap ends with one of 16 bytes
 			 * and a header of size 0; the main arena has two of 16
@@ -306,6 +304,9 @@ static void finish(struct lt_glibc_heap *h)
 	free(h->blocks);
 	h->blocks = nb;
 	qsort(h->holes, h->nholes, sizeof(*h->holes), cmp_block);
+	for (size_t i = 0; i + 1 < h->nholes; i++)
+		if (h->holes[i].hi > h->holes[i + 1].lo)
+			h->holes[i].hi = h->holes[i + 1].lo;
 	/* A heap's top reaches to the end of its segment: new chunks come
 	 * from there when the heap grows. */
 	for (size_t s = 0; s < h->nsegs; s++) {
@@ -512,51 +513,6 @@ static long chain_from(lt_tmem *m, uint64_t start, uint64_t end, int open_end,
 	return -1;
 }
 
-long lt_glibc_heap_rewalk(lt_tmem *m, const struct lt_glibc_heap *h, long hole,
-			  struct lt_gh_chunk **out)
-{
-	const struct lt_gh_block *o = &h->holes[hole];
-	long sg = lt_glibc_heap_seg(h, o->lo), hk = hole - 1;
-	size_t lo = 0, hi = h->nblocks;
-	uint64_t start = o->lo, end;
-	int open_end;
-	long bk;
-
-	*out = NULL;
-	if (sg < 0 || heap_end(m, &h->segs[sg], &end, &open_end) != 0)
-		return -1;
-	/* The last block before the hole. */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (h->blocks[mid].lo < o->lo)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	bk = (long)lo - 1;
-	/* From the hole's own header, else from the chunks before it as
-	 * the walk saw them: a free neighbour may have merged it. */
-	for (int tries = 0; tries < REWALK_STARTS; tries++) {
-		long n = chain_from(m, start, end, open_end, o, out, REWALK_STEPS);
-		uint64_t b = bk >= 0 ? h->blocks[bk].lo - HDR : 0;
-		uint64_t f = hk >= 0 ? h->holes[hk].lo : 0;
-
-		if (n >= 0)
-			return n;
-		if (b >= f && bk >= 0 && b >= h->segs[sg].lo) {
-			start = b;
-			bk--;
-		} else if (hk >= 0 && f >= h->segs[sg].lo) {
-			start = f;
-			hk--;
-		} else {
-			break;
-		}
-	}
-	return -1;
-}
-
 long lt_glibc_heap_rewalk_seg(lt_tmem *m, const struct lt_glibc_heap *h,
 			      long seg, struct lt_gh_chunk **out)
 {
@@ -582,24 +538,14 @@ long lt_glibc_heap_rewalk_seg(lt_tmem *m, const struct lt_glibc_heap *h,
 	n = chain_from(m, whole.lo, end, open_end, &whole, &all, LONG_MAX);
 	if (n < 0)
 		return -1;
-	/* Keep the chunks that overlap a hole of this segment. */
+	/* Keep the chunks the walk did not see as they are: blocks still
+	 * the same are found through the walk. */
 	for (long i = 0; i < n; i++) {
-		long hk = lt_glibc_heap_hole(h, all[i].lo);
+		long b = lt_glibc_heap_find(h, all[i].lo + HDR);
 
-		if (hk < 0) {
-			size_t a = 0, b = h->nholes;
-
-			while (a < b) {
-				size_t mid = a + (b - a) / 2;
-
-				if (h->holes[mid].lo < all[i].lo)
-					a = mid + 1;
-				else
-					b = mid;
-			}
-			if (a >= h->nholes || h->holes[a].lo >= all[i].hi)
-				continue;
-		}
+		if (all[i].in_use && b >= 0 && h->blocks[b].lo == all[i].lo + HDR &&
+		    h->blocks[b].hi == all[i].hi + 8)
+			continue;
 		all[k++] = all[i];
 	}
 	*out = all;

@@ -295,8 +295,14 @@ static void *scan_main(void *arg)
 		grab_threads(&s, 1);
 	}
 	r->st.held_all = s.nheld > 0;
+	if (s.stop == LT_REACH_STOP_EACH && !s.regs_note[0])
+		snprintf(s.regs_note, sizeof(s.regs_note),
+			 "roots read while the process ran (stop each): a pointer moving between them can be missed");
+	s.validate = s.stop != LT_REACH_STOP_WORLD || j->o.no_registers;
 	lt_reach_scan_threads(&s);
 	lt_reach_scan_roots(&s);
+	lt_reach_mark_new(&s);
+	s.validate = 0;
 	if (s.stop != LT_REACH_STOP_WORLD)
 		lt_reach_release(&s);
 	lt_reach_mark(&s);

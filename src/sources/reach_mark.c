@@ -16,7 +16,7 @@
 
 /* Block states in s->mark (low 7 bits); REFD is set on an unreachable
  * block some other unreachable block points to. */
-enum { M_NONE, M_REACH, M_DIRECT, M_INDIRECT };
+enum { M_NONE, M_REACH, M_DIRECT, M_INDIRECT, M_CHANGED };
 #define M_REFD 0x80
 
 enum phase { P_MARK, P_REFD, P_OWN };
@@ -186,6 +186,72 @@ static int newset_add(struct lt_reach_state *s, uint64_t lo)
 	return 1;
 }
 
+/* Of the chunks rh re-walked, the one whose user area holds w: queued as
+ * a new block when it is in use and not known yet. */
+static void pick_chunk(struct lt_reach_state *s, const struct reach_hole *rh,
+		       uint64_t w)
+{
+	size_t lo = 0, hi = rh->n;
+	const struct lt_gh_chunk *c = NULL;
+	long same;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w < rh->chunks[mid].lo) {
+			hi = mid;
+		} else if (w >= rh->chunks[mid].hi) {
+			lo = mid + 1;
+		} else {
+			c = &rh->chunks[mid];
+			/* The first 8 bytes of a chunk are the user data of
+			 * the one before it. */
+			if (w < c->lo + 8 && mid > 0 && rh->chunks[mid - 1].hi == c->lo)
+				c = &rh->chunks[mid - 1];
+			break;
+		}
+	}
+	if (!c || !c->in_use || w < c->lo + 16 || w >= c->hi + 8)
+		return;
+	/* The very chunk the walk saw: mark that block. */
+	same = lt_glibc_heap_find(&s->heap, c->lo + 16);
+	if (same >= 0 && s->heap.blocks[same].lo == c->lo + 16 &&
+	    s->heap.blocks[same].hi == c->hi + 8) {
+		if (s->mark[same] == M_NONE || s->mark[same] == M_CHANGED) {
+			s->mark[same] = M_REACH;
+			s->reachable++;
+			push(s, (size_t)same);
+		}
+		return;
+	}
+	if (!newset_add(s, c->lo))
+		return;
+	if (s->nnew == s->capnew) {
+		s->capnew = s->capnew ? s->capnew * 2 : 64;
+		s->newb = lt_xrealloc(s->newb, s->capnew * sizeof(*s->newb));
+	}
+	s->newb[s->nnew++] = (struct lt_gh_block){c->lo + 16, c->hi + 8};
+}
+
+/* Whether block i is still the chunk the walk saw: same size, in use.
+ * (A stale header left in memory passes too: see uncertain_ref.) */
+static int still_same(struct lt_reach_state *s, size_t i)
+{
+	const struct lt_gh_block *b = &s->heap.blocks[i];
+	long sg = lt_glibc_heap_seg(&s->heap, b->lo);
+	uint64_t c = b->lo - 16, w[2];
+
+	if (sg < 0)
+		return 0;
+	if (s->heap.segs[sg].kind == LT_GH_MMAP)
+		return lt_tmem_read(s->mem, c + 8, w, 8) == 8 &&
+		       (w[0] & ~7ull) == b->hi - c && (w[0] & 2);
+	if (lt_tmem_read(s->mem, c + 8, &w[0], 8) < 8 ||
+	    lt_tmem_read(s->mem, b->hi, &w[1], 8) < 8)
+		return 0;
+	return (w[0] & ~7ull) == b->hi - 8 - c && !(w[0] & 2) && (w[1] & 1);
+}
+
 /* The current chunks of segment sg, walked once (up to two tries: the
  * process runs on).  Returns 1 when s->segwalk[sg] holds them. */
 static int seg_rewalk(struct lt_reach_state *s, size_t sg)
@@ -209,62 +275,26 @@ static int seg_rewalk(struct lt_reach_state *s, size_t sg)
 	return rh->state > 0;
 }
 
-/* A reachable word w that points into no block of the walk: if it points
- * into a chunk that was free then and is in use now (malloc carved it out
- * while we read), that chunk is queued as a new block.  Each hole is
- * re-walked once.  Pointers we cannot follow are counted: they end the
- * proof. */
-static void hole_ref(struct lt_reach_state *s, uint64_t w)
+/* A reachable word w that points into no block of the walk (a chunk
+ * free then, which malloc may have carved a new block out of since), or
+ * into a block that is no longer the chunk the walk saw: resolved against
+ * the chunks of its heap as they are now, walked once from the heap's
+ * start (in ROOTS mode while the threads are still stopped, so it agrees
+ * with the roots).  Headers found in the middle of a heap cannot be
+ * trusted: stale ones stay in memory after merges.  Pointers that cannot
+ * be resolved are counted: they end the proof. */
+static void uncertain_ref(struct lt_reach_state *s, uint64_t w)
 {
-	long hole = lt_glibc_heap_hole(&s->heap, w);
-	struct reach_hole *rh;
-	size_t lo, hi;
+	long sg = lt_glibc_heap_seg(&s->heap, w);
 
-	if (hole < 0)
-		return;
 	s->rewalks++;
-	if (!s->holes)
-		s->holes = lt_xcalloc(s->heap.nholes, sizeof(*s->holes));
-	rh = &s->holes[hole];
-	if (!rh->state) {
-		long n = lt_glibc_heap_rewalk(s->mem, &s->heap, hole, &rh->chunks);
-
-		rh->state = n < 0 ? -1 : 1;
-		rh->n = n < 0 ? 0 : (size_t)n;
+	if (sg < 0 || s->heap.segs[sg].kind == LT_GH_MMAP)
+		return; /* an mmapped chunk freed since: nothing there */
+	if (!seg_rewalk(s, (size_t)sg)) {
+		s->unresolved++;
+		return;
 	}
-	if (rh->state < 0) {
-		/* Changed too much around it: the whole heap, once. */
-		long sg = lt_glibc_heap_seg(&s->heap, w);
-
-		if (sg < 0 || !seg_rewalk(s, (size_t)sg)) {
-			s->unresolved++;
-			return;
-		}
-		rh = &s->segwalk[sg];
-	}
-	lo = 0;
-	hi = rh->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (w < rh->chunks[mid].lo)
-			hi = mid;
-		else if (w >= rh->chunks[mid].hi + 8)
-			lo = mid + 1;
-		else {
-			const struct lt_gh_chunk *c = &rh->chunks[mid];
-
-			/* In use, in its user area, and new to us. */
-			if (!c->in_use || w < c->lo + 16 || !newset_add(s, c->lo))
-				return;
-			if (s->nnew == s->capnew) {
-				s->capnew = s->capnew ? s->capnew * 2 : 64;
-				s->newb = lt_xrealloc(s->newb, s->capnew * sizeof(*s->newb));
-			}
-			s->newb[s->nnew++] = (struct lt_gh_block){c->lo + 16, c->hi + 8};
-			return;
-		}
-	}
+	pick_chunk(s, &s->segwalk[sg], w);
 }
 
 /* Every aligned word of buf (read from base) that points into a block
@@ -285,14 +315,24 @@ static void scan_words(struct lt_reach_state *s, uint64_t base, const char *buf,
 			continue;
 		i = lt_glibc_heap_find(h, w);
 		if (i < 0 && ph == P_MARK) {
-			hole_ref(s, w);
+			if (lt_glibc_heap_hole(h, w) >= 0)
+				uncertain_ref(s, w);
 			continue;
 		}
 		if (i < 0 || i == self)
 			continue;
 		switch (ph) {
 		case P_MARK:
-			if (s->mark[i] == M_NONE) {
+			if (s->mark[i] == M_CHANGED) {
+				uncertain_ref(s, w);
+			} else if (s->mark[i] == M_NONE) {
+				/* Roots read after the walk may point to
+				 * chunks made since: check each first. */
+				if (s->validate && !still_same(s, (size_t)i)) {
+					s->mark[i] = M_CHANGED;
+					uncertain_ref(s, w);
+					break;
+				}
 				s->mark[i] = M_REACH;
 				s->reachable++;
 				push(s, (size_t)i);
@@ -497,16 +537,20 @@ static void drain(struct lt_reach_state *s, enum phase ph)
 	}
 }
 
+void lt_reach_mark_new(struct lt_reach_state *s)
+{
+	while (s->newdone < s->nnew) {
+		struct lt_gh_block b = s->newb[s->newdone++];
+
+		scan_range(s, b.lo, b.hi);
+	}
+}
+
 void lt_reach_mark(struct lt_reach_state *s)
 {
 	do {
 		drain(s, P_MARK);
-		/* New blocks found meanwhile: scanned whole, as roots. */
-		while (s->newdone < s->nnew) {
-			struct lt_gh_block b = s->newb[s->newdone++];
-
-			scan_range(s, b.lo, b.hi);
-		}
+		lt_reach_mark_new(s);
 	} while (s->nwork);
 }
 
@@ -579,9 +623,6 @@ void lt_reach_state_free(struct lt_reach_state *s)
 	free(s->work);
 	free(s->newb);
 	free(s->newset);
-	for (size_t i = 0; s->holes && i < s->heap.nholes; i++)
-		free(s->holes[i].chunks);
-	free(s->holes);
 	for (size_t i = 0; s->segwalk && i < s->heap.nsegs; i++)
 		free(s->segwalk[i].chunks);
 	free(s->segwalk);

@@ -24,6 +24,14 @@
  *   interior         only a pointer into its middle is kept: reachable
  *   mover            a thread moves it between two globals in different
  *                    pages at full speed: reachable
+ *   relay            held only by the newest node of a one-node list
+ *                    that a thread replaces as fast as it can (a new
+ *                    node of another size each time, the old one freed):
+ *                    reachable, though the node holding it was allocated
+ *                    after the scan walked the heap
+ *   relay_heap       the same with the list's head in an old heap block:
+ *                    reachable when the scan stops the world; otherwise
+ *                    a scan may miss it (read while the process runs)
  *   arena_list       allocated by a second thread (another arena), kept
  *                    from a global: reachable
  *   arena_drop, arena_child  a struct of that thread owning a buffer,
@@ -273,6 +281,62 @@ static void *mover_thread(void *arg)
 	return NULL;
 }
 
+struct relay {
+	void *anchor;
+	char pad[];
+};
+static struct relay *volatile relay_head;
+/* The same, the head kept in an old heap block instead of a global. */
+static struct relay *volatile *volatile relay_holder;
+
+__attribute__((noinline)) static void make_relay(void)
+{
+	struct relay *r = xmalloc(sizeof(*r)), *r2 = xmalloc(sizeof(*r2));
+
+	r->anchor = xmalloc(104);
+	record("relay", r->anchor, 104);
+	relay_head = r;
+	r2->anchor = xmalloc(112);
+	record("relay_heap", r2->anchor, 112);
+	relay_holder = xmalloc(sizeof(*relay_holder));
+	*relay_holder = r2;
+}
+
+/* Replaces the node at *slot by a new one of another size, moving the
+ * anchor over. */
+static void relay_step(struct relay *volatile *slot, uint64_t x)
+{
+	struct relay *old = *slot, *n;
+
+	n = malloc(sizeof(*n) + 1100 + (size_t)(x % 3000));
+	if (!n)
+		abort();
+	n->anchor = old->anchor;
+	*slot = n;
+	old->anchor = NULL;
+	free(old);
+}
+
+static void *relay_thread(void *arg)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)arg;
+	make_relay();
+	scrub();
+	__sync_fetch_and_add(&threads_ready, 1);
+	for (unsigned long i = 0;; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		relay_step(&relay_head, x);
+		relay_step(relay_holder, x >> 20);
+		if ((i & 15) == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
 static struct node *volatile arena_list;
 
 __attribute__((noinline)) static void make_arena(void)
@@ -323,7 +387,7 @@ int main(int argc, char **argv)
 {
 	unsigned max_seconds = target_arg_seconds(argc, argv, 2, 600);
 	void *(*threads[])(void *) = {register_thread, tls_thread, mover_thread,
-				      arena_thread};
+				      arena_thread, relay_thread};
 	int nthreads = (int)(sizeof(threads) / sizeof(threads[0]));
 
 	if (argc < 2 || max_seconds == 0)
