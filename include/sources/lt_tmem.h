@@ -42,13 +42,6 @@ const char *lt_tmem_via(const lt_tmem *m);
  * lt_tmem_bytes.  This function can't fail otherwise. */
 size_t lt_tmem_read(lt_tmem *m, uint64_t addr, void *buf, size_t len);
 
-/* Reads n ranges, each [addr[i], addr[i] + len[i]), into buf one after the
- * other (sum of len at most bufsize), in as few system calls as it can.
- * A range that cannot be read whole is zeroed and counted in *unreadable
- * (may be NULL).  This function can't fail. */
-void lt_tmem_readv(lt_tmem *m, const uint64_t *addr, const size_t *len,
-		   size_t n, void *buf, uint64_t *unreadable);
-
 /* Bytes read so far.  This function can't fail. */
 uint64_t lt_tmem_bytes(const lt_tmem *m);
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +11,6 @@
 
 #include "lt_text.h"
 
-/* process_vm_readv takes at most IOV_MAX ranges per call. */
-#define MAX_IOV 1024
 #define MAPS_CAP (64u << 20)
 
 struct lt_tmem {
@@ -127,57 +124,6 @@ size_t lt_tmem_read(lt_tmem *m, uint64_t addr, void *buf, size_t len)
 		return 0;
 	}
 	return read_one(m, addr, buf, len);
-}
-
-void lt_tmem_readv(lt_tmem *m, const uint64_t *addr, const size_t *len,
-		   size_t n, void *buf, uint64_t *unreadable)
-{
-	char *out = buf;
-	size_t i = 0;
-
-	while (i < n) {
-		struct iovec l, r[MAX_IOV];
-		size_t k = 0, total = 0;
-		ssize_t got = -1;
-
-		if (m->memfd < 0) {
-			for (; k < MAX_IOV && i + k < n; k++) {
-				r[k].iov_base = (void *)(uintptr_t)addr[i + k];
-				r[k].iov_len = len[i + k];
-				total += len[i + k];
-			}
-			l.iov_base = out;
-			l.iov_len = total;
-			do
-				got = process_vm_readv(m->pid, &l, 1, r, k, 0);
-			while (got < 0 && errno == EINTR);
-		}
-		if (got == (ssize_t)total && k > 0) {
-			m->bytes += total;
-			out += total;
-			i += k;
-			continue;
-		}
-		/* A range failed (or we read through /proc/PID/mem): the
-		 * ranges read whole are kept, the rest one at a time. */
-		if (got > 0) {
-			size_t used = (size_t)got;
-
-			m->bytes += used;
-			while (i < n && len[i] <= used) {
-				used -= len[i];
-				out += len[i];
-				i++;
-			}
-			/* The partly read range is reread below. */
-		}
-		if (i >= n)
-			break;
-		if (read_one(m, addr[i], out, len[i]) < len[i] && unreadable)
-			*unreadable += len[i];
-		out += len[i];
-		i++;
-	}
 }
 
 /* Parses one maps line into *e.  Returns 0, or -1 for a line that does not
