@@ -29,6 +29,12 @@ struct reach_hole {
 	size_t n;
 };
 
+/* A root word w pointing into block i, waiting for its check. */
+struct reach_pend {
+	size_t i;
+	uint64_t w;
+};
+
 struct lt_reach_state {
 	pid_t pid;
 	enum lt_reach_stop stop;
@@ -63,6 +69,8 @@ struct lt_reach_state {
 	int validate;           /* check that blocks roots point to are
 				   still the chunks walked (roots read
 				   after the walk, the process running) */
+	struct reach_pend *pend; /* root words waiting for lt_reach_flush */
+	size_t npend, cappend;
 	uint64_t seg_rewalks;
 	uint64_t rewalks;       /* pointers into free or changed chunks */
 	uint64_t unresolved;    /* of them, ones whose chunk we could not
@@ -71,6 +79,8 @@ struct lt_reach_state {
 	size_t nthreads, capthreads;
 	char regs_note[128];    /* why registers are missing; "" if none */
 	uint64_t root_bytes, block_bytes, unreadable, reachable;
+	uint64_t bad[16];       /* root addresses that could not be read */
+	size_t nbad;
 	int64_t max_stop_ns, total_stop_ns;
 	char *buf;              /* batch buffer */
 };
@@ -86,6 +96,14 @@ struct lt_reach_thread *lt_reach_thread_find(struct lt_reach_state *s, pid_t tid
  * that mapping is a stack (the [stack] or one above a guard page); other
  * mappings are left to the roots, read whole. */
 void lt_reach_thread_stack(struct lt_reach_state *s, struct lt_reach_thread *th);
+
+/* Checks, in a few system calls, that the blocks the roots scanned since
+ * the last flush point to are still the chunks walked; marks them, or
+ * resolves the words into changed ones again (uncertain_ref). */
+void lt_reach_flush(struct lt_reach_state *s);
+
+/* Counts [lo, hi) of the roots as unreadable, and remembers lo. */
+void lt_reach_unreadable(struct lt_reach_state *s, uint64_t lo, uint64_t hi);
 
 /* Lets every held thread go and counts their pauses.  Can't fail. */
 void lt_reach_release(struct lt_reach_state *s);
@@ -103,9 +121,10 @@ void lt_reach_scan_threads(struct lt_reach_state *s);
 void lt_reach_scan_roots(struct lt_reach_state *s);
 
 /* Scans the blocks allocated since the walk that pointers led to (and
- * those they lead to): in ROOTS mode while the threads are still stopped,
- * as such a block may be freed again a moment later. */
-void lt_reach_mark_new(struct lt_reach_state *s);
+ * those they lead to), until max_bytes of them are read: in ROOTS mode
+ * first while the threads are still stopped, as such a block may be freed
+ * again a moment later; the rest with the heap. */
+void lt_reach_mark_new(struct lt_reach_state *s, uint64_t max_bytes);
 
 /* Marks transitively until the worklist is empty. */
 void lt_reach_mark(struct lt_reach_state *s);

@@ -42,6 +42,12 @@ const char *lt_tmem_via(const lt_tmem *m);
  * lt_tmem_bytes.  This function can't fail otherwise. */
 size_t lt_tmem_read(lt_tmem *m, uint64_t addr, void *buf, size_t len);
 
+/* Reads the 8-byte words at addr[0..n) into out[0..n), in as few system
+ * calls as it can (1024 words a call).  A word that cannot be read is 0
+ * and counted in the return value.  This function can't fail otherwise. */
+size_t lt_tmem_read_words(lt_tmem *m, const uint64_t *addr, uint64_t *out,
+			  size_t n);
+
 /* Bytes read so far.  This function can't fail. */
 uint64_t lt_tmem_bytes(const lt_tmem *m);
 

@@ -70,14 +70,15 @@ static uint64_t size_at(struct walker *w, uint64_t p, uint64_t end, int *ok)
 
 	if (p < w->wlo || p + HDR > w->whi) {
 		size_t len = end - p < WINDOW ? (size_t)(end - p) : WINDOW;
+		size_t got = len >= HDR ? lt_tmem_read(w->m, p, w->win, len) : 0;
 
-		if (len < HDR || lt_tmem_read(w->m, p, w->win, len) < len) {
+		if (got < HDR) {
 			*ok = 0;
 			w->wlo = w->whi = 0;
 			return 0;
 		}
 		w->wlo = p;
-		w->whi = p + len;
+		w->whi = p + got;
 	}
 	memcpy(&v, w->win + (p - w->wlo) + 8, sizeof(v));
 	return v;
@@ -108,6 +109,12 @@ static int walk_chunks(struct walker *w, uint64_t first, uint64_t end,
 			goto bad;
 		}
 		raw = size_at(w, p, end, &ok);
+		if (!ok && main_arena && p % PAGE == 0 && prev) {
+			/* brk went down since we read the maps: the chunk
+			 * before was the top. */
+			add_hole(w, prev, p);
+			return 0;
+		}
 		if (!ok) {
 			snprintf(h->reason, sizeof(h->reason),
 				 "%s: cannot read the chunk header at 0x%llx",
@@ -137,6 +144,13 @@ static int walk_chunks(struct walker *w, uint64_t first, uint64_t end,
 				 "%s: chunk at 0x%llx has size %llu",
 				 what, (unsigned long long)p, (unsigned long long)sz);
 			goto bad;
+		}
+		if (main_arena && sz >= MINSIZE && sz % 16 == 0 && sz > end - p &&
+		    !(raw & IS_MMAPPED)) {
+			/* The top, grown since we read the maps (brk went
+			 * up): the last chunk. */
+			add_hole(w, p, end);
+			return 0;
 		}
 		if (sz < MINSIZE || sz % 16 || sz > end - p || (raw & IS_MMAPPED)) {
 			snprintf(h->reason, sizeof(h->reason),

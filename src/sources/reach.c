@@ -29,6 +29,8 @@
 #define WALK_TRIES 4
 #define DEFAULT_STOP_NS 20000000
 #define DEFAULT_PAUSE_NS 250000000
+/* Bytes of new blocks the roots lead to read before the threads go on. */
+#define NEW_WHILE_STOPPED (4u << 20)
 #define MAX_THREADS 65536
 
 /* Libraries that replace malloc: their blocks are not glibc chunks. */
@@ -212,6 +214,32 @@ static void count_threads(struct lt_reach_state *s)
 	free(tids);
 }
 
+/* Whether some root that could not be read is still mapped: whatever it
+ * held was not seen, so nothing can be proven.  (Memory unmapped while we
+ * read held nothing any more.) */
+static int roots_lost(struct lt_reach_state *s, char *reason, size_t rsz)
+{
+	struct lt_tmem_map *maps = NULL;
+	size_t n = 0;
+	int lost = 0;
+
+	if (!s->nbad || lt_tmem_maps(s->pid, &maps, &n, NULL) != 0)
+		return 0;
+	for (size_t i = 0; i < s->nbad && !lost; i++) {
+		long mi = lt_tmem_map_find(maps, n, s->bad[i]);
+
+		if (mi >= 0 && maps[mi].perm[0] == 'r') {
+			snprintf(reason, rsz,
+				 "root memory at 0x%llx (%s) could not be read",
+				 (unsigned long long)s->bad[i],
+				 maps[mi].path[0] ? maps[mi].path : "anonymous");
+			lost = 1;
+		}
+	}
+	free(maps);
+	return lost;
+}
+
 static void fill_result(struct lt_reach_state *s, struct job *j)
 {
 	struct lt_reach_result *r = j->r;
@@ -301,12 +329,14 @@ static void *scan_main(void *arg)
 	s.validate = s.stop != LT_REACH_STOP_WORLD || j->o.no_registers;
 	lt_reach_scan_threads(&s);
 	lt_reach_scan_roots(&s);
-	lt_reach_mark_new(&s);
+	lt_reach_mark_new(&s, NEW_WHILE_STOPPED);
 	s.validate = 0;
 	if (s.stop != LT_REACH_STOP_WORLD)
 		lt_reach_release(&s);
 	lt_reach_mark(&s);
 	lt_reach_release(&s);
+	if (roots_lost(&s, r->reason, sizeof(r->reason)))
+		goto done;
 	if (s.unresolved) {
 		snprintf(r->reason, sizeof(r->reason),
 			 "%llu pointers into chunks allocated during the scan could not be followed (the heap changed under it)",

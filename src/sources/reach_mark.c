@@ -13,10 +13,12 @@
 #define NBHD_MIN 512u
 #define NBHD_MAX (BATCH_BYTES / 4)
 #define GROUP_GAP 4096u
+#define MAX_STACK_COPY (16u << 20)
+#define MAX_PEND 65536
 
 /* Block states in s->mark (low 7 bits); REFD is set on an unreachable
  * block some other unreachable block points to. */
-enum { M_NONE, M_REACH, M_DIRECT, M_INDIRECT, M_CHANGED };
+enum { M_NONE, M_REACH, M_DIRECT, M_INDIRECT, M_CHANGED, M_PENDING, M_CHECKING };
 #define M_REFD 0x80
 
 enum phase { P_MARK, P_REFD, P_OWN };
@@ -100,7 +102,7 @@ void lt_reach_thread_stack(struct lt_reach_state *s, struct lt_reach_thread *th)
 	uint64_t sp = th->regs[LT_PTRACE_REG_SP], lo;
 	long mi = lt_tmem_map_find(s->maps, s->nmaps, sp);
 	const struct lt_tmem_map *e;
-	size_t ti = (size_t)(th - s->threads);
+	size_t ti = (size_t)(th - s->threads), got;
 
 	if (mi < 0)
 		return;
@@ -119,11 +121,21 @@ void lt_reach_thread_stack(struct lt_reach_state *s, struct lt_reach_thread *th)
 		s->cover[mi] = -2; /* two stacks in one mapping: read it whole */
 		return;
 	}
+	/* A huge stack is not copied while its thread waits: it is read
+	 * whole with the other roots. */
+	if (e->hi - lo > MAX_STACK_COPY)
+		return;
 	th->stack_len = (size_t)(e->hi - lo);
 	th->stack = lt_xmalloc(th->stack_len);
 	th->stack_lo = lo;
-	if (lt_tmem_read(s->mem, lo, th->stack, th->stack_len) < th->stack_len)
-		s->unreadable += th->stack_len;
+	got = lt_tmem_read(s->mem, lo, th->stack, th->stack_len);
+	if (got < th->stack_len) {
+		/* Read the rest whole with the roots. */
+		free(th->stack);
+		th->stack = NULL;
+		th->stack_len = 0;
+		return;
+	}
 	s->cover[mi] = (long)ti;
 }
 
@@ -233,25 +245,6 @@ static void pick_chunk(struct lt_reach_state *s, const struct reach_hole *rh,
 	s->newb[s->nnew++] = (struct lt_gh_block){c->lo + 16, c->hi + 8};
 }
 
-/* Whether block i is still the chunk the walk saw: same size, in use.
- * (A stale header left in memory passes too: see uncertain_ref.) */
-static int still_same(struct lt_reach_state *s, size_t i)
-{
-	const struct lt_gh_block *b = &s->heap.blocks[i];
-	long sg = lt_glibc_heap_seg(&s->heap, b->lo);
-	uint64_t c = b->lo - 16, w[2];
-
-	if (sg < 0)
-		return 0;
-	if (s->heap.segs[sg].kind == LT_GH_MMAP)
-		return lt_tmem_read(s->mem, c + 8, w, 8) == 8 &&
-		       (w[0] & ~7ull) == b->hi - c && (w[0] & 2);
-	if (lt_tmem_read(s->mem, c + 8, &w[0], 8) < 8 ||
-	    lt_tmem_read(s->mem, b->hi, &w[1], 8) < 8)
-		return 0;
-	return (w[0] & ~7ull) == b->hi - 8 - c && !(w[0] & 2) && (w[1] & 1);
-}
-
 /* The current chunks of segment sg, walked once (up to two tries: the
  * process runs on).  Returns 1 when s->segwalk[sg] holds them. */
 static int seg_rewalk(struct lt_reach_state *s, size_t sg)
@@ -297,6 +290,18 @@ static void uncertain_ref(struct lt_reach_state *s, uint64_t w)
 	pick_chunk(s, &s->segwalk[sg], w);
 }
 
+static void pend_add(struct lt_reach_state *s, size_t i, uint64_t w)
+{
+	if (s->npend == s->cappend) {
+		s->cappend = s->cappend ? s->cappend * 2 : 1024;
+		s->pend = lt_xrealloc(s->pend, s->cappend * sizeof(*s->pend));
+	}
+	s->pend[s->npend].i = i;
+	s->pend[s->npend].w = w;
+	if (++s->npend >= MAX_PEND)
+		lt_reach_flush(s);
+}
+
 /* Every aligned word of buf (read from base) that points into a block
  * other than self: marks it (P_MARK), flags it (P_REFD) or gives it
  * self's owner (P_OWN). */
@@ -325,14 +330,14 @@ static void scan_words(struct lt_reach_state *s, uint64_t base, const char *buf,
 		case P_MARK:
 			if (s->mark[i] == M_CHANGED) {
 				uncertain_ref(s, w);
-			} else if (s->mark[i] == M_NONE) {
+			} else if (s->validate && (s->mark[i] == M_NONE ||
+						   s->mark[i] == M_PENDING)) {
 				/* Roots read after the walk may point to
-				 * chunks made since: check each first. */
-				if (s->validate && !still_same(s, (size_t)i)) {
-					s->mark[i] = M_CHANGED;
-					uncertain_ref(s, w);
-					break;
-				}
+				 * chunks made since: each is checked first
+				 * (lt_reach_flush). */
+				s->mark[i] = M_PENDING;
+				pend_add(s, (size_t)i, w);
+			} else if (s->mark[i] == M_NONE) {
 				s->mark[i] = M_REACH;
 				s->reachable++;
 				push(s, (size_t)i);
@@ -368,6 +373,7 @@ void lt_reach_scan_threads(struct lt_reach_state *s)
 			th->stack = NULL;
 		}
 	}
+	lt_reach_flush(s);
 }
 
 /* Scans [lo, hi) of the target as roots, in batches. */
@@ -377,13 +383,79 @@ static void scan_range(struct lt_reach_state *s, uint64_t lo, uint64_t hi)
 		size_t len = hi - lo < BATCH_BYTES ? (size_t)(hi - lo) : BATCH_BYTES;
 		size_t got = lt_tmem_read(s->mem, lo, s->buf, len);
 
-		if (got < len)
-			s->unreadable += len - got;
 		scan_words(s, lo, s->buf, got, -1, P_MARK);
 		s->root_bytes += got;
-		lo += len;
+		if (got < len) {
+			/* Skip the page that failed, read on after it. */
+			uint64_t bad = lo + got, next = (bad | 4095) + 1;
+
+			lt_reach_unreadable(s, bad, next < hi ? next : hi);
+			lo = next;
+		} else {
+			lo += len;
+		}
 		check_pause(s);
 	}
+}
+
+void lt_reach_flush(struct lt_reach_state *s)
+{
+	const struct lt_glibc_heap *h = &s->heap;
+
+	while (s->npend) {
+		struct reach_pend *pd = s->pend;
+		size_t np = s->npend, nb = 0;
+		size_t *blk = lt_xmalloc(np * sizeof(*blk));
+		uint64_t *addr = lt_xmalloc(2 * np * sizeof(*addr));
+		uint64_t *word = lt_xmalloc(2 * np * sizeof(*word));
+
+		/* Taken over: what the checks below add is the next round. */
+		s->pend = NULL;
+		s->npend = s->cappend = 0;
+		for (size_t k = 0; k < np; k++)
+			if (s->mark[pd[k].i] == M_PENDING) {
+				const struct lt_gh_block *b = &h->blocks[pd[k].i];
+
+				s->mark[pd[k].i] = M_CHECKING;
+				blk[nb] = pd[k].i;
+				addr[2 * nb] = b->lo - 8;   /* its size */
+				addr[2 * nb + 1] = b->hi;   /* the next one's */
+				nb++;
+			}
+		lt_tmem_read_words(s->mem, addr, word, 2 * nb);
+		/* Still the chunk the walk saw: same size, in use.  (A stale
+		 * header left in memory passes too: see uncertain_ref.) */
+		for (size_t k = 0; k < nb; k++) {
+			const struct lt_gh_block *b = &h->blocks[blk[k]];
+			uint64_t c = b->lo - 16, sz = word[2 * k] & ~7ull;
+			int mm = h->segs[lt_glibc_heap_seg(h, b->lo)].kind == LT_GH_MMAP;
+			int same = mm ? sz == b->hi - c && (word[2 * k] & 2)
+				      : sz == b->hi - 8 - c && !(word[2 * k] & 2) &&
+					(word[2 * k + 1] & 1);
+
+			if (same) {
+				s->mark[blk[k]] = M_REACH;
+				s->reachable++;
+				push(s, blk[k]);
+			} else {
+				s->mark[blk[k]] = M_CHANGED;
+			}
+		}
+		for (size_t k = 0; k < np; k++)
+			if (s->mark[pd[k].i] == M_CHANGED)
+				uncertain_ref(s, pd[k].w);
+		free(blk);
+		free(addr);
+		free(word);
+		free(pd);
+	}
+}
+
+void lt_reach_unreadable(struct lt_reach_state *s, uint64_t lo, uint64_t hi)
+{
+	s->unreadable += hi - lo;
+	if (s->nbad < sizeof(s->bad) / sizeof(s->bad[0]))
+		s->bad[s->nbad++] = lo;
 }
 
 void lt_reach_scan_roots(struct lt_reach_state *s)
@@ -409,6 +481,7 @@ void lt_reach_scan_roots(struct lt_reach_state *s)
 		if (at < e->hi)
 			scan_range(s, at, e->hi);
 	}
+	lt_reach_flush(s);
 }
 
 /* A block bigger than a batch: alone, piece by piece. */
@@ -537,20 +610,26 @@ static void drain(struct lt_reach_state *s, enum phase ph)
 	}
 }
 
-void lt_reach_mark_new(struct lt_reach_state *s)
+void lt_reach_mark_new(struct lt_reach_state *s, uint64_t max_bytes)
 {
-	while (s->newdone < s->nnew) {
-		struct lt_gh_block b = s->newb[s->newdone++];
+	uint64_t done = 0;
 
-		scan_range(s, b.lo, b.hi);
-	}
+	do {
+		while (s->newdone < s->nnew && done < max_bytes) {
+			struct lt_gh_block b = s->newb[s->newdone++];
+
+			scan_range(s, b.lo, b.hi);
+			done += b.hi - b.lo;
+		}
+		lt_reach_flush(s);
+	} while (s->newdone < s->nnew && done < max_bytes);
 }
 
 void lt_reach_mark(struct lt_reach_state *s)
 {
 	do {
 		drain(s, P_MARK);
-		lt_reach_mark_new(s);
+		lt_reach_mark_new(s, UINT64_MAX);
 	} while (s->nwork);
 }
 
@@ -621,6 +700,7 @@ void lt_reach_state_free(struct lt_reach_state *s)
 		free(s->threads[i].stack);
 	free(s->threads);
 	free(s->work);
+	free(s->pend);
 	free(s->newb);
 	free(s->newset);
 	for (size_t i = 0; s->segwalk && i < s->heap.nsegs; i++)

@@ -12,6 +12,7 @@
 #include "lt_text.h"
 
 #define MAPS_CAP (64u << 20)
+#define WORDS_PER_CALL 1024
 
 struct lt_tmem {
 	pid_t pid;
@@ -124,6 +125,40 @@ size_t lt_tmem_read(lt_tmem *m, uint64_t addr, void *buf, size_t len)
 		return 0;
 	}
 	return read_one(m, addr, buf, len);
+}
+
+size_t lt_tmem_read_words(lt_tmem *m, const uint64_t *addr, uint64_t *out,
+			  size_t n)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n;) {
+		struct iovec l = {out + i, 0}, r[WORDS_PER_CALL];
+		size_t k = 0;
+		ssize_t got = -1;
+
+		if (m->memfd < 0) {
+			for (; k < WORDS_PER_CALL && i + k < n; k++)
+				r[k] = (struct iovec){(void *)(uintptr_t)addr[i + k], 8};
+			l.iov_len = k * 8;
+			do
+				got = process_vm_readv(m->pid, &l, 1, r, k, 0);
+			while (got < 0 && errno == EINTR);
+		}
+		if (got > 0) {
+			m->bytes += (uint64_t)got;
+			i += (size_t)got / 8;
+			if ((size_t)got == k * 8)
+				continue;
+		}
+		/* The word that failed (or /proc/PID/mem): one at a time. */
+		if (read_one(m, addr[i], (char *)&out[i], 8) < 8) {
+			out[i] = 0;
+			bad++;
+		}
+		i++;
+	}
+	return bad;
 }
 
 /* Parses one maps line into *e.  Returns 0, or -1 for a line that does not
