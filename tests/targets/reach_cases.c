@@ -1,7 +1,7 @@
 /* reach_cases: a program whose heap holds one of each case the reachability
  * scan (lt_reach) must judge, and says where they are.
  *
- * Usage: reach_cases FILE [MAX_SECONDS]
+ * Usage: reach_cases FILE [MAX_SECONDS [corrupt]]
  *
  * Sets every case up, then writes FILE: one line "CASE ADDR SIZE" per
  * block (ADDR in hex, the address malloc returned), then a line "end";
@@ -37,6 +37,11 @@
  *   arena_drop, arena_child  a struct of that thread owning a buffer,
  *                    dropped: direct and indirect
  *   big_kept, big_drop  1 MiB blocks (mmapped chunks): reachable, direct
+ *
+ * With "corrupt", the size field of one more block of the main arena (never
+ * freed, nothing allocated near it afterwards) is overwritten with 0x19 once
+ * the list is written: the scan must refuse the heap ("corrupt chunk
+ * header") rather than guess.
  *
  * The addresses are kept XOR-ed with a key that makes them non-canonical,
  * so the list itself is no pointer; each case is set up in a function of
@@ -391,7 +396,7 @@ int main(int argc, char **argv)
 	int nthreads = (int)(sizeof(threads) / sizeof(threads[0]));
 
 	if (argc < 2 || max_seconds == 0)
-		return target_usage("reach_cases FILE [MAX_SECONDS]");
+		return target_usage("reach_cases FILE [MAX_SECONDS [corrupt]]");
 	target_stop_on_signals(max_seconds, NULL);
 	target_say_started();
 	make_dropped();
@@ -412,6 +417,8 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
+	if (argc > 3 && strcmp(argv[3], "corrupt") == 0)
+		((size_t *)xmalloc(64))[-1] = 0x19;
 	scrub();
 	target_say("ready\n");
 	for (;;)

@@ -2,11 +2,12 @@
  * tests/targets/reach_cases judged over two scans a second apart, in each
  * stop mode, on fresh targets (new addresses each run); the same without
  * registers (the register case is then lost, and the result says weak); a
- * static binary refused with a reason; and the "two scans agree" rule on
- * made-up scans.
+ * static binary, a corrupt chunk header and another allocator refused with
+ * a reason; and the "two scans agree" rule on made-up scans.
  *
  * Needs ptrace rights over its own children (root, or yama scope <= 1) and
- * build/targets/reach_cases and static_sleeper; run from the repo root. */
+ * build/targets/reach_cases, static_sleeper and libjemalloc_name.so; run
+ * from the repo root. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@
 
 #define TARGET "build/targets/reach_cases"
 #define STATIC "build/targets/static_sleeper"
+#define JEMALLOC_NAME "build/targets/libjemalloc_name.so"
 #define MAX_C 256
 #define GAP_NS 1000000000LL
 
@@ -73,7 +75,10 @@ static void sleep_ns(long long ns)
 		;
 }
 
-static pid_t spawn(const char *prog, const char *arg1, const char *arg2)
+static const char *preload; /* LD_PRELOAD for the next spawn, or NULL */
+
+static pid_t spawn3(const char *prog, const char *arg1, const char *arg2,
+		    const char *arg3)
 {
 	pid_t parent = getpid(), pid = fork();
 
@@ -85,11 +90,18 @@ static pid_t spawn(const char *prog, const char *arg1, const char *arg2)
 		if (getppid() != parent)
 			_exit(1);
 		dup2(fd, 1);
-		execl(prog, prog, arg1, arg2, (char *)NULL);
+		if (preload)
+			setenv("LD_PRELOAD", preload, 1);
+		execl(prog, prog, arg1, arg2, arg3, (char *)NULL);
 		_exit(127);
 	}
 	kid = pid;
 	return pid;
+}
+
+static pid_t spawn(const char *prog, const char *arg1, const char *arg2)
+{
+	return spawn3(prog, arg1, arg2, NULL);
 }
 
 static void end_kid(void)
@@ -101,8 +113,8 @@ static void end_kid(void)
 	}
 }
 
-/* Starts reach_cases and reads its list of blocks. */
-static void start_target(struct target *t)
+/* Starts reach_cases (with mode, or NULL) and reads its list of blocks. */
+static void start_target_mode(struct target *t, const char *mode)
 {
 	char line[128];
 	int done = 0;
@@ -112,7 +124,7 @@ static void start_target(struct target *t)
 	unlink(t->path);
 	if (access(TARGET, X_OK) != 0)
 		fail_msg("%s missing: make %s", TARGET, TARGET);
-	t->pid = spawn(TARGET, t->path, "120");
+	t->pid = spawn3(TARGET, t->path, "120", mode);
 	for (int i = 0; i < 1000 && !done; i++) {
 		FILE *f = fopen(t->path, "r");
 
@@ -140,6 +152,11 @@ static void start_target(struct target *t)
 	assert_true(done);
 	assert_true(t->n >= 20);
 	sleep_ns(100000000); /* "ready": the list is written before that */
+}
+
+static void start_target(struct target *t)
+{
+	start_target_mode(t, NULL);
 }
 
 static const struct expect *expect_of(const char *name)
@@ -320,6 +337,41 @@ static void test_static_binary(void **state)
 	end_kid();
 }
 
+/* The heap cannot be walked: say so, and why. */
+static void refused(const char *mode, const char *with, const char *why)
+{
+	struct target t;
+	struct lt_reach_result r;
+	lt_err err;
+
+	preload = with;
+	start_target_mode(&t, mode);
+	preload = NULL;
+	if (lt_reach_scan(t.pid, t.c, t.n, NULL, &r, &err) != 0)
+		fail_msg("scan: %s", err.msg);
+	printf("# refused: %s\n", r.reason);
+	assert_false(r.proof);
+	assert_non_null(strstr(r.reason, why));
+	for (size_t i = 0; i < t.n; i++)
+		assert_int_equal(r.items[i].v, LT_REACH_UNKNOWN);
+	lt_reach_result_free(&r);
+	end_kid();
+}
+
+static void test_corrupt_header(void **state)
+{
+	(void)state;
+	refused("corrupt", NULL, "corrupt chunk header");
+}
+
+static void test_other_allocator(void **state)
+{
+	(void)state;
+	if (access(JEMALLOC_NAME, R_OK) != 0)
+		fail_msg("%s missing: make %s", JEMALLOC_NAME, JEMALLOC_NAME);
+	refused(NULL, JEMALLOC_NAME, "another allocator is mapped (libjemalloc_name.so)");
+}
+
 static void test_gone(void **state)
 {
 	struct lt_reach_result r;
@@ -420,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_history),
 		cmocka_unit_test_teardown(test_gone, teardown),
 		cmocka_unit_test_teardown(test_static_binary, teardown),
+		cmocka_unit_test_teardown(test_corrupt_header, teardown),
+		cmocka_unit_test_teardown(test_other_allocator, teardown),
 		cmocka_unit_test_teardown(test_stop_roots, teardown),
 		cmocka_unit_test_teardown(test_stop_world, teardown),
 		cmocka_unit_test_teardown(test_stop_each, teardown),
