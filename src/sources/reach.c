@@ -1,13 +1,17 @@
-/* The reachability scan (see lt_reach.h).  One scan, in a helper thread:
+/* The reachability scan (see lt_reach.h and doc/reach.md).  One scan, in
+ * a helper thread:
  *
  *   1. read the maps; refuse, with the reason, a process whose allocator
  *      is not (provably) glibc's dynamic malloc;
- *   2. walk the chunk headers (lt_glibc_heap), retrying a torn walk;
- *   3. stop each thread in turn: registers, and its stack from the stack
- *      pointer down to the red zone, copied while it is stopped;
- *   4. scan those and every other root mapping, marking the blocks they
- *      point into; then mark transitively from an explicit worklist,
- *      reading the marked blocks' contents in batches;
+ *   2. walk the chunk headers (lt_glibc_heap), retrying a torn walk (in
+ *      STOP_WORLD mode after stopping every thread);
+ *   3. stop the threads (all of them, or one at a time in STOP_EACH):
+ *      registers, and each stack from its pointer less the red zone;
+ *   4. scan those and every other root mapping, checking that what they
+ *      point to is still the chunk walked, resolving what is not against
+ *      the heap as it is now (reach_mark.c); let the threads go (ROOTS);
+ *      mark transitively from an explicit worklist, reading the marked
+ *      blocks' contents in batches;
  *   5. class the unreachable blocks: direct or indirect, with their owner.
  *
  * Block states live in one byte per block; no recursion anywhere. */
@@ -177,6 +181,19 @@ static int grab_thread(struct lt_reach_state *s, pid_t tid, int keep, int stack)
 	return th->have_regs;
 }
 
+/* Adds the threads listed now that are not known yet, for the counts
+ * (no registers: ptrace denied or turned off). */
+static void count_threads(struct lt_reach_state *s)
+{
+	pid_t *tids = NULL;
+	size_t n = list_tids(s->pid, &tids);
+
+	for (size_t i = 0; i < n; i++)
+		if (!lt_reach_thread_find(s, tids[i]))
+			lt_reach_thread_add(s, tids[i]);
+	free(tids);
+}
+
 /* Step 3: one thread at a time (EACH), or all of them kept stopped until
  * a listing finds no thread we have not stopped; with stack, each
  * thread's stack is copied while it is stopped. */
@@ -201,17 +218,8 @@ static void grab_threads(struct lt_reach_state *s, int stack)
 		if (!keep)
 			break;
 	}
-}
-
-/* Threads listed now, for the counts when no thread is stopped. */
-static void count_threads(struct lt_reach_state *s)
-{
-	pid_t *tids = NULL;
-	size_t n = list_tids(s->pid, &tids);
-
-	for (size_t i = 0; i < n; i++)
-		lt_reach_thread_add(s, tids[i]);
-	free(tids);
+	if (denied)
+		count_threads(s);
 }
 
 /* Whether some root that could not be read is still mapped: whatever it

@@ -223,7 +223,18 @@ static void pick_chunk(struct lt_reach_state *s, const struct reach_hole *rh,
 			break;
 		}
 	}
-	if (!c || !c->in_use || w < c->lo + 16 || w >= c->hi + 8)
+	if (!c) {
+		/* In none of the chunks that changed: in a block that is as
+		 * the walk saw it (changed and back since we looked). */
+		same = lt_glibc_heap_find(&s->heap, w);
+		if (same >= 0 && (s->mark[same] == M_NONE || s->mark[same] == M_CHANGED)) {
+			s->mark[same] = M_REACH;
+			s->reachable++;
+			push(s, (size_t)same);
+		}
+		return;
+	}
+	if (!c->in_use || w < c->lo + 16 || w >= c->hi + 8)
 		return;
 	/* The very chunk the walk saw: mark that block. */
 	same = lt_glibc_heap_find(&s->heap, c->lo + 16);
