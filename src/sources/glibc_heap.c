@@ -178,16 +178,19 @@ bad:
 	return -1;
 }
 
-/* Reads the heap_info at a (64 MiB aligned, in an anonymous rw mapping
- * ending at map_hi) and checks it.  Sets *ar_ptr and *size. */
-static int read_heap_info(struct walker *w, uint64_t a, uint64_t map_hi,
-			  uint64_t *ar_ptr, uint64_t *size)
+/* Reads the heap_info at a (64 MiB aligned, in an anonymous rw mapping)
+ * and checks it.  Sets *ar_ptr and *size. */
+static int read_heap_info(struct walker *w, uint64_t a, uint64_t *ar_ptr,
+			  uint64_t *size)
 {
 	uint64_t hi[3]; /* ar_ptr, prev, size */
 
 	if (lt_tmem_read(w->m, a, hi, sizeof(hi)) < sizeof(hi))
 		return -1;
-	if (hi[2] < PAGE || hi[2] > HEAP_MAX || hi[2] % PAGE || hi[2] > map_hi - a)
+	/* size: pages, within the reservation (maybe past the mapping we
+	 * saw, when the heap grew since we read the maps; the chain check
+	 * tells). */
+	if (hi[2] < PAGE || hi[2] > HEAP_MAX || hi[2] % PAGE)
 		return -1;
 	/* prev: NULL for an arena's first heap, else another heap. */
 	if (hi[1] % HEAP_MAX)
@@ -202,14 +205,14 @@ static int read_heap_info(struct walker *w, uint64_t a, uint64_t map_hi,
 
 /* Walks the arena heap at a, if there is one.  Returns 1 when walked, 0
  * when a holds no heap, -1 on a corrupt heap (h->reason). */
-static int walk_arena_heap(struct walker *w, uint64_t a, uint64_t map_hi)
+static int walk_arena_heap(struct walker *w, uint64_t a)
 {
 	struct lt_glibc_heap *h = w->h;
 	uint64_t ar, size, info = 0;
 	size_t b0 = h->nblocks;
 	char what[64];
 
-	if (read_heap_info(w, a, map_hi, &ar, &size) != 0)
+	if (read_heap_info(w, a, &ar, &size) != 0)
 		return 0;
 	info = ar % HEAP_MAX;
 	snprintf(what, sizeof(what), "arena heap at 0x%llx", (unsigned long long)a);
@@ -369,7 +372,7 @@ int lt_glibc_heap_walk(lt_tmem *m, const struct lt_tmem_map *maps, size_t n,
 			continue;
 		for (uint64_t a = (e->lo + HEAP_MAX - 1) / HEAP_MAX * HEAP_MAX;
 		     a >= e->lo && a < e->hi; a += HEAP_MAX)
-			if (walk_arena_heap(&w, a, e->hi) < 0)
+			if (walk_arena_heap(&w, a) < 0)
 				goto out;
 	}
 	for (size_t i = 0; i < nmm; i++)
