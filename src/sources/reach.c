@@ -149,8 +149,8 @@ static int grab_thread(struct lt_reach_state *s, pid_t tid, int keep, int stack)
 
 	if (res == LT_PTRACE_DENIED || (res == LT_PTRACE_ERROR && st.errno_ == EPERM)) {
 		snprintf(s->regs_note, sizeof(s->regs_note),
-			 "ptrace not permitted (%s): registers not read",
-			 strerror(st.errno_));
+			 "ptrace not permitted (%s) for thread %d: its registers were not read",
+			 strerror(st.errno_), (int)tid);
 		return -1;
 	}
 	if (res != LT_PTRACE_STOPPED) {
@@ -200,26 +200,31 @@ static void count_threads(struct lt_reach_state *s)
 static void grab_threads(struct lt_reach_state *s, int stack)
 {
 	int keep = s->stop != LT_REACH_STOP_EACH;
-	int denied = 0, changed = 1;
+	int changed = 1, denied = 0;
 
-	for (int round = 0; changed && round < 8 && !denied; round++) {
+	for (int round = 0; changed && round < 8; round++) {
 		pid_t *tids = NULL;
 		size_t n = list_tids(s->pid, &tids);
 
 		changed = 0;
-		for (size_t i = 0; i < n && !denied; i++) {
+		for (size_t i = 0; i < n; i++) {
 			if (lt_reach_thread_find(s, tids[i]))
 				continue;
 			changed = 1;
+			/* Denied for one thread (a debugger holds it) need
+			 * not mean denied for all; when it does, the rest
+			 * fail fast. */
+			if (denied > 16) {
+				lt_reach_thread_add(s, tids[i]);
+				continue;
+			}
 			if (grab_thread(s, tids[i], keep, stack) < 0)
-				denied = 1;
+				denied++;
 		}
 		free(tids);
 		if (!keep)
 			break;
 	}
-	if (denied)
-		count_threads(s);
 }
 
 /* Whether some root that could not be read is still mapped: whatever it

@@ -2,8 +2,8 @@
  * tests/targets/reach_cases judged over two scans a second apart, in each
  * stop mode, on fresh targets (new addresses each run); the same without
  * registers (the register case is then lost, and the result says weak); a
- * static binary, a corrupt chunk header and another allocator refused with
- * a reason; and the "two scans agree" rule on made-up scans.
+ * thread held by a debugger (weak, said why); a static binary, a corrupt
+ * chunk header and another allocator refused with a reason; and the "two scans agree" rule on made-up scans.
  *
  * Needs ptrace rights over its own children (root, or yama scope <= 1) and
  * build/targets/reach_cases, static_sleeper and libjemalloc_name.so; run
@@ -32,6 +32,7 @@
 #define TARGET "build/targets/reach_cases"
 #define STATIC "build/targets/static_sleeper"
 #define JEMALLOC_NAME "build/targets/libjemalloc_name.so"
+#define TRACER "build/targets/tracer"
 #define MAX_C 256
 #define GAP_NS 1000000000LL
 
@@ -65,7 +66,7 @@ struct target {
 	size_t n;
 };
 
-static pid_t kid;
+static pid_t kid, tracer_pid;
 
 static void sleep_ns(long long ns)
 {
@@ -318,6 +319,43 @@ static void test_no_registers(void **state)
 	end_kid();
 }
 
+/* A debugger holds the main thread: its registers cannot be read, the
+ * other threads' can; the scan says so and is weak. */
+static void test_traced_thread(void **state)
+{
+	struct target t;
+	struct lt_reach_opts o = {0, LT_REACH_STOP_ROOTS, 1000000000, -1};
+	struct lt_reach_result r;
+	char pidarg[16];
+	lt_err err;
+
+	(void)state;
+	if (access(TRACER, X_OK) != 0)
+		fail_msg("%s missing: make %s", TRACER, TRACER);
+	start_target(&t);
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)t.pid);
+	tracer_pid = fork();
+	assert_true(tracer_pid >= 0);
+	if (tracer_pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		dup2(fd, 1);
+		execl(TRACER, TRACER, pidarg, "60", (char *)NULL);
+		_exit(127);
+	}
+	sleep_ns(300000000);
+	if (lt_reach_scan(t.pid, t.c, t.n, &o, &r, &err) != 0)
+		fail_msg("scan: %s", err.msg);
+	print_stats("traced", &r);
+	assert_true(r.proof);
+	assert_true(r.weak);
+	assert_non_null(strstr(r.reason, "ptrace not permitted"));
+	assert_int_equal(r.st.threads_regs, r.st.threads - 1);
+	lt_reach_result_free(&r);
+	end_kid();
+}
+
 static void test_static_binary(void **state)
 {
 	struct lt_reach_cand c = {0x1000, 16, 1, 0};
@@ -464,6 +502,11 @@ static int teardown(void **state)
 {
 	(void)state;
 	end_kid();
+	if (tracer_pid > 0) {
+		kill(tracer_pid, SIGKILL);
+		waitpid(tracer_pid, NULL, 0);
+		tracer_pid = 0;
+	}
 	return 0;
 }
 
@@ -479,6 +522,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stop_world, teardown),
 		cmocka_unit_test_teardown(test_stop_each, teardown),
 		cmocka_unit_test_teardown(test_no_registers, teardown),
+		cmocka_unit_test_teardown(test_traced_thread, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
