@@ -137,6 +137,15 @@ void lt_reach_classify(struct lt_reach_state *s);
 void lt_reach_verdicts(struct lt_reach_state *s, const struct lt_reach_cand *c,
 		       size_t n, struct lt_reach_item *items);
 
+/* The words the kernel keeps for process pid that may point into its
+ * heap: epoll registrations' data, POSIX timers' sigev_value (see
+ * reach_kern.c), in a new array (*out, the caller frees it).  Returns the
+ * count; 0 when there are none or they cannot be read.  Can't fail. */
+size_t lt_reach_kernel_words(pid_t pid, uint64_t **out);
+
+/* Marks from words[0..n) taken as roots (as lt_reach_scan_roots). */
+void lt_reach_scan_words(struct lt_reach_state *s, const uint64_t *words, size_t n);
+
 /* Frees what s holds.  */
 void lt_reach_state_free(struct lt_reach_state *s);
 

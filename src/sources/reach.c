@@ -7,7 +7,9 @@
  *      STOP_WORLD mode after stopping every thread);
  *   3. stop the threads (all of them, or one at a time in STOP_EACH):
  *      registers, and each stack from its pointer less the red zone;
- *   4. scan those and every other root mapping, checking that what they
+ *   4. scan those, the words the kernel keeps for the process (epoll
+ *      data, timers' values: reach_kern.c) and every other root
+ *      mapping, checking that what they
  *      point to is still the chunk walked, resolving what is not against
  *      the heap as it is now (reach_mark.c); let the threads go (ROOTS);
  *      mark transitively from an explicit worklist, reading the marked
@@ -272,7 +274,8 @@ static void *scan_main(void *arg)
 	struct job *j = arg;
 	struct lt_reach_result *r = j->r;
 	struct lt_reach_state s;
-	uint64_t *mm = NULL;
+	uint64_t *mm = NULL, *kw = NULL;
+	size_t kn;
 
 	memset(&s, 0, sizeof(s));
 	s.pid = j->pid;
@@ -341,6 +344,9 @@ static void *scan_main(void *arg)
 			 "roots read while the process ran (stop each): a pointer moving between them can be missed");
 	s.validate = s.stop != LT_REACH_STOP_WORLD || j->o.no_registers;
 	lt_reach_scan_threads(&s);
+	kn = lt_reach_kernel_words(s.pid, &kw);
+	lt_reach_scan_words(&s, kw, kn);
+	free(kw);
 	lt_reach_scan_roots(&s);
 	lt_reach_mark_new(&s, NEW_WHILE_STOPPED);
 	s.validate = 0;

@@ -469,6 +469,13 @@ void lt_reach_unreadable(struct lt_reach_state *s, uint64_t lo, uint64_t hi)
 		s->bad[s->nbad++] = lo;
 }
 
+void lt_reach_scan_words(struct lt_reach_state *s, const uint64_t *words, size_t n)
+{
+	scan_words(s, 0, (const char *)words, n * sizeof(*words), -1, P_MARK);
+	s->root_bytes += n * sizeof(*words);
+	lt_reach_flush(s);
+}
+
 void lt_reach_scan_roots(struct lt_reach_state *s)
 {
 	const struct lt_glibc_heap *h = &s->heap;

@@ -22,6 +22,10 @@
  *   tls              held only in a thread-local variable: reachable
  *   mmap             held only in an mmap'd page: reachable
  *   interior         only a pointer into its middle is kept: reachable
+ *   epoll            held only as the data of an epoll registration (the
+ *                    kernel keeps it): reachable
+ *   timer            held only as the sigev_value of a POSIX timer:
+ *                    reachable
  *   mover            a thread moves it between two globals in different
  *                    pages at full speed: reachable
  *   relay            held only by the newest node of a one-node list
@@ -52,6 +56,7 @@
 #include "target.h"
 
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -168,6 +173,29 @@ __attribute__((noinline)) static void make_interior(void)
 
 	interior = p + 100;
 	record("interior", p, 256);
+}
+
+__attribute__((noinline)) static void make_epoll(void)
+{
+	struct epoll_event ev = {EPOLLIN, {.ptr = xmalloc(72)}};
+	int ep = epoll_create1(0), p[2];
+
+	if (ep < 0 || pipe(p) != 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) != 0)
+		abort();
+	record("epoll", ev.data.ptr, 72);
+}
+
+__attribute__((noinline)) static void make_timer(void)
+{
+	struct sigevent se;
+	timer_t t;
+
+	memset(&se, 0, sizeof(se));
+	se.sigev_notify = SIGEV_NONE;
+	se.sigev_value.sival_ptr = xmalloc(80);
+	if (timer_create(CLOCK_MONOTONIC, &se, &t) != 0)
+		abort();
+	record("timer", se.sigev_value.sival_ptr, 80);
 }
 
 static void *volatile big_kept;
@@ -404,6 +432,8 @@ int main(int argc, char **argv)
 	make_list();
 	make_mmap();
 	make_interior();
+	make_epoll();
+	make_timer();
 	make_big();
 	make_cache();
 	for (int i = 0; i < nthreads; i++)

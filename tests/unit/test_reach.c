@@ -56,6 +56,7 @@ static const struct expect expects[] = {
 	{"arena_drop", W_DIRECT, 0},  {"arena_child", W_INDIRECT, 0},
 	{"big_kept", W_REACH, 0},     {"big_drop", W_DIRECT, 0},
 	{"relay", W_REACH, 1},        {"relay_heap", W_REACH, 2},
+	{"epoll", W_REACH, 0},        {"timer", W_REACH, 0},
 };
 
 struct target {
