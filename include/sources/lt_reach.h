@@ -129,10 +129,14 @@ struct lt_reach_result {
 
 /* Scans process pid for the candidates c[0..n) (opts may be NULL).  The
  * work runs in a helper thread that blocks every signal (see lt_ptrace.h:
- * threads it could not stop are let go when it ends).  Fills *r (free with
- * lt_reach_result_free): returns 0 also when the heap cannot be walked (then
- * r->proof is 0 with the reason).  Returns -1 with err when the process
- * cannot be read at all (gone, no permission), *r then zeroed. */
+ * threads it could not stop are let go when it ends).  A thread has one
+ * tracer: do not run it while lt_threads samples the same process, and
+ * let no other thread of the caller wait for "any child" meanwhile.  Takes
+ * about a second per GiB of heap (doc/reach.md) and memory of about 17
+ * bytes per chunk.  Fills *r (free with lt_reach_result_free): returns 0
+ * also when the heap cannot be walked (then r->proof is 0 with the
+ * reason).  Returns -1 with err when the process cannot be read at all
+ * (gone, no permission), *r then zeroed. */
 int lt_reach_scan(pid_t pid, const struct lt_reach_cand *c, size_t n,
 		  const struct lt_reach_opts *opts, struct lt_reach_result *r,
 		  lt_err *err);
