@@ -71,6 +71,11 @@ enum lt_reach_stop {
 				heap walk included (pause = scan time) */
 };
 
+/* A range of the target's addresses, [lo, hi). */
+struct lt_reach_range {
+	uint64_t lo, hi;
+};
+
 struct lt_reach_opts {
 	int no_registers;        /* 1: stop no thread; registers unknown */
 	enum lt_reach_stop stop;
@@ -79,6 +84,11 @@ struct lt_reach_opts {
 				    this long and read the rest running
 				    (the result is then weak); 0: 250 ms
 				    for ROOTS, none for WORLD; < 0: none */
+	/* Memory that is no root: the agent's own tables, which hold the
+	 * address of every sampled block (they would keep every candidate
+	 * reachable).  May be NULL. */
+	const struct lt_reach_range *exclude;
+	size_t nexclude;
 };
 
 struct lt_reach_stats {

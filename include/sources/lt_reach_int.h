@@ -38,6 +38,8 @@ struct reach_pend {
 struct lt_reach_state {
 	pid_t pid;
 	enum lt_reach_stop stop;
+	const struct lt_reach_range *exclude; /* no roots (opts) */
+	size_t nexclude;
 	int64_t stop_timeout_ns;
 	int64_t pause_cap_ns;   /* < 0: none */
 	struct lt_ptrace_stop *held; /* threads kept stopped (ROOTS, WORLD) */

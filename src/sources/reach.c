@@ -280,6 +280,8 @@ static void *scan_main(void *arg)
 	memset(&s, 0, sizeof(s));
 	s.pid = j->pid;
 	s.stop = j->o.stop;
+	s.exclude = j->o.exclude;
+	s.nexclude = j->o.exclude ? j->o.nexclude : 0;
 	s.pause_cap_ns = j->o.max_pause_ns ? j->o.max_pause_ns
 			 : s.stop == LT_REACH_STOP_WORLD ? -1 : DEFAULT_PAUSE_NS;
 	s.stop_timeout_ns = j->o.stop_timeout_ns > 0 ? j->o.stop_timeout_ns
@@ -401,7 +403,7 @@ int lt_reach_scan(pid_t pid, const struct lt_reach_cand *c, size_t n,
 		  const struct lt_reach_opts *opts, struct lt_reach_result *r,
 		  lt_err *err)
 {
-	struct job j = {pid, c, n, {0, LT_REACH_STOP_ROOTS, 0, 0}, r, err, -1};
+	struct job j = {pid, c, n, {0, LT_REACH_STOP_ROOTS, 0, 0, NULL, 0}, r, err, -1};
 	sigset_t all, old;
 	pthread_t th;
 	int rc;

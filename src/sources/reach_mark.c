@@ -476,6 +476,22 @@ void lt_reach_scan_words(struct lt_reach_state *s, const uint64_t *words, size_t
 	lt_reach_flush(s);
 }
 
+/* Scans [lo, hi) as roots, less the ranges the caller excluded. */
+static void scan_root_range(struct lt_reach_state *s, uint64_t lo, uint64_t hi)
+{
+	for (size_t k = 0; k < s->nexclude && lo < hi; k++) {
+		const struct lt_reach_range *x = &s->exclude[k];
+
+		if (x->hi <= lo || x->lo >= hi)
+			continue;
+		if (x->lo > lo)
+			scan_root_range(s, lo, x->lo); /* at most nexclude deep */
+		lo = x->hi;
+	}
+	if (lo < hi)
+		scan_range(s, lo, hi);
+}
+
 void lt_reach_scan_roots(struct lt_reach_state *s)
 {
 	const struct lt_glibc_heap *h = &s->heap;
@@ -493,11 +509,11 @@ void lt_reach_scan_roots(struct lt_reach_state *s)
 			if (sg->hi <= at || sg->lo >= e->hi)
 				continue;
 			if (sg->lo > at)
-				scan_range(s, at, sg->lo);
+				scan_root_range(s, at, sg->lo);
 			at = sg->hi;
 		}
 		if (at < e->hi)
-			scan_range(s, at, e->hi);
+			scan_root_range(s, at, e->hi);
 	}
 	lt_reach_flush(s);
 }

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	printf("target: %s MiB in %s threads: %s", mib, threads, line);
 	for (size_t m = 0; m < sizeof(modes) / sizeof(*modes); m++) {
 		for (int k = 0; k < 2; k++) {
-			struct lt_reach_opts o = {0, modes[m].stop, 0, -1};
+			struct lt_reach_opts o = {0, modes[m].stop, 0, -1, NULL, 0};
 			struct lt_reach_result r;
 			lt_err err;
 			double s, gib;

@@ -42,6 +42,9 @@
  *                    dropped: direct and indirect
  *   big_kept, big_drop  1 MiB blocks (mmapped chunks): reachable, direct
  *
+ * An anonymous page holds the address of every block listed, as the heap
+ * agent's table does; it is listed as "exclude LO HI" before "end".
+ *
  * With "corrupt", the size field of one more block of the main arena (never
  * freed, nothing allocated near it afterwards) is overwritten with 0x19 once
  * the list is written: the scan must refuse the heap ("corrupt chunk
@@ -403,15 +406,29 @@ static void *arena_thread(void *arg)
 
 /* ---- listing ---- */
 
+/* Like the heap agent's table of sampled blocks: an anonymous page with
+ * the plain address of every block listed.  Listed as "exclude LO HI": a
+ * scan must be told it is no root, or every block would look kept. */
+static void *volatile agent_table;
+
 __attribute__((noinline)) static int write_list(const char *path)
 {
 	FILE *f = fopen(path, "w");
+	uintptr_t *t;
 
 	if (!f)
 		return -1;
+	t = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		abort();
+	agent_table = t;
+	for (int i = 0; i < nrecs && i < 512; i++)
+		t[i] = recs[i].xaddr ^ key;
 	for (int i = 0; i < nrecs; i++)
 		fprintf(f, "%s %lx %zu\n", recs[i].name,
 			(unsigned long)(recs[i].xaddr ^ key), recs[i].size);
+	fprintf(f, "exclude %lx %lx\n", (unsigned long)(uintptr_t)t,
+		(unsigned long)(uintptr_t)t + 4096);
 	fprintf(f, "end\n");
 	return fclose(f);
 }

@@ -65,6 +65,7 @@ struct target {
 	struct lt_reach_cand c[MAX_C];
 	char name[MAX_C][24];
 	size_t n;
+	struct lt_reach_range table; /* the page like the agent's table */
 };
 
 static pid_t kid, tracer_pid;
@@ -142,6 +143,11 @@ static void start_target_mode(struct target *t, const char *mode)
 				done = 1;
 				break;
 			}
+			if (sscanf(line, "%23s %lx %lx", nm, &a, &sz) == 3 &&
+			    strcmp(nm, "exclude") == 0) {
+				t->table = (struct lt_reach_range){a, sz};
+				continue;
+			}
 			if (sscanf(line, "%23s %lx %lu", nm, &a, &sz) != 3 || t->n >= MAX_C)
 				continue;
 			snprintf(t->name[t->n], sizeof(t->name[0]), "%s", nm);
@@ -153,6 +159,7 @@ static void start_target_mode(struct target *t, const char *mode)
 	unlink(t->path);
 	assert_true(done);
 	assert_true(t->n >= 20);
+	assert_true(t->table.hi > t->table.lo);
 	sleep_ns(100000000); /* "ready": the list is written before that */
 }
 
@@ -198,7 +205,7 @@ static void two_scans(enum lt_reach_stop stop, int racy_from)
 	struct target t;
 	/* A loaded test machine may take a while to stop a thread, or to
 	 * read the roots: no pause cap here. */
-	struct lt_reach_opts o = {0, stop, 1000000000, -1};
+	struct lt_reach_opts o = {0, stop, 1000000000, -1, NULL, 1};
 	struct lt_reach_result r[2];
 	struct lt_reach_judged j[MAX_C];
 	lt_reach_hist *h = lt_reach_hist_new(GAP_NS / 2);
@@ -206,6 +213,7 @@ static void two_scans(enum lt_reach_stop stop, int racy_from)
 	int cycle_direct = 0, cycle_indirect = 0;
 
 	start_target(&t);
+	o.exclude = &t.table;
 	for (int s = 0; s < 2; s++) {
 		if (s)
 			sleep_ns(GAP_NS);
@@ -299,12 +307,13 @@ static void test_stop_each(void **state)
 static void test_no_registers(void **state)
 {
 	struct target t;
-	struct lt_reach_opts o = {1, LT_REACH_STOP_ROOTS, 0, 0};
+	struct lt_reach_opts o = {1, LT_REACH_STOP_ROOTS, 0, 0, NULL, 1};
 	struct lt_reach_result r;
 	lt_err err;
 
 	(void)state;
 	start_target(&t);
+	o.exclude = &t.table;
 	if (lt_reach_scan(t.pid, t.c, t.n, &o, &r, &err) != 0)
 		fail_msg("scan: %s", err.msg);
 	print_stats("no registers", &r);
@@ -325,7 +334,7 @@ static void test_no_registers(void **state)
 static void test_traced_thread(void **state)
 {
 	struct target t;
-	struct lt_reach_opts o = {0, LT_REACH_STOP_ROOTS, 1000000000, -1};
+	struct lt_reach_opts o = {0, LT_REACH_STOP_ROOTS, 1000000000, -1, NULL, 0};
 	struct lt_reach_result r;
 	char pidarg[16];
 	lt_err err;
@@ -354,6 +363,34 @@ static void test_traced_thread(void **state)
 	assert_non_null(strstr(r.reason, "ptrace not permitted"));
 	assert_int_equal(r.st.threads_regs, r.st.threads - 1);
 	lt_reach_result_free(&r);
+	end_kid();
+}
+
+/* Memory that holds every sampled address (the agent's table) keeps all
+ * of them reachable unless the scan is told it is no root. */
+static void test_agent_table(void **state)
+{
+	struct target t;
+	struct lt_reach_opts o = {0, LT_REACH_STOP_ROOTS, 1000000000, -1, NULL, 0};
+	struct lt_reach_result r[2];
+	lt_err err;
+
+	(void)state;
+	start_target(&t);
+	for (int k = 0; k < 2; k++) {
+		o.exclude = k ? &t.table : NULL;
+		o.nexclude = k ? 1 : 0;
+		if (lt_reach_scan(t.pid, t.c, t.n, &o, &r[k], &err) != 0)
+			fail_msg("scan: %s", err.msg);
+		assert_true(r[k].proof);
+	}
+	for (size_t i = 0; i < t.n; i++)
+		if (strcmp(t.name[i], "dropped") == 0) {
+			assert_int_equal(r[0].items[i].v, LT_REACH_REACHABLE);
+			assert_int_equal(r[1].items[i].v, LT_REACH_DIRECT);
+		}
+	lt_reach_result_free(&r[0]);
+	lt_reach_result_free(&r[1]);
 	end_kid();
 }
 
@@ -524,6 +561,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_stop_each, teardown),
 		cmocka_unit_test_teardown(test_no_registers, teardown),
 		cmocka_unit_test_teardown(test_traced_thread, teardown),
+		cmocka_unit_test_teardown(test_agent_table, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
