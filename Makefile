@@ -23,8 +23,11 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 # that unit tests link against.
 # The pipeline's stages, lowest first (doc/architecture.md).
 STAGES    := base sources model store out session
-CMD_SRC   := src/main.c $(wildcard src/cli/*.c)
-LIB_SRC   := $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c))
+# The shared option parser goes into the library too, so that unit tests
+# can reach it; the commands themselves stay out.
+CLI_LIB   := src/cli/opts.c
+CMD_SRC   := src/main.c $(filter-out $(CLI_LIB),$(wildcard src/cli/*.c))
+LIB_SRC   := $(foreach d,$(STAGES),$(wildcard src/$(d)/*.c)) $(CLI_LIB)
 UI_SRC    := $(wildcard ui/*.c)
 GEN_OBJ   := schema_sql.o syscall_names.o profile.pb-c.o
 LIB_OBJ   := $(LIB_SRC:src/%.c=build/obj/%.o) $(UI_SRC:ui/%.c=build/obj/ui/%.o) \

@@ -179,3 +179,45 @@ CREATE TABLE thread_sample (
 	max_stop_ns   INTEGER NOT NULL,      -- longest time one thread stood
 	total_stop_ns INTEGER NOT NULL       -- sum over the sampled threads
 );
+
+---------------------------------------------------------------------------
+-- Goroutines (Go programs: runtime.allgs read from outside; grouped like
+-- threads, by stack, status and wait reason).  Added to version 1 without
+-- a version change: a file without these tables has no goroutines.
+---------------------------------------------------------------------------
+
+CREATE TABLE goroutine_group (
+	id          INTEGER PRIMARY KEY,
+	stack_id    INTEGER REFERENCES stack (id),  -- NULL: no stack (running)
+	status      TEXT NOT NULL,           -- R running, Q runnable, Y in a
+					     -- system call, W waiting
+	wait_reason TEXT                     -- the runtime's words ('chan send',
+					     -- 'select'), NULL when not waiting
+);
+
+-- Where the goroutines of a group were created (the go statement), at most
+-- a few per group: 'main.handler (main.go:25)'.
+CREATE TABLE goroutine_creator (
+	group_id INTEGER NOT NULL REFERENCES goroutine_group (id),
+	name     TEXT NOT NULL,
+	PRIMARY KEY (group_id, name)
+) WITHOUT ROWID;
+
+-- Goroutines in a group, at the ticks where that number changed; readers
+-- carry forward.
+CREATE TABLE goroutine_count (
+	group_id INTEGER NOT NULL REFERENCES goroutine_group (id),
+	tick_id  INTEGER NOT NULL REFERENCES tick (id),
+	count    INTEGER NOT NULL,
+	PRIMARY KEY (group_id, tick_id)
+) WITHOUT ROWID;
+
+-- One row per tick at which goroutines were read.
+CREATE TABLE goroutine_sample (
+	tick_id    INTEGER PRIMARY KEY REFERENCES tick (id),
+	goroutines INTEGER NOT NULL,         -- read and grouped (dead ones
+					     -- are not counted)
+	dropped    INTEGER NOT NULL,         -- changed while read, or invalid
+	read_ns    INTEGER NOT NULL          -- time the read took; nothing
+					     -- of the target is stopped
+);

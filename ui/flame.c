@@ -13,15 +13,63 @@
 #include "lt_fmt.h"
 #include "view_int.h"
 
+/* A node of the flame tree: the frames of stacks, outermost at the top. */
+struct fnode {
+	size_t frame;       /* lt_stacktab frame, LT_NONE for the root */
+	size_t parent, child, next; /* indexes, LT_NONE when absent */
+	int depth;
+	double weight;
+};
+
+struct flame {
+	struct fnode *n;
+	size_t count, cap;
+	int mode;           /* what the tree was built from: enum flame_mode */
+};
+
+/* What the flame graph's widths are. */
+enum flame_mode {
+	FL_AUTO,            /* heap bytes when there are heap sites, else threads */
+	FL_HEAP,            /* live heap bytes at the cursor */
+	FL_GROWTH,          /* heap bytes gained since the baseline */
+	FL_THREADS,         /* threads at the cursor */
+	FL_COUNT
+};
+
+/* The screen's state: the tree of the last frame or key, and the zoom
+ * root and selection as frame paths from the root. */
+struct flame_state {
+	struct flame fl;
+	size_t *zoom, *fsel;
+	size_t nzoom, nfsel, zcap, scap;
+	int fmode;          /* flame weight: enum flame_mode */
+};
+
 struct box {
 	size_t node;
 	int row, c0, c1;
 };
 
-void flame_free(struct flame *fl)
+static struct flame_state *flame_st(lt_view *v)
 {
-	free(fl->n);
-	memset(fl, 0, sizeof(*fl));
+	return v->scr[LT_SCR_FLAME];
+}
+
+static void *flame_init(void)
+{
+	return lt_xcalloc(1, sizeof(struct flame_state));
+}
+
+static void flame_fini(void *st)
+{
+	struct flame_state *s = st;
+
+	if (!s)
+		return;
+	free(s->fl.n);
+	free(s->zoom);
+	free(s->fsel);
+	free(s);
 }
 
 static size_t fl_new(struct flame *fl, size_t frame, size_t parent)
@@ -50,12 +98,11 @@ static size_t fl_child(struct flame *fl, size_t parent, size_t frame)
 	return fl_new(fl, frame, parent);
 }
 
-static const struct flame *sort_fl;
-
-static int child_cmp(const void *pa, const void *pb)
+static int child_cmp(const void *pa, const void *pb, void *arg)
 {
-	const struct fnode *a = &sort_fl->n[*(const size_t *)pa];
-	const struct fnode *b = &sort_fl->n[*(const size_t *)pb];
+	const struct flame *fl = arg;
+	const struct fnode *a = &fl->n[*(const size_t *)pa];
+	const struct fnode *b = &fl->n[*(const size_t *)pb];
 
 	if (a->weight != b->weight)
 		return a->weight < b->weight ? 1 : -1;
@@ -67,7 +114,6 @@ static void fl_sort(struct flame *fl)
 {
 	size_t *tmp = lt_xmalloc((fl->count ? fl->count : 1) * sizeof(size_t));
 
-	sort_fl = fl;
 	for (size_t p = 0; p < fl->count; p++) {
 		size_t k = 0;
 
@@ -75,7 +121,7 @@ static void fl_sort(struct flame *fl)
 			tmp[k++] = c;
 		if (k < 2)
 			continue;
-		qsort(tmp, k, sizeof(size_t), child_cmp);
+		qsort_r(tmp, k, sizeof(size_t), child_cmp, fl);
 		fl->n[p].child = tmp[0];
 		for (size_t i = 0; i < k; i++)
 			fl->n[tmp[i]].next = i + 1 < k ? tmp[i + 1] : LT_NONE;
@@ -100,10 +146,11 @@ static void fl_add(struct flame *fl, const lt_stacktab *st, size_t stack,
 	}
 }
 
-int flame_mode(const lt_view *v, const lt_model *m)
+/* The flame graph's weight now (resolving FL_AUTO). */
+static int flame_mode(const struct flame_state *s, const lt_model *m)
 {
-	if (v->fmode != FL_AUTO)
-		return v->fmode;
+	if (s->fmode != FL_AUTO)
+		return s->fmode;
 	return lt_hsites_count(lt_model_hsites_c(m)) ? FL_HEAP : FL_THREADS;
 }
 
@@ -247,37 +294,41 @@ static size_t layout(const struct flame *fl, size_t root, int cols,
  * exist (their threads went away) to the deepest part that does. */
 static void resolve_state(lt_view *v, size_t *zoom, size_t *sel)
 {
+	struct flame_state *s = flame_st(v);
 	size_t d;
 
-	*zoom = fl_resolve(&v->fl, v->zoom, v->nzoom, &d);
-	v->nzoom = d;
-	*sel = fl_resolve(&v->fl, v->fsel, v->nfsel, &d);
-	v->nfsel = d;
-	if (!is_under(&v->fl, *sel, *zoom)) {
+	*zoom = fl_resolve(&s->fl, s->zoom, s->nzoom, &d);
+	s->nzoom = d;
+	*sel = fl_resolve(&s->fl, s->fsel, s->nfsel, &d);
+	s->nfsel = d;
+	if (!is_under(&s->fl, *sel, *zoom)) {
 		*sel = *zoom;
-		set_path(&v->fl, *sel, &v->fsel, &v->nfsel, &v->scap);
+		set_path(&s->fl, *sel, &s->fsel, &s->nfsel, &s->scap);
 	}
 }
 
 static int fl_matches(lt_view *v, const lt_model *m, size_t node)
 {
+	struct flame_state *s = flame_st(v);
 	char name[256];
 
 	if (!v->search[0])
 		return 0;
-	node_name(m, &v->fl, node, name, sizeof(name));
+	node_name(m, &s->fl, node, name, sizeof(name));
 	return view_match(name, v->search);
 }
 
 static void select_node(lt_view *v, size_t node)
 {
-	set_path(&v->fl, node, &v->fsel, &v->nfsel, &v->scap);
+	struct flame_state *s = flame_st(v);
+	set_path(&s->fl, node, &s->fsel, &s->nfsel, &s->scap);
 }
 
 /* The next node in depth-first order after from that matches the search. */
 static size_t next_match(lt_view *v, const lt_model *m, size_t from)
 {
-	size_t n = v->fl.count;
+	struct flame_state *s = flame_st(v);
+	size_t n = s->fl.count;
 
 	/* Node indexes are creation order: parents before children, which is
 	 * depth first enough for stepping through matches. */
@@ -290,36 +341,36 @@ static size_t next_match(lt_view *v, const lt_model *m, size_t from)
 	return LT_NONE;
 }
 
-int flame_key(lt_view *v, const lt_model *m, int key)
+static int flame_key(lt_view *v, const lt_model *m, const struct vtime *vt,
+		     int key)
 {
-	struct vtime vt;
+	struct flame_state *s = flame_st(v);
 	size_t zoom, sel, nb, at = 0;
 	struct box *b;
 	int cols = v->frame.cols > 0 ? v->frame.cols : 80, r = LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 
-	view_time(v, m, &vt);
 	if (key == 'w') {
-		v->fmode = flame_mode(v, m) % (FL_COUNT - 1) + 1;
-		v->nzoom = 0;
-		snprintf(v->msg, sizeof(v->msg), "flame width: %s",
-			 v->fmode == FL_HEAP ? "live heap bytes" :
-			 v->fmode == FL_GROWTH ? "heap bytes gained since the baseline" : "threads");
+		s->fmode = flame_mode(s, m) % (FL_COUNT - 1) + 1;
+		s->nzoom = 0;
+		view_msg(v, "flame width: %s",
+			 s->fmode == FL_HEAP ? "live heap bytes" :
+			 s->fmode == FL_GROWTH ? "heap bytes gained since the baseline" : "threads");
 		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 	}
-	fl_build(&v->fl, m, &vt, flame_mode(v, m));
+	fl_build(&s->fl, m, vt, flame_mode(s, m));
 	resolve_state(v, &zoom, &sel);
-	nb = layout(&v->fl, zoom, cols, &b);
+	nb = layout(&s->fl, zoom, cols, &b);
 	for (size_t i = 0; i < nb; i++)
 		if (b[i].node == sel)
 			at = i;
 	switch (key) {
 	case LT_KEY_UP: case 'k':
 		if (sel != zoom)
-			select_node(v, v->fl.n[sel].parent);
+			select_node(v, s->fl.n[sel].parent);
 		break;
 	case LT_KEY_DOWN: case 'j':
 		for (size_t i = 0; i < nb; i++)
-			if (b[i].row == b[at].row + 1 && v->fl.n[b[i].node].parent == sel) {
+			if (b[i].row == b[at].row + 1 && s->fl.n[b[i].node].parent == sel) {
 				select_node(v, b[i].node);
 				break;
 			}
@@ -336,20 +387,20 @@ int flame_key(lt_view *v, const lt_model *m, int key)
 		select_node(v, zoom);
 		break;
 	case LT_KEY_ENTER:
-		set_path(&v->fl, sel, &v->zoom, &v->nzoom, &v->zcap);
+		set_path(&s->fl, sel, &s->zoom, &s->nzoom, &s->zcap);
 		break;
 	case LT_KEY_BACKSPACE: case LT_KEY_ESC:
-		if (v->nzoom)
-			v->nzoom--;
+		if (s->nzoom)
+			s->nzoom--;
 		break;
 	case 'n': {
 		size_t hit = next_match(v, m, sel);
 
 		if (hit == LT_NONE) {
-			snprintf(v->msg, sizeof(v->msg), "not found: %s", v->search);
+			view_msg(v, "not found: %s", v->search);
 		} else {
-			if (!is_under(&v->fl, hit, zoom))
-				v->nzoom = 0;
+			if (!is_under(&s->fl, hit, zoom))
+				s->nzoom = 0;
 			select_node(v, hit);
 		}
 		break;
@@ -364,34 +415,36 @@ int flame_key(lt_view *v, const lt_model *m, int key)
 static void flame_status(lt_view *v, const lt_model *m, struct lt_vframe *f,
 			 size_t sel)
 {
+	struct flame_state *s = flame_st(v);
 	struct lt_vline *l = vf_line(f, f->rows - 1);
-	double total = v->fl.n[0].weight;
+	double total = s->fl.n[0].weight;
 	char label[256];
 
-	if (sel != 0 && v->fl.n[sel].frame != LT_NONE)
-		lt_stacktab_frame_label(lt_model_stacks_c(m), v->fl.n[sel].frame,
+	if (sel != 0 && s->fl.n[sel].frame != LT_NONE)
+		lt_stacktab_frame_label(lt_model_stacks_c(m), s->fl.n[sel].frame,
 					label, sizeof(label));
 	else
-		node_name(m, &v->fl, sel, label, sizeof(label));
-	if (v->fl.mode == FL_THREADS) {
-		vl_printf(l, f->cols, "%s: %.0f threads", label, v->fl.n[sel].weight);
+		node_name(m, &s->fl, sel, label, sizeof(label));
+	if (s->fl.mode == FL_THREADS) {
+		vl_printf(l, f->cols, "%s: %.0f threads", label, s->fl.n[sel].weight);
 	} else {
 		char b[32];
 
-		lt_fmt_bytes(v->fl.n[sel].weight, b, sizeof(b));
+		lt_fmt_bytes(s->fl.n[sel].weight, b, sizeof(b));
 		vl_printf(l, f->cols, "%s: %s", label, b);
 	}
 	vl_printf(l, f->cols, " (%.0f%%)  Enter zoom  Backspace out  / search  w width",
-		  total > 0 ? 100.0 * v->fl.n[sel].weight / total : 0.0);
+		  total > 0 ? 100.0 * s->fl.n[sel].weight / total : 0.0);
 }
 
 static void draw_box(lt_view *v, const lt_model *m, struct lt_vline *l,
 		     int cols, const struct box *bx, int alt, size_t sel)
 {
+	struct flame_state *s = flame_st(v);
 	char name[256];
 	int style = alt ? LT_ST_FLAME_B : LT_ST_FLAME_A;
 
-	node_name(m, &v->fl, bx->node, name, sizeof(name));
+	node_name(m, &s->fl, bx->node, name, sizeof(name));
 	vl_pad(l, bx->c0);
 	vl_glyph(l, bx->c1, v->ascii, "\xe2\x96\x8f", '|');  /* left 1/8 block */
 	vl_puts(l, bx->c1 < cols ? bx->c1 : cols, name);
@@ -403,36 +456,37 @@ static void draw_box(lt_view *v, const lt_model *m, struct lt_vline *l,
 	vl_span(l, bx->c0, bx->c1 - bx->c0, style);
 }
 
-void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f, int y0, int y1)
+static void flame_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
+		       struct lt_vframe *f, int y0, int y1)
 {
+	struct flame_state *s = flame_st(v);
 	size_t zoom, sel, nb;
 	struct box *b;
 	struct lt_vline *l = vf_line(f, y0);
 	int first_row = 0, h = y1 - y0 - 1, alt = 0, last_row = -1;
 	char at[32], name[256];
 
-	fl_build(&v->fl, m, vt, flame_mode(v, m));
+	fl_build(&s->fl, m, vt, flame_mode(s, m));
 	lt_fmt_duration(vt->t, at, sizeof(at));
-	if (v->fl.mode == FL_THREADS)
+	if (s->fl.mode == FL_THREADS)
 		vl_printf(l, f->cols, "Flame: thread stacks at t=%s, width = threads", at);
-	else if (v->fl.mode == FL_GROWTH)
+	else if (s->fl.mode == FL_GROWTH)
 		vl_printf(l, f->cols, "Flame: heap stacks at t=%s, width = bytes gained since %s", at,
 			  vt->has_base ? "the baseline" : "the start");
 	else
 		vl_printf(l, f->cols, "Flame: heap stacks at t=%s, width = live bytes", at);
-	if (v->nzoom) {
+	if (s->nzoom) {
 		vl_puts(l, f->cols, "  zoom:");
-		for (size_t i = 0; i < v->nzoom && i < 64; i++) {
+		for (size_t i = 0; i < s->nzoom && i < 64; i++) {
 			size_t d;
 
-			node_name(m, &v->fl, fl_resolve(&v->fl, v->zoom, i + 1, &d), name, sizeof(name));
+			node_name(m, &s->fl, fl_resolve(&s->fl, s->zoom, i + 1, &d), name, sizeof(name));
 			vl_printf(l, f->cols, "%s%s", i ? " > " : " ", name);
 		}
 	}
 	vl_span(l, 0, l->cols, LT_ST_TITLE);
-	if (v->fl.n[0].weight <= 0) {
-		int thr = v->fl.mode == FL_THREADS;
+	if (s->fl.n[0].weight <= 0) {
+		int thr = s->fl.mode == FL_THREADS;
 		const struct lt_source *src = lt_model_source_find(m, thr ? "threads" : "heap");
 
 		l = vf_line(f, y0 + 2);
@@ -448,7 +502,7 @@ void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
 		return;
 	}
 	resolve_state(v, &zoom, &sel);
-	nb = layout(&v->fl, zoom, f->cols, &b);
+	nb = layout(&s->fl, zoom, f->cols, &b);
 	/* Keep the selection's row on screen. */
 	for (size_t i = 0; i < nb; i++)
 		if (b[i].node == sel && b[i].row >= h)
@@ -466,3 +520,19 @@ void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
 	if (!v->prompt && !v->msg[0])
 		flame_status(v, m, f, sel);
 }
+
+/* Enter in the search prompt: the first match after the selection. */
+static void flame_find(lt_view *v, const lt_model *m, const struct vtime *vt)
+{
+	flame_key(v, m, vt, 'n');
+}
+
+const struct screen screen_flame = {
+	.name = "Flame",
+	.hotkey = '3',
+	.init = flame_init,
+	.fini = flame_fini,
+	.draw = flame_draw,
+	.key = flame_key,
+	.find = flame_find,
+};

@@ -1,7 +1,4 @@
-/* The header and the list screens: Memory, Threads, Sites and Help.
- *
- * Columns are data: each table is a const array of {title, width, format},
- * and one function draws any of them. */
+/* The header above every screen, and the Memory and Help screens. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,13 +120,10 @@ static void sources_line(const lt_model *m, struct lt_vline *l, int cols)
 
 static void tab_bar(lt_view *v, struct lt_vline *l, int cols)
 {
-	static const char *const names[LT_SCR_COUNT] = {
-		"Sites", "Threads", "Flame", "Memory", "Help"};
-
 	for (int s = 0; s < LT_SCR_COUNT; s++) {
 		int x = l->cols;
 
-		vl_printf(l, cols, " %d %s ", s + 1, names[s]);
+		vl_printf(l, cols, " %c %s ", view_screen(s)->hotkey, view_screen(s)->name);
 		if (s == v->screen)
 			vl_span(l, x, l->cols - x, LT_ST_TAB_ON);
 	}
@@ -151,8 +145,8 @@ static void tab_bar(lt_view *v, struct lt_vline *l, int cols)
 		}
 }
 
-int screen_header(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f)
+int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
+		struct lt_vframe *f)
 {
 	const struct lt_meta *meta = lt_model_meta_c(m);
 	const char *exe = meta->exe ? meta->exe : meta->cmdline ? meta->cmdline : "?";
@@ -193,205 +187,74 @@ int screen_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 	return y;
 }
 
-/* --- tables -------------------------------------------------------------- */
+/* --- Memory ------------------------------------------------------------- */
 
-struct col {
-	const char *title;
-	int width;      /* 0: takes the rest of the line */
-	int right;
-	void (*fmt)(const lt_model *m, const struct vrow *r, char *buf, size_t len);
-};
-
-static void c_label(const lt_model *m, const struct vrow *r, char *b, size_t n)
+static struct vlist *mlist(const lt_view *v)
 {
-	(void)m;
-	snprintf(b, n, "%s", r->label);
+	return v->scr[LT_SCR_MEMORY];
 }
 
-static void c_now(const lt_model *m, const struct vrow *r, char *b, size_t n)
+static void memory_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
-	(void)m;
-	lt_fmt_value(r->now, r->unit, b, n);
-}
+	struct vlist *l = mlist(v);
 
-static void c_delta(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	char tmp[48];
+	l->n = 0;
+	for (int id = 0; id < LT_M_COUNT && vt->n; id++) {
+		const struct lt_metric_def *d = lt_metric_def(id);
+		const struct lt_sample *cur = lt_model_tick(m, vt->cur);
+		const struct lt_sample *base = lt_model_tick(m, vt->base);
+		struct lt_growth g;
+		struct vrow *r;
 
-	(void)m;
-	lt_fmt_value(r->delta, r->unit, tmp, sizeof(tmp));
-	snprintf(b, n, "%s%s", r->delta > 0 ? "+" : "", tmp);
-}
-
-static void c_rate(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	(void)m;
-	lt_fmt_rate(r->slope, r->unit, b, n);
-}
-
-static void c_trend(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	(void)m;
-	snprintf(b, n, "%s", lt_growth_trend_name((enum lt_trend)r->trend));
-}
-
-static const struct lt_tgroup *row_group(const lt_model *m, const struct vrow *r)
-{
-	return lt_tgroups_get(lt_model_tgroups_c(m), (size_t)r->id - 1);
-}
-
-static void c_state(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	char tmp[32];
-
-	snprintf(b, n, "%s", lt_tgroups_state_name(row_group(m, r)->state, tmp, sizeof(tmp)));
-}
-
-static void c_syscall(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	const char *s = row_group(m, r)->syscall;
-
-	snprintf(b, n, "%s", s ? s : "-");
-}
-
-static void c_where(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	lt_stacktab_describe(lt_model_stacks_c(m), row_group(m, r)->stack, b, n);
-}
-
-static const struct col memory_cols[] = {
-	{"SERIES", 22, 0, c_label}, {"NOW", 10, 1, c_now},
-	{"CHANGE", 11, 1, c_delta}, {"RATE", 13, 1, c_rate},
-	{"TREND", 10, 0, c_trend},  {"HISTORY", 0, 0, NULL},
-};
-
-static void c_allocs(const lt_model *m, const struct vrow *r, char *b, size_t n)
-{
-	(void)m;
-	snprintf(b, n, "%.1f", r->rel);
-}
-
-static const struct col site_cols[] = {
-	{"GROWTH/s", 11, 1, c_rate}, {"LIVE", 9, 1, c_now},
-	{"CHANGE", 10, 1, c_delta},  {"ALLOCS/s", 9, 1, c_allocs},
-	{"TREND", 9, 0, c_trend},    {"HISTORY", 12, 0, NULL},
-	{"WHERE", 0, 0, c_label},
-};
-
-static const struct col thread_cols[] = {
-	{"COUNT", 6, 1, c_now},     {"CHANGE", 7, 1, c_delta},
-	{"GROWTH", 9, 1, c_rate},   {"TREND", 10, 0, c_trend},
-	{"STATE", 10, 0, c_state},  {"SYSCALL", 11, 0, c_syscall},
-	{"WHERE", 0, 0, c_where},
-};
-
-static void col_head(struct lt_vline *l, int cols, const struct col *c, size_t n)
-{
-	vl_puts(l, cols, "  ");
-	for (size_t i = 0; i < n; i++) {
-		if (c[i].right)
-			vl_rjust(l, cols, c[i].title, c[i].width);
-		else
-			vl_printf(l, cols, "%-*s", c[i].width, c[i].title);
-		vl_puts(l, cols, " ");
+		lt_model_growth(m, id, vt->base, vt->cur + 1, &g);
+		if (!g.n)
+			continue;  /* never measured in this window */
+		r = vlist_add(l);
+		r->id = (uint64_t)id + 1;
+		r->unit = d->unit;
+		r->now = lt_sample_has(cur, id) ? (double)cur->v[id] : g.end;
+		r->delta = r->now - (lt_sample_has(base, id) ? (double)base->v[id] : g.start);
+		r->slope = g.slope;
+		r->trend = g.trend;
+		r->rel = g.slope / fmax(fabs(g.start), 1);
+		snprintf(r->label, sizeof(r->label), "%s", d->title);
 	}
-	vl_pad(l, cols);
-	vl_span(l, 0, cols, LT_ST_COLHEAD);
+	/* series, growth, change: vlist_sort's keys 0, 1, 3 */
+	vlist_sort(l, l->sort == 0 ? 0 : l->sort == 1 ? 1 : 3);
 }
 
-static void table_row(lt_view *v, const lt_model *m, const struct vtime *vt,
-		      struct lt_vline *l, int cols, const struct col *c,
-		      size_t n, const struct vrow *r, int selected)
+/* The history sparkline of a metric, to the end of the line. */
+static void c_history(lt_view *v, const lt_model *m, const struct vtime *vt,
+		      struct lt_vline *l, int maxcol, const struct vrow *r,
+		      int width)
 {
-	char buf[256];
-
-	vl_puts(l, cols, selected ? "> " : "  ");
-	for (size_t i = 0; i < n; i++) {
-		int x = l->cols;
-
-		if (!c[i].fmt && v->screen == LT_SCR_SITES) {
-			vl_spark_site(l, x + c[i].width, v->ascii, m, (size_t)r->id - 1,
-				      vt->hbase, vt->hcur, c[i].width);
-			vl_pad(l, x + c[i].width);
-			vl_puts(l, cols, " ");
-			continue;
-		}
-		if (!c[i].fmt) {  /* the history sparkline of a metric */
-			vl_spark_metric(l, cols, v->ascii, m, (int)r->id - 1,
-					vt->base, vt->cur, cols - l->cols);
-			break;
-		}
-		c[i].fmt(m, r, buf, sizeof(buf));
-		if (c[i].width && (int)strlen(buf) > c[i].width)
-			buf[c[i].width] = '\0';
-		if (c[i].right)
-			vl_rjust(l, cols, buf, c[i].width);
-		else
-			vl_printf(l, cols, "%-*s", c[i].width, buf);
-		vl_puts(l, cols, " ");
-		if (c[i].fmt == c_rate && r->trend == LT_TREND_GROWING)
-			vl_span(l, x, c[i].width, LT_ST_WARN);
-		if (c[i].fmt == c_label && v->search[0] && view_match(r->label, v->search))
-			vl_span(l, x, c[i].width, LT_ST_MATCH);
-	}
-	vl_pad(l, cols);
-	if (selected)
-		vl_span(l, 0, cols, LT_ST_SELECTED);
+	vl_spark_metric(l, maxcol, v->ascii, m, (int)r->id - 1, vt->base,
+			vt->cur, width);
 }
 
-/* Draws v->rows as a table in rows [y0, y1), scrolled to the selection. */
-static void table(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f, int y0, int y1, const struct col *c,
-		  size_t n)
-{
-	struct listst *ls = &v->list[v->screen];
-	size_t sel = view_sel_index(v), h;
+static const struct vcol memory_cols[] = {
+	{"SERIES", 22, VC_MATCH, vc_label, NULL},
+	{"NOW", 10, VC_RIGHT, vc_now, NULL},
+	{"CHANGE", 11, VC_RIGHT, vc_delta, NULL},
+	{"RATE", 13, VC_RIGHT | VC_WARN, vc_rate, NULL},
+	{"TREND", 10, 0, vc_trend, NULL},
+	{"HISTORY", 0, 0, NULL, c_history},
+};
 
-	col_head(vf_line(f, y0), f->cols, c, n);
-	y0++;
-	h = y1 > y0 ? (size_t)(y1 - y0) : 0;
-	if (!h)
-		return;
-	if (sel < ls->top)
-		ls->top = sel;
-	if (sel >= ls->top + h)
-		ls->top = sel - h + 1;
-	if (ls->top + h > v->nrows)
-		ls->top = v->nrows > h ? v->nrows - h : 0;
-	for (size_t i = ls->top; i < v->nrows && i < ls->top + h; i++)
-		table_row(v, m, vt, vf_line(f, y0 + (int)(i - ls->top)), f->cols,
-			  c, n, &v->rows[i], i == sel);
-}
-
-static void since_line(lt_view *v, const struct vtime *vt, struct lt_vline *l,
-		       int cols, const char *what)
-{
-	char at[32];
-
-	lt_fmt_duration(vt->t, at, sizeof(at));
-	vl_printf(l, cols, "%s at t=%s; changes since %s", what, at,
-		  vt->has_base ? "the baseline" : "the start");
-	if (vt->has_base)
-		vl_printf(l, cols, " (t=%.1fs)", v->base_t);
-	vl_span(l, 0, l->cols, LT_ST_TITLE);
-}
-
-/* --- screens ------------------------------------------------------------- */
-
-void screen_memory(lt_view *v, const lt_model *m, const struct vtime *vt,
-		   struct lt_vframe *f, int y0, int y1)
+static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
+			struct lt_vframe *f, int y0, int y1)
 {
 	struct lt_verdict vd[16];
 	size_t nv = lt_verdict_compute(m, vd, sizeof(vd) / sizeof(vd[0]));
 	int room = (y1 - y0) / 3, shown = (int)nv < room ? (int)nv : room;
 
-	since_line(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
+	vtable_since(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
 	if (!vt->n) {
 		vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
 		return;
 	}
-	table(v, m, vt, f, y0 + 1, y1 - shown - (shown ? 1 : 0), memory_cols,
-	      sizeof(memory_cols) / sizeof(memory_cols[0]));
+	vtable(v, m, vt, f, y0 + 1, y1 - shown - (shown ? 1 : 0), mlist(v),
+	       memory_cols, sizeof(memory_cols) / sizeof(memory_cols[0]));
 	if (!shown)
 		return;
 	vl_puts(vf_line(f, y1 - shown - 1), f->cols, "Verdicts (whole session):");
@@ -406,117 +269,41 @@ void screen_memory(lt_view *v, const lt_model *m, const struct vtime *vt,
 	}
 }
 
-static void thread_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
-			  int y0, int y1)
+static int memory_key(lt_view *v, const lt_model *m, const struct vtime *vt,
+		      int key)
 {
-	const lt_stacktab *st = lt_model_stacks_c(m);
-	const struct vrow *r = &v->rows[view_sel_index(v)];
-	const struct lt_tgroup *g = row_group(m, r);
-	char state[32], label[256];
-	int y = y0;
-	size_t skip = v->detail_top;
-	struct lt_vline *l = vf_line(f, y++);
-
-	vl_printf(l, f->cols, "Thread group: %.0f threads %s%s%s, first seen at sample %zu   (Enter/Esc closes)",
-		  r->now, lt_tgroups_state_name(g->state, state, sizeof(state)),
-		  g->syscall ? " in " : "", g->syscall ? g->syscall : "", g->first);
-	vl_span(l, 0, l->cols, LT_ST_TITLE);
-	l = vf_line(f, y++);
-	vl_puts(l, f->cols, "names:");
-	for (size_t i = 0; i < g->nnames; i++)
-		vl_printf(l, f->cols, " %s", g->names[i]);
-	if (!g->nnames)
-		vl_puts(l, f->cols, " (none recorded)");
-	vl_puts(vf_line(f, y++), f->cols, "stack, innermost first:");
-	if (g->stack == LT_NONE) {
-		vl_puts(vf_line(f, y), f->cols, "  (not unwound)");
-		return;
-	}
-	for (size_t i = 0; i < lt_stacktab_stack(st, g->stack)->depth && y < y1; i++) {
-		size_t fr = lt_stacktab_stack(st, g->stack)->frames[i];
-		const struct lt_frame *fp = lt_stacktab_frame(st, fr);
-
-		for (size_t k = 0; k < fp->nsyms && y < y1; k++) {
-			if (skip) {
-				skip--;
-				continue;
-			}
-			l = vf_line(f, y++);
-			if (k == 0) {
-				lt_stacktab_frame_label(st, fr, label, sizeof(label));
-				vl_printf(l, f->cols, "  #%-3zu %s", i, label);
-			} else {
-				vl_printf(l, f->cols, "        inlined into %s",
-					  fp->syms[k].function ? fp->syms[k].function : "?");
-			}
-		}
-	}
+	(void)m;
+	(void)vt;
+	return vlist_key(v, mlist(v), key);
 }
 
-void screen_threads(lt_view *v, const lt_model *m, const struct vtime *vt,
-		    struct lt_vframe *f, int y0, int y1)
+static void memory_find(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
-	const struct lt_source *src = lt_model_source_find(m, "threads");
-
-	since_line(v, vt, vf_line(f, y0), f->cols, "Thread groups");
-	if (!v->nrows) {
-		struct lt_vline *l = vf_line(f, y0 + 2);
-
-		if (src && !src->available)
-			vl_printf(l, f->cols, "thread stacks unavailable: %s",
-				  src->reason ? src->reason : "no reason recorded");
-		else if (!vt->nk)
-			vl_puts(l, f->cols, "no thread samples in this session (recorded without thread sampling)");
-		else
-			vl_puts(l, f->cols, "no thread groups at this time");
-		vl_span(l, 0, l->cols, LT_ST_DIM);
-		v->detail = 0;
-		return;
-	}
-	if (v->detail) {
-		thread_detail(v, m, f, y0 + 1, y1);
-		return;
-	}
-	table(v, m, vt, f, y0 + 1, y1, thread_cols,
-	      sizeof(thread_cols) / sizeof(thread_cols[0]));
+	(void)m;
+	(void)vt;
+	if (mlist(v)->n)
+		vlist_find(v, mlist(v));
 }
 
-void screen_sites(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f, int y0, int y1)
-{
-	const struct lt_source *src = lt_model_source_find(m, "heap");
-	const lt_hsites *h = lt_model_hsites_c(m);
-	struct lt_vline *l;
+static const char *const memory_sorts[] = {"series", "growth", "change", NULL};
 
-	since_line(v, vt, vf_line(f, y0), f->cols, "Heap call sites");
-	if (!v->nrows) {
-		l = vf_line(f, y0 + 2);
-		if (src && !src->available)
-			vl_printf(l, f->cols, "heap call sites unavailable: %s",
-				  src->reason ? src->reason : "no reason recorded");
-		else if (!src)
-			vl_puts(l, f->cols, "no heap call sites in this session (recorded without the heap agent)");
-		else
-			vl_puts(l, f->cols, "no heap call sites yet: waiting for the agent's first samples");
-		vl_span(l, 0, l->cols, LT_ST_DIM);
-		v->detail = 0;
-		return;
-	}
-	if (v->detail) {
-		site_detail(v, m, f, y0 + 1, y1);
-		return;
-	}
-	if (lt_hsites_count(h) > v->nrows && y1 - y0 > 3) {
-		l = vf_line(f, y1 - 1);
-		vl_printf(l, f->cols, "  ... %zu more sites below the top %zu", lt_hsites_count(h) - v->nrows,
-			  v->nrows);
-		vl_span(l, 0, l->cols, LT_ST_DIM);
-		y1--;
-	}
-	table(v, m, vt, f, y0 + 1, y1, site_cols, sizeof(site_cols) / sizeof(site_cols[0]));
-}
+const struct screen screen_memory = {
+	.name = "Memory",
+	.hotkey = '4',
+	.sorts = memory_sorts,
+	.init = vlist_init,
+	.fini = vlist_fini,
+	.list = mlist,
+	.rows = memory_rows,
+	.draw = memory_draw,
+	.key = memory_key,
+	.find = memory_find,
+};
 
-void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1)
+/* --- Help ---------------------------------------------------------------- */
+
+static void help_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
+		      struct lt_vframe *f, int y0, int y1)
 {
 	static const char *const keys[] = {
 		"Keys",
@@ -541,7 +328,28 @@ void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1)
 	};
 
 	(void)v;
+	(void)m;
+	(void)vt;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && y0 + (int)i < y1; i++)
 		vl_puts(vf_line(f, y0 + (int)i), f->cols, keys[i]);
 	vl_span(vf_line(f, y0), 0, 4, LT_ST_TITLE);
 }
+
+/* Esc and Backspace leave the help for Memory. */
+static int help_key(lt_view *v, const lt_model *m, const struct vtime *vt,
+		    int key)
+{
+	(void)m;
+	(void)vt;
+	if (key != LT_KEY_ESC && key != LT_KEY_BACKSPACE)
+		return 0;
+	lt_view_set_screen(v, LT_SCR_MEMORY);
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+}
+
+const struct screen screen_help = {
+	.name = "Help",
+	.hotkey = '5',
+	.draw = help_draw,
+	.key = help_key,
+};

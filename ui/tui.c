@@ -2,9 +2,10 @@
  * copying view frames to the screen.  Curses' refresh diffs the frame
  * against the terminal, so only changed cells are sent: no flicker.
  *
- * The stop signals are blocked except inside ppoll, so they never land in
- * the middle of a tick or a redraw; crash signals restore the terminal and
- * are re-raised so the process still dies of them (and dumps core). */
+ * The stop signals (lt_stop.h) are blocked except while waiting, so they
+ * never land in the middle of a tick or a redraw; crash signals restore
+ * the terminal and are re-raised so the process still dies of them (and
+ * dumps core). */
 #include <curses.h>
 #include <errno.h>
 #include <langinfo.h>
@@ -16,15 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lt_clock.h"
+#include "lt_stop.h"
 #include "lt_ui.h"
 #include "lt_view.h"
 
 #define REDRAW_EVERY 0.5   /* seconds: at least 2 frames a second */
 
-static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t curses_on;
 
 static void restore_terminal(void)
@@ -33,11 +34,6 @@ static void restore_terminal(void)
 		curses_on = 0;
 		endwin();
 	}
-}
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
 }
 
 /* endwin() is not async-signal-safe; after a crash, a terminal left in raw
@@ -56,14 +52,6 @@ int lt_ui_locale_utf8(void)
 	setlocale(LC_ALL, "");
 	cs = nl_langinfo(CODESET);
 	return cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* --- styles -------------------------------------------------------------- */
@@ -153,60 +141,53 @@ struct loop {
 	const struct lt_ui_opts *o;
 	const struct lt_ui_source *src;
 	lt_view *v;
-	sigset_t wait_mask;
 	int dirty, frames, ended, quit;
 	int hangup;     /* the terminal went away (EOF, POLLHUP) */
 	int readable;   /* the last wait saw input pending */
 	int empty_reads; /* wakes for input that yielded no key, in a row */
 	double next_redraw;
-	char *reason;
-	size_t len;
+	struct lt_end *end;  /* how the loop ended; once the session has
+				ended by itself, how it did */
 };
 
-static void install_signals(sigset_t *wait_mask)
+/* The stop signals come from lt_stop; crashes restore the terminal. */
+static void install_signals(void)
 {
-	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
 	static const int crashes[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	struct sigaction sa = {0};
-	sigset_t block;
 
-	sigemptyset(&block);
+	lt_stop_setup();
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
-		sigaction(stops[i], &sa, NULL);
-		sigaddset(&block, stops[i]);
-	}
 	sa.sa_handler = on_crash;
 	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
 	for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
 		sigaction(crashes[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigprocmask(SIG_BLOCK, &block, wait_mask);
-	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
-		sigdelset(wait_mask, stops[i]);
 }
 
 static void do_tick(struct loop *lp)
 {
-	lt_err err = {0};
-	char msg[600];
-	int rc = lp->src->tick(lp->src->ctx, &err);
+	char msg[LT_END_LEN + 4200], reason[LT_END_LEN];
 
-	if (rc == 0)
+	if (lp->src->tick(lp->src->ctx, lp->end) == 0)
 		return;
 	lp->ended = 1;
-	if (rc > 0) {
-		snprintf(lp->reason, lp->len, "target exited");
-		snprintf(msg, sizeof(msg), "the session ended (target exited)%s%s; q quits",
+	lt_end_format(lp->end, reason, sizeof(reason));
+	if (lp->end->kind == LT_END_ERROR)
+		snprintf(msg, sizeof(msg), "sampling stopped: %s; q quits", lp->end->err.msg);
+	else
+		snprintf(msg, sizeof(msg), "the session ended (%s)%s%s; q quits", reason,
 			 lp->o->output ? ": complete in " : "", lp->o->output ? lp->o->output : "");
-	} else {
-		snprintf(lp->reason, lp->len, "error: %s", err.msg);
-		snprintf(msg, sizeof(msg), "sampling stopped: %s; q quits", err.msg);
-	}
 	lt_view_message(lp->v, msg);
-	lt_view_ended(lp->v, lp->reason);
+	lt_view_ended(lp->v, reason);
 	lp->dirty = 1;
+}
+
+/* How the loop ends, unless the session ended by itself first: then that
+ * stays the reason. */
+static void finish(struct loop *lp, enum lt_end_kind kind)
+{
+	if (!lp->ended)
+		lt_end_set(lp->end, kind);
 }
 
 /* Input that polls readable but yields no key, again and again, is a
@@ -250,14 +231,8 @@ static void wait_event(struct loop *lp, double until)
 	struct pollfd pfd[2] = {{.fd = 0, .events = POLLIN},
 				{.fd = lp->src->pidfd, .events = POLLIN}};
 	int live = lp->src->tick && !lp->ended && lp->src->pidfd >= 0;
-	double left = until - mono_now();
-	struct timespec ts;
 
-	if (left < 0)
-		left = 0;
-	ts.tv_sec = (time_t)left;
-	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-	if (ppoll(pfd, live ? 2 : 1, &ts, &lp->wait_mask) <= 0)
+	if (lt_stop_wait(pfd, live ? 2 : 1, until) <= 0)
 		return;
 	lp->readable = (pfd[0].revents & POLLIN) != 0;
 	/* A terminal that is gone without a SIGHUP (its tmux pane or pty
@@ -273,7 +248,8 @@ static void wait_event(struct loop *lp, double until)
 static void run_loop(struct loop *lp)
 {
 	for (;;) {
-		double now = mono_now(), until;
+		double now = lt_clock_mono(), until;
+		int sig;
 
 		if (lp->src->tick && !lp->ended && now >= lp->src->deadline(lp->src->ctx))
 			do_tick(lp);
@@ -282,8 +258,7 @@ static void run_loop(struct loop *lp)
 			lp->dirty = 0;
 			lp->next_redraw = now + REDRAW_EVERY;
 			if (lp->o->iterations && ++lp->frames >= lp->o->iterations) {
-				if (!lp->ended)
-					snprintf(lp->reason, lp->len, "iterations");
+				finish(lp, LT_END_ITERATIONS);
 				return;
 			}
 		}
@@ -291,42 +266,37 @@ static void run_loop(struct loop *lp)
 		if (lp->src->tick && !lp->ended)
 			until = fmin(until, lp->src->deadline(lp->src->ctx));
 		wait_event(lp, until);
-		if (stop_signal) {
+		sig = lt_stop_caught(NULL);
+		if (sig) {
 			if (!lp->ended)
-				snprintf(lp->reason, lp->len, "signal %s",
-					 stop_signal == SIGINT ? "SIGINT" :
-					 stop_signal == SIGTERM ? "SIGTERM" : "SIGHUP");
+				lt_end_signal(lp->end, sig);
 			return;
 		}
+		if (!lp->hangup)
+			read_keys(lp);
 		if (lp->hangup) {
-			snprintf(lp->reason, lp->len, "terminal closed");
-			return;
-		}
-		read_keys(lp);
-		if (lp->hangup) {
-			snprintf(lp->reason, lp->len, "terminal closed");
+			finish(lp, LT_END_TERMINAL);
 			return;
 		}
 		if (lp->quit) {
-			if (!lp->ended)
-				snprintf(lp->reason, lp->len, "quit");
+			finish(lp, LT_END_QUIT);
 			return;
 		}
 	}
 }
 
 int lt_ui_run(const struct lt_ui_opts *o, const struct lt_ui_source *src,
-	      char *reason, size_t len, lt_err *err)
+	      struct lt_end *end, lt_err *err)
 {
 	struct lt_view_opts vo = {.live = src->tick != NULL, .output = o->output};
-	struct loop lp = {.o = o, .src = src, .reason = reason, .len = len, .dirty = 1};
+	struct loop lp = {.o = o, .src = src, .end = end, .dirty = 1};
 
 	if (!isatty(0) || !isatty(1)) {
 		lt_err_set(err, LT_EXIT_USAGE, "the interactive view needs a terminal on stdin and stdout");
 		return -1;
 	}
 	vo.ascii = !lt_ui_locale_utf8();
-	install_signals(&lp.wait_mask);
+	install_signals();
 	lt_oom_hook(restore_terminal);
 	if (!initscr()) {
 		lt_err_set(err, LT_EXIT_USAGE, "cannot set up the terminal (TERM=%s)",
@@ -343,7 +313,7 @@ int lt_ui_run(const struct lt_ui_opts *o, const struct lt_ui_source *src,
 	set_escdelay(25);
 	setup_styles();
 	lp.v = lt_view_new(&vo);
-	snprintf(reason, len, "quit");
+	lt_end_set(end, LT_END_QUIT);
 	run_loop(&lp);
 	restore_terminal();
 	lt_view_free(lp.v);

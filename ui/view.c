@@ -1,21 +1,38 @@
-/* The view model: user state, keys, and the rows of the list screens.
+/* The view model: user state, keys, and the dispatch to the screens.
  *
- * Like htop's main loop, key handling returns flags and never draws; rows
- * are recomputed from the model on every key and frame, and the selection is
- * kept as a row id, so it follows its row when the ranking changes. */
+ * Like htop's main loop, key handling returns flags and never draws.  The
+ * screens are a table (struct screen): the view asks the current one for
+ * its rows before every key and frame, offers it the keys the view does not
+ * take itself, and has it draw the body below the header. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "lt_err.h"
-#include "lt_growth.h"
-#include "lt_metric.h"
 #include "view_int.h"
 
 #define MIN_ROWS 10
 #define MIN_COLS 40
+
+static const struct screen *const screens[LT_SCR_COUNT] = {
+	[LT_SCR_SITES] = &screen_sites,
+	[LT_SCR_THREADS] = &screen_threads,
+	[LT_SCR_FLAME] = &screen_flame,
+	[LT_SCR_MEMORY] = &screen_memory,
+	[LT_SCR_HELP] = &screen_help,
+};
+
+const struct screen *view_screen(int s)
+{
+	return screens[s];
+}
+
+static const struct screen *cur(const lt_view *v)
+{
+	return screens[v->screen];
+}
 
 lt_view *lt_view_new(const struct lt_view_opts *o)
 {
@@ -29,6 +46,8 @@ lt_view *lt_view_new(const struct lt_view_opts *o)
 	/* Memory until heap sites exist (see lt_view_render). */
 	v->screen = LT_SCR_MEMORY;
 	v->body_rows = 10;
+	for (int s = 0; s < LT_SCR_COUNT; s++)
+		v->scr[s] = screens[s]->init ? screens[s]->init() : NULL;
 	return v;
 }
 
@@ -36,12 +55,10 @@ void lt_view_free(lt_view *v)
 {
 	if (!v)
 		return;
+	for (int s = 0; s < LT_SCR_COUNT; s++)
+		if (screens[s]->fini)
+			screens[s]->fini(v->scr[s]);
 	free(v->output);
-	free(v->zoom);
-	free(v->fsel);
-	free(v->rows);
-	sites_free(v);
-	flame_free(&v->fl);
 	for (int y = 0; y < v->frame.lines_cap; y++) {
 		free(v->frame.lines[y].text);
 		free(v->frame.lines[y].spans);
@@ -59,7 +76,9 @@ void lt_view_set_screen(lt_view *v, enum lt_view_screen s)
 {
 	if ((int)s >= 0 && s < LT_SCR_COUNT) {
 		v->screen = s;
-		v->detail = 0;
+		/* A screen shown again starts on its list, not a detail. */
+		if (screens[s]->list)
+			screens[s]->list(v)->detail = 0;
 		v->touched = 1;
 	}
 }
@@ -71,12 +90,14 @@ int lt_view_paused(const lt_view *v)
 
 uint64_t lt_view_selected(const lt_view *v, enum lt_view_screen s)
 {
-	return (int)s >= 0 && s < LT_SCR_COUNT ? v->list[s].sel : 0;
+	if ((int)s < 0 || s >= LT_SCR_COUNT || !screens[s]->list)
+		return 0;
+	return screens[s]->list(v)->sel;
 }
 
 void lt_view_message(lt_view *v, const char *msg)
 {
-	snprintf(v->msg, sizeof(v->msg), "%s", msg ? msg : "");
+	view_msg(v, "%s", msg ? msg : "");
 }
 
 void lt_view_ended(lt_view *v, const char *why)
@@ -84,349 +105,59 @@ void lt_view_ended(lt_view *v, const char *why)
 	snprintf(v->ended, sizeof(v->ended), "%s", why ? why : "ended");
 }
 
-/* --- time ---------------------------------------------------------------- */
-
-/* The last tick at or before t (0 if none). */
-static size_t tick_at(const lt_model *m, double t)
+void view_msg(lt_view *v, const char *fmt, ...)
 {
-	size_t lo = 0, hi = lt_model_tick_count(m);
+	va_list ap;
 
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (lt_model_tick(m, mid)->t <= t + 1e-9)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
+	va_start(ap, fmt);
+	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
+	va_end(ap);
 }
 
-/* The last thread sample taken by tick t: samples are taken just after
- * their tick, so half an interval of slack. */
-static size_t tsample_at(const lt_tgroups *g, double t, double slack)
+/* --- sorting --------------------------------------------------------------- */
+
+static int sort_count(const lt_view *v)
 {
-	size_t n = lt_tgroups_sample_count(g), k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (lt_tgroups_sample(g, i)->t <= t + slack)
-			k = i;
-	return k;
-}
-
-void view_time(const lt_view *v, const lt_model *m, struct vtime *vt)
-{
-	const lt_tgroups *g = lt_model_tgroups_c(m);
-	double slack = lt_model_meta_c(m)->interval / 2;
-
-	memset(vt, 0, sizeof(*vt));
-	vt->n = lt_model_tick_count(m);
-	if (!vt->n)
-		return;
-	vt->cur = isnan(v->cursor_t) ? vt->n - 1 : tick_at(m, v->cursor_t);
-	vt->has_base = !isnan(v->base_t);
-	vt->base = vt->has_base ? tick_at(m, v->base_t) : 0;
-	if (vt->base > vt->cur)
-		vt->base = vt->cur;
-	vt->t = lt_model_tick(m, vt->cur)->t;
-	{
-		/* Heap samples are taken with their tick: the last one by
-		 * the cursor's (and the baseline's) tick. */
-		const lt_hsites *h = lt_model_hsites_c(m);
-		size_t nh = lt_hsites_sample_count(h);
-		double tb = lt_model_tick(m, vt->base)->t;
-
-		for (size_t k = 0; k < nh; k++) {
-			double tk = lt_hsites_sample(h, k)->t;
-
-			if (tk <= vt->t + slack) {
-				vt->hcur = k;
-				vt->nh = nh;
-			}
-			if (vt->has_base && tk <= tb + slack)
-				vt->hbase = k;
-		}
-		if (vt->hbase > vt->hcur)
-			vt->hbase = vt->hcur;
-	}
-	vt->nk = lt_tgroups_sample_count(g);
-	if (vt->nk) {
-		vt->kcur = tsample_at(g, vt->t, slack);
-		vt->kbase = vt->has_base ?
-			tsample_at(g, lt_model_tick(m, vt->base)->t, slack) : 0;
-		if (vt->kbase > vt->kcur)
-			vt->kbase = vt->kcur;
-	}
-}
-
-/* --- rows of the list screens -------------------------------------------- */
-
-static struct vrow *add_row(lt_view *v)
-{
-	if (v->nrows == v->rcap) {
-		v->rcap = v->rcap ? v->rcap * 2 : 64;
-		v->rows = lt_xrealloc(v->rows, v->rcap * sizeof(*v->rows));
-	}
-	memset(&v->rows[v->nrows], 0, sizeof(v->rows[0]));
-	return &v->rows[v->nrows++];
-}
-
-static void memory_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
-{
-	for (int id = 0; id < LT_M_COUNT && vt->n; id++) {
-		const struct lt_metric_def *d = lt_metric_def(id);
-		const struct lt_sample *cur = lt_model_tick(m, vt->cur);
-		const struct lt_sample *base = lt_model_tick(m, vt->base);
-		struct lt_growth g;
-		struct vrow *r;
-
-		lt_model_growth(m, id, vt->base, vt->cur + 1, &g);
-		if (!g.n)
-			continue;  /* never measured in this window */
-		r = add_row(v);
-		r->id = (uint64_t)id + 1;
-		r->unit = d->unit;
-		r->now = lt_sample_has(cur, id) ? (double)cur->v[id] : g.end;
-		r->delta = r->now - (lt_sample_has(base, id) ? (double)base->v[id] : g.start);
-		r->slope = g.slope;
-		r->trend = g.trend;
-		r->rel = g.slope / fmax(fabs(g.start), 1);
-		snprintf(r->label, sizeof(r->label), "%s", d->title);
-	}
-}
-
-/* A thread group's count over thread samples [kb, kc]. */
-static void group_growth(const lt_tgroups *g, size_t i, size_t kb, size_t kc,
-			 struct lt_growth *out)
-{
-	size_t n = kc - kb + 1;
-	double *t = lt_xmalloc(n * sizeof(double));
-	double *val = lt_xmalloc(n * sizeof(double));
-
-	for (size_t k = 0; k < n; k++) {
-		t[k] = lt_tgroups_sample(g, kb + k)->t;
-		val[k] = (double)lt_tgroups_value(g, i, kb + k);
-	}
-	lt_growth_fit(t, val, n, 2, out);
-	free(t);
-	free(val);
-}
-
-static void thread_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
-{
-	const lt_tgroups *g = lt_model_tgroups_c(m);
-	const lt_stacktab *st = lt_model_stacks_c(m);
-	size_t n = lt_tgroups_count(g);
-
-	if (!vt->nk)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		const struct lt_tgroup *gr = lt_tgroups_get(g, i);
-		struct lt_growth gw;
-		struct vrow *r;
-		char where[128];
-
-		if (gr->first > vt->kcur)
-			continue;  /* appears after the cursor */
-		group_growth(g, i, vt->kbase, vt->kcur, &gw);
-		r = add_row(v);
-		r->id = (uint64_t)i + 1;
-		r->unit = LT_UNIT_COUNT;
-		r->now = (double)lt_tgroups_value(g, i, vt->kcur);
-		r->delta = r->now - (double)lt_tgroups_value(g, i, vt->kbase);
-		r->slope = gw.slope;
-		r->trend = gw.trend;
-		lt_stacktab_describe(st, gr->stack, where, sizeof(where));
-		snprintf(r->label, sizeof(r->label), "%s %s", where,
-			 gr->syscall ? gr->syscall : "");
-	}
-}
-
-static const char *const sort_names[LT_SCR_COUNT][4] = {
-	[LT_SCR_SITES] = {"growth", "live", "allocs/s", "change"},
-	[LT_SCR_MEMORY] = {"series", "growth", "change"},
-	[LT_SCR_THREADS] = {"rank", "count", "change"},
-};
-
-int view_sort_count(int screen)
-{
+	const char *const *s = cur(v)->sorts;
 	int n = 0;
 
-	while (n < 4 && sort_names[screen][n])
+	while (s && s[n])
 		n++;
 	return n;
 }
 
-const char *view_sort_name(const lt_view *v)
+static const char *sort_name(const lt_view *v)
 {
-	return view_sort_count(v->screen) ?
-		sort_names[v->screen][v->list[v->screen].sort] : NULL;
+	return sort_count(v) ? cur(v)->sorts[cur(v)->list(v)->sort] : NULL;
 }
 
-static int sort_key;   /* qsort has no context argument in C11 */
-
-static int cmp_num(double a, double b)
+static int sort_key(lt_view *v)
 {
-	return a < b ? 1 : a > b ? -1 : 0;   /* descending */
-}
+	struct vlist *l;
 
-static int row_cmp(const void *pa, const void *pb)
-{
-	const struct vrow *a = pa, *b = pb;
-	int c = 0;
-
-	switch (sort_key) {
-	case 1: /* memory growth: relative slope; threads rank */
-		c = cmp_num(a->trend == LT_TREND_GROWING, b->trend == LT_TREND_GROWING);
-		if (!c)
-			c = cmp_num(a->rel ? a->rel : a->slope, b->rel ? b->rel : b->slope);
-		if (!c)
-			c = cmp_num(a->now, b->now);
-		break;
-	case 2: /* count */
-		c = cmp_num(a->now, b->now);
-		break;
-	case 3: /* change since the baseline */
-		c = cmp_num(fabs(a->delta), fabs(b->delta));
-		break;
-	default:
-		break;
-	}
-	return c ? c : a->id < b->id ? -1 : a->id > b->id;
-}
-
-void view_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
-{
-	int sort = v->list[v->screen].sort;
-
-	v->nrows = 0;
-	if (v->screen == LT_SCR_MEMORY) {
-		memory_rows(v, m, vt);
-		sort_key = sort == 0 ? 0 : sort == 1 ? 1 : 3;
-	} else if (v->screen == LT_SCR_THREADS) {
-		thread_rows(v, m, vt);
-		sort_key = sort == 0 ? 1 : sort == 1 ? 2 : 3;
-	} else if (v->screen == LT_SCR_SITES) {
-		site_rows(v, m, vt);   /* ranked already */
-		return;
-	} else {
-		return;
-	}
-	if (v->nrows > 1)
-		qsort(v->rows, v->nrows, sizeof(*v->rows), row_cmp);
-}
-
-size_t view_sel_index(lt_view *v)
-{
-	struct listst *ls = &v->list[v->screen];
-
-	if (!v->nrows)
-		return 0;
-	for (size_t i = 0; i < v->nrows; i++)
-		if (v->rows[i].id == ls->sel) {
-			ls->sel_pos = i;
-			return i;
-		}
-	/* The row went away (or nothing was selected): stay at its place. */
-	if (ls->sel_pos >= v->nrows)
-		ls->sel_pos = v->nrows - 1;
-	ls->sel = v->rows[ls->sel_pos].id;
-	return ls->sel_pos;
-}
-
-int view_match(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	if (!n)
-		return 0;
-	for (; *hay; hay++)
-		if (!strncasecmp(hay, needle, n))
-			return 1;
-	return 0;
+	if (!sort_count(v) || !cur(v)->list)
+		return LT_VIEW_HANDLED;
+	l = cur(v)->list(v);
+	l->sort = (l->sort + 1) % sort_count(v);
+	view_msg(v, "sorted by %s", sort_name(v));
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
 
 /* --- keys ---------------------------------------------------------------- */
 
-static void select_pos(lt_view *v, long pos)
+/* The window and the current screen's rows, as keys and frames see them. */
+static void prepare(lt_view *v, const lt_model *m, struct vtime *vt)
 {
-	struct listst *ls = &v->list[v->screen];
-
-	if (!v->nrows)
-		return;
-	if (pos < 0)
-		pos = 0;
-	if ((size_t)pos >= v->nrows)
-		pos = (long)v->nrows - 1;
-	ls->sel = v->rows[pos].id;
-	ls->sel_pos = (size_t)pos;
-}
-
-static int search_next(lt_view *v)
-{
-	size_t at = view_sel_index(v);
-
-	for (size_t k = 1; k <= v->nrows; k++) {
-		size_t i = (at + k) % v->nrows;
-
-		if (view_match(v->rows[i].label, v->search)) {
-			select_pos(v, (long)i);
-			return 1;
-		}
-	}
-	snprintf(v->msg, sizeof(v->msg), "not found: %s", v->search);
-	return 0;
-}
-
-static int list_key(lt_view *v, int key)
-{
-	long at = (long)view_sel_index(v), page = v->body_rows > 2 ? v->body_rows - 1 : 1;
-
-	if (v->detail) {
-		switch (key) {
-		case LT_KEY_ENTER: case LT_KEY_BACKSPACE: case LT_KEY_ESC: case 'h':
-		case LT_KEY_LEFT:
-			v->detail = 0;
-			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-		case LT_KEY_DOWN: case 'j':
-			v->detail_top++;
-			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-		case LT_KEY_UP: case 'k':
-			if (v->detail_top)
-				v->detail_top--;
-			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-		}
-		return 0;
-	}
-	switch (key) {
-	case LT_KEY_UP: case 'k': select_pos(v, at - 1); break;
-	case LT_KEY_DOWN: case 'j': select_pos(v, at + 1); break;
-	case LT_KEY_PGUP: select_pos(v, at - page); break;
-	case LT_KEY_PGDN: select_pos(v, at + page); break;
-	case LT_KEY_HOME: case 'g': select_pos(v, 0); break;
-	case LT_KEY_END: case 'G': select_pos(v, (long)v->nrows - 1); break;
-	case LT_KEY_ENTER:
-		if (v->screen != LT_SCR_THREADS || !v->nrows)
-			return 0;
-		select_pos(v, at);
-		v->detail = 1;
-		v->detail_top = 0;
-		break;
-	case 'n':
-		if (!v->search[0])
-			return 0;
-		search_next(v);
-		break;
-	default:
-		return 0;
-	}
-	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+	view_time(v, m, vt);
+	if (cur(v)->rows)
+		cur(v)->rows(v, m, vt);
 }
 
 /* Typing a search: printable keys edit, Enter runs it, Esc cancels. */
 static int prompt_key(lt_view *v, const lt_model *m, int key)
 {
 	size_t n = strlen(v->query);
+	struct vtime vt;
 
 	if (key == LT_KEY_ESC) {
 		v->prompt = 0;
@@ -436,56 +167,12 @@ static int prompt_key(lt_view *v, const lt_model *m, int key)
 	} else if (key == LT_KEY_ENTER) {
 		v->prompt = 0;
 		snprintf(v->search, sizeof(v->search), "%s", v->query);
-		if (v->screen == LT_SCR_FLAME)
-			flame_key(v, m, 'n');
-		else if (v->nrows)
-			search_next(v);
+		prepare(v, m, &vt);
+		if (cur(v)->find)
+			cur(v)->find(v, m, &vt);
 	} else if (key >= 0x20 && key < 0x7f && n + 1 < sizeof(v->query)) {
 		v->query[n] = (char)key;
 		v->query[n + 1] = '\0';
-	}
-	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-}
-
-/* Time cursor and baseline, as session times of ticks. */
-static int time_key(lt_view *v, const lt_model *m, const struct vtime *vt,
-		    int key)
-{
-	size_t i;
-
-	if (!vt->n)
-		return LT_VIEW_HANDLED;
-	switch (key) {
-	case '[':
-		i = vt->cur ? vt->cur - 1 : 0;
-		v->cursor_t = lt_model_tick(m, i)->t;
-		v->paused = v->live;
-		break;
-	case ']':
-		i = vt->cur + 1;
-		if (i >= vt->n - 1 && v->live) {
-			v->cursor_t = NAN;  /* back to following the session */
-			v->paused = 0;
-		} else {
-			v->cursor_t = lt_model_tick(m, i < vt->n ? i : vt->n - 1)->t;
-		}
-		break;
-	case '<': case '>':
-		i = vt->has_base ? vt->base : vt->cur;
-		if (key == '<' && i)
-			i--;
-		else if (key == '>' && i < vt->cur)
-			i++;
-		v->base_t = lt_model_tick(m, i)->t;
-		break;
-	case 'b':
-		v->base_t = vt->t;
-		snprintf(v->msg, sizeof(v->msg), "baseline marked at t=%.1fs: changes are since then", vt->t);
-		break;
-	case 'B':
-		v->base_t = NAN;
-		snprintf(v->msg, sizeof(v->msg), "baseline cleared: changes are since the start");
-		break;
 	}
 	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
@@ -500,6 +187,40 @@ static int normalize(int key)
 	}
 }
 
+/* Keys that mean the same on every screen; 0 for the others. */
+static int view_key(lt_view *v, int key)
+{
+	int s;
+
+	switch (key) {
+	case 'q': case 'Q':
+		return LT_VIEW_HANDLED | LT_VIEW_QUIT;
+	case '\t':
+		s = (v->screen + 1) % LT_SCR_COUNT;
+		break;
+	case LT_KEY_BTAB:
+		s = (v->screen + LT_SCR_COUNT - 1) % LT_SCR_COUNT;
+		break;
+	case '?':
+		s = LT_SCR_HELP;
+		break;
+	case '/':
+		v->prompt = 1;
+		v->query[0] = '\0';
+		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+	case 's':
+		return sort_key(v);
+	default:
+		for (s = 0; s < LT_SCR_COUNT; s++)
+			if (key == screens[s]->hotkey)
+				break;
+		if (s == LT_SCR_COUNT)
+			return 0;
+	}
+	lt_view_set_screen(v, (enum lt_view_screen)s);
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+}
+
 int lt_view_key(lt_view *v, const lt_model *m, int key)
 {
 	struct vtime vt;
@@ -510,64 +231,13 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 	v->touched = 1;
 	if (v->prompt)
 		return prompt_key(v, m, key);
-	view_time(v, m, &vt);
-	view_rows(v, m, &vt);
-	switch (key) {
-	case 'q': case 'Q':
-		return LT_VIEW_HANDLED | LT_VIEW_QUIT;
-	case '\t':
-		lt_view_set_screen(v, (enum lt_view_screen)((v->screen + 1) % LT_SCR_COUNT));
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case LT_KEY_BTAB:
-		lt_view_set_screen(v, (enum lt_view_screen)((v->screen + LT_SCR_COUNT - 1) % LT_SCR_COUNT));
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case '1': case '2': case '3': case '4': case '5':
-		lt_view_set_screen(v, (enum lt_view_screen)(key - '1'));
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case '?':
-		lt_view_set_screen(v, LT_SCR_HELP);
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case '/':
-		v->prompt = 1;
-		v->query[0] = '\0';
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case 's':
-		if (!view_sort_count(v->screen))
-			return LT_VIEW_HANDLED;
-		v->list[v->screen].sort = (v->list[v->screen].sort + 1) % view_sort_count(v->screen);
-		snprintf(v->msg, sizeof(v->msg), "sorted by %s", view_sort_name(v));
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case ' ':
-		if (!v->live) {
-			snprintf(v->msg, sizeof(v->msg), "a recorded session: [ and ] move the time cursor");
-			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-		}
-		v->paused = !v->paused;
-		v->cursor_t = v->paused && vt.n ? vt.t : NAN;
-		snprintf(v->msg, sizeof(v->msg), v->paused ?
-			 "paused: sampling goes on; space resumes" : "resumed");
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case '[': case ']': case '<': case '>': case 'b': case 'B':
-		return time_key(v, m, &vt, key);
-	}
-	if (v->screen == LT_SCR_FLAME) {
-		r = flame_key(v, m, key);
-		if (r)
-			return r;
-	}
-	if (v->screen == LT_SCR_SITES) {
-		r = sites_key(v, m, key);
-		if (r)
-			return r;
-	}
-	if (v->screen == LT_SCR_MEMORY || v->screen == LT_SCR_THREADS ||
-	    v->screen == LT_SCR_SITES)
-		return list_key(v, key);
-	if (v->screen == LT_SCR_HELP && (key == LT_KEY_ESC || key == LT_KEY_BACKSPACE)) {
-		lt_view_set_screen(v, LT_SCR_MEMORY);
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	}
-	return 0;
+	prepare(v, m, &vt);
+	r = view_key(v, key);
+	if (!r)
+		r = vtime_key(v, m, &vt, key);
+	if (!r && cur(v)->key)
+		r = cur(v)->key(v, m, &vt, key);
+	return r;
 }
 
 /* --- frame --------------------------------------------------------------- */
@@ -575,16 +245,17 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 static void status_line(lt_view *v, struct lt_vframe *f)
 {
 	struct lt_vline *l = vf_line(f, f->rows - 1);
+	const char *sort = sort_name(v);
 
 	if (v->prompt)
 		vl_printf(l, f->cols, "search: %s_   (Enter finds, Esc cancels)", v->query);
 	else if (v->msg[0])
 		vl_puts(l, f->cols, v->msg);
-	else if (v->screen == LT_SCR_FLAME && l->cols)
-		;  /* the flame screen wrote the selected node here */
+	else if (l->cols)
+		;  /* the screen wrote its own (Flame: the selected node) */
 	else
 		vl_printf(l, f->cols, "q quit  ? help  Tab/1-5 screens  s sort%s%s  / search  b baseline  [ ] time",
-			  view_sort_name(v) ? ": " : "", view_sort_name(v) ? view_sort_name(v) : "");
+			  sort ? ": " : "", sort ? sort : "");
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_STATUS);
 }
@@ -607,17 +278,10 @@ const struct lt_vframe *lt_view_render(lt_view *v, const lt_model *m,
 	 * are any, unless a key already chose a screen. */
 	if (!v->touched && lt_hsites_count(lt_model_hsites_c(m)))
 		v->screen = LT_SCR_SITES;
-	view_time(v, m, &vt);
-	view_rows(v, m, &vt);
-	y0 = screen_header(v, m, &vt, f);
+	prepare(v, m, &vt);
+	y0 = view_header(v, m, &vt, f);
 	v->body_rows = rows - 1 - y0;
-	switch (v->screen) {
-	case LT_SCR_MEMORY: screen_memory(v, m, &vt, f, y0, rows - 1); break;
-	case LT_SCR_THREADS: screen_threads(v, m, &vt, f, y0, rows - 1); break;
-	case LT_SCR_FLAME: screen_flame(v, m, &vt, f, y0, rows - 1); break;
-	case LT_SCR_SITES: screen_sites(v, m, &vt, f, y0, rows - 1); break;
-	default: screen_help(v, f, y0, rows - 1); break;
-	}
+	cur(v)->draw(v, m, &vt, f, y0, rows - 1);
 	status_line(v, f);
 	return f;
 }

@@ -1,5 +1,11 @@
-/* Internals shared by the view model's files (ui/view.c, ui/vframe.c,
- * ui/screens.c, ui/flame.c).  Not a public interface. */
+/* Internals shared by the view model's files.  Not a public interface.
+ *
+ * view.c owns the view and dispatches keys and drawing through the table of
+ * screens (struct screen); each screen file (screens.c: header, Memory and
+ * Help; threads.c, sites.c, flame.c) keeps its own state and exports only
+ * its struct screen.  Screens reach the rest through the helpers below:
+ * the time window (vtime.c), list rows and selection (vsel.c), tables
+ * (vtable.c) and text lines (vframe.c). */
 #ifndef LT_VIEW_INT_H
 #define LT_VIEW_INT_H
 
@@ -9,46 +15,7 @@
 
 #define QUERY_MAX 64
 
-/* Per list screen: the selection is a row id, never a position. */
-struct listst {
-	uint64_t sel;      /* 0: none yet (the first row) */
-	size_t sel_pos;    /* where it was, for when the row goes away */
-	size_t top;        /* first row shown */
-	int sort;
-};
-
-/* One row of a list screen, with the numbers it is sorted and drawn by. */
-struct vrow {
-	uint64_t id;
-	double now, delta, slope, rel;
-	int trend;          /* enum lt_trend */
-	int unit;           /* enum lt_unit */
-	char label[160];    /* what search matches */
-};
-
-/* A node of the flame tree: the frames of stacks, outermost at the top. */
-struct fnode {
-	size_t frame;       /* lt_stacktab frame, LT_NONE for the root */
-	size_t parent, child, next; /* indexes, LT_NONE when absent */
-	int depth;
-	double weight;
-};
-
-struct flame {
-	struct fnode *n;
-	size_t count, cap;
-	int mode;           /* what the tree was built from: enum flame_mode */
-};
-
-/* What the flame graph's widths are. */
-enum flame_mode {
-	FL_AUTO,            /* heap bytes when there are heap sites, else threads */
-	FL_HEAP,            /* live heap bytes at the cursor */
-	FL_GROWTH,          /* heap bytes gained since the baseline */
-	FL_THREADS,         /* threads at the cursor */
-	FL_COUNT
-};
-
+/* State every screen shares; a screen's own state is in scr[its index]. */
 struct lt_view {
 	int screen;
 	int live, ascii, paused;
@@ -57,36 +24,13 @@ struct lt_view {
 	/* Moments as session seconds, so they survive the model dropping old
 	 * ticks; NAN: the cursor follows the latest tick / no baseline. */
 	double cursor_t, base_t;
-	struct listst list[LT_SCR_COUNT];
-	int detail;         /* threads: the selected group's stack is open */
-	size_t detail_top;
 	int prompt;         /* typing a search */
 	char query[QUERY_MAX], search[QUERY_MAX];
-	/* Flame: zoom root and selection as frame paths from the root. */
-	size_t *zoom, *fsel;
-	size_t nzoom, nfsel, zcap, scap;
 	char msg[256];
 	int body_rows;      /* rows of the list area at the last render */
-	struct vrow *rows;
-	size_t nrows, rcap;
-	struct flame fl;
 	struct lt_vframe frame;
 	int touched;        /* a key was pressed: no more automatic screen */
-	int fmode;          /* flame weight: enum flame_mode */
-	/* Sites: the ranking of the last window, reused until the heap
-	 * samples, the window or the sort change (100,000 sites rank in
-	 * tens of ms; a redraw must not pay that). */
-	size_t *sorder;
-	struct lt_growth *sgrowth;
-	size_t scount, sns, sfrom, sto;
-	int ssort;
-	/* Sites detail: 1 the stack (detail_top is the selected line), 2 the
-	 * source around that line's frame. */
-	char *src_path;     /* the file shown, as resolved */
-	int src_line;
-	char **src_text;    /* the lines around src_line */
-	int src_first, src_n;
-	char src_err[600];
+	void *scr[LT_SCR_COUNT];  /* made by the screen's init */
 };
 
 /* The tick range a view looks at: [base, cur] (indexes into the model). */
@@ -101,13 +45,128 @@ struct vtime {
 	size_t nh, hcur, hbase;
 };
 
-void view_time(const lt_view *v, const lt_model *m, struct vtime *vt);
+/* One row of a list screen, with the numbers it is sorted and drawn by. */
+struct vrow {
+	uint64_t id;
+	double now, delta, slope, rel;
+	int trend;          /* enum lt_trend */
+	int unit;           /* enum lt_unit */
+	char label[160];    /* what search matches */
+};
 
-/* Rows of the current list screen (memory or threads), sorted. */
-void view_rows(lt_view *v, const lt_model *m, const struct vtime *vt);
-/* Index of the selected row in v->rows (clamped), 0 when empty. */
-size_t view_sel_index(lt_view *v);
+/* A list screen's rows and selection.  The selection is a row id, never a
+ * position, so it follows its row when the ranking changes. */
+struct vlist {
+	struct vrow *rows;
+	size_t n, cap;
+	uint64_t sel;       /* 0: none yet (the first row) */
+	size_t sel_pos;     /* where it was, for when the row goes away */
+	size_t top;         /* first row shown */
+	int sort;           /* index into the screen's sorts */
+	int detail;         /* 0: the list; else the screen's detail view */
+	size_t detail_top;  /* the detail's first or selected line */
+};
+
+/* A screen: one entry of the table view.c dispatches through. */
+struct screen {
+	const char *name;   /* in the tab bar */
+	int hotkey;         /* the key that shows it */
+	const char *const *sorts;  /* sort orders, NULL-terminated; or NULL */
+	void *(*init)(void);       /* its state (v->scr[i]), or NULL */
+	void (*fini)(void *st);
+	/* List screens: their rows and selection (NULL: not a list). */
+	struct vlist *(*list)(const lt_view *v);
+	/* Recomputes the rows from the model, before every key and frame. */
+	void (*rows)(lt_view *v, const lt_model *m, const struct vtime *vt);
+	/* Draws rows [y0, y1); may write the status line (last row). */
+	void (*draw)(lt_view *v, const lt_model *m, const struct vtime *vt,
+		     struct lt_vframe *f, int y0, int y1);
+	/* A key the view did not take; returns enum lt_view_flags (0: not
+	 * a key of this screen). */
+	int (*key)(lt_view *v, const lt_model *m, const struct vtime *vt,
+		   int key);
+	/* Selects the next match of v->search (Enter in the prompt). */
+	void (*find)(lt_view *v, const lt_model *m, const struct vtime *vt);
+};
+
+extern const struct screen screen_sites, screen_threads, screen_flame,
+	screen_memory, screen_help;
+/* The table, indexed by enum lt_view_screen (view.c). */
+const struct screen *view_screen(int s);
+
+/* The message of the status line until the next key. */
+void view_msg(lt_view *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The header (screens.c); returns the first row below it. */
+int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
+		struct lt_vframe *f);
+
+/* --- time (vtime.c) ------------------------------------------------------ */
+
+void view_time(const lt_view *v, const lt_model *m, struct vtime *vt);
+/* Keys of the time cursor, the baseline and pause ([ ] < > b B space):
+ * returns enum lt_view_flags, 0 for other keys. */
+int vtime_key(lt_view *v, const lt_model *m, const struct vtime *vt, int key);
+
+/* --- lists (vsel.c) ------------------------------------------------------ */
+
+void vlist_free(struct vlist *l);
+/* A screen whose state is just a list: init and fini of its entry. */
+void *vlist_init(void);
+void vlist_fini(void *st);
+/* A new zeroed row at the end. */
+struct vrow *vlist_add(struct vlist *l);
+/* Sorts the rows by key: 0 by id, 1 growing first then by relative slope,
+ * 2 by value now, 3 by the size of the change (all descending). */
+void vlist_sort(struct vlist *l, int key);
+/* Index of the selected row (clamped, following the id), 0 when empty. */
+size_t vlist_sel(struct vlist *l);
+/* The selected row, or NULL when there are none. */
+const struct vrow *vlist_sel_row(struct vlist *l);
+void vlist_select(struct vlist *l, long pos);
+/* Moving keys (arrows, j/k, pages, Home/End, n): enum lt_view_flags. */
+int vlist_key(lt_view *v, struct vlist *l, int key);
+/* Selects the next row matching v->search, or says it found none. */
+void vlist_find(lt_view *v, struct vlist *l);
+/* Whether hay contains needle, ignoring case ("" matches nothing). */
 int view_match(const char *hay, const char *needle);
+
+/* --- tables (vtable.c) --------------------------------------------------- */
+
+/* A column: a formatted field, or, with draw, cells drawn in place. */
+struct vcol {
+	const char *title;
+	int width;          /* 0: takes the rest of the line */
+	int flags;          /* enum vcol_flags */
+	void (*fmt)(const lt_model *m, const struct vrow *r, char *buf,
+		    size_t len);
+	void (*draw)(lt_view *v, const lt_model *m, const struct vtime *vt,
+		     struct lt_vline *l, int maxcol, const struct vrow *r,
+		     int width);
+};
+
+enum vcol_flags {
+	VC_RIGHT = 1,       /* right-aligned */
+	VC_WARN = 2,        /* styled as a warning when the row grows */
+	VC_MATCH = 4,       /* styled as a match when the search matches */
+};
+
+void vc_label(const lt_model *m, const struct vrow *r, char *b, size_t n);
+void vc_now(const lt_model *m, const struct vrow *r, char *b, size_t n);
+void vc_delta(const lt_model *m, const struct vrow *r, char *b, size_t n);
+void vc_rate(const lt_model *m, const struct vrow *r, char *b, size_t n);
+void vc_trend(const lt_model *m, const struct vrow *r, char *b, size_t n);
+
+/* Draws l's rows as a table of columns c in rows [y0, y1), scrolled to
+ * the selection. */
+void vtable(lt_view *v, const lt_model *m, const struct vtime *vt,
+	    struct lt_vframe *f, int y0, int y1, struct vlist *l,
+	    const struct vcol *c, size_t n);
+/* "WHAT at t=...; changes since ..." */
+void vtable_since(lt_view *v, const struct vtime *vt, struct lt_vline *l,
+		  int cols, const char *what);
+
+/* --- lines (vframe.c) ---------------------------------------------------- */
 
 /* Line building: text is sanitized (control and non-ASCII bytes of the
  * target's strings become '?') and cut at the frame's width. */
@@ -129,37 +188,9 @@ void vl_spark_metric(struct lt_vline *l, int maxcol, int ascii,
 		     int width);
 void vl_spark_values(struct lt_vline *l, int maxcol, int ascii,
 		     const double *vals, const int *have, size_t n, int width);
-
-/* Screens (ui/screens.c, ui/flame.c): each draws rows [y0, y1). */
-int screen_header(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f);
-void screen_memory(lt_view *v, const lt_model *m, const struct vtime *vt,
-		   struct lt_vframe *f, int y0, int y1);
-void screen_threads(lt_view *v, const lt_model *m, const struct vtime *vt,
-		    struct lt_vframe *f, int y0, int y1);
-void screen_sites(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f, int y0, int y1);
-/* Sites (ui/sites.c): rows of the top-ranked sites, keys of the stack and
- * source views, and the lines of a stack as the detail view lists them. */
-void site_rows(lt_view *v, const lt_model *m, const struct vtime *vt);
-int sites_key(lt_view *v, const lt_model *m, int key);
-void sites_free(lt_view *v);
-void site_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
-		 int y0, int y1);
 /* The heap live bytes of site i (or, i == LT_NONE, of all sites) over
- * heap samples [kb, kc] into a sparkline of width columns. */
+ * heap samples [kb, kc] into a sparkline of width columns (sites.c). */
 void vl_spark_site(struct lt_vline *l, int maxcol, int ascii,
 		   const lt_model *m, size_t i, size_t kb, size_t kc, int width);
-void screen_help(lt_view *v, struct lt_vframe *f, int y0, int y1);
-void screen_flame(lt_view *v, const lt_model *m, const struct vtime *vt,
-		  struct lt_vframe *f, int y0, int y1);
-/* The flame graph's weight now (resolving FL_AUTO). */
-int flame_mode(const lt_view *v, const lt_model *m);
-/* Flame keys; returns enum lt_view_flags (0: not a flame key). */
-int flame_key(lt_view *v, const lt_model *m, int key);
-void flame_free(struct flame *fl);
-
-const char *view_sort_name(const lt_view *v);
-int view_sort_count(int screen);
 
 #endif

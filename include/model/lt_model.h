@@ -37,7 +37,7 @@ struct lt_meta {
 };
 
 /* Which data sources were available, and why not.  name is one of
- * "procfs", "cgroup", "heap", "threads". */
+ * "procfs", "cgroup", "heap", "threads", "goroutines". */
 struct lt_source {
 	char *name;
 	int available;
@@ -85,6 +85,13 @@ lt_stacktab *lt_model_stacks(lt_model *m);
 const lt_stacktab *lt_model_stacks_c(const lt_model *m);
 lt_tgroups *lt_model_tgroups(lt_model *m);
 const lt_tgroups *lt_model_tgroups_c(const lt_model *m);
+/* A Go program's goroutine groups, kept like thread groups: state is the
+ * goroutine's status letter (R running, Q runnable, Y in a system call,
+ * W waiting), syscall its wait reason ("chan send"), names the functions that created
+ * its goroutines ("main.handler (main.go:25)").  Empty for other programs.
+ * Owned by the model, never NULL. */
+lt_tgroups *lt_model_goroutines(lt_model *m);
+const lt_tgroups *lt_model_goroutines_c(const lt_model *m);
 /* The heap call sites (empty when the heap source never ran). */
 lt_hsites *lt_model_hsites(lt_model *m);
 const lt_hsites *lt_model_hsites_c(const lt_model *m);

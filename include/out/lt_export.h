@@ -17,6 +17,8 @@
 enum lt_export_type {
 	LT_EXPORT_HEAP,      /* heap call sites */
 	LT_EXPORT_THREADS,   /* thread groups, one sample per thread */
+	LT_EXPORT_GOROUTINES, /* goroutine groups (Go programs), one sample
+				 per goroutine, like Go's goroutine profile */
 };
 
 /* pprof's heap sample types, in the order of the profile's values. */
@@ -27,6 +29,10 @@ enum lt_export_sample {
 	LT_SAMPLE_INUSE_SPACE,
 	LT_SAMPLE_COUNT_
 };
+
+/* The groups a thread or goroutine export counts (the model's thread
+ * groups for LT_EXPORT_HEAP too, which has none). */
+const lt_tgroups *lt_export_groups(const lt_model *m, enum lt_export_type type);
 
 struct lt_export_opts {
 	enum lt_export_type type;

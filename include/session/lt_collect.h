@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lt_goread.h"
 #include "lt_heap.h"
 #include "lt_model.h"
 #include "lt_symbols.h"
@@ -31,6 +32,15 @@ size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
  * This function can't fail. */
 void lt_collect_threads(lt_model *m, lt_symbols *sym,
 			const struct lt_thread_tick *tt, double t);
+
+/* Adds one goroutine sample taken at t to m's goroutine groups
+ * (lt_model_goroutines): grouped by stack, status and wait reason, named
+ * by the function and line of the go statement that created them.  The
+ * sample's max_stop_ns holds the time the read took (nothing is stopped),
+ * skipped the goroutines dropped as torn or invalid.  This function can't
+ * fail. */
+void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
+			   const struct lt_goroutine_tick *gt, double t);
 
 /* The model's stack of each agent stack id, filled as heap batches name
  * new stacks.  Zero-initialise; lt_collect_heapmap_free releases it. */

@@ -4,12 +4,14 @@
  * data are the same data.
  *
  * Single-threaded: the caller waits (for keys, signals, the pidfd) until
- * lt_session_next_deadline() and then calls lt_session_tick(). */
+ * lt_session_next_deadline() and then calls lt_session_tick().  The
+ * driver (lt_driver.h) is that caller for every command. */
 #ifndef LT_SESSION_H
 #define LT_SESSION_H
 
 #include <sys/types.h>
 
+#include "lt_end.h"
 #include "lt_err.h"
 #include "lt_heap.h"
 #include "lt_model.h"
@@ -57,14 +59,13 @@ int lt_session_pidfd(const lt_session *s);
 
 /* Takes one tick: samples every source, adds it to the model and commits
  * it to the file.  Returns 0, 1 when the session has ended by itself
- * (duration reached, or the target exited; see lt_session_end_reason), or
- * -1 on an error (err says why; close the session with an "error: ..."
- * reason). */
+ * (duration reached, or the target exited; see lt_session_end), or -1 on
+ * an error (err says why; close the session with it, lt_end_error). */
 int lt_session_tick(lt_session *s, lt_err *err);
 
-/* Why the session ended by itself ("duration", "target exited"), or NULL
- * while it runs. */
-const char *lt_session_end_reason(const lt_session *s);
+/* How the session ended by itself (LT_END_DURATION, LT_END_TARGET_EXITED),
+ * or kind LT_END_NONE while it runs.  Valid until lt_session_close. */
+const struct lt_end *lt_session_end(const lt_session *s);
 
 /* The live model: valid until lt_session_close. */
 const lt_model *lt_session_model(const lt_session *s);
@@ -74,9 +75,10 @@ size_t lt_session_ticks(const lt_session *s);
 const char *lt_session_output(const lt_session *s);
 
 /* Stops every source (the heap agent is told to restore its hooks and
- * waited for up to a second; no thread is left stopped),
- * records the end time and reason, finishes the file and frees s.  s is
- * freed even on error.  NULL-safe. */
-int lt_session_close(lt_session *s, const char *reason, lt_err *err);
+ * waited for up to a second; no thread is left stopped), records the end
+ * time and end's text (lt_end_format; NULL records none), finishes the
+ * file and frees s.  Returns 0, or -1 if the file could not be finished
+ * (err says why); s is freed either way.  NULL-safe. */
+int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err);
 
 #endif

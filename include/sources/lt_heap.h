@@ -15,6 +15,8 @@
 #include <sys/types.h>
 
 #include "lt_err.h"
+#include "lt_symbols.h"
+#include "lt_unwind.h"
 
 struct lt_heap_opts {
 	pid_t pid;              /* the target (thread group leader) */
@@ -22,6 +24,13 @@ struct lt_heap_opts {
 	unsigned max_depth;     /* frames per stack */
 	const char *agent_path; /* liblt-agent.so; NULL: next to leaktop */
 	double timeout_s;       /* for the agent's first message */
+	/* The session's unwinder and symbolizer of pid, lent to the
+	 * injector for its safe-point check so that attaching does not
+	 * load the target's modules again; used only during
+	 * lt_heap_attach, never freed by it.  NULL: the injector opens
+	 * its own for the duration of the attach. */
+	lt_unwind *unwind;
+	lt_symbols *sym;
 };
 
 typedef struct lt_heap lt_heap;
@@ -74,8 +83,8 @@ struct lt_heap_batch {
 	uint64_t dropped;       /* samples lost because its tables were full */
 };
 
-/* Creates the socket and injects the agent into o->pid, then waits up to
- * o->timeout_s for its hello.  Returns NULL with err (the reason the heap
+/* Creates the socket and injects the agent into o->pid (with o->unwind and
+ * o->sym when given), then waits up to o->timeout_s for its hello.  Returns NULL with err (the reason the heap
  * source is unavailable, code LT_EXIT_TARGET) on failure; the target is
  * left as it was. */
 lt_heap *lt_heap_attach(const struct lt_heap_opts *o, lt_err *err);

@@ -13,6 +13,8 @@
 #include <sys/types.h>
 
 #include "lt_err.h"
+#include "lt_symbols.h"
+#include "lt_unwind.h"
 
 /* Whether the agent can be loaded into pid at all.  Returns 0, or -1 with a
  * reason a user can act on in err (code LT_EXIT_TARGET): a static binary, a
@@ -24,10 +26,14 @@ int lt_inject_check(pid_t pid, lt_err *err);
  * made reachable from the target's root when that differs) into pid,
  * unless an agent is already mapped there (a re-attach), and calls its
  * lt_agent_start(config).  Gives up cleanly after timeout_s seconds,
- * leaving the target as it was.  Returns 0, or -1 with err (code
- * LT_EXIT_TARGET; the message says which step failed, and the agent's
- * return value when lt_agent_start refused). */
+ * leaving the target as it was.  uw and sym, when not NULL, are the
+ * caller's unwinder and symbolizer of pid, borrowed for the safe-point
+ * check (stacks of borrowed threads) and left open; when NULL, they are
+ * opened for this call and closed before it returns.  Returns 0, or -1
+ * with err (code LT_EXIT_TARGET; the message says which step failed, and
+ * the agent's return value when lt_agent_start refused). */
 int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
-		    double timeout_s, lt_err *err);
+		    double timeout_s, lt_unwind *uw, lt_symbols *sym,
+		    lt_err *err);
 
 #endif

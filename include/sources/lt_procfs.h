@@ -13,6 +13,7 @@
 
 #include "lt_err.h"
 #include "lt_metric.h"
+#include "lt_proc.h"
 
 /* Checks that pid is a process leaktop can sample.  Fails with
  * LT_EXIT_TARGET and a one-line reason for: no such process, a kernel thread,
@@ -65,15 +66,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err);
  * unknown keys, malformed lines and numbers that do not fit in an int64_t
  * once converted to bytes.  Fields not found are -1.  These can't fail. */
 
-/* /proc/PID/status; kB values converted to bytes. */
-struct lt_proc_status {
-	int64_t rss_anon, rss_file, rss_shmem, vm_data; /* bytes */
-	int64_t threads;
-	int64_t tgid;
-	char state; /* 'R', 'S', 'Z', ...; 0 when absent */
-};
-void lt_procfs_parse_status(const char *buf, size_t len,
-			    struct lt_proc_status *out);
+/* /proc/PID/status: lt_proc_parse_status (lt_proc.h). */
 
 /* /proc/PID/smaps_rollup: Pss and Swap, in bytes. */
 struct lt_proc_rollup {
@@ -96,11 +89,7 @@ struct lt_proc_maps {
 void lt_procfs_parse_maps(const char *buf, size_t len,
 			  struct lt_proc_maps *out);
 
-/* /proc/PID/stat: state (field 3) and flags (field 9), found after the last
- * ')' since comm may hold spaces and parentheses.  Returns 0, or -1 when the
- * text is malformed. */
-int lt_procfs_parse_stat(const char *buf, size_t len, char *state,
-			 uint64_t *flags);
+/* /proc/PID/stat: lt_proc_parse_stat (lt_proc.h). */
 
 /* Classifies the target of a /proc/PID/fd/N link by its text: returns
  * LT_M_FD_SOCKET ("socket:[n]"), LT_M_FD_PIPE ("pipe:[n]"), LT_M_FD_ANON

@@ -42,6 +42,7 @@
 #include <sys/types.h>
 
 #include "lt_err.h"
+#include "lt_unwind.h"
 
 #define LT_THREAD_MAX_FRAMES 64
 
@@ -93,6 +94,10 @@ struct lt_threads_opts {
 	double stop_timeout_s; /* how long to wait for one thread to stop
 				  before giving up on it for this tick;
 				  <= 0: 5 ms */
+	lt_unwind *unwind;    /* the caller's unwinder of pid, borrowed
+				 (the sampler refreshes it each tick and
+				 never frees it); NULL: the sampler opens its
+				 own */
 };
 
 /* A sampler of process pid (a thread-group leader), or NULL.  o may be

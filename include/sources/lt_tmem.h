@@ -19,7 +19,6 @@
 struct lt_tmem_map {
 	uint64_t lo, hi;       /* [lo, hi) */
 	char perm[5];          /* "rw-p", NUL-terminated */
-	uint64_t inode;
 	char path[112];        /* "" for anonymous; cut short if longer */
 };
 
@@ -51,8 +50,9 @@ size_t lt_tmem_read_words(lt_tmem *m, const uint64_t *addr, uint64_t *out,
 /* Bytes read so far.  This function can't fail. */
 uint64_t lt_tmem_bytes(const lt_tmem *m);
 
-/* The mappings of pid, sorted by address, in a new array (*n entries) the
- * caller frees.  Returns 0, or -1 with err (the process is gone). */
+/* The mappings of pid (read with lt_proc), sorted by address, in a new
+ * array (*n entries) the caller frees.  Returns 0, or -1 with err (the
+ * process is gone). */
 int lt_tmem_maps(pid_t pid, struct lt_tmem_map **maps, size_t *n,
 		 lt_err *err);
 

@@ -21,9 +21,23 @@ char *lt_store_file_uri(const char *path, const char *params);
  * NULL).  Returns SQLITE_OK or the error code. */
 int lt_store_query_text(sqlite3 *db, const char *sql, char *buf, size_t n);
 
-/* How much of the model's stacks and thread groups is already in the file:
- * the writer persists everything past it with each tick. */
-struct lt_store_cursor {
+/* The store's parts.  store.c owns the file, the metadata and the ticks;
+ * for each tick it calls the parts side by side, inside its one
+ * transaction:
+ *
+ *     BEGIN; tick row; lt_store_stacks_write; lt_store_heap_write; COMMIT;
+ *     then lt_store_stacks_commit and lt_store_heap_commit
+ *
+ * and loading (store_load.c) calls lt_store_stacks_load then
+ * lt_store_heap_load.  A part never calls another part or back into
+ * store.c: each owns its cursor (what of the model is in the file already)
+ * and its prepared statements, and writes only its own tables.  The one
+ * order that matters is stacks before heap: heap_site rows name stack
+ * ids. */
+
+/* ---- stacks (store_stacks.c): frames, modules, stacks, thread groups,
+ * their names, counts and thread samples ---- */
+struct lt_store_stacks {
 	size_t frames, stacks, groups, samples;
 	size_t *group_names;    /* names persisted per group */
 	int64_t *group_last;    /* count last persisted per group */
@@ -31,36 +45,70 @@ struct lt_store_cursor {
 	char **modules;         /* module paths, id = index + 1 */
 	size_t nmodules;
 	sqlite3_stmt **stmt;    /* prepared on first use */
-	/* heap sites (store_heap.c) */
-	size_t sites, hsamples;
-	uint64_t heap_rate;
-	sqlite3_stmt *heap_site, *heap_value;
 };
 
-/* Writes what the model gained since cur (frames, stacks, thread groups,
- * their names and the counts of new thread samples, tagged with tick_id)
- * inside the caller's open transaction.  cur is advanced only by
- * lt_store_cursor_commit after the transaction commits. */
-int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
+/* Writes what m gained since cur (frames, stacks, thread groups, their
+ * names and the counts of new thread samples, tagged with tick_id) inside
+ * the caller's open transaction.  cur is not advanced: a tick that fails or
+ * is rolled back is written again in full by the next call.  Returns 0, or
+ * -1 with err (LT_EXIT_ERROR, SQLite's message); the caller rolls back. */
+int lt_store_stacks_write(sqlite3 *db, struct lt_store_stacks *cur,
 			  const lt_model *m, int64_t tick_id, const char *path,
 			  lt_err *err);
-/* Marks everything of m as persisted (call after COMMIT). */
-void lt_store_cursor_commit(struct lt_store_cursor *cur, const lt_model *m);
-void lt_store_cursor_free(struct lt_store_cursor *cur);
-
-/* Loads frames, stacks and thread groups into m. */
+/* Marks everything of m as persisted; call after COMMIT.  Can't fail. */
+void lt_store_stacks_commit(struct lt_store_stacks *cur, const lt_model *m);
+/* Frees cur's memory and statements and zeroes it. */
+void lt_store_stacks_free(struct lt_store_stacks *cur);
+/* Loads frames, stacks and thread groups into m.  Returns 0, or -1 with
+ * err (the file is corrupt or unreadable); m then holds part of them. */
 int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
 			 lt_err *err);
 
-/* Writes the heap sites the model gained since cur, and the counters of
- * the heap samples taken since, as of tick_id (store_heap.c).  Same
- * transaction rules as lt_store_stacks_write. */
-int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
+/* ---- heap (store_heap.c): heap_site, heap_value, meta
+ * 'heap_sample_rate' ---- */
+struct lt_store_heap {
+	size_t sites, hsamples;
+	uint64_t heap_rate;
+	sqlite3_stmt *heap_site, *heap_value; /* prepared on first use */
+};
+
+/* Writes the heap sites m gained since cur, and the counters of the heap
+ * samples taken since, as of tick_id.  The sites' stacks must be written
+ * already (lt_store_stacks_write, same transaction).  Same transaction and
+ * error rules as lt_store_stacks_write. */
+int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			const lt_model *m, int64_t tick_id, const char *path,
 			lt_err *err);
-void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m);
-void lt_store_heap_free(struct lt_store_cursor *cur);
-/* Loads heap sites into m (after its stacks). */
+/* Marks m's heap sites and samples as persisted; after COMMIT. */
+void lt_store_heap_commit(struct lt_store_heap *cur, const lt_model *m);
+void lt_store_heap_free(struct lt_store_heap *cur);
+/* Loads heap sites into m, after its stacks (lt_store_stacks_load).
+ * Returns 0, or -1 with err. */
 int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		       lt_err *err);
+
+/* ---- goroutine groups (store_goroutines.c): goroutine_group,
+ * goroutine_creator, goroutine_count, goroutine_sample ---- */
+struct lt_store_goroutines {
+	size_t groups, samples, cap;
+	size_t *names;          /* creators persisted per group */
+	int64_t *last;          /* count last persisted per group */
+	sqlite3_stmt *stmt[4];  /* prepared on first use */
+};
+
+/* Writes the goroutine groups m gained since cur, their creators and the
+ * counts of the goroutine samples taken since, as of tick_id.  Their
+ * stacks must be written already.  Same transaction and error rules as
+ * lt_store_stacks_write. */
+int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *cur,
+			      const lt_model *m, int64_t tick_id,
+			      const char *path, lt_err *err);
+/* Marks m's goroutine groups and samples as persisted; after COMMIT. */
+void lt_store_goroutines_commit(struct lt_store_goroutines *cur,
+				const lt_model *m);
+void lt_store_goroutines_free(struct lt_store_goroutines *cur);
+/* Loads them into m, after its stacks; a file written before these
+ * tables existed loads with none.  Returns 0, or -1 with err. */
+int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
+			     lt_err *err);
 #endif

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "lt_end.h"
 #include "lt_err.h"
 #include "lt_model.h"
 
@@ -20,11 +21,12 @@ struct lt_ui_source {
 	void *ctx;
 	/* The model to show (never NULL); called before every frame. */
 	const lt_model *(*model)(void *ctx);
-	/* Live only (NULL in a replay): monotonic seconds at which the next
-	 * tick is due, and the tick itself (0 ok, 1 the session ended by
-	 * itself, -1 error with err filled). */
+	/* Live only (NULL in a replay): monotonic seconds (lt_clock_mono)
+	 * at which the next tick is due, and the tick itself: 0 while the
+	 * session runs, 1 when it has ended (by itself or on an error),
+	 * with *end saying how (lt_driver_tick does this). */
 	double (*deadline)(void *ctx);
-	int (*tick)(void *ctx, lt_err *err);
+	int (*tick)(void *ctx, struct lt_end *end);
 	int pidfd;           /* readable when the target exits, or -1 */
 };
 
@@ -35,21 +37,22 @@ struct lt_ui_opts {
 };
 
 /* Runs the UI on the controlling terminal (stdin and stdout must be a
- * terminal) until the user quits, a stop signal arrives, or the frames of
- * o->iterations are drawn.  Writes why into reason ("quit", "signal
- * SIGTERM", "target exited", "iterations", "error: ..."; a live session
- * that ended by itself keeps the UI open until q, and then the reason is
- * how it ended).  Returns 0, or -1 when there is no usable terminal
- * (err says why, LT_EXIT_USAGE). */
+ * terminal) until the user quits, a stop signal arrives (lt_stop.h; it
+ * stays caught for the caller to see), the terminal goes away, or the
+ * frames of o->iterations are drawn.  Sets *end to why (LT_END_QUIT,
+ * LT_END_SIGNAL, LT_END_TERMINAL, LT_END_ITERATIONS; a live session that
+ * ended by itself keeps the UI open until one of those, and then *end is
+ * how the session ended).  Returns 0, or -1 when there is no usable
+ * terminal (err says why, LT_EXIT_USAGE; *end is then unset). */
 int lt_ui_run(const struct lt_ui_opts *o, const struct lt_ui_source *src,
-	      char *reason, size_t len, lt_err *err);
+	      struct lt_end *end, lt_err *err);
 
 /* Whether the user's locale (LC_ALL, LC_CTYPE, LANG) uses UTF-8; sets the
  * locale from the environment as a side effect.  Non-UTF-8 locales get
  * ASCII glyphs. */
 int lt_ui_locale_utf8(void);
 
-/* The commands built on the UI (src/cmd_view.c), in the style of
+/* The commands built on the UI (src/cli/cmd_view.c), in the style of
  * lt_cmd.h: argv starts at the command's name ("view", or the PID), errors
  * are printed as one "leaktop: ..." line, the exit status is returned. */
 int lt_cmd_view(int argc, char **argv);

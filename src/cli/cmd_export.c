@@ -22,7 +22,7 @@ static const char usage[] =
 	"Formats:\n"
 	"  pprof        gzipped profile.proto for go tool pprof, Pyroscope, Parca:\n"
 	"               sample types inuse_space (default), inuse_objects,\n"
-	"               alloc_space, alloc_objects; or --type threads\n"
+	"               alloc_space, alloc_objects; or --type threads, goroutines\n"
 	"  folded       one line per stack, frames root first separated by ';',\n"
 	"               the value last (flamegraph.pl, inferno, speedscope)\n"
 	"  speedscope   speedscope's JSON file format\n"
@@ -32,7 +32,8 @@ static const char usage[] =
 	"  -o, --output OUT     write to OUT (default, or '-': standard output;\n"
 	"                       pprof is not written to a terminal)\n"
 	"  -f, --force          replace an existing OUT\n"
-	"  --type heap|threads  heap call sites (default) or thread groups\n"
+	"  --type heap|threads|goroutines  heap call sites (default), thread\n"
+	"                       groups, or a Go program's goroutine groups\n"
 	"  --sample-type TYPE   pprof's default and the value of folded and\n"
 	"                       speedscope: inuse_space (default), inuse_objects,\n"
 	"                       alloc_space, alloc_objects\n"
@@ -104,9 +105,12 @@ static int check(const struct args *a, struct lt_export_opts *o)
 	    strcmp(a->format, "speedscope") && strcmp(a->format, "csv"))
 		return lt_cmd_fail(LT_EXIT_USAGE, "export: --format '%s' is none of pprof, folded, speedscope, csv",
 				   a->format);
-	if (a->type && strcmp(a->type, "heap") && strcmp(a->type, "threads"))
-		return lt_cmd_fail(LT_EXIT_USAGE, "export: --type '%s' is neither heap nor threads", a->type);
-	o->type = a->type && !strcmp(a->type, "threads") ? LT_EXPORT_THREADS : LT_EXPORT_HEAP;
+	if (a->type && strcmp(a->type, "heap") && strcmp(a->type, "threads") &&
+	    strcmp(a->type, "goroutines"))
+		return lt_cmd_fail(LT_EXIT_USAGE, "export: --type '%s' is none of heap, threads, goroutines",
+				   a->type);
+	o->type = !a->type || !strcmp(a->type, "heap") ? LT_EXPORT_HEAP :
+		  !strcmp(a->type, "threads") ? LT_EXPORT_THREADS : LT_EXPORT_GOROUTINES;
 	o->sample = LT_SAMPLE_INUSE_SPACE;
 	if (a->sample) {
 		int s = lt_export_sample_parse(a->sample);
@@ -126,8 +130,9 @@ static int check(const struct args *a, struct lt_export_opts *o)
 	if (!strcmp(a->format, "csv") && (a->at || a->type || a->sample))
 		return lt_cmd_fail(LT_EXIT_USAGE, "export: %s is not for csv, a timeline (--series picks it, "
 				   "--from/--to limit it)", a->at ? "--at" : a->type ? "--type" : "--sample-type");
-	if (a->sample && o->type == LT_EXPORT_THREADS)
-		return lt_cmd_fail(LT_EXIT_USAGE, "export: --sample-type is for heap exports; threads are counted");
+	if (a->sample && o->type != LT_EXPORT_HEAP)
+		return lt_cmd_fail(LT_EXIT_USAGE, "export: --sample-type is for heap exports; %s are counted",
+				   o->type == LT_EXPORT_THREADS ? "threads" : "goroutines");
 	return 0;
 }
 

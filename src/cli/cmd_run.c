@@ -10,7 +10,6 @@
  * goes to FILE.out, so it cannot scribble over the screen. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lt_clock.h"
 #include "lt_cmd.h"
+#include "lt_driver.h"
 #include "lt_heap.h"
+#include "lt_opts.h"
 #include "lt_session.h"
+#include "lt_stop.h"
 #include "lt_ui.h"
 
 /* How long the child's agent may take to say hello. */
@@ -54,25 +57,6 @@ static const char usage[] =
 	"      --no-heap          do not preload the heap agent\n"
 	"  -h, --help             show this help\n";
 
-static volatile sig_atomic_t got_sig, got_user;
-
-static void on_stop(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	got_sig = sig;
-	/* si_code <= 0: sent by a process (kill, sigqueue, tgkill), not by
-	 * the kernel for a terminal key. */
-	got_user = si->si_code <= 0;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static const char *sig_name(int sig)
 {
 	switch (sig) {
@@ -86,28 +70,6 @@ static const char *sig_name(int sig)
 	case SIGPIPE: return "SIGPIPE";
 	default: return NULL;
 	}
-}
-
-/* Blocks the stop signals (let through only while waiting) with a handler
- * that tells a process's signal from the terminal's. */
-static void setup_signals(sigset_t *wait_mask)
-{
-	static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction sa = {0};
-	sigset_t block;
-
-	sa.sa_sigaction = on_stop;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (size_t i = 0; i < 3; i++) {
-		sigaction(stops[i], &sa, NULL);
-		sigaddset(&block, stops[i]);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigprocmask(SIG_BLOCK, &block, wait_mask);
-	for (size_t i = 0; i < 3; i++)
-		sigdelset(wait_mask, stops[i]);
 }
 
 struct child {
@@ -126,17 +88,26 @@ static int reap(struct child *c)
 	return c->done;
 }
 
-/* Passes a pending stop signal on to the child. */
-static void forward(struct child *c)
+/* Passes a stop signal on to the child: one a process sent to leaktop,
+ * or any when the child has its own process group (the terminal's
+ * reached only leaktop then).  The recording goes on until the child
+ * exits: a driver hook. */
+static int forward(void *ctx, int sig, int from_process)
 {
-	int sig = got_sig;
+	struct child *c = ctx;
 
-	got_sig = 0;
-	if (!sig || c->done || (!got_user && !c->own_group))
-		return;
+	if (c->done || (!from_process && !c->own_group))
+		return 0;
 	kill(c->pid, sig);
 	fprintf(stderr, "leaktop: %s passed on to %d; recording until it exits\n",
 		sig_name(sig), (int)c->pid);
+	return 0;
+}
+
+/* Reaps the child after each wait, so that the tick finds it gone. */
+static void reap_hook(void *ctx)
+{
+	reap(ctx);
 }
 
 /* The session file: as given, or leaktop-PID-STAMP.db. */
@@ -154,16 +125,12 @@ static void output_name(const char *given, pid_t pid, const char *stamp,
  * output of its own, in OUTPUT.out.  Writes errno to errfd if exec
  * fails. */
 static void exec_child(char **cmd, char *const env[2], const char *output,
-		       const sigset_t *mask, int errfd)
+		       int errfd)
 {
 	char log[4300];
 	int e;
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	lt_stop_reset();
 	for (int i = 0; i < 2; i++)
 		if (env[i])
 			putenv(env[i]);
@@ -194,14 +161,9 @@ static int start(struct child *c, char **cmd, char *const env[2], int tui,
 		 const char *given, const char *stamp)
 {
 	char output[4200];
-	sigset_t mask;
 	int pfd[2], e = 0;
 	ssize_t n;
 
-	sigprocmask(SIG_SETMASK, NULL, &mask);
-	sigdelset(&mask, SIGINT);
-	sigdelset(&mask, SIGTERM);
-	sigdelset(&mask, SIGHUP);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return lt_cmd_fail(LT_EXIT_ERROR, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -210,7 +172,7 @@ static int start(struct child *c, char **cmd, char *const env[2], int tui,
 		return lt_cmd_fail(LT_EXIT_ERROR, "fork: %s", strerror(errno));
 	if (c->pid == 0) {
 		output_name(given, getpid(), stamp, output, sizeof(output));
-		exec_child(cmd, env, tui ? output : NULL, &mask, pfd[1]);
+		exec_child(cmd, env, tui ? output : NULL, pfd[1]);
 	}
 	c->own_group = tui;
 	close(pfd[1]);
@@ -231,13 +193,13 @@ static int start(struct child *c, char **cmd, char *const env[2], int tui,
 static lt_heap *accept_agent(lt_heap *h, struct child *c, char *why,
 			     size_t len)
 {
-	double deadline = mono_now() + ACCEPT_TIMEOUT_S;
+	double deadline = lt_clock_mono() + ACCEPT_TIMEOUT_S;
 	lt_err err = {0};
 
 	for (;;) {
 		if (lt_heap_accept(h, c->pid, 0.1, &err) == 0)
 			return h;
-		if (err.code != LT_EXIT_TARGET || mono_now() >= deadline || reap(c))
+		if (err.code != LT_EXIT_TARGET || lt_clock_mono() >= deadline || reap(c))
 			break;
 	}
 	if (err.code == LT_EXIT_TARGET)
@@ -249,43 +211,14 @@ static lt_heap *accept_agent(lt_heap *h, struct child *c, char *why,
 	return NULL;
 }
 
-/* Waits until deadline, a stop signal, or the child's exit. */
-static void wait_tick(double deadline, int pidfd, const sigset_t *mask)
-{
-	double left = deadline - mono_now();
-	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-	struct timespec ts;
-
-	if (got_sig || left <= 0)
-		return;
-	ts.tv_sec = (time_t)left;
-	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-	ppoll(&pfd, pidfd >= 0 ? 1 : 0, &ts, mask);
-}
-
 /* Records headless until the session ends (the child exited, duration,
- * an error).  Returns the reason, in buf when it is an error. */
-static const char *record(lt_session *s, struct child *c,
-			  const sigset_t *mask, char *buf, size_t len,
-			  int *status)
+ * an error); stop signals are passed on to the child. */
+static void record(lt_session *s, struct child *c, struct lt_end *end)
 {
-	lt_err err = {0};
-	int rc;
+	struct lt_driver_hooks h = {.ctx = c, .on_signal = forward,
+				    .on_wake = reap_hook};
 
-	for (;;) {
-		rc = lt_session_tick(s, &err);
-		if (rc < 0) {
-			snprintf(buf, len, "error: %s", err.msg);
-			*status = err.code ? err.code : LT_EXIT_ERROR;
-			lt_cmd_fail(*status, "recording stopped by an %s", buf);
-			return buf;
-		}
-		if (rc > 0)
-			return lt_session_end_reason(s);
-		wait_tick(lt_session_next_deadline(s), lt_session_pidfd(s), mask);
-		forward(c);
-		reap(c);
-	}
+	lt_driver_run(s, 0, &h, end);
 }
 
 struct live_ctx {
@@ -303,42 +236,43 @@ static double live_deadline(void *ctx)
 	return lt_session_next_deadline(((struct live_ctx *)ctx)->s);
 }
 
-static int live_tick(void *ctx, lt_err *err)
+static int live_tick(void *ctx, struct lt_end *end)
 {
 	struct live_ctx *l = ctx;
 
 	reap(l->c);
-	return lt_session_tick(l->s, err);
+	return lt_driver_tick(l->s, end);
 }
 
 /* The live view over the session; then, if the child still runs, the
- * headless recording until it exits.  Returns the end reason. */
-static const char *live(lt_session *s, struct child *c, const sigset_t *mask,
-			char *buf, size_t len, int *status)
+ * headless recording until it exits. */
+static void live(lt_session *s, struct child *c, struct lt_end *end)
 {
 	struct live_ctx l = {s, c};
 	struct lt_ui_source src = {.ctx = &l, .model = live_model,
 				   .deadline = live_deadline, .tick = live_tick,
 				   .pidfd = lt_session_pidfd(s)};
 	struct lt_ui_opts uo = {.output = lt_session_output(s)};
-	sigset_t wait_mask;
 	lt_err err = {0};
+	int sig, from_process;
 
-	if (lt_ui_run(&uo, &src, buf, len, &err) < 0)
-		return record(s, c, mask, buf, len, status);
-	if (lt_session_end_reason(s) || !strncmp(buf, "error: ", 7) || reap(c))
-		return lt_session_end_reason(s) ? lt_session_end_reason(s) : buf;
-	/* The UI took the signals over; take them back. */
-	setup_signals(&wait_mask);
-	if (!strncmp(buf, "signal ", 7)) {
-		got_sig = !strcmp(buf + 7, "SIGINT") ? SIGINT :
-			  !strcmp(buf + 7, "SIGHUP") ? SIGHUP : SIGTERM;
-		forward(c);
+	if (lt_ui_run(&uo, &src, end, &err) < 0) {
+		record(s, c, end);
+		return;
+	}
+	if (lt_session_end(s)->kind != LT_END_NONE || end->kind == LT_END_ERROR || reap(c))
+		return;
+	/* The view ended, the child did not: a stop signal is passed on,
+	 * and either way the recording goes on until the child exits. */
+	sig = lt_stop_caught(&from_process);
+	if (end->kind == LT_END_SIGNAL && sig) {
+		forward(c, sig, from_process);
+		lt_stop_clear();
 	} else {
 		fprintf(stderr, "leaktop: %d still runs; recording until it exits (Ctrl-C passes SIGINT on)\n",
 			(int)c->pid);
 	}
-	return record(s, c, &wait_mask, buf, len, status);
+	record(s, c, end);
 }
 
 /* Reports how the child ended and turns it into leaktop's status. */
@@ -366,39 +300,40 @@ static int child_status(struct child *c, const char *name)
 
 int lt_cmd_run(int argc, char **argv)
 {
-	struct lt_session_opts so;
+	struct lt_opts o;
+	struct lt_session_opts *so = &o.session;
 	struct lt_heap_opts ho = {0};
+	struct lt_end end;
 	struct child c = {0};
-	char output[4200], stamp[32] = "0", why[600] = "", buf[600];
+	char output[4200], stamp[32] = "0", why[600] = "";
 	char *env[2] = {NULL, NULL}, **cmd;
-	const char *reason;
-	sigset_t wait_mask;
 	time_t now = time(NULL);
 	struct tm tm;
 	lt_heap *h = NULL;
 	lt_session *s;
 	lt_err err = {0};
-	int rc, tui, status = LT_EXIT_OK;
+	int rc, tui, status;
 
-	rc = lt_cmd_record_args(argc, argv, usage, 1, &so);
-	if (rc != 0)
-		return rc < 0 ? LT_EXIT_OK : rc;
-	if (optind >= argc)
-		return lt_cmd_fail(LT_EXIT_USAGE, "run: no command given (leaktop run [OPTIONS] -- CMD [ARGS...])");
-	cmd = argv + optind;
+	if (lt_opts_parse(LT_OPTS_RUN, argc, argv, &o, &err) < 0)
+		return lt_cmd_fail(err.code, "%s", err.msg);
+	if (o.help) {
+		fputs(usage, stdout);
+		return LT_EXIT_OK;
+	}
+	cmd = argv + o.arg;
 	tui = isatty(0) && isatty(1);
-	setup_signals(&wait_mask);
-	if (!so.no_heap) {
-		ho = (struct lt_heap_opts){.sample_rate = so.sample_rate,
-					   .max_depth = so.max_depth,
-					   .agent_path = so.agent_path};
+	lt_stop_setup();
+	if (!so->no_heap) {
+		ho = (struct lt_heap_opts){.sample_rate = so->sample_rate,
+					   .max_depth = so->max_depth,
+					   .agent_path = so->agent_path};
 		h = lt_heap_listen(&ho, &env[0], &env[1], &err);
 		if (!h)
 			snprintf(why, sizeof(why), "%s", err.msg);
 	}
 	if (localtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	rc = start(&c, cmd, env, tui, so.output, stamp);
+	rc = start(&c, cmd, env, tui, so->output, stamp);
 	free(env[0]);
 	free(env[1]);
 	if (rc) {
@@ -407,12 +342,12 @@ int lt_cmd_run(int argc, char **argv)
 	}
 	if (h)
 		h = accept_agent(h, &c, why, sizeof(why));
-	output_name(so.output, c.pid, stamp, output, sizeof(output));
-	so.output = output;
-	so.pid = c.pid;
-	so.heap = h;
-	so.heap_reason = h || so.no_heap ? NULL : why;
-	s = lt_session_open(&so, &err);
+	output_name(so->output, c.pid, stamp, output, sizeof(output));
+	so->output = output;
+	so->pid = c.pid;
+	so->heap = h;
+	so->heap_reason = h || so->no_heap ? NULL : why;
+	s = lt_session_open(so, &err);
 	if (!s) {
 		if (reap(&c)) {
 			fprintf(stderr, "leaktop: %s exited before the recording started\n", cmd[0]);
@@ -423,17 +358,12 @@ int lt_cmd_run(int argc, char **argv)
 		child_status(&c, cmd[0]);
 		return err.code;
 	}
-	lt_cmd_print_sources(s, "recording", &so);
+	lt_cmd_print_sources(s, "recording", so);
 	if (tui)
-		reason = live(s, &c, &wait_mask, buf, sizeof(buf), &status);
+		live(s, &c, &end);
 	else
-		reason = record(s, &c, &wait_mask, buf, sizeof(buf), &status);
-	fprintf(stderr, "leaktop: recording ended (%s): %zu ticks in %s\n", reason,
-		lt_session_ticks(s), lt_session_output(s));
-	if (lt_session_close(s, reason, &err) < 0) {
-		lt_cmd_fail(err.code ? err.code : LT_EXIT_ERROR, "%s", err.msg);
-		status = err.code ? err.code : LT_EXIT_ERROR;
-	}
+		record(s, &c, &end);
+	status = lt_cmd_finish(s, "recording", &end);
 	rc = child_status(&c, cmd[0]);
 	return status != LT_EXIT_OK ? status : rc;
 }

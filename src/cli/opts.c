@@ -1,6 +1,12 @@
-/* Parsing of the values commands share (process ids, sample rates, stack
- * depths) and the one way commands print an error. */
+/* The shared option parser (lt_opts.h) and the one way commands print an
+ * error.  Options are a table: each says which commands take it, so the
+ * getopt tables of every command come from the same rows and a limit is
+ * written once. */
+#include "lt_opts.h"
+
 #include <errno.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,8 +16,58 @@
 
 #include "lt_agent_proto.h"
 #include "lt_cmd.h"
+#include "lt_duration.h"
 
-int lt_cmd_parse_pid(const char *s, pid_t *pid)
+enum {
+	C_RECORD = 1 << LT_OPTS_RECORD,
+	C_RUN = 1 << LT_OPTS_RUN,
+	C_LIVE = 1 << LT_OPTS_LIVE,
+	C_VIEW = 1 << LT_OPTS_VIEW,
+	C_SESSION = C_RECORD | C_RUN | C_LIVE,
+	C_SCREEN = C_LIVE | C_VIEW,
+};
+
+/* Options without a short form have keys above any character. */
+enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
+       O_SIZE, O_ITER };
+
+static const struct opt_row {
+	const char *name;
+	int has_arg;
+	int key;        /* the short option's character, or an O_ value */
+	unsigned cmds;  /* C_ bits of the commands that take it */
+} rows[] = {
+	/* run takes -p only to say that it does not go with run. */
+	{"pid", required_argument, 'p', C_RECORD | C_RUN},
+	{"output", required_argument, 'o', C_SESSION},
+	{"duration", required_argument, 'd', C_RECORD | C_RUN},
+	{"interval", required_argument, 'i', C_SESSION},
+	{"force", no_argument, 'f', C_SESSION},
+	{"threads-interval", required_argument, 'T', C_SESSION},
+	{"no-threads", no_argument, O_NO_THREADS, C_SESSION},
+	{"sample-rate", required_argument, O_RATE, C_SESSION},
+	{"max-depth", required_argument, O_DEPTH, C_SESSION},
+	{"no-heap", no_argument, O_NO_HEAP, C_SESSION},
+	{"dump", no_argument, O_DUMP, C_SCREEN},
+	{"keys", required_argument, O_KEYS, C_SCREEN},
+	{"size", required_argument, O_SIZE, C_SCREEN},
+	{"iterations", required_argument, O_ITER, C_SCREEN},
+	{"help", no_argument, 'h', C_RECORD | C_RUN | C_LIVE | C_VIEW},
+};
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* How each command names itself in messages: a prefix for its errors and
+ * the name in "see leaktop NAME --help". */
+static const struct {
+	const char *prefix, *name;
+} cmd_names[] = {
+	[LT_OPTS_RECORD] = {"record: ", "record"},
+	[LT_OPTS_RUN] = {"run: ", "run"},
+	[LT_OPTS_LIVE] = {"", "PID"},
+	[LT_OPTS_VIEW] = {"view: ", "view"},
+};
+
+static int parse_pid(const char *s, pid_t *pid)
 {
 	char *end;
 	long v;
@@ -26,7 +82,7 @@ int lt_cmd_parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
-int lt_cmd_parse_rate(const char *s, uint64_t *bytes)
+static int parse_rate(const char *s, uint64_t *bytes, lt_err *err)
 {
 	static const struct {
 		const char *suffix;
@@ -39,8 +95,10 @@ int lt_cmd_parse_rate(const char *s, uint64_t *bytes)
 	char *end;
 	unsigned long long v;
 
-	if (strspn(s, "0123456789") == 0)
-		return lt_cmd_fail(LT_EXIT_USAGE, "invalid sample rate '%s': expected bytes, e.g. 512K, 64KiB, 1", s);
+	if (strspn(s, "0123456789") == 0) {
+		lt_err_set(err, LT_EXIT_USAGE, "invalid sample rate '%s': expected bytes, e.g. 512K, 64KiB, 1", s);
+		return -1;
+	}
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -51,21 +109,219 @@ int lt_cmd_parse_rate(const char *s, uint64_t *bytes)
 		*bytes = v * units[i].mult;
 		return 0;
 	}
-	return lt_cmd_fail(LT_EXIT_USAGE, "invalid sample rate '%s': expected 1 byte to 1GiB, e.g. 512K, 64KiB, 1", s);
+	lt_err_set(err, LT_EXIT_USAGE, "invalid sample rate '%s': expected 1 byte to 1GiB, e.g. 512K, 64KiB, 1", s);
+	return -1;
 }
 
-int lt_cmd_parse_depth(const char *s, unsigned *depth)
+/* A whole decimal number from lo to hi into *out. */
+static int parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	long v;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > LT_AGENT_MAX_DEPTH)
-		return lt_cmd_fail(LT_EXIT_USAGE, "invalid max depth '%s': must be 1 to %d frames",
-				   s, LT_AGENT_MAX_DEPTH);
-	*depth = (unsigned)v;
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
 	return 0;
+}
+
+/* A duration from lo to hi seconds (what names it in messages; the
+ * limits' text is said as users type them). */
+static int parse_span(const char *s, const char *what, double lo, double hi,
+		      const char *limits, double *out, lt_err *err)
+{
+	double v;
+
+	if (lt_duration_parse(s, what, &v, err) < 0)
+		return -1;
+	if (v < lo || v > hi) {
+		lt_err_set(err, LT_EXIT_USAGE, "invalid %s '%s': must be %s", what, s, limits);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_size(const char *s, struct lt_opts *o, lt_err *err)
+{
+	int c, r;
+	char tail;
+
+	if (sscanf(s, "%dx%d%c", &c, &r, &tail) != 2 || c < 1 || r < 1 ||
+	    c > 1000 || r > 1000) {
+		lt_err_set(err, LT_EXIT_USAGE, "invalid size '%s': expected COLSxROWS, e.g. 100x30", s);
+		return -1;
+	}
+	o->cols = c;
+	o->rows = r;
+	return 0;
+}
+
+/* One option's value into o. */
+static int take(enum lt_opts_cmd cmd, int key, const char *arg,
+		struct lt_opts *o, lt_err *err)
+{
+	struct lt_session_opts *so = &o->session;
+	long v;
+
+	switch (key) {
+	case 'p':
+		if (cmd == LT_OPTS_RUN) {
+			lt_err_set(err, LT_EXIT_USAGE, "run: --pid does not go with run: it starts its own process");
+			return -1;
+		}
+		if (parse_pid(arg, &so->pid) < 0) {
+			lt_err_set(err, LT_EXIT_USAGE, "invalid pid '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case 'o':
+		so->output = arg;
+		return 0;
+	case 'd':
+		return parse_span(arg, "duration", 1e-9, INFINITY, "more than 0", &so->duration, err);
+	case 'i':
+		return parse_span(arg, "interval", 0.01, 3600, "between 10ms and 1h", &so->interval, err);
+	case 'T':
+		return parse_span(arg, "threads interval", 0.01, 86400, "between 10ms and 1d",
+				  &so->threads_interval, err);
+	case 'f':
+		so->force = 1;
+		return 0;
+	case O_NO_THREADS:
+		so->no_threads = 1;
+		return 0;
+	case O_NO_HEAP:
+		so->no_heap = 1;
+		return 0;
+	case O_RATE:
+		return parse_rate(arg, &so->sample_rate, err);
+	case O_DEPTH:
+		if (parse_long(arg, 1, LT_AGENT_MAX_DEPTH, &v) < 0) {
+			lt_err_set(err, LT_EXIT_USAGE, "invalid max depth '%s': must be 1 to %d frames",
+				   arg, LT_AGENT_MAX_DEPTH);
+			return -1;
+		}
+		so->max_depth = (unsigned)v;
+		return 0;
+	case O_DUMP:
+		o->dump = 1;
+		return 0;
+	case O_KEYS:
+		o->keys = arg;
+		return 0;
+	case O_SIZE:
+		return parse_size(arg, o, err);
+	case O_ITER:
+		if (parse_long(arg, 1, 1000000, &v) < 0) {
+			lt_err_set(err, LT_EXIT_USAGE, "invalid number of iterations '%s'", arg);
+			return -1;
+		}
+		o->iterations = (int)v;
+		return 0;
+	}
+	return 0;
+}
+
+/* What must follow the options, and what the command requires. */
+static int check_args(enum lt_opts_cmd cmd, int argc, char **argv,
+		      struct lt_opts *o, lt_err *err)
+{
+	const char *p = cmd_names[cmd].prefix;
+
+	o->arg = optind;
+	switch (cmd) {
+	case LT_OPTS_RUN:
+		if (optind >= argc) {
+			lt_err_set(err, LT_EXIT_USAGE, "run: no command given (leaktop run [OPTIONS] -- CMD [ARGS...])");
+			return -1;
+		}
+		return 0;
+	case LT_OPTS_VIEW:
+		if (optind != argc - 1) {
+			lt_err_set(err, LT_EXIT_USAGE, "view: expected one session FILE (see leaktop view --help)");
+			return -1;
+		}
+		return 0;
+	case LT_OPTS_RECORD:
+	case LT_OPTS_LIVE:
+		break;
+	}
+	if (optind < argc) {
+		lt_err_set(err, LT_EXIT_USAGE, "%sunexpected argument '%s'", p, argv[optind]);
+		return -1;
+	}
+	if (cmd == LT_OPTS_RECORD && !o->session.pid) {
+		lt_err_set(err, LT_EXIT_USAGE, "record: -p PID is required (see leaktop record --help)");
+		return -1;
+	}
+	if (cmd == LT_OPTS_RECORD && !o->session.output) {
+		lt_err_set(err, LT_EXIT_USAGE, "record: -o FILE is required (see leaktop record --help)");
+		return -1;
+	}
+	return 0;
+}
+
+int lt_opts_parse(enum lt_opts_cmd cmd, int argc, char **argv,
+		  struct lt_opts *o, lt_err *err)
+{
+	struct option longs[NROWS + 1];
+	char shorts[2 * NROWS + 3];
+	size_t nl = 0, ns = 0;
+	unsigned bit = 1u << cmd;
+	int c;
+
+	*o = (struct lt_opts){.cols = 100, .rows = 30, .arg = argc};
+	o->session = (struct lt_session_opts){.interval = 1.0, .threads_interval = 5.0,
+					      .argc = argc, .argv = argv};
+	if (cmd == LT_OPTS_LIVE && (argc < 1 || parse_pid(argv[0], &o->session.pid) < 0)) {
+		lt_err_set(err, LT_EXIT_USAGE, "invalid pid '%s'", argc > 0 ? argv[0] : "");
+		return -1;
+	}
+	/* view alone takes its FILE anywhere; the others stop at the first
+	 * argument, which for run is CMD and must keep its own options. */
+	if (cmd != LT_OPTS_VIEW)
+		shorts[ns++] = '+';
+	shorts[ns++] = ':';
+	for (size_t i = 0; i < NROWS; i++) {
+		if (!(rows[i].cmds & bit))
+			continue;
+		longs[nl++] = (struct option){rows[i].name, rows[i].has_arg, NULL, rows[i].key};
+		if (rows[i].key < 256 && cmd != LT_OPTS_VIEW) {
+			shorts[ns++] = (char)rows[i].key;
+			if (rows[i].has_arg)
+				shorts[ns++] = ':';
+		}
+	}
+	if (cmd == LT_OPTS_VIEW)
+		shorts[ns++] = 'h';
+	shorts[ns] = '\0';
+	longs[nl] = (struct option){NULL, 0, NULL, 0};
+	/* 0, not 1: glibc then forgets the state of an earlier parse (a
+	 * half-read cluster of short options, another optstring). */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 'h') {
+			o->help = 1;
+			return 0;
+		}
+		if (c == ':') {
+			lt_err_set(err, LT_EXIT_USAGE, "%soption '%s' needs a value",
+				   cmd_names[cmd].prefix, argv[optind - 1]);
+			return -1;
+		}
+		if (c == '?') {
+			lt_err_set(err, LT_EXIT_USAGE, "%sunknown option '%s' (see leaktop %s --help)",
+				   cmd_names[cmd].prefix, argv[optind - 1], cmd_names[cmd].name);
+			return -1;
+		}
+		if (take(cmd, c, optarg, o, err) < 0)
+			return -1;
+	}
+	return check_args(cmd, argc, argv, o, err);
 }
 
 int lt_cmd_fail(int code, const char *fmt, ...)

@@ -14,6 +14,7 @@ struct lt_model {
 	size_t retention;
 	lt_stacktab *stacks;
 	lt_tgroups *tgroups;
+	lt_tgroups *ggroups;     /* goroutine groups (Go programs) */
 	lt_hsites *hsites;
 };
 
@@ -23,6 +24,7 @@ lt_model *lt_model_new(void)
 
 	m->stacks = lt_stacktab_new();
 	m->tgroups = lt_tgroups_new();
+	m->ggroups = lt_tgroups_new();
 	m->hsites = lt_hsites_new();
 	return m;
 }
@@ -45,6 +47,16 @@ lt_tgroups *lt_model_tgroups(lt_model *m)
 const lt_tgroups *lt_model_tgroups_c(const lt_model *m)
 {
 	return m->tgroups;
+}
+
+lt_tgroups *lt_model_goroutines(lt_model *m)
+{
+	return m->ggroups;
+}
+
+const lt_tgroups *lt_model_goroutines_c(const lt_model *m)
+{
+	return m->ggroups;
 }
 
 lt_hsites *lt_model_hsites(lt_model *m)
@@ -75,6 +87,7 @@ void lt_model_free(lt_model *m)
 	free(m->ticks);
 	lt_stacktab_free(m->stacks);
 	lt_tgroups_free(m->tgroups);
+	lt_tgroups_free(m->ggroups);
 	lt_hsites_free(m->hsites);
 	free(m);
 }

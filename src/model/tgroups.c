@@ -190,17 +190,21 @@ void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out)
 	free(v);
 }
 
-static const lt_tgroups *rank_g;
-static const struct lt_growth *rank_growth;
+/* What rank_cmp compares by: the groups and their growth fits. */
+struct rank_ctx {
+	const lt_tgroups *g;
+	const struct lt_growth *growth;
+};
 
-static int rank_cmp(const void *pa, const void *pb)
+static int rank_cmp(const void *pa, const void *pb, void *arg)
 {
+	const struct rank_ctx *c = arg;
 	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	const struct lt_growth *ga = &rank_growth[a], *gb = &rank_growth[b];
+	const struct lt_growth *ga = &c->growth[a], *gb = &c->growth[b];
 	int wa = ga->trend == LT_TREND_GROWING, wb = gb->trend == LT_TREND_GROWING;
-	size_t last = rank_g->nsamples ? rank_g->nsamples - 1 : 0;
-	int64_t ca = lt_tgroups_value(rank_g, a, last);
-	int64_t cb = lt_tgroups_value(rank_g, b, last);
+	size_t last = c->g->nsamples ? c->g->nsamples - 1 : 0;
+	int64_t ca = lt_tgroups_value(c->g, a, last);
+	int64_t cb = lt_tgroups_value(c->g, b, last);
 
 	if (wa != wb)
 		return wb - wa;
@@ -214,15 +218,13 @@ static int rank_cmp(const void *pa, const void *pb)
 void lt_tgroups_rank(const lt_tgroups *g, size_t *order,
 		     struct lt_growth *growth)
 {
+	struct rank_ctx ctx = {g, growth};
+
 	for (size_t i = 0; i < g->ngroups; i++) {
 		order[i] = i;
 		lt_tgroups_growth(g, i, &growth[i]);
 	}
-	/* qsort has no context argument in C11; the ranking is never run
-	 * concurrently (the UI and report are single-threaded). */
-	rank_g = g;
-	rank_growth = growth;
-	qsort(order, g->ngroups, sizeof(*order), rank_cmp);
+	qsort_r(order, g->ngroups, sizeof(*order), rank_cmp, &ctx);
 }
 
 const char *lt_tgroups_state_name(char state, char *buf, size_t len)

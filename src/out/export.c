@@ -123,12 +123,18 @@ int lt_export_moment(const lt_model *m, const char *text, const char *what,
 	return 0;
 }
 
+const lt_tgroups *lt_export_groups(const lt_model *m, enum lt_export_type type)
+{
+	return type == LT_EXPORT_GOROUTINES ? lt_model_goroutines_c(m)
+					    : lt_model_tgroups_c(m);
+}
+
 /* The last heap (or thread) sample taken by tick i, or -1: samples are
  * taken with or just after their tick, so half an interval of slack. */
 static long sample_at(const lt_model *m, enum lt_export_type type, size_t i)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	const lt_tgroups *g = lt_model_tgroups_c(m);
+	const lt_tgroups *g = lt_export_groups(m, type);
 	double t = lt_model_tick(m, i)->t + lt_model_meta_c(m)->interval / 2;
 	int heap = type == LT_EXPORT_HEAP;
 	size_t n = heap ? lt_hsites_sample_count(h) : lt_tgroups_sample_count(g);
@@ -156,7 +162,7 @@ long lt_export_samples(const lt_model *m, const struct lt_export_opts *o,
 		       struct lt_xsample **out, lt_err *err)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	const lt_tgroups *g = lt_model_tgroups_c(m);
+	const lt_tgroups *g = lt_export_groups(m, o->type);
 	size_t n = o->type == LT_EXPORT_HEAP ? lt_hsites_count(h) : lt_tgroups_count(g);
 	struct lt_xsample *x;
 	long k1, k0, c = 0;
@@ -164,7 +170,8 @@ long lt_export_samples(const lt_model *m, const struct lt_export_opts *o,
 	*out = NULL;
 	if (o->type == LT_EXPORT_HEAP ? !lt_hsites_sample_count(h) : !lt_tgroups_sample_count(g)) {
 		lt_err_set(err, LT_EXIT_FILE, "the session has no %s data to export",
-			   o->type == LT_EXPORT_HEAP ? "heap" : "thread");
+			   o->type == LT_EXPORT_HEAP ? "heap" :
+			   o->type == LT_EXPORT_GOROUTINES ? "goroutine" : "thread");
 		return -1;
 	}
 	x = lt_xcalloc(n ? n : 1, sizeof(*x));

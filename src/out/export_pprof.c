@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "lt_goroutines.h"
 #include "profile.pb-c.h"
 
 typedef Perftools__Profiles__Profile Profile;
@@ -261,9 +262,9 @@ static void build_free(struct build *b)
 static void add_samples(struct build *b, const lt_model *m, const struct lt_export_opts *o,
 			const struct lt_xsample *x, long n)
 {
-	const lt_tgroups *g = lt_model_tgroups_c(m);
+	const lt_tgroups *g = lt_export_groups(m, o->type);
 	Profile *p = &b->p;
-	int heap = o->type == LT_EXPORT_HEAP;
+	int heap = o->type == LT_EXPORT_HEAP, go = o->type == LT_EXPORT_GOROUTINES;
 
 	p->sample = lt_xcalloc((size_t)n + 1, sizeof(Sample *));
 	for (long i = 0; i < n; i++) {
@@ -286,9 +287,11 @@ static void add_samples(struct build *b, const lt_model *m, const struct lt_expo
 
 			s->n_label = gr->syscall ? 2 : 1;
 			s->label = lt_xcalloc(2, sizeof(Label *));
-			s->label[0] = label(b, "state", lt_tgroups_state_name(gr->state, state, sizeof(state)));
+			s->label[0] = label(b, "state", go ?
+				lt_goroutines_status_name(gr->state, state, sizeof(state)) :
+				lt_tgroups_state_name(gr->state, state, sizeof(state)));
 			if (gr->syscall)
-				s->label[1] = label(b, "syscall", gr->syscall);
+				s->label[1] = label(b, go ? "wait reason" : "syscall", gr->syscall);
 		}
 		p->sample[p->n_sample++] = s;
 	}
@@ -361,8 +364,10 @@ int lt_export_pprof(const lt_model *m, const struct lt_export_opts *o,
 	} else {
 		b.p.n_sample_type = 1;
 		b.p.sample_type = lt_xcalloc(1, sizeof(ValueType *));
-		b.p.sample_type[0] = value_type(&b, "threads", "count");
-		b.p.period_type = value_type(&b, "threads", "count");
+		b.p.sample_type[0] = value_type(&b, o->type == LT_EXPORT_GOROUTINES ?
+						"goroutine" : "threads", "count");
+		b.p.period_type = value_type(&b, o->type == LT_EXPORT_GOROUTINES ?
+					     "goroutine" : "threads", "count");
 		b.p.period = 1;
 	}
 	/* pprof names a profile after its first mapping: the program's own. */

@@ -78,7 +78,8 @@ int lt_export_speedscope(const lt_model *m, const struct lt_export_opts *o,
 		c.base[nf] += lt_stacktab_frame(t, f)->nsyms;
 	fprintf(out, "%s{\"name\":\"(no stack)\"}]},\"profiles\":[{\"type\":\"sampled\",\"name\":",
 		nf ? "," : "");
-	json_str(out, o->type == LT_EXPORT_HEAP ? lt_export_sample_name(o->sample) : "threads");
+	json_str(out, o->type == LT_EXPORT_HEAP ? lt_export_sample_name(o->sample) :
+		 o->type == LT_EXPORT_GOROUTINES ? "goroutines" : "threads");
 	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,\"samples\":[",
 		o->type == LT_EXPORT_HEAP && (o->sample == LT_SAMPLE_INUSE_SPACE ||
 					      o->sample == LT_SAMPLE_ALLOC_SPACE) ? "bytes" : "none");

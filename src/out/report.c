@@ -9,6 +9,7 @@
 
 #include "lt_err.h"
 #include "lt_fmt.h"
+#include "lt_goroutines.h"
 #include "lt_growth.h"
 #include "lt_verdict.h"
 
@@ -458,6 +459,8 @@ int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
 	series(&o, m);
 	heap_sites(&o, m);
 	threads(&o, m);
+	if (!o.err)
+		lt_goroutines_report(m, out);
 	verdicts(&o, m);
 	errno = 0;
 	if (!o.err && (fflush(out) != 0 || ferror(out)))

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lt_fmt.h"
+#include "lt_goroutines.h"
 
 /* More than any session produces; lines beyond it are dropped. */
 #define MAX_LINES 32
@@ -425,6 +426,16 @@ static void heap_sites(struct ctx *c, const lt_model *m)
 	free(gr);
 }
 
+/* Seed stories 1 and 2 in a Go program (lt_goroutines.h). */
+static void goroutine_groups(struct ctx *c, const lt_model *m)
+{
+	struct lt_verdict v[3];
+	size_t n = lt_goroutines_verdicts(m, v, 3);
+
+	for (size_t i = 0; i < n; i++)
+		say(c, v[i].kind, "%s", v[i].text);
+}
+
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max)
 {
@@ -442,6 +453,7 @@ size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 		counted(&c);
 		heap_sites(&c, m);
 		thread_groups(&c, m);
+		goroutine_groups(&c, m);
 		sources(&c, m);
 	}
 	/* Warnings first; within each kind, the order they were found. */

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lt_syscall.h"
 
@@ -126,4 +127,55 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 			lt_hsites_set(hs, stack, &v);
 	}
 	lt_hsites_end(hs);
+}
+
+/* "main.handler (main.go:25)" for the go statement at return address pc. */
+static void creator(lt_symbols *sym, uint64_t pc, char *buf, size_t len)
+{
+	struct lt_sym y[MAX_INLINE];
+	size_t n = sym && pc ? lt_symbols_resolve(sym, pc, 0, y, MAX_INLINE) : 0;
+	const char *file;
+
+	buf[0] = '\0';
+	if (!n || !y[0].function)
+		return;
+	/* The innermost function is where the go statement is written. */
+	file = y[0].file ? strrchr(y[0].file, '/') : NULL;
+	file = file ? file + 1 : y[0].file;
+	if (file && y[0].line > 0)
+		snprintf(buf, len, "%s (%s:%d)", y[0].function, file, y[0].line);
+	else
+		snprintf(buf, len, "%s", y[0].function);
+}
+
+void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
+			   const struct lt_goroutine_tick *gt, double t)
+{
+	lt_tgroups *g = lt_model_goroutines(m);
+	struct lt_tsample ts = {
+		.t = t,
+		.sampled = (int64_t)gt->n,
+		.skipped = (int64_t)gt->dropped,
+		.total_stop_ns = 0,       /* nothing is stopped */
+		.max_stop_ns = gt->elapsed_ns,
+	};
+
+	lt_tgroups_begin(g, &ts);
+	for (size_t i = 0; i < gt->n; i++) {
+		const struct lt_goroutine *go = &gt->g[i];
+		size_t depth = go->npcs > 0 ? (size_t)go->npcs : 0, stack;
+		char by[256];
+
+		if (depth > LT_GOROUTINE_MAX_FRAMES)
+			depth = LT_GOROUTINE_MAX_FRAMES;
+		stack = lt_collect_stack(m, sym, go->pcs, depth, go->activations);
+		/* The main goroutine was made by the runtime's start-up
+		 * (runtime.newproc), which Go's own tracebacks leave out. */
+		if (go->goid == 1)
+			by[0] = '\0';
+		else
+			creator(sym, go->gopc, by, sizeof(by));
+		lt_tgroups_add(g, stack, go->status, go->wait_reason, by);
+	}
+	lt_tgroups_end(g);
 }

@@ -8,14 +8,17 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lt_clock.h"
 #include "lt_collect.h"
+#include "lt_goheap.h"
+#include "lt_goread.h"
 #include "lt_procfs.h"
 #include "lt_store.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
+#include "lt_unwind.h"
 
 /* Ticks kept in memory for the live view; the file keeps them all. */
 #define RETENTION 4096
@@ -31,33 +34,28 @@ struct lt_session {
 	lt_store *st;
 	lt_procfs *pf;
 	lt_threads *th;         /* NULL: thread sampling off or failed */
+	/* The target's one symbolizer and one unwinder: loaded once at
+	 * open and lent to the injector and the thread sampler. */
 	lt_symbols *sym;        /* NULL: frames stay bare addresses */
+	lt_unwind *uw;          /* NULL: no sampler or injector needs one,
+				   or it failed (they then try their own and
+				   say why) */
 	lt_heap *heap;          /* NULL: heap source off or ended */
 	struct lt_collect_heapmap heapmap;
+	lt_goread *go;          /* NULL: not a Go program, or reader off */
+	lt_goheap *goheap;      /* the Go runtime's heap profile, when the
+				   agent is not loaded (never in Go) */
+	double next_go;         /* session time of the next goroutine read:
+				   every tick unless reads take long */
+	int go_failed;          /* reads failed in a row */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
 	unsigned long k;        /* grid index of the next tick */
 	double next_threads;    /* session time of the next thread sample */
 	size_t ticks;
-	const char *end_reason;
+	struct lt_end end;      /* kind LT_END_NONE while it runs */
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static char *join_args(int argc, char **argv)
 {
@@ -107,7 +105,7 @@ static void fill_meta(lt_session *s, pid_t pid)
 	lt_model_set_source(m, "procfs", 1, NULL);
 	lt_model_set_source(m, "cgroup", lt_procfs_cgroup(s->pf) != NULL,
 			    lt_procfs_cgroup_reason(s->pf));
-	meta->start_ns = wall_ns_now();
+	meta->start_ns = lt_clock_wall_ns();
 }
 
 /* Starts the thread sampler unless disabled; a refusal (already traced,
@@ -116,7 +114,8 @@ static void fill_meta(lt_session *s, pid_t pid)
 static void threads_on(lt_session *s, pid_t pid)
 {
 	struct lt_threads_opts to = {.max_depth = LT_THREAD_MAX_FRAMES,
-				     .budget_s = THREAD_BUDGET_S};
+				     .budget_s = THREAD_BUDGET_S,
+				     .unwind = s->uw};
 	lt_err err = {0};
 
 	if (s->o.no_threads) {
@@ -135,6 +134,20 @@ static void threads_on(lt_session *s, pid_t pid)
 			    s->sym ? NULL : "stacks not symbolized");
 }
 
+/* Opens the target's symbolizer and unwinder, once for the session, when
+ * a source will capture stacks.  A failure is not the session's: the
+ * sources that need them report it as their own reason. */
+static void symbols_on(lt_session *s, pid_t pid)
+{
+	int inject = !s->o.heap && !s->o.no_heap && !s->o.heap_reason;
+
+	if (!s->o.heap && !inject && s->o.no_threads)
+		return;
+	s->sym = lt_symbols_new(pid, NULL);
+	if (inject || !s->o.no_threads)
+		s->uw = lt_unwind_new(pid, NULL);
+}
+
 /* Gets the heap agent in (or takes over `run`'s), unless disabled.  A
  * refusal (static binary, no glibc, traced, no permission ...) is the
  * source's reason: the recording goes on with procfs and threads. */
@@ -143,7 +156,8 @@ static void heap_on(lt_session *s, pid_t pid)
 	struct lt_heap_opts ho = {.pid = pid, .sample_rate = s->o.sample_rate,
 				  .max_depth = s->o.max_depth,
 				  .agent_path = s->o.agent_path,
-				  .timeout_s = HEAP_TIMEOUT_S};
+				  .timeout_s = HEAP_TIMEOUT_S,
+				  .unwind = s->uw, .sym = s->sym};
 	char note[96];
 	lt_err err = {0};
 
@@ -213,6 +227,94 @@ static void threads_off(lt_session *s, const char *why)
 	lt_store_write_meta(s->st, s->m, NULL);
 }
 
+/* Starts the Go reader when the target is a Go program (silently nothing
+ * otherwise).  It stops nothing, so --no-threads does not turn it off; a
+ * Go program it cannot read (stripped DWARF, unknown runtime) is recorded
+ * as the source's reason. */
+static void goread_on(lt_session *s, pid_t pid)
+{
+	char note[96];
+	lt_err err = {0};
+
+	s->go = lt_goread_new(pid, &err);
+	if (!s->go) {
+		if (!strstr(err.msg, "is not a Go program"))
+			lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		return;
+	}
+	snprintf(note, sizeof(note), "%s, read without stopping it",
+		 lt_goread_version(s->go));
+	lt_model_set_source(s->m, "goroutines", 1, note);
+	if (s->heap || s->o.no_heap)
+		return;
+	s->goheap = lt_goheap_new(s->go, NULL);
+	if (!s->goheap)
+		return;
+	/* The Go linker turns memory profiling off in a program that
+	 * cannot reach runtime.MemProfile (no runtime/pprof). */
+	if (!lt_goheap_rate(s->goheap)) {
+		lt_goheap_free(s->goheap);
+		s->goheap = NULL;
+		lt_model_set_source(s->m, "heap", 0, "a Go program with its heap "
+				    "profiling off (runtime.MemProfileRate 0: it does "
+				    "not link runtime/pprof)");
+		return;
+	}
+	snprintf(note, sizeof(note), "the Go runtime's heap profile "
+		 "(runtime.mbuckets) as of its last GC, sample rate %llu bytes",
+		 (unsigned long long)lt_goheap_rate(s->goheap));
+	lt_model_set_source(s->m, "heap", 1, note);
+}
+
+/* The Go heap profile into the heap sites (the agent's heapmap is free:
+ * the agent never runs in a Go program).  Returns the seconds the read
+ * took. */
+static double sample_goheap(lt_session *s, double t)
+{
+	struct lt_heap_batch b;
+	double t0 = lt_clock_mono(), took;
+	int rc = lt_goheap_sample(s->goheap, &b, NULL);
+
+	took = lt_clock_mono() - t0;
+	if (rc == 0)
+		lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t);
+	return took;
+}
+
+/* One goroutine read into the model, with the Go heap profile.  Nothing
+ * is stopped, so it runs every tick, unless the reads take long (100,000
+ * goroutines take about a second): then the next waits 20 times as long
+ * as they took, so leaktop spends at most 5% of its time reading.
+ * Symbolizing new PCs is not counted: it is paid once.  A read can fail while
+ * the runtime grows allgs under it: three failures in a row turn the
+ * reader off, saying why. */
+static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
+{
+	struct lt_goroutine_tick gt;
+	lt_err err = {0};
+
+	if (lt_goread_sample(s->go, &gt, &err) == 0) {
+		double took = gt.elapsed_ns / 1e9;
+
+		s->go_failed = 0;
+		lt_collect_goroutines(s->m, s->sym, &gt, smp->t);
+		if (s->goheap)
+			took += sample_goheap(s, smp->t);
+		s->next_go = smp->t + took * 20;
+		return;
+	}
+	if (target_gone(s) || ++s->go_failed < 3)
+		return;
+	if (s->goheap)
+		lt_model_set_source(s->m, "heap", 0, err.msg);
+	lt_goheap_free(s->goheap);
+	s->goheap = NULL;
+	lt_goread_free(s->go);
+	s->go = NULL;
+	lt_model_set_source(s->m, "goroutines", 0, err.msg);
+	lt_store_write_meta(s->st, s->m, NULL);
+}
+
 lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 {
 	lt_session *s;
@@ -237,21 +339,39 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	lt_model_set_retention(s->m, RETENTION);
 	fill_meta(s, tgid);
 	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	symbols_on(s, tgid);
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
-	if (s->heap || !s->o.no_threads)
+	goread_on(s, tgid);
+	/* The agent's dlopen changed the modules: one maps read when not. */
+	if (s->sym && s->heap)
+		lt_symbols_refresh(s->sym);
+	if (s->o.no_threads) { /* the injector was the unwinder's last user */
+		lt_unwind_free(s->uw);
+		s->uw = NULL;
+		if (!s->heap && !s->go) {
+			lt_symbols_free(s->sym);
+			s->sym = NULL;
+		}
+	}
+	/* A Go program's goroutines and heap profile are named too, also
+	 * with --no-heap --no-threads. */
+	if (s->go && !s->sym)
 		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
 	/* The recording starts now, with the first tick: loading the agent
 	 * may have taken seconds. */
-	lt_model_meta(s->m)->start_ns = wall_ns_now();
+	lt_model_meta(s->m)->start_ns = lt_clock_wall_ns();
 	if (lt_store_write_meta(s->st, s->m, err) < 0) {
 		/* The file exists now: finish it rather than leave half. */
-		lt_session_close(s, "error: cannot write metadata", NULL);
+		struct lt_end e;
+
+		lt_end_error(&e, err);
+		lt_session_close(s, &e, NULL);
 		return NULL;
 	}
-	s->start = mono_now();
+	s->start = lt_clock_mono();
 	s->deadline = s->start;
 	return s;
 fail:
@@ -272,9 +392,9 @@ int lt_session_pidfd(const lt_session *s)
 	return s->pidfd;
 }
 
-const char *lt_session_end_reason(const lt_session *s)
+const struct lt_end *lt_session_end(const lt_session *s)
 {
-	return s->end_reason;
+	return &s->end;
 }
 
 const lt_model *lt_session_model(const lt_session *s)
@@ -318,22 +438,24 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	struct lt_sample smp = {0};
 	double now;
 
-	if (s->end_reason)
+	if (s->end.kind != LT_END_NONE)
 		return 1;
-	smp.t = mono_now() - s->start;
-	smp.wall_ns = wall_ns_now();
+	smp.t = lt_clock_mono() - s->start;
+	smp.wall_ns = lt_clock_wall_ns();
 	if (lt_procfs_sample(s->pf, &smp, err) < 0) {
 		if (err && err->code != LT_EXIT_TARGET)
 			return -1;
-		s->end_reason = "target exited";
+		lt_end_set(&s->end, LT_END_TARGET_EXITED);
 		return 1;
 	}
 	lt_model_add_sample(s->m, &smp);
 	if (s->heap)
 		sample_heap(s, smp.t);
+	if (s->go && smp.t >= s->next_go)
+		sample_goroutines(s, &smp);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
-			s->end_reason = "target exited";
+			lt_end_set(&s->end, LT_END_TARGET_EXITED);
 			return 1;
 		}
 		while (s->next_threads <= smp.t)
@@ -344,19 +466,20 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	s->ticks++;
 	/* Ticks stay on a fixed grid: a slow tick skips grid points rather
 	 * than drifting the rest of the session. */
-	now = mono_now();
+	now = lt_clock_mono();
 	do
 		s->deadline = s->start + (double)++s->k * s->o.interval;
 	while (s->deadline <= now);
 	if (s->o.duration > 0 && s->deadline - s->start > s->o.duration + 1e-6) {
-		s->end_reason = "duration";
+		lt_end_set(&s->end, LT_END_DURATION);
 		return 1;
 	}
 	return 0;
 }
 
-int lt_session_close(lt_session *s, const char *reason, lt_err *err)
+int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 {
+	char reason[LT_END_LEN];
 	int rc = 0;
 
 	if (!s)
@@ -365,10 +488,14 @@ int lt_session_close(lt_session *s, const char *reason, lt_err *err)
 	 * fail. */
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
+	lt_goheap_free(s->goheap);
+	lt_goread_free(s->go);
+	lt_unwind_free(s->uw);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);
 	if (s->st)
-		rc = lt_store_finish(s->st, wall_ns_now(), reason, err);
+		rc = lt_store_finish(s->st, lt_clock_wall_ns(),
+				     end ? lt_end_format(end, reason, sizeof(reason)) : NULL, err);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	lt_procfs_free(s->pf);

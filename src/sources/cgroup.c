@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lt_proc.h"
 #include "lt_text.h"
 
 /* memory.stat is about 1.5 KiB on 6.x kernels; the keys we need come well
@@ -455,15 +456,17 @@ fail:
 lt_cgroup *lt_cgroup_new(pid_t pid, lt_err *err)
 {
 	struct lt_text_buf pc = {0}, mi = {0};
-	char path[64];
-	ssize_t plen, mlen;
+	ssize_t plen = -1, mlen;
 	lt_cgroup *cg = NULL;
+	int fd = lt_proc_open(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	plen = lt_text_read_grow(AT_FDCWD, path, &pc, PROC_CGROUP_CAP);
+	if (fd >= 0) {
+		plen = lt_proc_read(fd, 0, "cgroup", &pc, PROC_CGROUP_CAP);
+		close(fd);
+	}
 	if (plen < 0) {
-		lt_err_set(err, LT_EXIT_ERROR, "cannot read %s: %s", path,
-			   strerror(errno));
+		lt_err_set(err, LT_EXIT_ERROR, "cannot read /proc/%d/cgroup: %s",
+			   (int)pid, strerror(errno));
 		goto out;
 	}
 	mlen = lt_text_read_grow(AT_FDCWD, "/proc/self/mountinfo", &mi,

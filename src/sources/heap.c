@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lt_agentmsg.h"
+#include "lt_clock.h"
 #include "lt_inject.h"
 
 /* Bytes read by one lt_heap_poll at most: an agent that writes without
@@ -62,14 +63,6 @@ struct lt_heap {
 	unsigned rejected;
 	char why[400];
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The agent next to the running leaktop binary, unless given. */
 static char *agent_path(const char *given, lt_err *err)
@@ -452,16 +445,20 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 /* Waits until the agent has said hello, or the deadline. */
 static int wait_hello(lt_heap *h, double timeout_s, lt_err *err)
 {
-	double deadline = mono_now() + timeout_s;
+	double deadline = lt_clock_mono() + timeout_s;
 
 	while (!h->hello) {
-		struct pollfd pfd = {.fd = lt_heap_fd(h), .events = POLLIN};
-		double left = deadline - mono_now();
+		struct pollfd pfd;
+		double left = deadline - lt_clock_mono();
 
 		if (lt_heap_poll(h, err) < 0)
 			return -1;
 		if (h->hello)
 			break;
+		/* Taken after the poll: it may have just accepted the agent,
+		 * and the listening socket would then stay quiet until the
+		 * deadline (attach took 5 s instead of 0.3 in 1 run of 6). */
+		pfd = (struct pollfd){.fd = lt_heap_fd(h), .events = POLLIN};
 		if (left <= 0) {
 			lt_err_set(err, LT_EXIT_TARGET, h->fd >= 0 ?
 				   "the heap agent connected but did not say hello within %gs" :
@@ -497,7 +494,8 @@ lt_heap *lt_heap_attach(const struct lt_heap_opts *o, lt_err *err)
 			st.st_gid, err) < 0)
 		goto fail;
 	cfg = config(h);
-	if (lt_inject_agent(o->pid, h->agent, cfg, o->timeout_s, err) < 0) {
+	if (lt_inject_agent(o->pid, h->agent, cfg, o->timeout_s, o->unwind,
+			    o->sym, err) < 0) {
 		free(cfg);
 		goto fail;
 	}
@@ -546,7 +544,7 @@ int lt_heap_accept(lt_heap *h, pid_t pid, double timeout_s, lt_err *err)
 void lt_heap_detach(lt_heap *h)
 {
 	unsigned char stop[sizeof(struct lt_msg_hdr)];
-	double deadline = mono_now() + BYE_WAIT_S;
+	double deadline = lt_clock_mono() + BYE_WAIT_S;
 
 	if (!h)
 		return;
@@ -557,7 +555,7 @@ void lt_heap_detach(lt_heap *h)
 			 * tick has been taken. */
 			while (!h->dead && !h->bye) {
 				struct pollfd pfd = {.fd = h->fd, .events = POLLIN};
-				double left = deadline - mono_now();
+				double left = deadline - lt_clock_mono();
 
 				if (left <= 0 || poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
 					break;

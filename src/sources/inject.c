@@ -21,17 +21,18 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
 
 #include "lt_agent_proto.h"
 #include "lt_elf.h"
+#include "lt_proc.h"
 #include "lt_ptrace.h"
 #include "lt_symbols.h"
 #include "lt_unwind.h"
 
 #define MAX_RANGES 16
+#define STATUS_CAP (1024 * 1024)    /* Groups: may be long */
 #define STOP_NS 50000000LL          /* to stop one thread */
 #define CALL_NS 5000000000LL        /* for dlopen and the agent's start */
 #define AGENT_NAME "liblt-agent"
@@ -61,73 +62,92 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-static int read_maps(pid_t pid, struct maps *m, lt_err *err)
+/* Notes one mapping of a file (path, pathlen: as /proc/PID/maps names
+ * it) in m: ld.so's ranges, and where libc and the agent start. */
+static void note_mapping(struct maps *m, const struct lt_proc_map *mp)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	FILE *f;
+	char file[PATH_MAX];
+	const char *b;
 
-	memset(m, 0, sizeof(*m));
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "re");
-	if (!f) {
-		lt_err_set(err, LT_EXIT_TARGET, "cannot read %s: %s", path,
-			   strerror(errno));
-		return -1;
+	/* Only absolute paths that fit, without a NUL: the name is the
+	 * target's to choose, and it is handed to open() later. */
+	if (mp->pathlen == 0 || mp->path[0] != '/' ||
+	    mp->pathlen >= sizeof(file) || memchr(mp->path, '\0', mp->pathlen))
+		return;
+	memcpy(file, mp->path, mp->pathlen);
+	file[mp->pathlen] = '\0';
+	b = base_name(file);
+	if (!strncmp(b, "ld-linux", 8) || !strncmp(b, "ld-musl", 7)) {
+		if (m->nld < MAX_RANGES)
+			m->ld[m->nld++] = (struct range){mp->start, mp->end};
+		if (!strncmp(b, "ld-musl", 7))
+			m->musl = 1;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long lo, hi, off;
-		int at = 0;
-		const char *file, *b;
-
-		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %n", &lo, &hi, &off,
-			   &at) < 3 || at == 0)
-			continue;
-		file = line + at;
-		line[strcspn(line, "\n")] = '\0';
-		if (file[0] != '/')
-			continue;
-		b = base_name(file);
-		if (!strncmp(b, "ld-linux", 8) || !strncmp(b, "ld-musl", 7)) {
-			if (m->nld < MAX_RANGES)
-				m->ld[m->nld++] = (struct range){lo, hi};
-			if (!strncmp(b, "ld-musl", 7))
-				m->musl = 1;
-		}
-		if (off == 0 && !m->libc_base &&
-		    (!strcmp(b, "libc.so.6") || !strncmp(b, "libc-2.", 7))) {
-			m->libc_base = lo;
-			snprintf(m->libc, sizeof(m->libc), "%s", file);
-		}
-		if (off == 0 && !m->agent_base && !strncmp(b, AGENT_NAME, 11)) {
-			m->agent_base = lo;
-			snprintf(m->agent, sizeof(m->agent), "%s", file);
-		}
+	if (mp->offset == 0 && !m->libc_base &&
+	    (!strcmp(b, "libc.so.6") || !strncmp(b, "libc-2.", 7))) {
+		m->libc_base = mp->start;
+		memcpy(m->libc, file, mp->pathlen + 1);
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	if (mp->offset == 0 && !m->agent_base && !strncmp(b, AGENT_NAME, 11)) {
+		m->agent_base = mp->start;
+		memcpy(m->agent, file, mp->pathlen + 1);
+	}
 }
 
-/* Status fields: TracerPid and the state letter. */
+static int read_maps(pid_t pid, struct maps *m, lt_err *err)
+{
+	/* A line holds a path of up to PATH_MAX and five short fields; a
+	 * longer one is not a file we could open. */
+	char chunk[PATH_MAX + 256];
+	struct lt_proc_lines it;
+	const char *l;
+	size_t n;
+	int fd = lt_proc_open(pid), rc, cut;
+
+	memset(m, 0, sizeof(*m));
+	if (fd < 0 || lt_proc_lines_open(&it, fd, 0, "maps", chunk,
+					 sizeof(chunk)) < 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read /proc/%d/maps: %s",
+			   (int)pid, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((rc = lt_proc_lines_next(&it, &l, &n, &cut)) > 0) {
+		struct lt_proc_map mp;
+
+		if (!cut && lt_proc_parse_map(l, n, &mp) == 0)
+			note_mapping(m, &mp);
+	}
+	if (rc < 0)
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read /proc/%d/maps: %s",
+			   (int)pid, strerror(errno));
+	lt_proc_lines_close(&it);
+	close(fd);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Status fields: TracerPid (0 when not traced) and the state letter ('?'
+ * when absent).  Returns 0, or -1 when the process is gone. */
 static int read_status(pid_t pid, int *tracer, char *state)
 {
-	char path[64], line[256];
-	FILE *f;
+	struct lt_text_buf b = {0};
+	struct lt_proc_status st;
+	int fd = lt_proc_open(pid);
+	ssize_t n = fd >= 0 ? lt_proc_read(fd, 0, "status", &b, STATUS_CAP)
+			    : -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (fd >= 0)
+		close(fd);
+	if (n < 0) {
+		lt_text_buf_free(&b);
 		return -1;
-	*tracer = 0;
-	*state = '?';
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "TracerPid:", 10))
-			*tracer = atoi(line + 10);
-		else if (!strncmp(line, "State:", 6))
-			sscanf(line + 6, " %c", state);
 	}
-	fclose(f);
+	lt_proc_parse_status(b.p, (size_t)n, &st);
+	lt_text_buf_free(&b);
+	*tracer = st.tracer_pid > 0 && st.tracer_pid <= INT_MAX
+			  ? (int)st.tracer_pid : 0;
+	*state = st.state ? st.state : '?';
 	return 0;
 }
 
@@ -357,48 +377,36 @@ static int safe_point(pid_t tid, const struct maps *m, lt_unwind *uw,
 	return 1;
 }
 
-static int blocked_in_syscall(pid_t pid, pid_t tid)
+static int blocked_in_syscall(int procfd, pid_t tid)
 {
-	char path[96], buf[64];
-	int fd, n;
+	char buf[256];
+	ssize_t n = lt_proc_read_buf(procfd, tid, "syscall", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return buf[0] >= '0' && buf[0] <= '9';
+	return n > 0 && lt_proc_parse_syscall(buf, (size_t)n) >= 0;
 }
 
 /* Thread ids, those blocked in a system call first. */
 static int list_threads(pid_t pid, pid_t *tids, int max)
 {
-	char path[64];
-	int n = 0, blocked = 0;
-	struct dirent *e;
-	DIR *d;
+	struct lt_proc_tasks it;
+	int n = 0, blocked = 0, fd = lt_proc_open(pid);
+	pid_t t;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
+	if (fd < 0 || lt_proc_tasks_open(fd, &it) < 0) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	while ((e = readdir(d)) && n < max) {
-		pid_t t = (pid_t)atoi(e->d_name);
-
-		if (t <= 0)
-			continue;
+	}
+	while (n < max && lt_proc_tasks_next(&it, &t)) {
 		tids[n] = t;
-		if (blocked_in_syscall(pid, t)) {
+		if (blocked_in_syscall(fd, t)) {
 			tids[n] = tids[blocked];
 			tids[blocked++] = t;
 		}
 		n++;
 	}
-	closedir(d);
+	lt_proc_tasks_close(&it);
+	close(fd);
 	return n;
 }
 
@@ -539,13 +547,14 @@ static int try_threads(struct job *j, lt_unwind *uw, lt_symbols *sym, int *rc,
 }
 
 int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
-		    double timeout_s, lt_err *err)
+		    double timeout_s, lt_unwind *uw, lt_symbols *sym,
+		    lt_err *err)
 {
 	int64_t deadline = lt_ptrace_now_ns() + (int64_t)(timeout_s * 1e9);
 	struct job j = {.pid = pid, .config = config};
 	sigset_t block, old;
-	lt_unwind *uw = NULL;
-	lt_symbols *sym = NULL;
+	lt_unwind *own_uw = NULL;
+	lt_symbols *own_sym = NULL;
 	int rc = -1;
 
 	if (lt_inject_check(pid, err) || read_maps(pid, &j.m, err))
@@ -564,9 +573,11 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 			return -1;
 		}
 	}
-	uw = lt_unwind_new(pid, err);
-	sym = uw ? lt_symbols_new(pid, err) : NULL;
-	if (!sym)
+	/* Loading the modules is most of an attach's own cost: only when
+	 * the caller has no unwinder or symbolizer of pid to lend. */
+	if (!uw && !(uw = own_uw = lt_unwind_new(pid, err)))
+		goto out;
+	if (!sym && !(sym = own_sym = lt_symbols_new(pid, err)))
 		goto out;
 	/* A Ctrl-C while the target runs our call must wait for its end. */
 	sigemptyset(&block);
@@ -589,7 +600,7 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 out:
-	lt_symbols_free(sym);
-	lt_unwind_free(uw);
+	lt_symbols_free(own_sym);
+	lt_unwind_free(own_uw);
 	return rc;
 }

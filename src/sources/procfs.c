@@ -12,6 +12,7 @@
 
 #include "lt_cgroup.h"
 #include "lt_elf.h"
+#include "lt_proc.h"
 #include "lt_text.h"
 
 #define PF_KTHREAD 0x00200000u /* include/linux/sched.h */
@@ -49,66 +50,7 @@ struct lt_procfs {
 	size_t fdc_len;
 };
 
-/* ---- "Key: value" fields ---- */
-
-/* A whole-line number at line[i..len), optionally followed by " kB" (then
- * converted to bytes).  Returns -1 when anything else follows, so a line cut
- * before its unit is rejected rather than misread. */
-static int64_t line_number(const char *line, size_t len, size_t i, int kb)
-{
-	int64_t v;
-
-	if (lt_text_dec(line, len, &i, &v) < 0)
-		return -1;
-	if (kb) {
-		if (len - i != 3 || memcmp(line + i, " kB", 3) != 0 ||
-		    v > INT64_MAX / 1024)
-			return -1;
-		return v * 1024;
-	}
-	return i == len ? v : -1;
-}
-
-/* Sets *field from a "Key: number" line; an unparsable value leaves it. */
-static int take_field(const char *line, size_t len, const char *key, int kb,
-		      int64_t *field)
-{
-	size_t i;
-	int64_t v;
-
-	if (!lt_text_key(line, len, key, &i))
-		return 0;
-	v = line_number(line, len, i, kb);
-	if (v >= 0)
-		*field = v;
-	return 1;
-}
-
 /* ---- parsers ---- */
-
-void lt_procfs_parse_status(const char *buf, size_t len,
-			    struct lt_proc_status *out)
-{
-	struct lt_lines it = {buf, buf + len};
-	const char *l;
-	size_t n, i;
-
-	out->rss_anon = out->rss_file = out->rss_shmem = out->vm_data = -1;
-	out->threads = out->tgid = -1;
-	out->state = 0;
-	while (lt_lines_next(&it, &l, &n)) {
-		if (take_field(l, n, "RssAnon", 1, &out->rss_anon) ||
-		    take_field(l, n, "RssFile", 1, &out->rss_file) ||
-		    take_field(l, n, "RssShmem", 1, &out->rss_shmem) ||
-		    take_field(l, n, "VmData", 1, &out->vm_data) ||
-		    take_field(l, n, "Threads", 0, &out->threads) ||
-		    take_field(l, n, "Tgid", 0, &out->tgid))
-			continue;
-		if (lt_text_key(l, n, "State", &i) && i < n && l[i] >= 'A' &&
-		    l[i] <= 'Z')
-			out->state = l[i];
-	}
-}
 
 void lt_procfs_parse_rollup(const char *buf, size_t len,
 			    struct lt_proc_rollup *out)
@@ -119,8 +61,8 @@ void lt_procfs_parse_rollup(const char *buf, size_t len,
 
 	out->pss = out->swap = -1;
 	while (lt_lines_next(&it, &l, &n))
-		if (!take_field(l, n, "Pss", 1, &out->pss))
-			take_field(l, n, "Swap", 1, &out->swap);
+		if (!lt_proc_key_num(l, n, "Pss", 1, &out->pss))
+			lt_proc_key_num(l, n, "Swap", 1, &out->swap);
 }
 
 void lt_procfs_parse_io(const char *buf, size_t len, struct lt_proc_io *out)
@@ -131,30 +73,23 @@ void lt_procfs_parse_io(const char *buf, size_t len, struct lt_proc_io *out)
 
 	out->write_bytes = out->wchar = -1;
 	while (lt_lines_next(&it, &l, &n))
-		if (!take_field(l, n, "write_bytes", 0, &out->write_bytes))
-			take_field(l, n, "wchar", 0, &out->wchar);
+		if (!lt_proc_key_num(l, n, "write_bytes", 0,
+				     &out->write_bytes))
+			lt_proc_key_num(l, n, "wchar", 0, &out->wchar);
 }
 
-/* "start-end perms offset dev inode   [path]" */
+/* Counts a well-formed line, and its size when it is the [heap]. */
 static void maps_line(const char *l, size_t n, struct lt_proc_maps *m)
 {
-	uint64_t start, end, size;
-	size_t i = 0;
+	struct lt_proc_map mp;
+	uint64_t size;
 
-	if (lt_text_hex(l, n, &i, &start) < 0 || i >= n || l[i++] != '-' ||
-	    lt_text_hex(l, n, &i, &end) < 0 || i >= n || l[i] != ' ' ||
-	    end < start)
+	if (lt_proc_parse_map(l, n, &mp) < 0)
 		return;
 	m->count++;
-	for (int field = 0; field < 4; field++) {
-		lt_text_skip_blanks(l, n, &i);
-		while (i < n && l[i] != ' ' && l[i] != '\t')
-			i++;
-	}
-	lt_text_skip_blanks(l, n, &i);
-	if (n - i != 6 || memcmp(l + i, "[heap]", 6) != 0)
+	if (!lt_text_span_eq(mp.path, mp.pathlen, "[heap]"))
 		return;
-	size = end - start;
+	size = mp.end - mp.start;
 	if (size > (uint64_t)(INT64_MAX - m->heap))
 		m->heap = INT64_MAX;
 	else
@@ -171,42 +106,6 @@ void lt_procfs_parse_maps(const char *buf, size_t len,
 	out->count = out->heap = 0;
 	while (lt_lines_next(&it, &l, &n))
 		maps_line(l, n, out);
-}
-
-int lt_procfs_parse_stat(const char *buf, size_t len, char *state,
-			 uint64_t *flags)
-{
-	const char *rp = NULL;
-	size_t i;
-	int64_t v = 0;
-
-	for (size_t k = len; k > 0; k--)
-		if (buf[k - 1] == ')') {
-			rp = buf + k - 1;
-			break;
-		}
-	if (!rp)
-		return -1;
-	i = (size_t)(rp - buf) + 1;
-	/* ") S ppid pgrp session tty_nr tpgid flags" */
-	if (len - i < 3 || buf[i] != ' ' || buf[i + 1] < 'A' ||
-	    buf[i + 1] > 'z' || buf[i + 2] != ' ')
-		return -1;
-	*state = buf[i + 1];
-	i += 3;
-	for (int field = 4; field <= 9; field++) {
-		int neg = i < len && buf[i] == '-'; /* tty_nr, tpgid: -1 */
-
-		i += (size_t)neg;
-		if (lt_text_dec(buf, len, &i, &v) < 0)
-			return -1;
-		if (field < 9 && (i >= len || buf[i++] != ' '))
-			return -1;
-		if (field == 9 && neg)
-			return -1;
-	}
-	*flags = (uint64_t)v;
-	return 0;
 }
 
 int lt_procfs_fd_classify(const char *target, size_t len)
@@ -229,44 +128,22 @@ int lt_procfs_fd_classify(const char *target, size_t len)
 /* ---- reading ---- */
 
 /* Streams maps through chunk (MAPS_CHUNK bytes): a process near
- * vm.max_map_count has several MB of maps. */
+ * vm.max_map_count has several MB of maps.  The head of a line longer than
+ * the chunk still counts when well-formed. */
 static int read_maps(int dirfd, char *chunk, struct lt_proc_maps *m)
 {
-	size_t have = 0;
-	int skipping = 0, fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+	struct lt_proc_lines it;
+	const char *l;
+	size_t n;
+	int cut, rc;
 
 	m->count = m->heap = 0;
-	if (fd < 0)
+	if (lt_proc_lines_open(&it, dirfd, 0, "maps", chunk, MAPS_CHUNK) < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = read(fd, chunk + have, MAPS_CHUNK - have);
-		const char *p = chunk, *nl, *end;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return n < 0 ? -1 : 0;
-		}
-		end = chunk + have + n;
-		while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-			if (!skipping)
-				maps_line(p, (size_t)(nl - p), m);
-			skipping = 0;
-			p = nl + 1;
-		}
-		have = (size_t)(end - p);
-		if (have == MAPS_CHUNK) { /* one line fills the buffer */
-			if (!skipping)
-				maps_line(chunk, have, m);
-			skipping = 1;
-			have = 0;
-		}
-		memmove(chunk, p, have);
-	}
+	while ((rc = lt_proc_lines_next(&it, &l, &n, &cut)) > 0)
+		maps_line(l, n, m);
+	lt_proc_lines_close(&it);
+	return rc;
 }
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -360,18 +237,6 @@ static int count_fds(struct lt_procfs *p, struct lt_sample *out)
 	return 0;
 }
 
-static int open_piddir(pid_t pid)
-{
-	char path[32];
-
-	if (pid <= 0) {
-		errno = ENOENT;
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
 static int is_gone(int e)
 {
 	return e == ENOENT || e == ESRCH;
@@ -410,43 +275,41 @@ static int check_at(int dirfd, pid_t pid, struct lt_text_buf *b, pid_t *tgid,
 		    lt_err *err)
 {
 	struct lt_proc_status st;
-	uint64_t flags;
-	char state;
+	struct lt_proc_stat ps;
 	ssize_t n;
 	int r;
 
-	n = lt_text_read_grow(dirfd, "stat", b, SMALL_CAP);
+	n = lt_proc_read(dirfd, 0, "stat", b, SMALL_CAP);
 	if (n < 0 && is_gone(errno)) {
 		lt_err_set(err, LT_EXIT_TARGET, "no such process: %d",
 			   (int)pid);
 		return -1;
 	}
-	if (n < 0 || lt_procfs_parse_stat(b->p, (size_t)n, &state,
-					  &flags) < 0) {
+	if (n < 0 || lt_proc_parse_stat(b->p, (size_t)n, &ps) < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "cannot read /proc/%d/stat%s%s",
 			   (int)pid, n < 0 ? ": " : "",
 			   n < 0 ? strerror(errno) : "");
 		return -1;
 	}
-	if (flags & PF_KTHREAD) {
+	if (ps.flags & PF_KTHREAD) {
 		lt_err_set(err, LT_EXIT_TARGET,
 			   "%d is a kernel thread: it has no user memory to "
 			   "sample", (int)pid);
 		return -1;
 	}
-	if (state == 'Z' || state == 'X') {
+	if (ps.state == 'Z' || ps.state == 'X') {
 		lt_err_set(err, LT_EXIT_TARGET,
 			   "%d is a zombie (exited, not yet reaped by its "
 			   "parent)", (int)pid);
 		return -1;
 	}
-	n = lt_text_read_grow(dirfd, "status", b, SMALL_CAP);
+	n = lt_proc_read(dirfd, 0, "status", b, SMALL_CAP);
 	if (n < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "no such process: %d",
 			   (int)pid);
 		return -1;
 	}
-	lt_procfs_parse_status(b->p, (size_t)n, &st);
+	lt_proc_parse_status(b->p, (size_t)n, &st);
 	r = check_readable(dirfd, pid, "smaps_rollup", 0, err);
 	if (r > 0)
 		r = check_readable(dirfd, pid, "maps", 0, err);
@@ -461,7 +324,7 @@ static int check_at(int dirfd, pid_t pid, struct lt_text_buf *b, pid_t *tgid,
 int lt_procfs_check(pid_t pid, pid_t *tgid, lt_err *err)
 {
 	struct lt_text_buf b = {0};
-	int dirfd = open_piddir(pid), r;
+	int dirfd = lt_proc_open(pid), r;
 
 	if (dirfd < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "no such process: %d",
@@ -490,7 +353,7 @@ static void sanitize(char *s, size_t n)
 static char *read_text(int dirfd, const char *name, struct lt_text_buf *b,
 		       size_t cap)
 {
-	ssize_t n = lt_text_read_grow(dirfd, name, b, cap);
+	ssize_t n = lt_proc_read(dirfd, 0, name, b, cap);
 	size_t len = n > 0 ? (size_t)n : 0;
 	int cut = (size_t)n == cap;
 	char *s;
@@ -515,7 +378,7 @@ int lt_procfs_target_info(pid_t pid, struct lt_target_info *out, lt_err *err)
 	char path[PATH_MAX + 1], id[129];
 	struct lt_text_buf b = {0};
 	ssize_t n;
-	int dirfd = open_piddir(pid);
+	int dirfd = lt_proc_open(pid);
 
 	memset(out, 0, sizeof(*out));
 	if (dirfd < 0) {
@@ -561,7 +424,7 @@ lt_procfs *lt_procfs_new(pid_t pid, lt_err *err)
 
 	p = lt_xcalloc(1, sizeof(*p));
 	p->pid = pid;
-	p->dirfd = open_piddir(pid);
+	p->dirfd = lt_proc_open(pid);
 	if (p->dirfd < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "no such process: %d",
 			   (int)pid);
@@ -616,11 +479,11 @@ static void set_if(struct lt_sample *out, int id, int64_t v)
 static int exited(struct lt_procfs *p)
 {
 	struct lt_proc_status st;
-	ssize_t n = lt_text_read_grow(p->dirfd, "status", &p->buf, SMALL_CAP);
+	ssize_t n = lt_proc_read(p->dirfd, 0, "status", &p->buf, SMALL_CAP);
 
 	if (n < 0)
 		return is_gone(errno) ? 1 : -1;
-	lt_procfs_parse_status(p->buf.p, (size_t)n, &st);
+	lt_proc_parse_status(p->buf.p, (size_t)n, &st);
 	return st.state == 'Z' || st.state == 'X';
 }
 
@@ -646,7 +509,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 	ssize_t n;
 
 	out->have &= ~OWN_MASK;
-	n = lt_text_read_grow(p->dirfd, "status", &p->buf, SMALL_CAP);
+	n = lt_proc_read(p->dirfd, 0, "status", &p->buf, SMALL_CAP);
 	if (n < 0) {
 		e = errno;
 		if (is_gone(e))
@@ -655,7 +518,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 			   (int)p->pid, strerror(e));
 		return -1;
 	}
-	lt_procfs_parse_status(p->buf.p, (size_t)n, &st);
+	lt_proc_parse_status(p->buf.p, (size_t)n, &st);
 	if (st.state == 'Z' || st.state == 'X')
 		goto exited;
 	set_if(out, LT_M_RSS_ANON, st.rss_anon);
@@ -666,7 +529,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 
 	/* Below, a file that cannot be read leaves its metrics unset; ESRCH
 	 * means the target died during this tick. */
-	n = lt_text_read_grow(p->dirfd, "smaps_rollup", &p->buf, SMALL_CAP);
+	n = lt_proc_read(p->dirfd, 0, "smaps_rollup", &p->buf, SMALL_CAP);
 	if (n >= 0) {
 		lt_procfs_parse_rollup(p->buf.p, (size_t)n, &ru);
 		set_if(out, LT_M_PSS, ru.pss);
@@ -684,7 +547,7 @@ int lt_procfs_sample(lt_procfs *p, struct lt_sample *out, lt_err *err)
 	}
 	if (count_fds(p, out) < 0)
 		gone |= is_gone(errno);
-	n = lt_text_read_grow(p->dirfd, "io", &p->buf, SMALL_CAP);
+	n = lt_proc_read(p->dirfd, 0, "io", &p->buf, SMALL_CAP);
 	if (n >= 0) {
 		lt_procfs_parse_io(p->buf.p, (size_t)n, &io);
 		set_if(out, LT_M_WRITE_BYTES, io.write_bytes);

@@ -19,15 +19,16 @@
  * Block states live in one byte per block; no recursion anywhere. */
 #include "lt_reach.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lt_glibc_heap.h"
+#include "lt_proc.h"
 #include "lt_ptrace.h"
 #include "lt_reach_int.h"
 #include "lt_tmem.h"
@@ -108,34 +109,31 @@ struct job {
 	int rc;
 };
 
-/* The tids of pid, sorted, in a new array.  Returns the count, 0 when the
- * listing fails. */
+/* The tids of pid (lt_proc), in a new array.  Returns the count, 0 when
+ * the listing fails. */
 static size_t list_tids(pid_t pid, pid_t **out)
 {
-	char path[64];
-	DIR *d;
-	struct dirent *e;
+	struct lt_proc_tasks it;
 	size_t n = 0, cap = 0;
-	pid_t *t = NULL;
+	pid_t *t = NULL, tid;
+	int procfd = lt_proc_open(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d) {
-		*out = NULL;
+	*out = NULL;
+	if (procfd < 0)
+		return 0;
+	if (lt_proc_tasks_open(procfd, &it) != 0) {
+		close(procfd);
 		return 0;
 	}
-	while ((e = readdir(d)) != NULL && n < MAX_THREADS) {
-		long v = strtol(e->d_name, NULL, 10);
-
-		if (v <= 0)
-			continue;
+	while (n < MAX_THREADS && lt_proc_tasks_next(&it, &tid) == 1) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			t = lt_xrealloc(t, cap * sizeof(*t));
 		}
-		t[n++] = (pid_t)v;
+		t[n++] = tid;
 	}
-	closedir(d);
+	lt_proc_tasks_close(&it);
+	close(procfd);
 	*out = t;
 	return n;
 }

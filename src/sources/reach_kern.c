@@ -10,10 +10,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lt_proc.h"
 #include "lt_text.h"
 
 #define FILE_CAP (1u << 20)
@@ -31,32 +31,6 @@ static void add(struct words *ws, uint64_t v)
 		ws->w = lt_xrealloc(ws->w, ws->cap * sizeof(*ws->w));
 	}
 	ws->w[ws->n++] = v;
-}
-
-/* The file at dirfd/path, NUL-terminated, in buf (up to FILE_CAP).
- * Returns its length, or -1. */
-static long slurp(int dirfd, const char *path, char **buf)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 4096;
-	ssize_t r;
-
-	*buf = NULL;
-	if (fd < 0)
-		return -1;
-	*buf = lt_xmalloc(cap + 1);
-	while ((r = read(fd, *buf + len, cap - len)) > 0) {
-		len += (size_t)r;
-		if (len == cap) {
-			if (cap >= FILE_CAP)
-				break;
-			cap *= 2;
-			*buf = lt_xrealloc(*buf, cap + 1);
-		}
-	}
-	close(fd);
-	(*buf)[len] = '\0';
-	return (long)len;
 }
 
 /* Every "data: HEX" of an epoll fd's fdinfo. */
@@ -111,49 +85,47 @@ static void timer_values(const char *buf, size_t len, struct words *ws)
 size_t lt_reach_kernel_words(pid_t pid, uint64_t **out)
 {
 	struct words ws = {NULL, 0, 0};
-	char path[64], *buf;
-	int dfd, fdinfo;
-	DIR *d;
+	struct lt_text_buf b = {0};
+	int procfd = lt_proc_open(pid), fdinfo;
+	DIR *d = NULL;
 	struct dirent *e;
-	long len;
+	ssize_t len;
 	size_t nfd = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		*out = NULL;
+	*out = NULL;
+	if (procfd < 0)
 		return 0;
-	}
-	len = slurp(dfd, "timers", &buf);
+	len = lt_proc_read(procfd, 0, "timers", &b, FILE_CAP);
 	if (len > 0)
-		timer_values(buf, (size_t)len, &ws);
-	free(buf);
-	fdinfo = openat(dfd, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = fdinfo >= 0 ? fdopendir(fdinfo) : NULL;
+		timer_values(b.p, (size_t)len, &ws);
+	fdinfo = openat(procfd, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fdinfo >= 0)
+		d = fdopendir(fdinfo);
 	while (d && (e = readdir(d)) != NULL && nfd++ < MAX_FDS) {
-		char link[300], target[32];
+		char name[300], target[32];
 		ssize_t tl;
 
 		if (e->d_name[0] == '.')
 			continue;
 		/* Only epoll descriptors: "anon_inode:[eventpoll]". */
-		snprintf(link, sizeof(link), "fd/%s", e->d_name);
-		tl = readlinkat(dfd, link, target, sizeof(target) - 1);
+		snprintf(name, sizeof(name), "fd/%s", e->d_name);
+		tl = readlinkat(procfd, name, target, sizeof(target) - 1);
 		if (tl <= 0)
 			continue;
 		target[tl] = '\0';
 		if (strcmp(target, "anon_inode:[eventpoll]") != 0)
 			continue;
-		len = slurp(fdinfo, e->d_name, &buf);
+		snprintf(name, sizeof(name), "fdinfo/%s", e->d_name);
+		len = lt_proc_read(procfd, 0, name, &b, FILE_CAP);
 		if (len > 0)
-			epoll_data(buf, (size_t)len, &ws);
-		free(buf);
+			epoll_data(b.p, (size_t)len, &ws);
 	}
 	if (d)
 		closedir(d);
 	else if (fdinfo >= 0)
 		close(fdinfo);
-	close(dfd);
+	close(procfd);
+	lt_text_buf_free(&b);
 	*out = ws.w;
 	return ws.n;
 }

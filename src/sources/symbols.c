@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lt_proc.h"
+
 /* libstdc++'s demangler (leaktop links libstdc++ for it, as eu-stack
  * does).  Names come from the target's files: the demangler recurses on
  * nesting, so names longer than MAX_MANGLED stay mangled rather than
@@ -110,53 +112,42 @@ int lt_symbols_open_module(pid_t pid, const char *name, char **path)
 	return fd;
 }
 
-/* FNV-1a over the lines of executable mappings.  Streams the file, so no
- * line length or file size matters. */
+/* FNV-1a over the lines of executable mappings, streamed through lt_proc
+ * (a line longer than the buffer counts by its head). */
 int lt_symbols_maps_hash(pid_t pid, uint64_t *out)
 {
-	char path[64], buf[16384];
-	uint64_t total = 1469598103934665603ULL, line = total;
-	int field = 0, pos = 0, exec = 0, fd;
-	ssize_t n;
+	char buf[16384];
+	uint64_t total = 1469598103934665603ULL;
+	struct lt_proc_lines it;
+	const char *l;
+	size_t n;
+	int fd = lt_proc_open(pid), rc, cut, e;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (ssize_t i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)buf[i];
-
-			line = (line ^ c) * 1099511628211ULL;
-			if (c == '\n') {
-				if (exec)
-					total = (total ^ line) * 1099511628211ULL;
-				line = 1469598103934665603ULL;
-				field = pos = exec = 0;
-			} else if (c == ' ') {
-				field++;
-				pos = 0;
-			} else {
-				/* "start-end perms ...": perms is field 1 */
-				if (field == 1 && pos == 2 && c == 'x')
-					exec = 1;
-				pos++;
-			}
-		}
-	}
-	if (n < 0) {
-		int e = errno;
-
+	if (lt_proc_lines_open(&it, fd, 0, "maps", buf, sizeof(buf)) < 0) {
+		e = errno;
 		close(fd);
 		errno = e;
 		return -1;
 	}
+	while ((rc = lt_proc_lines_next(&it, &l, &n, &cut)) > 0) {
+		struct lt_proc_map mp;
+		uint64_t line = 1469598103934665603ULL;
+
+		if (lt_proc_parse_map(l, n, &mp) < 0 || mp.perms[2] != 'x')
+			continue;
+		for (size_t i = 0; i < n; i++)
+			line = (line ^ (unsigned char)l[i]) * 1099511628211ULL;
+		total = (total ^ line) * 1099511628211ULL;
+	}
+	e = errno;
+	lt_proc_lines_close(&it);
 	close(fd);
+	if (rc < 0) {
+		errno = e;
+		return -1;
+	}
 	*out = total;
 	return 0;
 }

@@ -15,9 +15,9 @@
  * all its tracees, stopped or not. */
 #include "lt_threads.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lt_proc.h"
 #include "lt_ptrace.h"
 #include "lt_unwind.h"
 
@@ -48,6 +49,7 @@ struct lt_threads {
 	int max_depth;
 	int64_t budget_ns, stop_timeout_ns;
 	lt_unwind *unwind;
+	int own_unwind;           /* unwind is ours to free */
 	struct lt_thread *cur, *prev; /* this tick's and the last one's */
 	size_t ncur, nprev, capcur, capprev;
 	unsigned char *plan;      /* per entry of cur */
@@ -57,124 +59,50 @@ struct lt_threads {
 
 /* ---- /proc readers ------------------------------------------------------ */
 
-/* Reads at most size - 1 bytes of dirfd/path into buf, NUL-terminated.
- * Returns the length, or -1 with errno. */
-static ssize_t read_at(int dirfd, const char *path, char *buf, size_t size)
-{
-	ssize_t n = 0, len = 0;
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)len < size - 1) {
-		n = read(fd, buf + len, size - 1 - (size_t)len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	if (n < 0 && len == 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len;
-}
-
-/* A decimal number of at most 18 digits at *p, advancing p; -1 if none. */
-static long long parse_num(const char **p, const char *end)
-{
-	long long v = 0;
-	int digits = 0;
-
-	while (*p < end && **p >= '0' && **p <= '9' && digits < 18) {
-		v = v * 10 + (**p - '0');
-		(*p)++;
-		digits++;
-	}
-	if (digits == 0 || (*p < end && **p >= '0' && **p <= '9'))
-		return -1;
-	return v;
-}
-
-/* "TID (comm) S ...": comm is everything between the first '(' and the
- * last ')', since a name may contain both. */
-static int parse_stat(const char *buf, size_t len, char *name, size_t namesz,
-		      char *state)
-{
-	const char *lp = memchr(buf, '(', len), *rp = NULL;
-	size_t n;
-
-	for (const char *p = buf + len; p > buf; p--)
-		if (p[-1] == ')') {
-			rp = p - 1;
-			break;
-		}
-	if (!lp || !rp || rp < lp || buf + len - rp < 3 || rp[1] != ' ')
-		return -1;
-	n = (size_t)(rp - lp - 1);
-	if (n >= namesz)
-		n = namesz - 1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)lp[1 + i];
-
-		name[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	name[n] = '\0';
-	*state = rp[2];
-	return 0;
-}
-
-/* "NR ARGS... SP PC", "-1 SP PC" (blocked outside a syscall) or
- * "running". */
-static long parse_syscall(const char *buf, size_t len)
-{
-	const char *p = buf, *end = buf + len;
-	long long v;
-
-	if (len == 0 || *p == '-')
-		return -1;
-	v = parse_num(&p, end);
-	if (v < 0 || v > 100000 || p == end || (*p != ' ' && *p != '\n'))
-		return -1;
-	return (long)v;
-}
-
 /* TracerPid of /proc/PID/status, 0 if none, -1 if unreadable. */
 static long tracer_pid(int procfd)
 {
-	static const char key[] = "\nTracerPid:";
+	struct lt_proc_status st;
 	char buf[4096];
-	const char *p, *end;
-	ssize_t n = read_at(procfd, "status", buf, sizeof(buf));
-	long long v;
+	ssize_t n = lt_proc_read_buf(procfd, 0, "status", buf, sizeof(buf));
 
-	if (n < 0 || !(p = strstr(buf, key)))
+	if (n < 0)
 		return -1;
-	p += sizeof(key) - 1;
-	end = buf + n;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	v = parse_num(&p, end);
-	return v < 0 || p == end || *p != '\n' ? -1 : (long)v;
+	lt_proc_parse_status(buf, (size_t)n, &st);
+	return st.tracer_pid >= 0 && st.tracer_pid <= INT_MAX
+		       ? (long)st.tracer_pid : -1;
 }
 
 /* kernel.yama.ptrace_scope, -1 without yama. */
 static int yama_scope(void)
 {
 	char buf[16];
-	const char *p = buf;
-	ssize_t n = read_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope",
-			    buf, sizeof(buf));
+	ssize_t n = lt_text_read_at(AT_FDCWD,
+				    "/proc/sys/kernel/yama/ptrace_scope", buf,
+				    sizeof(buf));
+	size_t i = 0;
+	int64_t v;
 
-	if (n <= 0)
+	if (n <= 0 || lt_text_dec(buf, (size_t)n, &i, &v) < 0 || v > 3)
 		return -1;
-	return (int)parse_num(&p, buf + n);
+	return (int)v;
+}
+
+/* The name of process pid, "" when unreadable. */
+static void comm_of(pid_t pid, char *comm, size_t size)
+{
+	int fd = lt_proc_open(pid);
+	ssize_t n = fd >= 0 ? lt_proc_read_buf(fd, 0, "comm", comm, size - 1)
+			    : -1;
+	size_t len = n > 0 ? (size_t)n : 0;
+
+	if (fd >= 0)
+		close(fd);
+	comm[len] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	for (char *c = comm; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 /* ---- step 1: list and read ---------------------------------------------- */
@@ -199,43 +127,31 @@ static void grow(struct lt_thread **v, size_t *cap, size_t need)
  * when the process is gone or unreadable. */
 static ssize_t list_tasks(lt_threads *t)
 {
-	int fd = openat(t->procfd, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
+	struct lt_proc_tasks it;
 	size_t n = 0;
+	pid_t tid;
 
-	if (fd < 0)
+	if (lt_proc_tasks_open(t->procfd, &it) < 0)
 		return -1;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -1;
-	}
-	while ((e = readdir(d))) {
-		const char *p = e->d_name;
-		long long tid = parse_num(&p, p + strlen(p));
-
-		if (tid <= 0 || *p || tid > 0x7fffffff)
-			continue;
+	while (lt_proc_tasks_next(&it, &tid)) {
 		grow(&t->cur, &t->capcur, n + 1);
 		memset(&t->cur[n], 0, sizeof(t->cur[n]));
-		t->cur[n].tid = (pid_t)tid;
+		t->cur[n].tid = tid;
 		t->cur[n].syscall = -1;
 		n++;
 	}
-	closedir(d);
+	lt_proc_tasks_close(&it);
 	qsort(t->cur, n, sizeof(*t->cur), cmp_tid);
 	return (ssize_t)n;
 }
 
 static void read_syscall(lt_threads *t, struct lt_thread *th)
 {
-	char path[64], buf[256];
-	ssize_t n;
+	char buf[256];
+	ssize_t n = lt_proc_read_buf(t->procfd, th->tid, "syscall", buf,
+				     sizeof(buf));
 
-	snprintf(path, sizeof(path), "task/%d/syscall", (int)th->tid);
-	n = read_at(t->procfd, path, buf, sizeof(buf));
-	th->syscall = n > 0 ? parse_syscall(buf, (size_t)n) : -1;
+	th->syscall = n > 0 ? lt_proc_parse_syscall(buf, (size_t)n) : -1;
 }
 
 /* Fills name and state of th, and the syscall of a thread in disk wait.
@@ -245,14 +161,19 @@ static void read_syscall(lt_threads *t, struct lt_thread *th)
  * exited. */
 static int read_thread(lt_threads *t, struct lt_thread *th)
 {
-	char path[64], buf[1024];
-	ssize_t n;
+	struct lt_proc_stat ps;
+	char buf[1024];
+	ssize_t n = lt_proc_read_buf(t->procfd, th->tid, "stat", buf,
+				     sizeof(buf));
+	size_t l;
 
-	snprintf(path, sizeof(path), "task/%d/stat", (int)th->tid);
-	n = read_at(t->procfd, path, buf, sizeof(buf));
-	if (n <= 0 || parse_stat(buf, (size_t)n, th->name, sizeof(th->name),
-				 &th->state) != 0)
+	if (n <= 0 || lt_proc_parse_stat(buf, (size_t)n, &ps) != 0)
 		return -1;
+	/* The kernel's names fit (16 bytes); a longer one is cut. */
+	l = strnlen(ps.comm, sizeof(th->name) - 1);
+	memcpy(th->name, ps.comm, l);
+	th->name[l] = '\0';
+	th->state = ps.state;
 	if (th->state == 'D')
 		read_syscall(t, th);
 	return 0;
@@ -550,14 +471,9 @@ static int check_traceable(lt_threads *t, lt_err *err)
 		return -1;
 	}
 	if (tracer > 0) {
-		char path[64], comm[32] = "";
+		char comm[32];
 
-		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer);
-		if (read_at(AT_FDCWD, path, comm, sizeof(comm)) > 0)
-			comm[strcspn(comm, "\n")] = '\0';
-		for (char *c = comm; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
+		comm_of((pid_t)tracer, comm, sizeof(comm));
 		lt_err_set(err, LT_EXIT_TARGET,
 			   "cannot sample the threads of process %d: it is already traced by process %ld%s%s%s (a debugger, strace or another leaktop)",
 			   (int)t->pid, tracer, comm[0] ? " (" : "", comm,
@@ -595,7 +511,6 @@ lt_threads *lt_threads_new(pid_t pid, const struct lt_threads_opts *o,
 			   lt_err *err)
 {
 	lt_threads *t = lt_xcalloc(1, sizeof(*t));
-	char path[32];
 
 	t->procfd = -1;
 	t->pid = pid;
@@ -611,8 +526,7 @@ lt_threads *lt_threads_new(pid_t pid, const struct lt_threads_opts *o,
 		t->stop_timeout_ns = o->stop_timeout_s < 10
 					     ? (int64_t)(o->stop_timeout_s * 1e9)
 					     : (int64_t)10e9;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	t->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t->procfd = lt_proc_open(pid);
 	if (t->procfd < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "no process %d: %s", (int)pid,
 			   strerror(errno));
@@ -620,9 +534,14 @@ lt_threads *lt_threads_new(pid_t pid, const struct lt_threads_opts *o,
 	}
 	if (check_traceable(t, err) != 0)
 		goto fail;
-	t->unwind = lt_unwind_new(pid, err);
-	if (!t->unwind)
-		goto fail;
+	if (o && o->unwind) {
+		t->unwind = o->unwind;
+	} else {
+		t->unwind = lt_unwind_new(pid, err);
+		if (!t->unwind)
+			goto fail;
+		t->own_unwind = 1;
+	}
 	return t;
 fail:
 	lt_threads_free(t);
@@ -635,7 +554,8 @@ void lt_threads_free(lt_threads *t)
 		return;
 	if (t->procfd >= 0)
 		close(t->procfd);
-	lt_unwind_free(t->unwind);
+	if (t->own_unwind)
+		lt_unwind_free(t->unwind);
 	free(t->cur);
 	free(t->prev);
 	free(t->plan);

@@ -9,9 +9,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "lt_text.h"
+#include "lt_proc.h"
 
-#define MAPS_CAP (64u << 20)
+#define LINE_CAP 65536
 #define WORDS_PER_CALL 1024
 
 struct lt_tmem {
@@ -161,101 +161,60 @@ size_t lt_tmem_read_words(lt_tmem *m, const uint64_t *addr, uint64_t *out,
 	return bad;
 }
 
-/* Parses one maps line into *e.  Returns 0, or -1 for a line that does not
- * parse. */
-static int parse_line(const char *s, size_t n, struct lt_tmem_map *e)
-{
-	size_t i = 0, p;
-	uint64_t off, major, minor;
-	int64_t inode;
-
-	memset(e, 0, sizeof(*e));
-	if (lt_text_hex(s, n, &i, &e->lo) || i >= n || s[i++] != '-' ||
-	    lt_text_hex(s, n, &i, &e->hi) || e->hi <= e->lo)
-		return -1;
-	lt_text_skip_blanks(s, n, &i);
-	if (i + 4 > n)
-		return -1;
-	memcpy(e->perm, s + i, 4);
-	i += 4;
-	lt_text_skip_blanks(s, n, &i);
-	if (lt_text_hex(s, n, &i, &off))
-		return -1;
-	lt_text_skip_blanks(s, n, &i);
-	if (lt_text_hex(s, n, &i, &major) || i >= n || s[i++] != ':' ||
-	    lt_text_hex(s, n, &i, &minor))
-		return -1;
-	lt_text_skip_blanks(s, n, &i);
-	if (lt_text_dec(s, n, &i, &inode))
-		return -1;
-	e->inode = (uint64_t)inode;
-	lt_text_skip_blanks(s, n, &i);
-	p = n - i < sizeof(e->path) - 1 ? n - i : sizeof(e->path) - 1;
-	memcpy(e->path, s + i, p);
-	return 0;
-}
-
 int lt_tmem_maps(pid_t pid, struct lt_tmem_map **maps, size_t *n,
 		 lt_err *err)
 {
-	char path[64];
-	char *buf = NULL;
-	size_t len = 0, cap = 0, cnt = 0, mcap = 0;
+	struct lt_proc_lines ls = {0};
 	struct lt_tmem_map *out = NULL;
-	struct lt_lines it;
+	size_t cnt = 0, cap = 0;
+	char *buf = lt_xmalloc(LINE_CAP);
 	const char *line;
-	size_t llen;
-	int fd;
+	size_t len;
+	int procfd = lt_proc_open(pid), cut, r;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		lt_err_set(err, LT_EXIT_TARGET, "cannot read %s: %s", path,
-			   strerror(errno));
-		return -1;
+	if (procfd < 0 || lt_proc_lines_open(&ls, procfd, 0, "maps", buf, LINE_CAP) != 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read /proc/%d/maps: %s",
+			   (int)pid, strerror(errno));
+		goto fail;
 	}
-	for (;;) {
-		ssize_t r;
+	while ((r = lt_proc_lines_next(&ls, &line, &len, &cut)) == 1) {
+		struct lt_proc_map pm;
+		struct lt_tmem_map *e;
+		size_t pl;
 
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 262144;
-			buf = lt_xrealloc(buf, cap);
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
+		if (lt_proc_parse_map(line, len, &pm) != 0 || pm.end <= pm.start ||
+		    (cnt && pm.start < out[cnt - 1].hi))
 			continue;
-		if (r < 0) {
-			lt_err_set(err, LT_EXIT_TARGET, "cannot read %s: %s",
-				   path, strerror(errno));
-			close(fd);
-			free(buf);
-			return -1;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 256;
+			out = lt_xrealloc(out, cap * sizeof(*out));
 		}
-		if (r == 0 || len + (size_t)r >= MAPS_CAP)
-			break;
-		len += (size_t)r;
+		e = &out[cnt++];
+		memset(e, 0, sizeof(*e));
+		e->lo = pm.start;
+		e->hi = pm.end;
+		memcpy(e->perm, pm.perms, sizeof(e->perm));
+		pl = pm.pathlen < sizeof(e->path) - 1 ? pm.pathlen : sizeof(e->path) - 1;
+		memcpy(e->path, pm.path, pl);
 	}
-	close(fd);
-	lt_lines_init(&it, buf, len);
-	while (lt_lines_next(&it, &line, &llen)) {
-		if (cnt == mcap) {
-			mcap = mcap ? mcap * 2 : 256;
-			out = lt_xrealloc(out, mcap * sizeof(*out));
-		}
-		if (parse_line(line, llen, &out[cnt]) == 0 &&
-		    (cnt == 0 || out[cnt].lo >= out[cnt - 1].hi))
-			cnt++;
+	if (r < 0 || cnt == 0) {
+		lt_err_set(err, LT_EXIT_TARGET, "cannot read /proc/%d/maps: %s",
+			   (int)pid, r < 0 ? strerror(errno) : "no mappings (gone?)");
+		goto fail;
 	}
+	lt_proc_lines_close(&ls);
+	close(procfd);
 	free(buf);
-	if (cnt == 0) {
-		free(out);
-		lt_err_set(err, LT_EXIT_TARGET, "process %d has no mappings (gone?)",
-			   (int)pid);
-		return -1;
-	}
 	*maps = out;
 	*n = cnt;
 	return 0;
+fail:
+	lt_proc_lines_close(&ls);
+	if (procfd >= 0)
+		close(procfd);
+	free(buf);
+	free(out);
+	return -1;
 }
 
 long lt_tmem_map_find(const struct lt_tmem_map *maps, size_t n, uint64_t addr)

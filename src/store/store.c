@@ -55,7 +55,10 @@ struct lt_store {
 	int64_t tick_id;           /* id of the last tick committed */
 	uint64_t have;             /* availability as last stored */
 	int64_t last[LT_M_COUNT];  /* values as last stored */
-	struct lt_store_cursor cur; /* stacks and threads already stored */
+	/* What of the model each part has in the file already. */
+	struct lt_store_stacks stacks;
+	struct lt_store_heap heap;
+	struct lt_store_goroutines go;
 };
 
 /* Files SQLite keeps next to the database.  create refuses or removes
@@ -369,7 +372,9 @@ static void store_free(lt_store *st)
 {
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
-	lt_store_cursor_free(&st->cur);
+	lt_store_stacks_free(&st->stacks);
+	lt_store_heap_free(&st->heap);
+	lt_store_goroutines_free(&st->go);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -550,13 +555,24 @@ int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err)
 	s = lt_model_tick(m, n - 1);
 	if (begin(st, err) < 0)
 		return -1;
+	/* The parts side by side (lt_store_int.h); stacks first, since heap
+	 * sites name stacks. */
 	rc = write_tick(st, s, id, err);
 	if (rc == 0)
-		rc = lt_store_stacks_write(st->db, &st->cur, m, id, st->path, err);
+		rc = lt_store_stacks_write(st->db, &st->stacks, m, id, st->path,
+					   err);
+	if (rc == 0)
+		rc = lt_store_heap_write(st->db, &st->heap, m, id, st->path,
+					 err);
+	if (rc == 0)
+		rc = lt_store_goroutines_write(st->db, &st->go, m, id, st->path,
+					       err);
 	if (end(st, rc, err) < 0)
 		return -1;
 	tick_committed(st, s, id);
-	lt_store_cursor_commit(&st->cur, m);
+	lt_store_stacks_commit(&st->stacks, m);
+	lt_store_heap_commit(&st->heap, m);
+	lt_store_goroutines_commit(&st->go, m);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ static int run(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
 	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
 }
 
-static int write_value(sqlite3 *db, struct lt_store_cursor *cur, size_t i,
+static int write_value(sqlite3 *db, struct lt_store_heap *cur, size_t i,
 		       int64_t tick_id, const struct lt_hval *v,
 		       const char *path, lt_err *err)
 {
@@ -45,7 +45,7 @@ static int write_value(sqlite3 *db, struct lt_store_cursor *cur, size_t i,
 	return run(db, s, path, err);
 }
 
-int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
+int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			const lt_model *m, int64_t tick_id, const char *path,
 			lt_err *err)
 {
@@ -111,7 +111,7 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_cursor *cur,
 	return 0;
 }
 
-void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m)
+void lt_store_heap_commit(struct lt_store_heap *cur, const lt_model *m)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
 
@@ -120,11 +120,11 @@ void lt_store_heap_commit(struct lt_store_cursor *cur, const lt_model *m)
 	cur->heap_rate = lt_hsites_rate(h);
 }
 
-void lt_store_heap_free(struct lt_store_cursor *cur)
+void lt_store_heap_free(struct lt_store_heap *cur)
 {
 	sqlite3_finalize(cur->heap_site);
 	sqlite3_finalize(cur->heap_value);
-	cur->heap_site = cur->heap_value = NULL;
+	memset(cur, 0, sizeof(*cur));
 }
 
 /* ---------------------------------------------------------------------- */

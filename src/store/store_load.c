@@ -393,7 +393,9 @@ int lt_store_load(const char *path, lt_model **out, lt_err *err)
 	m = lt_model_new();
 	if (load_meta(db, path, m, err) < 0 || load_sources(db, path, m, err) < 0 ||
 	    load_ticks(db, path, m, err) < 0 ||
-	    lt_store_stacks_load(db, m, path, err) < 0)
+	    lt_store_stacks_load(db, m, path, err) < 0 ||
+	    lt_store_heap_load(db, m, path, err) < 0 ||
+	    lt_store_goroutines_load(db, m, path, err) < 0)
 		goto out;
 	*out = m;
 	m = NULL;

@@ -48,7 +48,7 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-static int prepare(sqlite3 *db, struct lt_store_cursor *cur, const char *path,
+static int prepare(sqlite3 *db, struct lt_store_stacks *cur, const char *path,
 		   lt_err *err)
 {
 	if (cur->stmt)
@@ -62,7 +62,7 @@ static int prepare(sqlite3 *db, struct lt_store_cursor *cur, const char *path,
 }
 
 /* Module id for path (0 = none), inserting a new module row. */
-static int module_id(sqlite3 *db, struct lt_store_cursor *cur,
+static int module_id(sqlite3 *db, struct lt_store_stacks *cur,
 		     const struct lt_frame *f, const char *path, int64_t *id,
 		     lt_err *err)
 {
@@ -89,7 +89,7 @@ static int module_id(sqlite3 *db, struct lt_store_cursor *cur,
 	return 0;
 }
 
-static int write_frames(sqlite3 *db, struct lt_store_cursor *cur,
+static int write_frames(sqlite3 *db, struct lt_store_stacks *cur,
 			const lt_stacktab *t, const char *path, lt_err *err)
 {
 	for (size_t i = cur->frames; i < lt_stacktab_frame_count(t); i++) {
@@ -126,7 +126,7 @@ static int write_frames(sqlite3 *db, struct lt_store_cursor *cur,
 	return 0;
 }
 
-static int write_stacks(sqlite3 *db, struct lt_store_cursor *cur,
+static int write_stacks(sqlite3 *db, struct lt_store_stacks *cur,
 			const lt_stacktab *t, const char *path, lt_err *err)
 {
 	for (size_t i = cur->stacks; i < lt_stacktab_stack_count(t); i++) {
@@ -150,7 +150,7 @@ static int write_stacks(sqlite3 *db, struct lt_store_cursor *cur,
 	return 0;
 }
 
-static void reserve_groups(struct lt_store_cursor *cur, size_t n)
+static void reserve_groups(struct lt_store_stacks *cur, size_t n)
 {
 	if (n <= cur->cap)
 		return;
@@ -163,7 +163,7 @@ static void reserve_groups(struct lt_store_cursor *cur, size_t n)
 	cur->cap = n;
 }
 
-static int write_groups(sqlite3 *db, struct lt_store_cursor *cur,
+static int write_groups(sqlite3 *db, struct lt_store_stacks *cur,
 			const lt_tgroups *g, const char *path, lt_err *err)
 {
 	size_t n = lt_tgroups_count(g);
@@ -197,7 +197,7 @@ static int write_groups(sqlite3 *db, struct lt_store_cursor *cur,
 
 /* Counts of the samples taken since the last commit; all of them belong
  * to this tick (a tick holds at most one thread sample). */
-static int write_counts(sqlite3 *db, struct lt_store_cursor *cur,
+static int write_counts(sqlite3 *db, struct lt_store_stacks *cur,
 			const lt_tgroups *g, int64_t tick_id, const char *path,
 			lt_err *err)
 {
@@ -232,7 +232,7 @@ static int write_counts(sqlite3 *db, struct lt_store_cursor *cur,
 	return 0;
 }
 
-int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
+int lt_store_stacks_write(sqlite3 *db, struct lt_store_stacks *cur,
 			  const lt_model *m, int64_t tick_id, const char *path,
 			  lt_err *err)
 {
@@ -242,8 +242,7 @@ int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
 	if (prepare(db, cur, path, err) < 0 ||
 	    write_frames(db, cur, t, path, err) < 0 ||
 	    write_stacks(db, cur, t, path, err) < 0 ||
-	    write_groups(db, cur, g, path, err) < 0 ||
-	    lt_store_heap_write(db, cur, m, tick_id, path, err) < 0)
+	    write_groups(db, cur, g, path, err) < 0)
 		return -1;
 	/* Counts compare against cur->group_last, updated only on commit, so a
 	 * failed tick is written again in full by the next one. */
@@ -261,7 +260,7 @@ int lt_store_stacks_write(sqlite3 *db, struct lt_store_cursor *cur,
 	}
 }
 
-void lt_store_cursor_commit(struct lt_store_cursor *cur, const lt_model *m)
+void lt_store_stacks_commit(struct lt_store_stacks *cur, const lt_model *m)
 {
 	const lt_tgroups *g = lt_model_tgroups_c(m);
 	size_t ns = lt_tgroups_sample_count(g);
@@ -276,16 +275,14 @@ void lt_store_cursor_commit(struct lt_store_cursor *cur, const lt_model *m)
 			cur->group_last[i] = lt_tgroups_value(g, i, ns - 1);
 	}
 	cur->samples = ns;
-	lt_store_heap_commit(cur, m);
 }
 
-void lt_store_cursor_free(struct lt_store_cursor *cur)
+void lt_store_stacks_free(struct lt_store_stacks *cur)
 {
 	if (cur->stmt)
 		for (int i = 0; i < W_N; i++)
 			sqlite3_finalize(cur->stmt[i]);
 	free(cur->stmt);
-	lt_store_heap_free(cur);
 	for (size_t i = 0; i < cur->nmodules; i++)
 		free(cur->modules[i]);
 	free(cur->modules);
@@ -536,8 +533,7 @@ int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
 	if (load_frames(db, t, path, err) < 0 ||
 	    load_stacks(db, t, path, err) < 0 ||
 	    load_groups(db, m, path, err) < 0 ||
-	    load_counts(db, m, path, err) < 0 ||
-	    lt_store_heap_load(db, m, path, err) < 0)
+	    load_counts(db, m, path, err) < 0)
 		return -1;
 	return 0;
 }

@@ -7,61 +7,7 @@
 # it too with the terminal restored.  These sessions run without the heap
 # agent (tui_heap.sh has the Sites screen live).
 . "$(dirname "$0")/../lib.sh"
-
-# Until the live view is linked in (ui/staged/install.sh), skip.
-if ! "$LEAKTOP" --help 2>/dev/null | grep -q '^  PID '; then
-	skip "tui_live" "this leaktop has no live view"
-	exit 0
-fi
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "tui_live" "tmux is not installed"
-	exit 0
-fi
-TMUX_SOCK=lt-test-$$
-tm() { tmux -L "$TMUX_SOCK" "$@"; }
-on_exit "tmux -L $TMUX_SOCK kill-server >/dev/null 2>&1 || true"
-unset TMUX
-
-# ui_start NAME COLS ROWS ARGS...: "leaktop ARGS..." in tmux session NAME,
-# working directory $T; pid in $T/NAME.pid; when it ends the pane shows
-# "EXIT=<status>" and "TTY=echo,icanon" if the terminal was restored.
-ui_start() {
-	local name=$1 cols=$2 rows=$3 cmd
-	shift 3
-	cmd="sh -c 'echo \$\$ >$T/$name.pid; exec \"\$0\" \"\$@\"' $(printf '%q ' "$LEAKTOP" "$@")"
-	cmd="$cmd; echo EXIT=\$?; printf 'TTY=%s\\n' \"\$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon | sort | paste -sd, -)\"; sleep 60"
-	tm new-session -d -s "$name" -c "$T" -x "$cols" -y "$rows" "$cmd"
-	wait_for "[ -s $T/$name.pid ]" 5 || true
-}
-
-screen() { tm capture-pane -p -t "$1"; }
-
-wait_screen() {
-	wait_for "tm capture-pane -p -t '$1' | grep -qF -- '$2'" "${3:-5}"
-}
-
-expect_screen() {
-	if wait_screen "$2" "$3"; then
-		ok "$1"
-	else
-		fail "$1" "the screen lacks \"$3\""
-		screen "$2" | sed 's/^/#   /'
-	fi
-}
-
-expect_restored() {
-	local name=$1 w=$2 status=$3
-	if ! wait_for "screen $w | grep -q '^TTY='" 5; then
-		fail "$name" "still running"
-		screen "$w" | sed 's/^/#   /'
-	elif ! screen "$w" | grep -qx "EXIT=$status"; then
-		fail "$name" "$(screen "$w" | grep EXIT=), expected EXIT=$status"
-	elif ! screen "$w" | grep -qx "TTY=echo,icanon"; then
-		fail "$name" "terminal not restored: $(screen "$w" | grep TTY=)"
-	else
-		ok "$name"
-	fi
-}
+. "$(dirname "$0")/../tui_lib.sh"
 
 # cursor_t WIN: the time shown in the Memory screen's title.
 cursor_t() { screen "$1" | sed -n 's/^Memory and descriptors at t=\([^;]*\);.*/\1/p'; }
@@ -75,25 +21,25 @@ expect_screen "live: memory screen fills" l "Memory and descriptors at t="
 expect_screen "live: threads are counted" l "threads"
 t1=$(cursor_t l)
 if wait_for "[ \"\$(cursor_t l)\" != '$t1' ]" 3; then ok "live: the screen updates by itself"; else fail "live: the screen updates by itself" "still t=$t1"; fi
-tm send-keys -t l ' '
+keys l ' '
 expect_screen "live: space pauses" l "PAUSED"
 t1=$(cursor_t l)
 sleep 0.8
 if [ "$(cursor_t l)" = "$t1" ]; then ok "live: paused display keeps its time"; else fail "live: paused display keeps its time" "$t1 -> $(cursor_t l)"; fi
-tm send-keys -t l ' '
+keys l ' '
 if wait_for "! screen l | grep -qF PAUSED" 3; then ok "live: space resumes"; else fail "live: space resumes" "still paused"; fi
-tm send-keys -t l 2
+keys l 2
 expect_screen "live: Threads screen" l "Thread groups at t="
-tm send-keys -t l 3
+keys l 3
 expect_screen "live: Flame screen" l "Flame: thread stacks at t="
-tm send-keys -t l 1
+keys l 1
 expect_screen "live: Sites screen" l "heap call sites unavailable"
-tm send-keys -t l 4 b
+keys l 4 b
 expect_screen "live: b marks a baseline" l "baseline t="
 # Three seconds of history (12 ticks), enough for the report's verdicts.
 db=$(ls "$T"/leaktop-"$target"-*.db 2>/dev/null | head -n 1)
 wait_for "[ \"\$(ticks '$db')\" -ge 12 ]" 10 || true
-tm send-keys -t l q
+keys l q
 expect_restored "live: q exits 0 with the terminal restored" l 0
 if alive "$target"; then ok "live: the target still runs after q"; else fail "live: the target still runs after q" "it is gone"; fi
 lt_pid=$(cat "$T/l.pid")
@@ -118,7 +64,7 @@ fi
 start_target thread_grower 200 2
 ui_start e 100 30 "$TARGET_PID" --interval 250ms --no-heap -o "$T/exit.db"
 expect_screen "live: a target that exits ends the session, UI stays" e "[ended: target exited]"
-tm send-keys -t e q
+keys e q
 expect_restored "live: q after the end exits 0" e 0
 if [ "$(meta "$T/exit.db" end_reason)" = "target exited" ]; then ok "live: end reason target exited"; else fail "live: end reason target exited" "'$(meta "$T/exit.db" end_reason)'"; fi
 

@@ -6,88 +6,13 @@
 # SIGTERM, SIGHUP and a crash.  Also the scripted mode (--dump) and small
 # and resized terminals.
 . "$(dirname "$0")/../lib.sh"
-
-# Until the view command is linked in (ui/staged/install.sh), skip.
-if ! "$LEAKTOP" view --help >/dev/null 2>&1; then
-	skip "tui_view" "this leaktop has no view command"
-	exit 0
-fi
-if ! command -v tmux >/dev/null 2>&1; then
-	skip "tui_view" "tmux is not installed"
-	exit 0
-fi
-TMUX_SOCK=lt-test-$$
-tm() { tmux -L "$TMUX_SOCK" "$@"; }
-on_exit "tmux -L $TMUX_SOCK kill-server >/dev/null 2>&1 || true"
-unset TMUX
-
-# ui_start NAME COLS ROWS ARGS...: runs "leaktop ARGS..." in a new tmux
-# session NAME of COLSxROWS.  Its pid goes to $T/NAME.pid; when it ends the
-# pane shows "EXIT=<status>" and whether the terminal is back in cooked
-# mode with echo ("TTY=echo,icanon").
-ui_start() {
-	local name=$1 cols=$2 rows=$3 cmd
-	shift 3
-	cmd="sh -c 'echo \$\$ >$T/$name.pid; exec \"\$0\" \"\$@\"' $(printf '%q ' "$LEAKTOP" "$@")"
-	cmd="$cmd; echo EXIT=\$?; printf 'TTY=%s\\n' \"\$(stty -a | tr ' ;' '\\n\\n' | grep -x -e echo -e icanon | sort | paste -sd, -)\"; sleep 60"
-	tm new-session -d -s "$name" -x "$cols" -y "$rows" ${UI_ENV:+-e "$UI_ENV"} "$cmd"
-	wait_for "[ -s $T/$name.pid ]" 5 || true
-}
-
-screen() { tm capture-pane -p -t "$1"; }
-
-# wait_screen WIN TEXT [TIMEOUT]: the pane shows TEXT within TIMEOUT s.
-wait_screen() {
-	wait_for "tm capture-pane -p -t '$1' | grep -qF -- '$2'" "${3:-5}"
-}
-
-# expect_screen NAME WIN TEXT: ok when the pane shows TEXT (within 5 s).
-expect_screen() {
-	if wait_screen "$2" "$3"; then
-		ok "$1"
-	else
-		fail "$1" "the screen lacks \"$3\""
-		screen "$2" | sed 's/^/#   /'
-	fi
-}
-
-# keys WIN KEY...: tmux key names or literal characters.
-keys() {
-	local w=$1
-	shift
-	tm send-keys -t "$w" "$@"
-}
-
-# expect_exit_screen NAME WIN STATUS: the program ended with STATUS and left
-# the terminal restored (cooked mode, echo, off the alternate screen).
-expect_restored() {
-	local name=$1 w=$2 status=$3
-	if ! wait_for "screen $w | grep -q '^TTY='" 5; then
-		fail "$name" "still running"
-		screen "$w" | sed 's/^/#   /'
-		return
-	fi
-	if ! screen "$w" | grep -qx "EXIT=$status"; then
-		fail "$name" "$(screen "$w" | grep EXIT=), expected EXIT=$status"
-	elif ! screen "$w" | grep -qx "TTY=echo,icanon"; then
-		fail "$name" "terminal not restored: $(screen "$w" | grep TTY=)"
-	elif screen "$w" | grep -q "leaktop  pid"; then
-		fail "$name" "the UI is still on the screen"
-		screen "$w" | sed 's/^/#   /'
-	else
-		ok "$name"
-	fi
-}
+. "$(dirname "$0")/../tui_lib.sh"
 
 # --- a session to view -----------------------------------------------------
-threads_opt=()
-if "$LEAKTOP" record --help | grep -q -- --threads-interval; then
-	threads_opt=(--threads-interval 500ms)
-fi
 start_target thread_grower 200 60
 # Without the heap agent: this view is about threads and memory
 # (tui_heap.sh covers Sites with data).
-start_bg rec "$LEAKTOP" record -p "$TARGET_PID" -o "$T/s.db" --interval 250ms --duration 3s --no-heap "${threads_opt[@]+"${threads_opt[@]}"}"
+start_bg rec "$LEAKTOP" record -p "$TARGET_PID" -o "$T/s.db" --interval 250ms --duration 3s --no-heap --threads-interval 500ms
 if ! wait_exit "$BG_PID" 20 || [ "$WAIT_RC" -ne 0 ]; then
 	note "$T/rec.err"
 	bail "recording thread_grower failed"
@@ -193,7 +118,7 @@ colours() { tm capture-pane -e -p -t "$1" | grep -cE $'\e\\[([0-9]+;)*[34][0-7](
 ui_start c 100 30 view "$T/s.db"
 wait_screen c "Memory and descriptors" 5 || true
 if [ "$(colours c)" -gt 0 ]; then ok "tui: colours by default"; else fail "tui: colours by default" "none"; fi
-tm send-keys -t c q
+keys c q
 UI_ENV=NO_COLOR=1 ui_start n 100 30 view "$T/s.db"
 wait_screen n "Memory and descriptors" 5 || true
 if [ "$(colours n)" -eq 0 ] && tm capture-pane -e -p -t n | grep -qE $'\e\\[([0-9]+;)*7(;[0-9]+)*m'; then
@@ -201,7 +126,7 @@ if [ "$(colours n)" -eq 0 ] && tm capture-pane -e -p -t n | grep -qE $'\e\\[([0-
 else
 	fail "tui: NO_COLOR uses reverse video, no colours" "$(colours n) coloured lines"
 fi
-tm send-keys -t n q
+keys n q
 expect_restored "tui: NO_COLOR run quits cleanly" n 0
 
 # --- scripted: a fixed number of frames ---------------------------------------

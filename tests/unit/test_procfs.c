@@ -49,7 +49,7 @@ static struct lt_proc_status status_of(const char *name)
 	size_t len;
 	char *buf = load(name, &len);
 
-	lt_procfs_parse_status(buf, len, &st);
+	lt_proc_parse_status(buf, len, &st);
 	free(buf);
 	return st;
 }
@@ -134,7 +134,7 @@ static void test_status_hostile(void **state)
 	assert_int_equal(st.threads, -1);   /* "abc" */
 	assert_int_equal(st.tgid, -1);      /* negative */
 	assert_int_equal(st.state, 0);
-	lt_procfs_parse_status("", 0, &st);
+	lt_proc_parse_status("", 0, &st);
 	assert_int_equal(st.threads, -1);
 }
 
@@ -212,41 +212,7 @@ static void test_maps(void **state)
 	maps_file("status.sleep", 0, 0);
 }
 
-/* ---- stat ---- */
-
-static int stat_file(const char *name, char *st, uint64_t *flags)
-{
-	size_t len;
-	char *buf = load(name, &len);
-	int r = lt_procfs_parse_stat(buf, len, st, flags);
-
-	free(buf);
-	return r;
-}
-
-static void test_stat(void **state)
-{
-	uint64_t flags = 0;
-	char st = 0;
-
-	(void)state;
-	assert_int_equal(stat_file("stat.sleep", &st, &flags), 0);
-	assert_int_equal(st, 'S');
-	assert_int_equal(flags, 4194304);
-	assert_int_equal(stat_file("stat.kthread", &st, &flags), 0);
-	assert_true(flags & PF_KTHREAD);
-	assert_int_equal(stat_file("stat.zombie", &st, &flags), 0);
-	assert_int_equal(st, 'Z');
-	assert_false(flags & PF_KTHREAD);
-	/* comm "a) Z 1 (b": only the last ')' ends it */
-	assert_int_equal(stat_file("stat.evil_comm", &st, &flags), 0);
-	assert_int_equal(st, 'S');
-	assert_int_equal(flags, 4194304);
-	assert_int_equal(stat_file("stat.truncated", &st, &flags), -1);
-	assert_int_equal(stat_file("stat.garbage", &st, &flags), -1);
-	assert_int_equal(stat_file("stat.huge", &st, &flags), -1);
-	assert_int_equal(lt_procfs_parse_stat(")", 1, &st, &flags), -1);
-}
+/* stat: test_proc.c (lt_proc_parse_stat). */
 
 /* ---- fd links ---- */
 
@@ -888,7 +854,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rollup),
 		cmocka_unit_test(test_io),
 		cmocka_unit_test(test_maps),
-		cmocka_unit_test(test_stat),
 		cmocka_unit_test(test_fd_classify),
 		cmocka_unit_test(test_sample_self),
 		cmocka_unit_test(test_sample_fd_kinds),

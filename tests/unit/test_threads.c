@@ -309,7 +309,7 @@ static int stack_has(lt_symbols *s, const struct lt_thread *th, const char *fn)
 /* Waits up to a second for a thread to stop: on a loaded machine a thread
  * may need more than the default 5 ms to get a CPU, and tests that count
  * exactly must not see it skipped for that. */
-static const struct lt_threads_opts patient = {0, 0, 1.0};
+static const struct lt_threads_opts patient = {.stop_timeout_s = 1.0};
 
 static void test_samples_blocked_threads(void **state)
 {
@@ -367,9 +367,43 @@ static void test_samples_blocked_threads(void **state)
 	stop_child(pid);
 }
 
+/* A sampler given the caller's unwinder (the session's, shared with the
+ * injector) unwinds with it and leaves it open for its owner. */
+static void test_borrowed_unwinder(void **state)
+{
+	pid_t pid = start_child(2, 0);
+	struct lt_threads_opts o = patient;
+	struct lt_thread_tick k;
+	lt_err err = {0};
+	lt_threads *t;
+	lt_unwind *uw;
+	lt_symbols *s;
+	(void)state;
+
+	uw = lt_unwind_new(pid, &err);
+	assert_non_null(uw);
+	s = lt_symbols_new(pid, &err);
+	assert_non_null(s);
+	o.unwind = uw;
+	for (int round = 0; round < 2; round++) {
+		t = lt_threads_new(pid, &o, &err);
+		assert_non_null(t);
+		assert_int_equal(lt_threads_sample(t, &k, &err), 0);
+		assert_int_equal(k.sampled, 3);
+		assert_non_null(find_tid(&k, shm->tids[1]));
+		assert_true(stack_has(s, find_tid(&k, shm->tids[1]),
+				      "watch_loop"));
+		lt_threads_free(t); /* must not free uw: round 2 uses it */
+	}
+	assert_int_equal(stopped_threads(pid), 0);
+	lt_symbols_free(s);
+	lt_unwind_free(uw);
+	stop_child(pid);
+}
+
 static void test_budget_rotates(void **state)
 {
-	struct lt_threads_opts o = {0, 1e-9, 1.0};
+	struct lt_threads_opts o = {.budget_s = 1e-9, .stop_timeout_s = 1.0};
 	pid_t pid = start_child(40, 0);
 	struct lt_thread_tick k;
 	lt_err err = {0};
@@ -691,6 +725,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_samples_blocked_threads, teardown),
+		cmocka_unit_test_teardown(test_borrowed_unwinder, teardown),
 		cmocka_unit_test_teardown(test_budget_rotates, teardown),
 		cmocka_unit_test_teardown(test_threads_exiting_midsample, teardown),
 		cmocka_unit_test_teardown(test_refuses_traced_process, teardown),

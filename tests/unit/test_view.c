@@ -180,6 +180,34 @@ static void test_screens_switch_by_number_and_tab(void **state)
 	lt_model_free(fx.m);
 }
 
+/* Each screen keeps its own selection and sort; a screen shown again
+ * starts on its list, not on the detail it was left in. */
+static void test_screens_keep_their_own_state(void **state)
+{
+	struct fixture fx = make();
+	lt_view *v = view(0, 1);
+	const struct lt_vframe *f;
+	(void)state;
+
+	keys(v, fx.m, "2j\n");   /* Threads: the workers' stack */
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "Thread group: 4 threads") >= 0);
+	keys(v, fx.m, "4s");      /* Memory: sorted by growth */
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "sorted by growth") >= 0);
+	keys(v, fx.m, "2");
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "Thread group:") < 0);
+	assert_true(find(f, "s sort: rank") >= 0);
+	assert_int_equal(lt_view_selected(v, LT_SCR_THREADS), fx.worker + 1);
+	keys(v, fx.m, "4");
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "s sort: growth") >= 0);
+	assert_int_equal(lt_view_selected(v, LT_SCR_FLAME), 0);
+	lt_view_free(v);
+	lt_model_free(fx.m);
+}
+
 static void test_threads_rank_detail_and_sanitized_names(void **state)
 {
 	struct fixture fx = make();
@@ -636,6 +664,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_memory_screen_and_header),
 		cmocka_unit_test(test_screens_switch_by_number_and_tab),
+		cmocka_unit_test(test_screens_keep_their_own_state),
 		cmocka_unit_test(test_threads_rank_detail_and_sanitized_names),
 		cmocka_unit_test(test_selection_follows_identity),
 		cmocka_unit_test(test_time_cursor_and_baseline),

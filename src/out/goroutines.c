@@ -1,0 +1,257 @@
+/* Goroutine groups in the report and the verdicts (lt_goroutines.h). */
+#include "lt_goroutines.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lt_err.h"
+#include "lt_fmt.h"
+#include "lt_growth.h"
+
+#define MAX_GROUPS 20   /* groups shown with their stacks */
+#define MAX_FRAMES 12   /* frames shown per stack */
+
+const char *lt_goroutines_status_name(char st, char *buf, size_t len)
+{
+	switch (st) {
+	case 'R': return "running";
+	case 'Q': return "runnable";
+	case 'Y': return "in a system call";
+	case 'W': return "waiting";
+	default:
+		snprintf(buf, len, "status %c", st > ' ' && st < 127 ? st : '?');
+		return buf;
+	}
+}
+
+/* The Go runtime and the blocking plumbing of the standard library (a
+ * goroutine stuck on a mutex, a WaitGroup, a sleep or a poller): the
+ * frame to name is the caller of these. */
+static int is_runtime(const char *fn)
+{
+	return !strncmp(fn, "runtime.", 8) || !strncmp(fn, "runtime/", 8) ||
+	       !strncmp(fn, "sync.", 5) || !strncmp(fn, "internal/", 9) ||
+	       !strcmp(fn, "time.Sleep");
+}
+
+/* Where every parked goroutine is: naming it says nothing. */
+static int is_parking(const char *fn)
+{
+	return !strcmp(fn, "runtime.gopark") || !strcmp(fn, "runtime.goparkunlock") ||
+	       !strcmp(fn, "runtime.goexit");
+}
+
+/* "fn (file.go:12)" for inlined function k of frame f. */
+static char *sym_label(const struct lt_frame *f, size_t k, char *buf, size_t len)
+{
+	const struct lt_frame_sym *y = &f->syms[k];
+	const char *file = y->file ? strrchr(y->file, '/') : NULL;
+
+	file = file ? file + 1 : y->file;
+	if (file && y->line > 0)
+		snprintf(buf, len, "%s (%s:%d)", y->function, file, y->line);
+	else
+		snprintf(buf, len, "%s", y->function);
+	return buf;
+}
+
+char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len)
+{
+	const struct lt_frame *rf = NULL;
+	const struct lt_stack *st;
+	size_t rk = 0;
+
+	if (s == LT_NONE || s >= lt_stacktab_stack_count(t)) {
+		snprintf(buf, len, "(no stack)");
+		return buf;
+	}
+	st = lt_stacktab_stack(t, s);
+	/* Inlined functions count as frames of their own: goparkunlock is
+	 * inlined into the function that parks. */
+	for (size_t i = 0; i < st->depth; i++) {
+		const struct lt_frame *f = lt_stacktab_frame(t, st->frames[i]);
+
+		for (size_t k = 0; k < f->nsyms; k++) {
+			const char *fn = f->syms[k].function;
+
+			if (fn && !is_runtime(fn))
+				return sym_label(f, k, buf, len);
+			if (fn && !rf && !is_parking(fn)) {
+				rf = f;
+				rk = k;
+			}
+		}
+	}
+	/* The runtime's own goroutines: the function that parked. */
+	if (rf)
+		return sym_label(rf, rk, buf, len);
+	if (st->depth)
+		return lt_stacktab_frame_label(t, st->frames[0], buf, len);
+	snprintf(buf, len, "(empty stack)");
+	return buf;
+}
+
+/* "blocked in chan send", "running", ... */
+static void doing(const struct lt_tgroup *grp, char *buf, size_t len)
+{
+	char sb[16];
+
+	if (grp->state == 'W' && grp->syscall)
+		snprintf(buf, len, "blocked in %s", grp->syscall);
+	else
+		snprintf(buf, len, "%s", lt_goroutines_status_name(grp->state, sb, sizeof(sb)));
+}
+
+static void line(struct lt_verdict *v, enum lt_verdict_kind kind,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* One verdict line, cut at its size like verdict.c's. */
+static void line(struct lt_verdict *v, enum lt_verdict_kind kind,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	v->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(v->text, sizeof(v->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Ranks the groups; returns the number of samples (0: nothing to say). */
+static size_t rank(const lt_tgroups *g, size_t **order, struct lt_growth **gr)
+{
+	size_t n = lt_tgroups_count(g);
+
+	*order = lt_xmalloc((n ? n : 1) * sizeof(**order));
+	*gr = lt_xmalloc((n ? n : 1) * sizeof(**gr));
+	lt_tgroups_rank(g, *order, *gr);
+	return lt_tgroups_sample_count(g);
+}
+
+size_t lt_goroutines_verdicts(const lt_model *m, struct lt_verdict *out,
+			      size_t max)
+{
+	const lt_tgroups *g = lt_model_goroutines_c(m);
+	size_t n = lt_tgroups_count(g), ns, *order, k = 0;
+	struct lt_growth *gr;
+	int64_t total = 0;
+
+	if (lt_tgroups_sample_count(g) < 3 || !n || !max)
+		return 0;
+	ns = rank(g, &order, &gr);
+	for (size_t i = 0; i < n; i++)
+		total += lt_tgroups_value(g, i, ns - 1);
+	for (size_t r = 0; r < n && k < max && gr[order[r]].trend == LT_TREND_GROWING; r++) {
+		size_t i = order[r];
+		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
+		char rate[48], where[200], what[96];
+
+		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
+		lt_goroutines_where(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
+		doing(grp, what, sizeof(what));
+		line(&out[k++], LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s", rate,
+			 (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
+			 what, where, grp->nnames ? ", created by " : "",
+			 grp->nnames ? grp->names[0] : "");
+	}
+	if (!k) {
+		line(&out[k++], LT_VERDICT_INFO, "%lld goroutines, no group of them keeps growing (%zu groups)",
+			 (long long)total, n);
+	}
+	free(order);
+	free(gr);
+	return k;
+}
+
+/* Strings came from the target's files: plain ASCII out. */
+static void put_esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void frames(FILE *f, const lt_stacktab *t, size_t s)
+{
+	const struct lt_stack *st = lt_stacktab_stack(t, s);
+	char label[512];
+
+	for (size_t i = 0; i < st->depth && i < MAX_FRAMES; i++) {
+		const struct lt_frame *fr = lt_stacktab_frame(t, st->frames[i]);
+
+		/* Inlined functions first, as report.c and pprof show them. */
+		for (size_t k = 0; k < fr->nsyms || k == 0; k++) {
+			if (k < fr->nsyms && fr->syms[k].function)
+				sym_label(fr, k, label, sizeof(label));
+			else
+				lt_stacktab_frame_label(t, st->frames[i], label, sizeof(label));
+			fprintf(f, "      #%-2zu ", i);
+			put_esc(f, label);
+			fputs(k + 1 < fr->nsyms ? " [inlined]\n" : "\n", f);
+		}
+	}
+	if (st->depth > MAX_FRAMES)
+		fprintf(f, "      ... %zu more frames\n", st->depth - MAX_FRAMES);
+}
+
+void lt_goroutines_report(const lt_model *m, FILE *f)
+{
+	const lt_tgroups *g = lt_model_goroutines_c(m);
+	const lt_stacktab *t = lt_model_stacks_c(m);
+	size_t n = lt_tgroups_count(g), ns, *order;
+	struct lt_growth *gr;
+	int64_t dropped = 0, read_max = 0;
+
+	if (!lt_tgroups_sample_count(g))
+		return;
+	ns = rank(g, &order, &gr);
+	for (size_t k = 0; k < ns; k++) {
+		const struct lt_tsample *s = lt_tgroups_sample(g, k);
+
+		dropped += s->skipped;
+		if (s->max_stop_ns > read_max)
+			read_max = s->max_stop_ns;
+	}
+	fprintf(f, "\nGoroutine groups (%zu samples, %zu groups; read without stopping "
+		"the process, longest read %.1fms; %lld goroutines dropped as changing "
+		"or invalid):\n", ns, n, read_max / 1e6, (long long)dropped);
+	fprintf(f, "  %6s %6s %10s  %-10s %-24s %s\n", "start", "end", "rate",
+		"trend", "state", "where");
+	for (size_t r = 0; r < n && r < MAX_GROUPS; r++) {
+		size_t i = order[r];
+		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
+		char rate[48], where[512], what[96];
+
+		lt_fmt_rate(gr[i].trend == LT_TREND_FLAT ? 0 : gr[i].slope,
+			    LT_UNIT_COUNT, rate, sizeof(rate));
+		doing(grp, what, sizeof(what));
+		lt_goroutines_where(t, grp->stack, where, sizeof(where));
+		fprintf(f, "  %6lld %6lld %10s  %-10s %-24s ",
+			(long long)lt_tgroups_value(g, i, 0),
+			(long long)lt_tgroups_value(g, i, ns - 1), rate,
+			lt_growth_trend_name(gr[i].trend), what);
+		put_esc(f, where);
+		fputc('\n', f);
+		for (size_t k = 0; k < grp->nnames; k++) {
+			fputs(k ? ", " : "      created by ", f);
+			put_esc(f, grp->names[k]);
+		}
+		if (grp->nnames)
+			fputc('\n', f);
+		if (grp->stack != LT_NONE)
+			frames(f, t, grp->stack);
+	}
+	if (n > MAX_GROUPS)
+		fprintf(f, "  ... %zu more groups\n", n - MAX_GROUPS);
+	free(order);
+	free(gr);
+}

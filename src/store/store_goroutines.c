@@ -1,0 +1,280 @@
+/* Goroutine groups in the session file (part of the store; see
+ * doc/schema.md): the model's second lt_tgroups, in goroutine_group,
+ * goroutine_creator, goroutine_count (at the ticks where a count changed)
+ * and goroutine_sample.  Files written before these tables existed load
+ * with no goroutine groups. */
+#include "lt_store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { S_GROUP, S_CREATOR, S_COUNT, S_SAMPLE, S_N };
+_Static_assert(S_N == sizeof(((struct lt_store_goroutines *)0)->stmt) / sizeof(sqlite3_stmt *),
+	       "one prepared statement per kind of row");
+
+static const char *const sql[S_N] = {
+	[S_GROUP] = "INSERT INTO goroutine_group (id, stack_id, status, wait_reason) VALUES (?, ?, ?, ?)",
+	[S_CREATOR] = "INSERT OR IGNORE INTO goroutine_creator (group_id, name) VALUES (?, ?)",
+	[S_COUNT] = "INSERT OR REPLACE INTO goroutine_count (group_id, tick_id, count) VALUES (?, ?, ?)",
+	[S_SAMPLE] = "INSERT OR REPLACE INTO goroutine_sample (tick_id, goroutines, dropped, read_ns) VALUES (?, ?, ?, ?)",
+};
+
+static int fail(sqlite3 *db, const char *path, lt_err *err)
+{
+	lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: %s", path,
+		   sqlite3_errmsg(db));
+	return -1;
+}
+
+static int run(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
+}
+
+static void reserve(struct lt_store_goroutines *c, size_t n)
+{
+	if (n <= c->cap)
+		return;
+	c->names = lt_xrealloc(c->names, n * sizeof(size_t));
+	c->last = lt_xrealloc(c->last, n * sizeof(int64_t));
+	for (size_t i = c->cap; i < n; i++) {
+		c->names[i] = 0;
+		c->last[i] = 0;
+	}
+	c->cap = n;
+}
+
+static int write_groups(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgroups *g,
+			const char *path, lt_err *err)
+{
+	for (size_t i = 0; i < lt_tgroups_count(g); i++) {
+		const struct lt_tgroup *gr = lt_tgroups_get(g, i);
+		char st[2] = {gr->state, '\0'};
+		sqlite3_stmt *s = c->stmt[S_GROUP];
+
+		if (i >= c->groups) {
+			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
+			if (gr->stack != LT_NONE)
+				sqlite3_bind_int64(s, 2, (int64_t)gr->stack + 1);
+			sqlite3_bind_text(s, 3, st, -1, SQLITE_TRANSIENT);
+			if (gr->syscall)
+				sqlite3_bind_text(s, 4, gr->syscall, -1, SQLITE_STATIC);
+			if (run(db, s, path, err) < 0)
+				return -1;
+		}
+		for (size_t k = i < c->groups ? c->names[i] : 0; k < gr->nnames; k++) {
+			s = c->stmt[S_CREATOR];
+			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
+			sqlite3_bind_text(s, 2, gr->names[k], -1, SQLITE_STATIC);
+			if (run(db, s, path, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Samples taken since the last commit (at most one per tick) and the
+ * counts that changed; last is a scratch copy of c->last. */
+static int write_counts(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgroups *g,
+			int64_t tick_id, int64_t *last, const char *path,
+			lt_err *err)
+{
+	for (size_t k = c->samples; k < lt_tgroups_sample_count(g); k++) {
+		const struct lt_tsample *ts = lt_tgroups_sample(g, k);
+		sqlite3_stmt *s = c->stmt[S_SAMPLE];
+
+		sqlite3_bind_int64(s, 1, tick_id);
+		sqlite3_bind_int64(s, 2, ts->sampled);
+		sqlite3_bind_int64(s, 3, ts->skipped);
+		sqlite3_bind_int64(s, 4, ts->max_stop_ns);
+		if (run(db, s, path, err) < 0)
+			return -1;
+		for (size_t i = 0; i < lt_tgroups_count(g); i++) {
+			int64_t v = lt_tgroups_value(g, i, k);
+
+			if (v == last[i])
+				continue;
+			last[i] = v;
+			s = c->stmt[S_COUNT];
+			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
+			sqlite3_bind_int64(s, 2, tick_id);
+			sqlite3_bind_int64(s, 3, v);
+			if (run(db, s, path, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *c,
+			      const lt_model *m, int64_t tick_id,
+			      const char *path, lt_err *err)
+{
+	const lt_tgroups *g = lt_model_goroutines_c(m);
+	int64_t *last;
+	int rc;
+
+	if (lt_tgroups_sample_count(g) == c->samples && lt_tgroups_count(g) == c->groups)
+		return 0;
+	for (int i = 0; i < S_N; i++)
+		if (!c->stmt[i] &&
+		    sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &c->stmt[i], NULL) != SQLITE_OK)
+			return fail(db, path, err);
+	reserve(c, lt_tgroups_count(g));
+	if (write_groups(db, c, g, path, err) < 0)
+		return -1;
+	/* c->last moves only on commit: a failed tick is written again. */
+	last = lt_xmalloc((c->cap ? c->cap : 1) * sizeof(int64_t));
+	if (c->cap)
+		memcpy(last, c->last, c->cap * sizeof(int64_t));
+	rc = write_counts(db, c, g, tick_id, last, path, err);
+	free(last);
+	return rc;
+}
+
+void lt_store_goroutines_commit(struct lt_store_goroutines *c,
+				const lt_model *m)
+{
+	const lt_tgroups *g = lt_model_goroutines_c(m);
+	size_t ns = lt_tgroups_sample_count(g);
+
+	c->groups = lt_tgroups_count(g);
+	reserve(c, c->groups);
+	for (size_t i = 0; i < c->groups; i++) {
+		c->names[i] = lt_tgroups_get(g, i)->nnames;
+		if (ns)
+			c->last[i] = lt_tgroups_value(g, i, ns - 1);
+	}
+	c->samples = ns;
+}
+
+void lt_store_goroutines_free(struct lt_store_goroutines *c)
+{
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(c->stmt[i]);
+	free(c->names);
+	free(c->last);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading                                                                  */
+
+static int load_fail(sqlite3 *db, const char *path, const char *why, lt_err *err)
+{
+	lt_err_set(err, LT_EXIT_FILE, "%s: %s", path, why ? why : sqlite3_errmsg(db));
+	return -1;
+}
+
+static const char *text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static int load_groups(sqlite3 *db, lt_tgroups *g, size_t nstacks,
+		       const char *path, lt_err *err)
+{
+	sqlite3_stmt *s;
+	int rc, ok = 1;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, stack_id, status, wait_reason "
+			       "FROM goroutine_group ORDER BY id", -1, &s, NULL) != SQLITE_OK)
+		return load_fail(db, path, NULL, err);
+	while (ok && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0), sid = sqlite3_column_int64(s, 1);
+		size_t stack = LT_NONE;
+		const char *st = text(s, 2);
+
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+			if (sid < 1 || (size_t)sid > nstacks)
+				ok = 0;
+			stack = (size_t)sid - 1;
+		}
+		ok = ok && id == (int64_t)lt_tgroups_count(g) + 1 &&
+		     lt_tgroups_intern(g, stack, st && *st ? st[0] : '?',
+				       text(s, 3)) == (size_t)id - 1;
+	}
+	sqlite3_finalize(s);
+	if (!ok)
+		return load_fail(db, path, "goroutine groups out of order", err);
+	if (rc != SQLITE_DONE ||
+	    sqlite3_prepare_v2(db, "SELECT group_id, name FROM goroutine_creator",
+			       -1, &s, NULL) != SQLITE_OK)
+		return load_fail(db, path, NULL, err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+
+		if (id >= 1 && (size_t)id <= lt_tgroups_count(g))
+			lt_tgroups_add_name(g, (size_t)id - 1, text(s, 1));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : load_fail(db, path, NULL, err);
+}
+
+/* Samples in tick order, each group's count carried forward from the rows
+ * where it changed. */
+static int load_counts(sqlite3 *db, lt_tgroups *g, const char *path, lt_err *err)
+{
+	size_t ngroups = lt_tgroups_count(g);
+	int64_t *last = lt_xcalloc(ngroups ? ngroups : 1, sizeof(int64_t));
+	sqlite3_stmt *s = NULL, *c = NULL;
+	int rc = SQLITE_ERROR, rcc;
+
+	if (sqlite3_prepare_v2(db, "SELECT gs.tick_id, t.t, gs.goroutines, gs.dropped, gs.read_ns "
+			       "FROM goroutine_sample gs JOIN tick t ON t.id = gs.tick_id "
+			       "ORDER BY gs.tick_id", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT group_id, tick_id, count FROM goroutine_count "
+			       "ORDER BY tick_id", -1, &c, NULL) != SQLITE_OK)
+		goto out;
+	rcc = sqlite3_step(c);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t tick = sqlite3_column_int64(s, 0);
+		struct lt_tsample ts = {
+			.t = sqlite3_column_double(s, 1),
+			.sampled = sqlite3_column_int64(s, 2),
+			.skipped = sqlite3_column_int64(s, 3),
+			.max_stop_ns = sqlite3_column_int64(s, 4),
+		};
+		size_t k = lt_tgroups_sample_count(g);
+
+		lt_tgroups_begin(g, &ts);
+		lt_tgroups_end(g);
+		for (; rcc == SQLITE_ROW && sqlite3_column_int64(c, 1) <= tick;
+		     rcc = sqlite3_step(c)) {
+			int64_t id = sqlite3_column_int64(c, 0);
+
+			if (id >= 1 && (size_t)id <= ngroups)
+				last[id - 1] = sqlite3_column_int64(c, 2);
+		}
+		for (size_t i = 0; i < ngroups; i++)
+			if (last[i])
+				lt_tgroups_set(g, i, k, last[i]);
+	}
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(c);
+	free(last);
+	return rc == SQLITE_DONE ? 0 : load_fail(db, path, NULL, err);
+}
+
+int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
+			     lt_err *err)
+{
+	lt_tgroups *g = lt_model_goroutines(m);
+	char have[8];
+
+	if (lt_store_query_text(db, "SELECT count(*) FROM sqlite_master WHERE "
+				"name = 'goroutine_group'", have, sizeof(have)) != SQLITE_OK)
+		return load_fail(db, path, NULL, err);
+	if (strcmp(have, "1") != 0)
+		return 0;               /* written before goroutines were read */
+	if (load_groups(db, g, lt_stacktab_stack_count(lt_model_stacks_c(m)),
+			path, err) < 0)
+		return -1;
+	return load_counts(db, g, path, err);
+}
