@@ -67,7 +67,7 @@ DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go
 # them so each build does not recompile the whole library.
 .SECONDARY: $(SAN_OBJ)
 
-.PHONY: all deps deps-build test unit integration demo bench clean lint accuracy
+.PHONY: all deps deps-build test unit integration demo bench bench-reach clean lint accuracy
 
 all: bin/leaktop bin/leaktop-demo $(AGENT)
 
@@ -204,6 +204,16 @@ bench:
 	@DEB="$(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)" sh tests/deps.sh
 	$(MAKE) all $(TARGETS)
 	bash tests/bench.sh
+
+# The reachability scan's time per GiB of live heap (prints, asserts nothing).
+BENCH_BIN := $(patsubst tests/bench/%.c,build/bench/%,$(wildcard tests/bench/*.c))
+
+build/bench/%: tests/bench/%.c build/libleaktop.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< build/libleaktop.a $(LDLIBS)
+
+bench-reach: build/bench/reach_bench build/targets/reach_fill
+	build/bench/reach_bench $(or $(REACH_MIB),1024)
 
 # Layers (doc/architecture.md) and library boundaries (doc/style): each
 # stage of src/ includes only the stages below it; only the store includes

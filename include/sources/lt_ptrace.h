@@ -67,6 +67,19 @@ enum lt_ptrace_result lt_ptrace_poll(struct lt_ptrace_stop *st);
  * no-op returning 0 when st->stopped is 0. */
 int lt_ptrace_detach(struct lt_ptrace_stop *st);
 
+/* Copies the general registers of the STOPPED thread st (x86_64: the 27
+ * words of struct user_regs_struct, fs_base and gs_base included; the stack
+ * pointer at index LT_PTRACE_REG_SP) into words[0..max) and returns how
+ * many were copied, or -1 with errno (ESRCH: it died meanwhile).  Reads
+ * only; the thread is left as it was.  ptrace(2) ties st to the calling
+ * thread. */
+int lt_ptrace_regs(const struct lt_ptrace_stop *st, uint64_t *words,
+		   size_t max);
+
+/* Index of the stack pointer in lt_ptrace_regs's words. */
+#define LT_PTRACE_REG_SP 19
+#define LT_PTRACE_NREGS 27
+
 /* Whether the caller may trace tid, found out without stopping it: a
  * short-lived thread seizes tid and exits, which detaches it again (no
  * interrupt, so tid never notices).  Returns 0 when it may, else the errno

@@ -15,7 +15,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <elf.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -156,6 +159,31 @@ int lt_ptrace_detach(struct lt_ptrace_stop *st)
 	st->stopped = 0;
 	st->t_detach = lt_ptrace_now_ns();
 	return rc;
+}
+
+int lt_ptrace_regs(const struct lt_ptrace_stop *st, uint64_t *words,
+		   size_t max)
+{
+	struct user_regs_struct regs;
+	struct iovec iov = {&regs, sizeof(regs)};
+	size_t n;
+
+	_Static_assert(sizeof(regs) == LT_PTRACE_NREGS * sizeof(uint64_t),
+		       "user_regs_struct is 27 words on x86_64");
+	_Static_assert(offsetof(struct user_regs_struct, rsp) ==
+			       LT_PTRACE_REG_SP * sizeof(uint64_t),
+		       "rsp index");
+	if (!st->stopped) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (ptrace(PTRACE_GETREGSET, st->tid, (void *)NT_PRSTATUS, &iov) != 0)
+		return -1;
+	n = iov.iov_len / sizeof(uint64_t);
+	if (n > max)
+		n = max;
+	memcpy(words, &regs, n * sizeof(uint64_t));
+	return (int)n;
 }
 
 struct probe {
