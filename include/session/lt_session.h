@@ -28,6 +28,7 @@ struct lt_session_opts {
 				   LT_AGENT_DEFAULT_RATE, 1 = every allocation */
 	unsigned max_depth;     /* heap: frames per stack; 0 = default */
 	int no_heap;            /* never load the heap agent */
+	int no_free_flow;       /* heap: do not sample frees by bytes */
 	const char *agent_path; /* the agent; NULL: next to leaktop */
 	lt_heap *heap;          /* `run`: the child's agent, connected; the
 				   session owns it from lt_session_open on

@@ -22,6 +22,7 @@ struct lt_heap_opts {
 	pid_t pid;              /* the target (thread group leader) */
 	uint64_t sample_rate;   /* bytes; 1 = every allocation */
 	unsigned max_depth;     /* frames per stack */
+	int no_free_flow;       /* the agent samples allocations only */
 	const char *agent_path; /* liblt-agent.so; NULL: next to leaktop */
 	double timeout_s;       /* for the agent's first message */
 	/* The session's unwinder and symbolizer of pid, lent to the

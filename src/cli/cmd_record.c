@@ -37,6 +37,8 @@ static const char usage[] =
 	"      --max-depth N      heap: frames kept per allocating stack (default\n"
 	"                         64, at most 256)\n"
 	"      --no-heap          do not load the heap agent into the process\n"
+	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
+	"                         a warm cache can then read as growing)\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"The heap agent is loaded with ptrace (one thread is stopped briefly at a\n"

@@ -55,6 +55,8 @@ static const char usage[] =
 	"                         (default 512K; 1 = every allocation)\n"
 	"      --max-depth N      heap: frames per allocating stack (default 64)\n"
 	"      --no-heap          do not preload the heap agent\n"
+	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
+	"                         a warm cache can then read as growing)\n"
 	"  -h, --help             show this help\n";
 
 static const char *sig_name(int sig)
@@ -326,6 +328,7 @@ int lt_cmd_run(int argc, char **argv)
 	if (!so->no_heap) {
 		ho = (struct lt_heap_opts){.sample_rate = so->sample_rate,
 					   .max_depth = so->max_depth,
+					   .no_free_flow = so->no_free_flow,
 					   .agent_path = so->agent_path};
 		h = lt_heap_listen(&ho, &env[0], &env[1], &err);
 		if (!h)

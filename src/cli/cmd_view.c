@@ -51,6 +51,8 @@ static const char live_usage[] =
 	"                         (default 512K; 1 = every allocation)\n"
 	"      --max-depth N      heap: frames per allocating stack (default 64)\n"
 	"      --no-heap          do not load the heap agent into the process\n"
+	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
+	"                         a warm cache can then read as growing)\n"
 	"      --dump             take --iterations ticks (default 2), print the\n"
 	"                         screen as text and exit (no terminal needed)\n"
 	"      --keys KEYS        with --dump: keys to press first (see view --help)\n"

@@ -29,7 +29,7 @@ enum {
 
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
-       O_SIZE, O_ITER };
+       O_SIZE, O_ITER, O_NO_FREE_FLOW };
 
 static const struct opt_row {
 	const char *name;
@@ -48,6 +48,7 @@ static const struct opt_row {
 	{"sample-rate", required_argument, O_RATE, C_SESSION},
 	{"max-depth", required_argument, O_DEPTH, C_SESSION},
 	{"no-heap", no_argument, O_NO_HEAP, C_SESSION},
+	{"no-free-flow", no_argument, O_NO_FREE_FLOW, C_SESSION},
 	{"dump", no_argument, O_DUMP, C_SCREEN},
 	{"keys", required_argument, O_KEYS, C_SCREEN},
 	{"size", required_argument, O_SIZE, C_SCREEN},
@@ -195,6 +196,9 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 		return 0;
 	case O_NO_HEAP:
 		so->no_heap = 1;
+		return 0;
+	case O_NO_FREE_FLOW:
+		so->no_free_flow = 1;
 		return 0;
 	case O_RATE:
 		return parse_rate(arg, &so->sample_rate, err);

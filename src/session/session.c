@@ -156,6 +156,7 @@ static void heap_on(lt_session *s, pid_t pid)
 {
 	struct lt_heap_opts ho = {.pid = pid, .sample_rate = s->o.sample_rate,
 				  .max_depth = s->o.max_depth,
+				  .no_free_flow = s->o.no_free_flow,
 				  .agent_path = s->o.agent_path,
 				  .timeout_s = HEAP_TIMEOUT_S,
 				  .unwind = s->uw, .sym = s->sym};

@@ -209,8 +209,8 @@ static char *config(const lt_heap *h)
 {
 	char *s = lt_xmalloc(strlen(h->target_path) + 64);
 
-	sprintf(s, "sock=%s;rate=%llu;depth=%u", h->target_path,
-		(unsigned long long)h->o.sample_rate, h->o.max_depth);
+	sprintf(s, "sock=%s;rate=%llu;depth=%u;freeflow=%d", h->target_path,
+		(unsigned long long)h->o.sample_rate, h->o.max_depth, !h->o.no_free_flow);
 	return s;
 }
 
