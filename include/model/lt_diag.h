@@ -53,6 +53,9 @@ struct lt_diag_row {
 	double free_rate;     /* bytes/s of the free flow through it */
 	double net_rate;      /* alloc_rate - free_rate */
 	double net_lo, net_hi;/* 95% interval of net_rate */
+	double recent_rate;   /* net rate over the window's last quarter: a
+				 cache that filled early and stopped has
+				 none (rows still collecting rank by it) */
 	double allocs_per_s;  /* allocations per second */
 	int64_t samples;      /* sampled allocations in the window */
 	int64_t free_samples; /* sampled frees of the free flow in it */

@@ -288,8 +288,10 @@ static int cmp_rows(const void *pa, const void *pb)
 
 	if (ra != rb)
 		return ra - rb;
-	if (ra < 2 && a->net_rate != b->net_rate)
+	if (ra == 0 && a->net_rate != b->net_rate)
 		return a->net_rate < b->net_rate ? 1 : -1;
+	if (ra == 1 && a->recent_rate != b->recent_rate)
+		return a->recent_rate < b->recent_rate ? 1 : -1;
 	if (a->live != b->live)
 		return a->live < b->live ? 1 : -1;
 	if (a->alloc_rate != b->alloc_rate)
@@ -389,7 +391,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	struct acc *acc = NULL;
 	struct lt_diag_row *out;
 	int have_ff;
-	double t_end, dt;
+	double t_end, dt, dt0;
 
 	*rows = NULL;
 	if (to > ns)
@@ -400,6 +402,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 	if (mid <= from)
 		mid = to;
 	t_end = lt_hsites_sample(h, to - 1)->t;
+	dt0 = lt_hsites_sample(h, mid - 1)->t - lt_hsites_sample(h, from)->t;
 	dt = t_end - lt_hsites_sample(h, from)->t;
 	lt_diag_detect_wrappers(&c, h);
 	memset(&fl, 0, sizeof(fl));
@@ -602,6 +605,9 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			f = t.f;
 			x->r.free_samples = (int64_t)f.events;
 			x->r.claim = judge(&ev, x->a.events, 1, x->legacy_growing, dt);
+			if (dt > dt0)
+				x->r.recent_rate = ((t.a.bytes - t.a0.bytes) - (t.f.bytes - t.f0.bytes)) /
+						   (dt - dt0);
 			/* What the row keeps, less what its code evicts. */
 			net_bytes = ev.retained ? u_bytes - (e_bytes > 0 ? e_bytes : 0) : x->r.delta;
 			va = x->a.events > 0 ? x->a.bytes * x->a.bytes / x->a.events : 0;

@@ -12,7 +12,7 @@ first_site() { screen "$1" | awk '/GROWTH\/s/ {getline; print; exit}'; }
 start_target heap_sites 2048 120
 target=$TARGET_PID
 ui_start h 120 32 "$target" --interval 250ms --sample-rate 64K -o "$T/live.db"
-expect_screen "heap: the view opens on Sites" h "Heap call sites at t=" 10
+expect_screen "heap: the view opens on Sites" h "Heap by your code (v: view) at t=" 10
 if wait_for "first_site h | grep -q 'leak_request_buffer.*heap_sites.c'" 15 &&
 	wait_for "first_site h | grep -q growing" 15; then
 	ok "heap: leak_request_buffer comes to the top of Sites, growing"
