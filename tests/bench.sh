@@ -22,6 +22,7 @@ now_ns() { date +%s%N; }
 MODES=(none
        "--no-heap --no-threads"
        "--no-threads"
+       "--no-threads --no-free-flow"
        "--no-threads --sample-rate 64K"
        "--no-threads --sample-rate 1"
        "--threads-interval 1s"
