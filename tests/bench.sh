@@ -141,8 +141,8 @@ INSERT INTO frame_symbol (frame_id, depth, function, file, line) SELECT f + i, 0
 INSERT INTO stack (id, hash, depth) SELECT s + i, i, 1 FROM n, base;
 INSERT INTO stack_frame (stack_id, pos, frame_id) SELECT s + i, 0, f + i FROM n, base;
 INSERT INTO heap_site (id, stack_id, first_tick) SELECT h + i, s + i, t0 FROM n, base;
-INSERT INTO heap_value SELECT h + i, t0, 4096 * (i % 1000), i % 1000, 4096 * (i % 1000), i % 1000 FROM n, base;
-INSERT INTO heap_value SELECT h + i, t1, 4096 * (i % 1000) + 64 * (i % 7), i % 1000, 8192 * (i % 1000), i % 1000 FROM n, base WHERE i % 3 = 0;
+INSERT INTO heap_value (site_id, tick_id, live_bytes, live_count, alloc_bytes, alloc_count) SELECT h + i, t0, 4096 * (i % 1000), i % 1000, 4096 * (i % 1000), i % 1000 FROM n, base;
+INSERT INTO heap_value (site_id, tick_id, live_bytes, live_count, alloc_bytes, alloc_count) SELECT h + i, t1, 4096 * (i % 1000) + 64 * (i % 7), i % 1000, 8192 * (i % 1000), i % 1000 FROM n, base WHERE i % 3 = 0;
 " 2>/dev/null
 t0=$(now_ns)
 "$LEAKTOP" view "$tmp/big.db" --dump --size 120x40 >/dev/null 2>&1

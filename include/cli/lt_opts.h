@@ -27,6 +27,8 @@ struct lt_opts {
 	const char *keys;  /* --keys, or NULL */
 	int cols, rows;    /* --size (default 100x30) */
 	int iterations;    /* --iterations, 1 to 1000000; 0 when not given */
+	/* --wrapper NAME... as the comma-separated list the session keeps */
+	char wrappers[512];
 	/* run: index in argv of CMD; view: of FILE; otherwise argc. */
 	int arg;
 };

@@ -71,8 +71,9 @@ struct lt_diag_row {
 
 struct lt_diag_opts {
 	enum lt_diag_view view;
-	/* Functions that only wrap the allocator (besides the built-in list
-	 * and those detected): rows name their callers. */
+	/* Functions that only wrap the allocator (besides the built-in list,
+	 * those detected and the session's lt_meta.wrappers): rows name
+	 * their callers. */
 	const char *const *wrappers;
 	size_t nwrappers;
 };

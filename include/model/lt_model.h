@@ -34,6 +34,8 @@ struct lt_meta {
 	char *end_reason;   /* "duration", "target exited", "signal SIGINT",
 			       "error: ...", NULL if it never ended cleanly */
 	double interval;    /* seconds between ticks */
+	char *wrappers;     /* functions named allocation wrappers by the
+			       user (--wrapper), comma-separated, or NULL */
 	int64_t fd_limit;   /* the target's soft RLIMIT_NOFILE; 0 unknown */
 	int64_t mem_limit;  /* its memory cgroup's limit, bytes; 0 none */
 };

@@ -30,6 +30,7 @@ struct lt_session_opts {
 	int no_heap;            /* never load the heap agent */
 	int no_free_flow;       /* heap: do not sample frees by bytes */
 	const char *agent_path; /* the agent; NULL: next to leaktop */
+	const char *wrappers;   /* --wrapper names, comma-separated, or NULL */
 	lt_heap *heap;          /* `run`: the child's agent, connected; the
 				   session owns it from lt_session_open on
 				   (also when that fails) */

@@ -90,6 +90,12 @@ static int parse_config(const char *c, struct ag_config *cfg)
 		}
 		c = end ? end + 1 : NULL;
 	}
+	/* At rate 1 every block is tracked and its free counted exactly;
+	 * sampling frees too would unwind every free (4.6x on the churn
+	 * bench instead of 2.5x) for the blocks from before the attach
+	 * alone. */
+	if (cfg->rate <= 1)
+		cfg->free_flow = 0;
 	return cfg->sock[0] ? 0 : -1;
 }
 

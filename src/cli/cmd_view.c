@@ -31,6 +31,8 @@ static const char view_usage[] =
 	"                         \\t Tab, \\e Esc, \\b Backspace, \\u \\d \\l \\r arrows\n"
 	"      --size COLSxROWS   with --dump: the screen size (default 100x30)\n"
 	"      --iterations N     draw N frames, then exit\n"
+	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
+	"                         rows name its callers (adds to those in FILE)\n"
 	"  -h, --help             show this help\n";
 
 static const char live_usage[] =
@@ -53,6 +55,8 @@ static const char live_usage[] =
 	"      --no-heap          do not load the heap agent into the process\n"
 	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
 	"                         a warm cache can then read as growing)\n"
+	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
+	"                         rows name its callers (repeatable; kept in FILE)\n"
 	"      --dump             take --iterations ticks (default 2), print the\n"
 	"                         screen as text and exit (no terminal needed)\n"
 	"      --keys KEYS        with --dump: keys to press first (see view --help)\n"
@@ -132,7 +136,16 @@ int lt_cmd_view(int argc, char **argv)
 		fputs(view_usage, stdout);
 		return LT_EXIT_OK;
 	}
-	if (lt_store_load(argv[o.arg], &m, &err) < 0)
+	if (lt_store_load(argv[o.arg], &m, &err) == 0 && o.wrappers[0]) {
+		/* --wrapper adds to the wrappers the session was recorded with. */
+		struct lt_meta *mt = lt_model_meta(m);
+		char all[1024];
+
+		snprintf(all, sizeof(all), "%s%s%s", mt->wrappers ? mt->wrappers : "",
+			 mt->wrappers ? "," : "", o.wrappers);
+		lt_model_set_str(m, &mt->wrappers, all);
+	}
+	if (!m)
 		return lt_cmd_fail(err.code, "%s", err.msg);
 	if (o.dump) {
 		rc = dump(m, &o, 0, NULL);

@@ -29,7 +29,7 @@ enum {
 
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
-       O_SIZE, O_ITER, O_NO_FREE_FLOW };
+       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER };
 
 static const struct opt_row {
 	const char *name;
@@ -49,6 +49,7 @@ static const struct opt_row {
 	{"max-depth", required_argument, O_DEPTH, C_SESSION},
 	{"no-heap", no_argument, O_NO_HEAP, C_SESSION},
 	{"no-free-flow", no_argument, O_NO_FREE_FLOW, C_SESSION},
+	{"wrapper", required_argument, O_WRAPPER, C_SESSION | C_VIEW},
 	{"dump", no_argument, O_DUMP, C_SCREEN},
 	{"keys", required_argument, O_KEYS, C_SCREEN},
 	{"size", required_argument, O_SIZE, C_SCREEN},
@@ -200,6 +201,23 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 	case O_NO_FREE_FLOW:
 		so->no_free_flow = 1;
 		return 0;
+	case O_WRAPPER: {
+		size_t have = strlen(o->wrappers), n = strlen(arg);
+
+		if (!n || strpbrk(arg, ", \t\n")) {
+			lt_err_set(err, LT_EXIT_USAGE, "invalid --wrapper '%s': one function name", arg);
+			return -1;
+		}
+		if (have + n + 2 > sizeof(o->wrappers)) {
+			lt_err_set(err, LT_EXIT_USAGE, "too many --wrapper names");
+			return -1;
+		}
+		if (have)
+			o->wrappers[have++] = ',';
+		memcpy(o->wrappers + have, arg, n + 1);
+		so->wrappers = o->wrappers;
+		return 0;
+	}
 	case O_RATE:
 		return parse_rate(arg, &so->sample_rate, err);
 	case O_DEPTH:

@@ -157,9 +157,26 @@ int lt_diag_plumbing(const char *fn)
 }
 
 
+/* Whether fn is one of the comma-separated names in list. */
+static int in_list(const char *list, const char *fn)
+{
+	size_t n = strlen(fn);
+
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t k = e ? (size_t)(e - p) : strlen(p);
+
+		if (k == n && !strncmp(p, fn, n))
+			return 1;
+		p = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
 int lt_diag_wrapper(const struct lt_diag_ctx *c, const char *fn)
 {
-	return lt_diag_is_wrapper(c->o, fn) || lt_diag_smap_get(&c->detected, fn) == 1;
+	return lt_diag_is_wrapper(c->o, fn) || lt_diag_smap_get(&c->detected, fn) == 1 ||
+	       in_list(lt_model_meta_c(c->m)->wrappers, fn);
 }
 
 /* The row key of stack s in the "your code" view: the first function, from

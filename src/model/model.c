@@ -97,7 +97,7 @@ void lt_model_free(lt_model *m)
 		return;
 	char **strs[] = {&m->meta.cmdline, &m->meta.exe, &m->meta.build_id,
 			 &m->meta.host, &m->meta.kernel, &m->meta.version,
-			 &m->meta.options, &m->meta.cgroup,
+			 &m->meta.options, &m->meta.cgroup, &m->meta.wrappers,
 			 &m->meta.end_reason};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);

@@ -101,6 +101,7 @@ static void fill_meta(lt_session *s, pid_t pid)
 	lt_model_set_str(m, &meta->version, LT_VERSION);
 	lt_model_set_str(m, &meta->options, opts);
 	lt_model_set_str(m, &meta->cgroup, lt_procfs_cgroup(s->pf));
+	lt_model_set_str(m, &meta->wrappers, s->o.wrappers);
 	lt_procfs_limits(s->pf, &meta->fd_limit, &meta->mem_limit);
 	free(opts);
 	lt_model_set_source(m, "procfs", 1, NULL);

@@ -462,6 +462,7 @@ int lt_store_write_meta(lt_store *st, const lt_model *m, lt_err *err)
 		{"build_id", mt->build_id}, {"host", mt->host},
 		{"kernel", mt->kernel}, {"version", mt->version},
 		{"options", mt->options}, {"cgroup", mt->cgroup},
+		{"wrappers", mt->wrappers},
 		{"start_ns", start}, {"end_ns", mt->end_ns ? endn : NULL},
 		{"end_reason", mt->end_reason}, {"interval", ival},
 		{"fd_limit", mt->fd_limit > 0 ? fdl : NULL},

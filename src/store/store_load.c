@@ -213,6 +213,7 @@ static int meta_field(lt_model *m, const char *key, const char *v)
 		{"build_id", &mt->build_id}, {"host", &mt->host},
 		{"kernel", &mt->kernel}, {"version", &mt->version},
 		{"options", &mt->options}, {"cgroup", &mt->cgroup},
+		{"wrappers", &mt->wrappers},
 		{"end_reason", &mt->end_reason},
 	};
 	int64_t n;

@@ -113,3 +113,20 @@ else
 	fail "limits: the verdict says when (or that) descriptors reach RLIMIT_NOFILE" "no such verdict"
 	note "$T/limit.report"
 fi
+
+# --wrapper: a function named a wrapper at record time is kept in the
+# file, and its callers name the rows (here client_new is declared one, so
+# its leak is serve_request's); view --wrapper adds to them.
+start_target warm_service 128 16 60
+wait_for "grep -q warm '$TARGET_OUT'" 20 || bail "warm_service did not warm"
+start_record wrap "$TARGET_PID" --duration 4s --no-threads --wrapper client_new
+finish_record wrap
+stop_pid "$TARGET_PID"
+check "--wrapper: kept in the session file" test "$(meta "$T/wrap.db" wrappers)" = client_new
+if sed -n '/^Heap call sites (/,/^$/p' "$T/wrap.report" | grep -q 'client_new ('; then
+	fail "--wrapper: no heap row is named by the wrapper" "$(grep 'client_new (' "$T/wrap.report" | head -2)"
+else
+	ok "--wrapper: no heap row is named by the wrapper"
+fi
+run lt view "$T/wrap.db" --dump --size 160x30 --wrapper serve_request
+check "view --wrapper: adds to the session's" sh -c "! grep -q 'serve_request (warm' '$T/last.out' && grep -q 'Heap by your code' '$T/last.out'"

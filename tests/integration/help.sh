@@ -42,12 +42,12 @@ else
 	fail "--version is one line \"leaktop X.Y.Z\"" "$(head -c 200 "$T/last.out")"
 fi
 help_case "leaktop record --help (threads)" "--threads-interval --no-threads" lt record --help
-help_case "leaktop view --help" "FILE --help" lt view --help
+help_case "leaktop view --help" "FILE --help --wrapper" lt view --help
 help_case "leaktop demo --help" "demo --help" lt demo --help
 help_case "leaktop PID --help" "--output --interval --threads-interval --no-threads --help" lt 1 --help
 help_case "leaktop run --help" "CMD --output --force --duration --interval --threads-interval --no-threads --sample-rate --max-depth --no-heap LD_PRELOAD 128+N 127" lt run --help
 help_case "leaktop run -h" "CMD" lt run -h
-help_case "leaktop record --help (heap)" "--sample-rate --max-depth --no-heap --no-free-flow" lt record --help
+help_case "leaktop record --help (heap)" "--sample-rate --max-depth --no-heap --no-free-flow --wrapper" lt record --help
 help_case "leaktop PID --help (heap)" "--sample-rate --max-depth --no-heap" lt 1 --help
 check "-V is --version" test "$(lt -V)" = "$(lt --version)"
 
