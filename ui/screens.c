@@ -175,6 +175,15 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 	} else if (lt_hsites_rate(lt_model_hsites_c(m)) == 1) {
 		vl_puts(l, f->cols, "  heap: every allocation");
 	}
+	/* The limits a leak runs into; the report says when. */
+	if (meta->fd_limit > 0)
+		vl_printf(l, f->cols, "  fd limit %lld", (long long)meta->fd_limit);
+	if (meta->mem_limit > 0) {
+		char lim[32];
+
+		lt_fmt_bytes((double)meta->mem_limit, lim, sizeof(lim));
+		vl_printf(l, f->cols, "  mem limit %s", lim);
+	}
 	vl_printf(l, f->cols, "  | %s", exe);
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_TITLE);

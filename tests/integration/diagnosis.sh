@@ -107,6 +107,8 @@ start_record limit "$TARGET_PID" --duration 5s --no-threads
 finish_record limit
 stop_pid "$TARGET_PID"
 expect_line "limits: the header names RLIMIT_NOFILE" "$T/limit.report" "128 descriptors (RLIMIT_NOFILE)"
+run lt view "$T/limit.db" --dump --size 160x20
+expect_line "limits: and so does the screen's header" "$T/last.out" "fd limit 128"
 if grep -qE '^! descriptors (at|reach) RLIMIT_NOFILE' "$T/limit.report"; then
 	ok "limits: the verdict says when (or that) descriptors reach RLIMIT_NOFILE"
 else
