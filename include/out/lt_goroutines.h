@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include "lt_model.h"
-#include "lt_verdict.h"
 
 /* "running", "runnable", "in a system call", "waiting", or "status X"
  * for a goroutine group's state letter.  Returns a static string or buf. */
@@ -21,12 +20,9 @@ const char *lt_goroutines_status_name(char st, char *buf, size_t len);
  * 297)"); "(no stack)" for LT_NONE.  Returns buf. */
 char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len);
 
-/* Up to max verdicts about m's goroutine groups into out, warnings for
- * groups that keep growing (fastest first), else one line saying none
- * grows; 0 when no goroutines were read or too few samples.  This
- * function can't fail. */
-size_t lt_goroutines_verdicts(const lt_model *m, struct lt_verdict *out,
-			      size_t max);
+/* What a goroutine group is doing: "blocked in chan send", "running",
+ * ... into buf.  This function can't fail. */
+void lt_goroutines_doing(const struct lt_tgroup *grp, char *buf, size_t len);
 
 /* Writes the "Goroutine groups" section of m's report to f (nothing when
  * no goroutines were read).  Write errors are left in f's error flag. */

@@ -93,8 +93,7 @@ char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len)
 	return buf;
 }
 
-/* "blocked in chan send", "running", ... */
-static void doing(const struct lt_tgroup *grp, char *buf, size_t len)
+void lt_goroutines_doing(const struct lt_tgroup *grp, char *buf, size_t len)
 {
 	char sb[16];
 
@@ -102,67 +101,6 @@ static void doing(const struct lt_tgroup *grp, char *buf, size_t len)
 		snprintf(buf, len, "blocked in %s", grp->syscall);
 	else
 		snprintf(buf, len, "%s", lt_goroutines_status_name(grp->state, sb, sizeof(sb)));
-}
-
-static void line(struct lt_verdict *v, enum lt_verdict_kind kind,
-		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* One verdict line, cut at its size like verdict.c's. */
-static void line(struct lt_verdict *v, enum lt_verdict_kind kind,
-		 const char *fmt, ...)
-{
-	va_list ap;
-
-	v->kind = kind;
-	va_start(ap, fmt);
-	vsnprintf(v->text, sizeof(v->text), fmt, ap);
-	va_end(ap);
-}
-
-/* Ranks the groups; returns the number of samples (0: nothing to say). */
-static size_t rank(const lt_tgroups *g, size_t **order, struct lt_growth **gr)
-{
-	size_t n = lt_tgroups_count(g);
-
-	*order = lt_xmalloc((n ? n : 1) * sizeof(**order));
-	*gr = lt_xmalloc((n ? n : 1) * sizeof(**gr));
-	lt_tgroups_rank(g, *order, *gr);
-	return lt_tgroups_sample_count(g);
-}
-
-size_t lt_goroutines_verdicts(const lt_model *m, struct lt_verdict *out,
-			      size_t max)
-{
-	const lt_tgroups *g = lt_model_goroutines_c(m);
-	size_t n = lt_tgroups_count(g), ns, *order, k = 0;
-	struct lt_growth *gr;
-	int64_t total = 0;
-
-	if (lt_tgroups_sample_count(g) < 3 || !n || !max)
-		return 0;
-	ns = rank(g, &order, &gr);
-	for (size_t i = 0; i < n; i++)
-		total += lt_tgroups_value(g, i, ns - 1);
-	for (size_t r = 0; r < n && k < max && gr[order[r]].trend == LT_TREND_GROWING; r++) {
-		size_t i = order[r];
-		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
-		char rate[48], where[200], what[96];
-
-		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
-		lt_goroutines_where(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
-		doing(grp, what, sizeof(what));
-		line(&out[k++], LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s", rate,
-			 (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
-			 what, where, grp->nnames ? ", created by " : "",
-			 grp->nnames ? grp->names[0] : "");
-	}
-	if (!k) {
-		line(&out[k++], LT_VERDICT_INFO, "%lld goroutines, no group of them keeps growing (%zu groups)",
-			 (long long)total, n);
-	}
-	free(order);
-	free(gr);
-	return k;
 }
 
 /* Strings came from the target's files: plain ASCII out. */
@@ -203,6 +141,17 @@ static void frames(FILE *f, const lt_stacktab *t, size_t s)
 		fprintf(f, "      ... %zu more frames\n", st->depth - MAX_FRAMES);
 }
 
+/* Ranks the groups; returns the number of samples. */
+static size_t rank(const lt_tgroups *g, size_t **order, struct lt_growth **gr)
+{
+	size_t n = lt_tgroups_count(g);
+
+	*order = lt_xmalloc((n ? n : 1) * sizeof(**order));
+	*gr = lt_xmalloc((n ? n : 1) * sizeof(**gr));
+	lt_tgroups_rank(g, *order, *gr);
+	return lt_tgroups_sample_count(g);
+}
+
 void lt_goroutines_report(const lt_model *m, FILE *f)
 {
 	const lt_tgroups *g = lt_model_goroutines_c(m);
@@ -233,7 +182,7 @@ void lt_goroutines_report(const lt_model *m, FILE *f)
 
 		lt_fmt_rate(gr[i].trend == LT_TREND_FLAT ? 0 : gr[i].slope,
 			    LT_UNIT_COUNT, rate, sizeof(rate));
-		doing(grp, what, sizeof(what));
+		lt_goroutines_doing(grp, what, sizeof(what));
 		lt_goroutines_where(t, grp->stack, where, sizeof(where));
 		fprintf(f, "  %6lld %6lld %10s  %-10s %-24s ",
 			(long long)lt_tgroups_value(g, i, 0),

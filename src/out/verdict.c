@@ -563,21 +563,48 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 		} else if (collecting) {
 			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites; %zu rows still collecting samples)",
 			    n, collecting);
-		}
-		else
+		} else {
 			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites)", n);
+		}
 	}
 	free(rows);
 }
 
-/* Seed stories 1 and 2 in a Go program (lt_goroutines.h). */
+/* Seed stories 1 and 2 in a Go program: goroutine groups that keep
+ * growing, fastest first (at most three), else one line saying none
+ * does. */
 static void goroutine_groups(struct ctx *c, const lt_model *m)
 {
-	struct lt_verdict v[3];
-	size_t n = lt_goroutines_verdicts(m, v, 3);
+	const lt_tgroups *g = lt_model_goroutines_c(m);
+	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g), *order, k = 0;
+	struct lt_growth *gr;
+	int64_t total = 0;
 
+	if (ns < 3 || !n)
+		return;
+	order = lt_xmalloc(n * sizeof(*order));
+	gr = lt_xmalloc(n * sizeof(*gr));
+	lt_tgroups_rank(g, order, gr);
 	for (size_t i = 0; i < n; i++)
-		say(c, v[i].kind, "%s", v[i].text);
+		total += lt_tgroups_value(g, i, ns - 1);
+	for (size_t r = 0; r < n && k < 3 && gr[order[r]].trend == LT_TREND_GROWING; r++, k++) {
+		size_t i = order[r];
+		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
+		char rate[48], where[200], what[96];
+
+		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
+		lt_goroutines_where(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
+		lt_goroutines_doing(grp, what, sizeof(what));
+		say(c, LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s", rate,
+		    (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
+		    what, where, grp->nnames ? ", created by " : "",
+		    grp->nnames ? grp->names[0] : "");
+	}
+	if (!k)
+		say(c, LT_VERDICT_INFO, "%lld goroutines, no group of them keeps growing (%zu groups)",
+		    (long long)total, n);
+	free(order);
+	free(gr);
 }
 
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,

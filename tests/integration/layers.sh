@@ -56,6 +56,44 @@ for f in src/*/*.c include/*/*.h ui/*.c ui/*.h; do
 done
 check_file src/main.c main
 
+# No include circle between modules, within a stage too.  A module is a .c
+# file and its header (lt_NAME.h; an lt_NAME_int.h belongs to NAME).
+declare -A deps=()
+mod_of_header() { local b=${1%.h}; b=${b#lt_}; echo "${b%_int}"; }
+for f in src/*/*.c ui/*.c include/*/*.h; do
+	case $f in src/agent/* | include/agent/*) continue ;; esac
+	b=${f##*/}
+	case $f in *.h) m=$(mod_of_header "$b") ;; *) m=${b%.c} ;; esac
+	while read -r h; do
+		[ -n "${group_of[$h]:-}" ] || continue
+		t=$(mod_of_header "$h")
+		[ "$t" != "$m" ] && deps[$m]="${deps[$m]:-} $t"
+	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
+done
+declare -A state=()
+circle=""
+visit() { # MODULE PATH
+	local u=$1 v
+	state[$u]=1
+	for v in ${deps[$u]:-}; do
+		[ -n "$circle" ] && return
+		if [ "${state[$v]:-0}" = 1 ]; then
+			circle="$2 $u -> $v"
+			return
+		fi
+		[ "${state[$v]:-0}" = 0 ] && visit "$v" "$2 $u ->"
+	done
+	state[$u]=2
+}
+for u in "${!deps[@]}"; do
+	[ "${state[$u]:-0}" = 0 ] && [ -z "$circle" ] && visit "$u" ""
+done
+if [ -z "$circle" ]; then
+	ok "no include circle between modules"
+else
+	fail "no include circle between modules" "$circle"
+fi
+
 loose=$(find src -maxdepth 1 -type f ! -name main.c | sort | tr '\n' ' ')
 if [ -z "$loose" ]; then
 	ok "only main.c is loose in src/"
