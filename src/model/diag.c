@@ -230,6 +230,7 @@ struct acc {
 	uint64_t entry[ROW_PREFIXES]; /* ... going into a library */
 	int nentry, own;          /* own: a site allocates in the function */
 	struct flow sbf;          /* the row's sampled blocks freed (weighted) */
+	double req_bytes;         /* its allocations in requested bytes */
 	struct flow a, a_early;   /* allocation flow: window, early part */
 	double best_live;
 	double oldest_ms;         /* earliest birth of a live sample */
@@ -373,7 +374,9 @@ static enum lt_diag_claim judge(const struct evidence *e, double events,
 		return LT_CLAIM_GROWING;
 	if (not_cache && e->unfreed >= MIN_RETAINED && e->z_cache > Z_START)
 		return LT_CLAIM_GROWING;
-	if (e->z_leak > Z_START || (e->z_leak > Z_STAY && e->z_cache < Z_STAY))
+	/* Only clear evictions make a cache: churn's free flow is noisy, and
+	 * a leak amid it must not be called steady by chance. */
+	if (e->z_leak > Z_START)
 		return LT_CLAIM_STEADY;
 	return e->unfreed >= 3 ? LT_CLAIM_COLLECTING : LT_CLAIM_STEADY;
 }
@@ -511,6 +514,7 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			x->r.samples += b.samples - a.samples;
 			x->r.samples_freed += b.samples_freed - a.samples_freed;
 			x->sbf.bytes += (double)(b.free_bytes - a.free_bytes);
+			x->req_bytes += (double)(b.alloc_bytes - a.alloc_bytes);
 			x->sbf.events += (double)(b.samples_freed - a.samples_freed);
 			x->r.samples_total += b.samples;
 			x->r.freed_total += b.samples_freed;
@@ -589,6 +593,12 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			 * noise of either story: the churn's sampling, at least
 			 * one sample's weight; a cache's adds that of what the
 			 * row keeps. */
+			/* Sampled-block frees count requested bytes; the flows
+			 * usable ones (malloc_usable_size), up to twice as many
+			 * for small blocks: one unit, or churn of small blocks
+			 * reads as evictions. */
+			if (x->req_bytes > 0 && x->a.bytes > 0)
+				x->sbf.bytes *= x->a.bytes / x->req_bytes;
 			u_bytes = x->a.bytes - x->sbf.bytes;
 			e_bytes = t.f.bytes - x->sbf.bytes;
 			sd_e = sqrt((t.f.events > 0 ? t.f.bytes * t.f.bytes / t.f.events : 0) +
