@@ -21,6 +21,9 @@ export LC_ALL=C
 cd "$(dirname "$0")/.." || exit 1
 
 RUNS=${LT_ACCURACY_RUNS:-20}
+# LT_ACCURACY_ONLY="warm_service sqlite_leak": a subset of the scenarios.
+ONLY=${LT_ACCURACY_ONLY:-warm_service sqlite_leak fd_leak}
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
 DUR=${LT_ACCURACY_SECONDS:-12}
 LT=bin/leaktop
 work=$(mktemp -d "${TMPDIR:-/tmp}/lt-accuracy.XXXXXX")
@@ -118,7 +121,8 @@ scenario() {
 
 make -s all build/targets/warm_service build/targets/sqlite_leak build/targets/fd_leak build/tools/rankline || exit 1
 echo "make accuracy: $RUNS runs per scenario, ${DUR} s sessions on warm processes"
-scenario warm_service client_new "cache_put serve_request" warm build/targets/warm_service 128 16 120 &
-scenario sqlite_leak serve_request "lookup" started build/targets/sqlite_leak 200 120 &
+want warm_service &&
+	scenario warm_service client_new "cache_put serve_request" warm build/targets/warm_service 128 16 120 &
+want sqlite_leak && scenario sqlite_leak serve_request "lookup" started build/targets/sqlite_leak 200 120 &
 wait
-scenario fd_leak client_new "" started build/targets/fd_leak 20 120
+if want fd_leak; then scenario fd_leak client_new "" started build/targets/fd_leak 20 120; fi
