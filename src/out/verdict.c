@@ -394,23 +394,36 @@ static void sources(struct ctx *c, const lt_model *m)
 		    s->reason ? s->reason : "reason unknown");
 }
 
+/* Ranks groups g (growing first, fastest first) into fresh arrays and
+ * sums their members at the last sample; 0 when there are too few samples
+ * to judge (nothing allocated then). */
+static size_t rank_groups(const lt_tgroups *g, size_t **order, struct lt_growth **gr,
+			  int64_t *total)
+{
+	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
+
+	*total = 0;
+	if (ns < 3 || !n)
+		return 0;
+	*order = lt_xmalloc(n * sizeof(**order));
+	*gr = lt_xmalloc(n * sizeof(**gr));
+	lt_tgroups_rank(g, *order, *gr);
+	for (size_t i = 0; i < n; i++)
+		*total += lt_tgroups_value(g, i, ns - 1);
+	return ns;
+}
+
 /* Seed stories 1 and 2: name where the growing threads are stuck, not
  * only that their number grows.  At most three groups, fastest first. */
 static void thread_groups(struct ctx *c, const lt_model *m)
 {
 	const lt_tgroups *g = lt_model_tgroups_c(m);
-	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
-	size_t *order, shown = 0;
+	size_t n = lt_tgroups_count(g), ns, *order, shown = 0;
 	struct lt_growth *gr;
-	int64_t total = 0;
+	int64_t total;
 
-	if (ns < 3 || !n)
+	if (!(ns = rank_groups(g, &order, &gr, &total)))
 		return;
-	order = lt_xmalloc(n * sizeof(*order));
-	gr = lt_xmalloc(n * sizeof(*gr));
-	lt_tgroups_rank(g, order, gr);
-	for (size_t i = 0; i < n; i++)
-		total += lt_tgroups_value(g, i, ns - 1);
 	for (size_t r = 0; r < n && shown < 3; r++) {
 		size_t i = order[r];
 		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
@@ -576,17 +589,12 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 static void goroutine_groups(struct ctx *c, const lt_model *m)
 {
 	const lt_tgroups *g = lt_model_goroutines_c(m);
-	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g), *order, k = 0;
+	size_t n = lt_tgroups_count(g), ns, *order, k = 0;
 	struct lt_growth *gr;
-	int64_t total = 0;
+	int64_t total;
 
-	if (ns < 3 || !n)
+	if (!(ns = rank_groups(g, &order, &gr, &total)))
 		return;
-	order = lt_xmalloc(n * sizeof(*order));
-	gr = lt_xmalloc(n * sizeof(*gr));
-	lt_tgroups_rank(g, order, gr);
-	for (size_t i = 0; i < n; i++)
-		total += lt_tgroups_value(g, i, ns - 1);
 	for (size_t r = 0; r < n && k < 3 && gr[order[r]].trend == LT_TREND_GROWING; r++, k++) {
 		size_t i = order[r];
 		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
