@@ -464,7 +464,12 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 		} else {
 			fns[nk++] = key_fn;
 		}
-		lt_hsites_growth(h, i, from, to, &g);
+		/* The live-bytes fit only judges sessions without the free
+		 * flow; with it, a fit per site would be most of the cost of
+		 * ranking 100,000 sites. */
+		g.trend = LT_TREND_UNKNOWN;
+		if (!have_ff)
+			lt_hsites_growth(h, i, from, to, &g);
 		for (size_t q = 0; q < nk; q++) {
 			size_t j = LT_NONE;
 			struct acc *x;
