@@ -12,6 +12,13 @@
 #define LT_STORE_BUSY_MS 5000   /* wait this long for a lock held by another */
 #define LT_STORE_FORMAT "leaktop-session" /* meta 'format' of our files */
 
+/* Sets err to "cannot write PATH: <SQLite's message>" (LT_EXIT_ERROR) and
+ * returns -1. */
+int lt_store_write_fail(sqlite3 *db, const char *path, lt_err *err);
+/* Steps statement s to its end and resets it with its bindings cleared.
+ * Returns 0, or -1 with err (lt_store_write_fail). */
+int lt_store_step(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err);
+
 /* a + b, newly allocated. */
 char *lt_store_concat(const char *a, const char *b);
 /* "file:" URI for path with optional query params (percent-encoded so
@@ -54,6 +61,14 @@ struct lt_store_stacks {
  * -1 with err (LT_EXIT_ERROR, SQLite's message); the caller rolls back. */
 int lt_store_stacks_write(sqlite3 *db, struct lt_store_stacks *cur,
 			  const lt_model *m, int64_t tick_id, const char *path,
+			  lt_err *err);
+/* The samples of groups g from sample `from` on (one sample row each,
+ * tagged tick_id; with_total binds total_stop_ns as the 5th column) and
+ * the group counts that differ from last (updated).  Thread and goroutine
+ * groups share it.  Returns 0, or -1 with err. */
+int lt_store_group_counts(sqlite3 *db, const lt_tgroups *g, size_t from,
+			  int64_t *last, sqlite3_stmt *sample, sqlite3_stmt *count,
+			  int with_total, int64_t tick_id, const char *path,
 			  lt_err *err);
 /* Marks everything of m as persisted; call after COMMIT.  Can't fail. */
 void lt_store_stacks_commit(struct lt_store_stacks *cur, const lt_model *m);

@@ -19,22 +19,6 @@ static const char *const sql[S_N] = {
 	[S_SAMPLE] = "INSERT OR REPLACE INTO goroutine_sample (tick_id, goroutines, dropped, read_ns) VALUES (?, ?, ?, ?)",
 };
 
-static int fail(sqlite3 *db, const char *path, lt_err *err)
-{
-	lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: %s", path,
-		   sqlite3_errmsg(db));
-	return -1;
-}
-
-static int run(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
-}
-
 static void reserve(struct lt_store_goroutines *c, size_t n)
 {
 	if (n <= c->cap)
@@ -63,47 +47,14 @@ static int write_groups(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgr
 			sqlite3_bind_text(s, 3, st, -1, SQLITE_TRANSIENT);
 			if (gr->syscall)
 				sqlite3_bind_text(s, 4, gr->syscall, -1, SQLITE_STATIC);
-			if (run(db, s, path, err) < 0)
+			if (lt_store_step(db, s, path, err) < 0)
 				return -1;
 		}
 		for (size_t k = i < c->groups ? c->names[i] : 0; k < gr->nnames; k++) {
 			s = c->stmt[S_CREATOR];
 			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
 			sqlite3_bind_text(s, 2, gr->names[k], -1, SQLITE_STATIC);
-			if (run(db, s, path, err) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* Samples taken since the last commit (at most one per tick) and the
- * counts that changed; last is a scratch copy of c->last. */
-static int write_counts(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgroups *g,
-			int64_t tick_id, int64_t *last, const char *path,
-			lt_err *err)
-{
-	for (size_t k = c->samples; k < lt_tgroups_sample_count(g); k++) {
-		const struct lt_tsample *ts = lt_tgroups_sample(g, k);
-		sqlite3_stmt *s = c->stmt[S_SAMPLE];
-
-		sqlite3_bind_int64(s, 1, tick_id);
-		sqlite3_bind_int64(s, 2, ts->sampled);
-		sqlite3_bind_int64(s, 3, ts->skipped);
-		sqlite3_bind_int64(s, 4, ts->max_stop_ns);
-		if (run(db, s, path, err) < 0)
-			return -1;
-		for (size_t i = 0; i < lt_tgroups_count(g); i++) {
-			int64_t v = lt_tgroups_value(g, i, k);
-
-			if (v == last[i])
-				continue;
-			last[i] = v;
-			s = c->stmt[S_COUNT];
-			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
-			sqlite3_bind_int64(s, 2, tick_id);
-			sqlite3_bind_int64(s, 3, v);
-			if (run(db, s, path, err) < 0)
+			if (lt_store_step(db, s, path, err) < 0)
 				return -1;
 		}
 	}
@@ -124,7 +75,7 @@ int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *c,
 		if (!c->stmt[i] &&
 		    sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &c->stmt[i], NULL) != SQLITE_OK)
-			return fail(db, path, err);
+			return lt_store_write_fail(db, path, err);
 	reserve(c, lt_tgroups_count(g));
 	if (write_groups(db, c, g, path, err) < 0)
 		return -1;
@@ -132,7 +83,10 @@ int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *c,
 	last = lt_xmalloc((c->cap ? c->cap : 1) * sizeof(int64_t));
 	if (c->cap)
 		memcpy(last, c->last, c->cap * sizeof(int64_t));
-	rc = write_counts(db, c, g, tick_id, last, path, err);
+	/* Samples taken since the last commit (at most one per tick) and
+	 * the counts that changed; last is a scratch copy of c->last. */
+	rc = lt_store_group_counts(db, g, c->samples, last, c->stmt[S_SAMPLE],
+				   c->stmt[S_COUNT], 0, tick_id, path, err);
 	free(last);
 	return rc;
 }

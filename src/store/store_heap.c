@@ -7,27 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(sqlite3 *db, const char *path, lt_err *err)
-{
-	lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: %s", path,
-		   sqlite3_errmsg(db));
-	return -1;
-}
-
 static int prepare_once(sqlite3 *db, sqlite3_stmt **s, const char *sql)
 {
 	if (*s)
 		return SQLITE_OK;
 	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL);
-}
-
-static int run(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
 }
 
 /* The three families of sites, in heap_site's kind column. */
@@ -54,7 +38,7 @@ static int write_value(sqlite3 *db, struct lt_store_heap *cur, int64_t id,
 	sqlite3_bind_int64(s, 2, tick_id);
 	for (int c = 0; c < (int)(sizeof(col) / sizeof(col[0])); c++)
 		sqlite3_bind_int64(s, 3 + c, col[c]);
-	return run(db, s, path, err);
+	return lt_store_step(db, s, path, err);
 }
 
 /* New sites of family f get the next heap_site ids.  The ids are kept in
@@ -83,7 +67,7 @@ static int write_family(sqlite3 *db, struct lt_store_heap *cur, int f,
 		sqlite3_bind_int64(s, 3, tick_id);
 		sqlite3_bind_int64(s, 4, f == FAM_ALLOC ? 0 : f == FAM_FREE ? 1 :
 				   KIND_FD_BASE + site->kind);
-		if (run(db, s, path, err) < 0)
+		if (lt_store_step(db, s, path, err) < 0)
 			return -1;
 	}
 	if (ns == fam->samples || ns == 0)
@@ -146,7 +130,7 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			 "live_count, alloc_bytes, alloc_count, free_bytes, free_count, "
 			 "samples, samples_freed, age_sum_ms, oldest_ms, alloc_ubytes) "
 			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-		return fail(db, path, err);
+		return lt_store_write_fail(db, path, err);
 	if (lt_hsites_rate(h) != cur->heap_rate) {
 		char sql[128];
 
@@ -155,7 +139,7 @@ int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			 "('heap_sample_rate', '%llu')",
 			 (unsigned long long)lt_hsites_rate(h));
 		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-			return fail(db, path, err);
+			return lt_store_write_fail(db, path, err);
 	}
 	for (int f = 0; f < FAM_COUNT; f++) {
 		int rc = write_family(db, cur, f, m, tick_id, path, err);

@@ -24,20 +24,20 @@ static const char *const write_sql[W_N] = {
 		     "VALUES (?, ?, ?, ?, ?)",
 };
 
-static int fail(sqlite3 *db, const char *path, lt_err *err)
+int lt_store_write_fail(sqlite3 *db, const char *path, lt_err *err)
 {
 	lt_err_set(err, LT_EXIT_ERROR, "cannot write %s: %s", path,
 		   sqlite3_errmsg(db));
 	return -1;
 }
 
-static int step(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
+int lt_store_step(sqlite3 *db, sqlite3_stmt *s, const char *path, lt_err *err)
 {
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(db, path, err);
+	return rc == SQLITE_DONE ? 0 : lt_store_write_fail(db, path, err);
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -57,7 +57,7 @@ static int prepare(sqlite3 *db, struct lt_store_stacks *cur, const char *path,
 	for (int i = 0; i < W_N; i++)
 		if (sqlite3_prepare_v3(db, write_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &cur->stmt[i], NULL) != SQLITE_OK)
-			return fail(db, path, err);
+			return lt_store_write_fail(db, path, err);
 	return 0;
 }
 
@@ -79,7 +79,7 @@ static int module_id(sqlite3 *db, struct lt_store_stacks *cur,
 	sqlite3_bind_int64(s, 1, (int64_t)cur->nmodules + 1);
 	bind_text(s, 2, f->module);
 	bind_text(s, 3, f->build_id);
-	if (step(db, s, path, err) < 0)
+	if (lt_store_step(db, s, path, err) < 0)
 		return -1;
 	/* Kept even if the transaction later fails: the next attempt then
 	 * fails on the duplicate id instead of silently renumbering. */
@@ -104,7 +104,7 @@ static int write_frames(sqlite3 *db, struct lt_store_stacks *cur,
 			sqlite3_bind_int64(s, 2, mod);
 		sqlite3_bind_int64(s, 3, (int64_t)f->module_addr);
 		sqlite3_bind_int64(s, 4, (int64_t)f->pc);
-		if (step(db, s, path, err) < 0)
+		if (lt_store_step(db, s, path, err) < 0)
 			return -1;
 		/* The file keeps the outermost function at depth 0. */
 		for (size_t k = 0; k < f->nsyms; k++) {
@@ -119,7 +119,7 @@ static int write_frames(sqlite3 *db, struct lt_store_stacks *cur,
 			bind_text(s, 4, y->file);
 			if (y->line > 0)
 				sqlite3_bind_int(s, 5, y->line);
-			if (step(db, s, path, err) < 0)
+			if (lt_store_step(db, s, path, err) < 0)
 				return -1;
 		}
 	}
@@ -136,14 +136,14 @@ static int write_stacks(sqlite3 *db, struct lt_store_stacks *cur,
 		sqlite3_bind_int64(s, 1, (int64_t)i + 1);
 		sqlite3_bind_int64(s, 2, (int64_t)st->hash);
 		sqlite3_bind_int64(s, 3, (int64_t)st->depth);
-		if (step(db, s, path, err) < 0)
+		if (lt_store_step(db, s, path, err) < 0)
 			return -1;
 		s = cur->stmt[W_STACK_FRAME];
 		for (size_t k = 0; k < st->depth; k++) {
 			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
 			sqlite3_bind_int64(s, 2, (int64_t)k);
 			sqlite3_bind_int64(s, 3, (int64_t)st->frames[k] + 1);
-			if (step(db, s, path, err) < 0)
+			if (lt_store_step(db, s, path, err) < 0)
 				return -1;
 		}
 	}
@@ -181,14 +181,14 @@ static int write_groups(sqlite3 *db, struct lt_store_stacks *cur,
 				sqlite3_bind_int64(s, 2, (int64_t)gr->stack + 1);
 			bind_text(s, 3, state);
 			bind_text(s, 4, gr->syscall);
-			if (step(db, s, path, err) < 0)
+			if (lt_store_step(db, s, path, err) < 0)
 				return -1;
 		}
 		for (size_t k = cur->group_names[i]; k < gr->nnames; k++) {
 			s = cur->stmt[W_NAME];
 			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
 			bind_text(s, 2, gr->names[k]);
-			if (step(db, s, path, err) < 0)
+			if (lt_store_step(db, s, path, err) < 0)
 				return -1;
 		}
 	}
@@ -197,23 +197,21 @@ static int write_groups(sqlite3 *db, struct lt_store_stacks *cur,
 
 /* Counts of the samples taken since the last commit; all of them belong
  * to this tick (a tick holds at most one thread sample). */
-static int write_counts(sqlite3 *db, struct lt_store_stacks *cur,
-			const lt_tgroups *g, int64_t tick_id, const char *path,
-			lt_err *err)
+int lt_store_group_counts(sqlite3 *db, const lt_tgroups *g, size_t from,
+			  int64_t *last, sqlite3_stmt *sample, sqlite3_stmt *count,
+			  int with_total, int64_t tick_id, const char *path,
+			  lt_err *err)
 {
-	size_t ns = lt_tgroups_sample_count(g);
-	int64_t *last = cur->group_last;
-
-	for (size_t k = cur->samples; k < ns; k++) {
+	for (size_t k = from; k < lt_tgroups_sample_count(g); k++) {
 		const struct lt_tsample *ts = lt_tgroups_sample(g, k);
-		sqlite3_stmt *s = cur->stmt[W_SAMPLE];
 
-		sqlite3_bind_int64(s, 1, tick_id);
-		sqlite3_bind_int64(s, 2, ts->sampled);
-		sqlite3_bind_int64(s, 3, ts->skipped);
-		sqlite3_bind_int64(s, 4, ts->max_stop_ns);
-		sqlite3_bind_int64(s, 5, ts->total_stop_ns);
-		if (step(db, s, path, err) < 0)
+		sqlite3_bind_int64(sample, 1, tick_id);
+		sqlite3_bind_int64(sample, 2, ts->sampled);
+		sqlite3_bind_int64(sample, 3, ts->skipped);
+		sqlite3_bind_int64(sample, 4, ts->max_stop_ns);
+		if (with_total)
+			sqlite3_bind_int64(sample, 5, ts->total_stop_ns);
+		if (lt_store_step(db, sample, path, err) < 0)
 			return -1;
 		for (size_t i = 0; i < lt_tgroups_count(g); i++) {
 			int64_t v = lt_tgroups_value(g, i, k);
@@ -221,11 +219,10 @@ static int write_counts(sqlite3 *db, struct lt_store_stacks *cur,
 			if (v == last[i])
 				continue;
 			last[i] = v;
-			s = cur->stmt[W_COUNT_ROW];
-			sqlite3_bind_int64(s, 1, (int64_t)i + 1);
-			sqlite3_bind_int64(s, 2, tick_id);
-			sqlite3_bind_int64(s, 3, v);
-			if (step(db, s, path, err) < 0)
+			sqlite3_bind_int64(count, 1, (int64_t)i + 1);
+			sqlite3_bind_int64(count, 2, tick_id);
+			sqlite3_bind_int64(count, 3, v);
+			if (lt_store_step(db, count, path, err) < 0)
 				return -1;
 		}
 	}
@@ -252,7 +249,9 @@ int lt_store_stacks_write(sqlite3 *db, struct lt_store_stacks *cur,
 
 		if (cur->cap)
 			memcpy(saved, cur->group_last, cur->cap * sizeof(int64_t));
-		rc = write_counts(db, cur, g, tick_id, path, err);
+		rc = lt_store_group_counts(db, g, cur->samples, cur->group_last,
+					   cur->stmt[W_SAMPLE], cur->stmt[W_COUNT_ROW], 1,
+					   tick_id, path, err);
 		if (cur->cap)
 			memcpy(cur->group_last, saved, cur->cap * sizeof(int64_t));
 		free(saved);
