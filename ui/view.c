@@ -22,6 +22,7 @@ static const struct screen *const screens[LT_SCR_COUNT] = {
 	[LT_SCR_FLAME] = &screen_flame,
 	[LT_SCR_MEMORY] = &screen_memory,
 	[LT_SCR_HELP] = &screen_help,
+	[LT_SCR_GOROUTINES] = &screen_goroutines,
 };
 
 const struct screen *view_screen(int s)
@@ -254,7 +255,7 @@ static void status_line(lt_view *v, struct lt_vframe *f)
 	else if (l->cols)
 		;  /* the screen wrote its own (Flame: the selected node) */
 	else
-		vl_printf(l, f->cols, "q quit  ? help  Tab/1-5 screens  s sort%s%s  / search  b baseline  [ ] time",
+		vl_printf(l, f->cols, "q quit  ? help  Tab/1-6 screens  s sort%s%s  / search  b baseline  [ ] time",
 			  sort ? ": " : "", sort ? sort : "");
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_STATUS);

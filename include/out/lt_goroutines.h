@@ -24,6 +24,12 @@ char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len)
  * ... into buf.  This function can't fail. */
 void lt_goroutines_doing(const struct lt_tgroup *grp, char *buf, size_t len);
 
+/* "waiting 3m12s": how long the longest-waiting goroutine of group i had
+ * waited at sample k (lt_tgroups_since).  Returns 1, or 0 with buf ""
+ * when that is unknown or the group is empty at k. */
+int lt_goroutines_waiting(const lt_tgroups *g, size_t i, size_t k, char *buf,
+			  size_t len);
+
 /* Writes the "Goroutine groups" section of m's report to f (nothing when
  * no goroutines were read).  Write errors are left in f's error flag. */
 void lt_goroutines_report(const lt_model *m, FILE *f);

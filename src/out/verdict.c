@@ -622,15 +622,16 @@ static void goroutine_groups(struct ctx *c, const lt_model *m)
 	for (size_t r = 0; r < n && k < 3 && gr[order[r]].trend == LT_TREND_GROWING; r++, k++) {
 		size_t i = order[r];
 		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
-		char rate[48], where[200], what[96];
+		char rate[48], where[200], what[96], wait[48];
 
 		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
 		lt_goroutines_where(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
 		lt_goroutines_doing(grp, what, sizeof(what));
-		say(c, LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s", rate,
+		lt_goroutines_waiting(g, i, ns - 1, wait, sizeof(wait));
+		say(c, LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s%s%s", rate,
 		    (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
 		    what, where, grp->nnames ? ", created by " : "",
-		    grp->nnames ? grp->names[0] : "");
+		    grp->nnames ? grp->names[0] : "", wait[0] ? "; the oldest " : "", wait);
 	}
 	if (!k)
 		say(c, LT_VERDICT_INFO, "%lld goroutines, no group of them keeps growing (%zu groups)",

@@ -1,5 +1,6 @@
 #include "lt_collect.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,10 +221,18 @@ void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 		.max_stop_ns = gt->elapsed_ns,
 	};
 
+	size_t ng;
+	int64_t *wait;
+
 	lt_tgroups_begin(g, &ts);
+	/* Each group's longest wait; groups made in this sample included. */
+	ng = lt_tgroups_count(g) + gt->n;
+	wait = lt_xmalloc((ng ? ng : 1) * sizeof(int64_t));
+	for (size_t i = 0; i < ng; i++)
+		wait[i] = -1;
 	for (size_t i = 0; i < gt->n; i++) {
 		const struct lt_goroutine *go = &gt->g[i];
-		size_t depth = go->npcs > 0 ? (size_t)go->npcs : 0, stack;
+		size_t depth = go->npcs > 0 ? (size_t)go->npcs : 0, stack, gi;
 		char by[256];
 
 		if (depth > LT_GOROUTINE_MAX_FRAMES)
@@ -235,7 +244,15 @@ void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 			by[0] = '\0';
 		else
 			creator(sym, go->gopc, by, sizeof(by));
-		lt_tgroups_add(g, stack, go->status, go->wait_reason, by);
+		gi = lt_tgroups_add(g, stack, go->status, go->wait_reason, by);
+		if (gi < ng && go->status == LT_GO_WAITING && go->wait_ns > wait[gi])
+			wait[gi] = go->wait_ns;
 	}
+	/* Kept as when it started, which stays put while it waits. */
+	for (size_t i = 0; i < lt_tgroups_count(g) && i < ng; i++)
+		if (lt_tgroups_value(g, i, lt_tgroups_sample_count(g) - 1) > 0)
+			lt_tgroups_set_since(g, i, lt_tgroups_sample_count(g) - 1,
+					     wait[i] >= 0 ? t - (double)wait[i] / 1e9 : NAN);
+	free(wait);
 	lt_tgroups_end(g);
 }
