@@ -9,7 +9,8 @@
 
 #include "lt_model.h"
 
-/* "running", "runnable", "in a system call", "waiting", or "status X"
+/* "running", "runnable", "in a system call", "waiting", "listed by pprof
+ * (no state)" (read from a goroutine profile), or "status X"
  * for a goroutine group's state letter.  Returns a static string or buf. */
 const char *lt_goroutines_status_name(char st, char *buf, size_t len);
 

@@ -9,6 +9,7 @@
 
 #include "lt_goread.h"
 #include "lt_heap.h"
+#include "lt_pprof.h"
 #include "lt_model.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
@@ -40,6 +41,11 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
  * sample's max_stop_ns holds the time the read took (nothing is stopped),
  * skipped the goroutines dropped as torn or invalid.  This function can't
  * fail. */
+/* Enters frames named by a pprof profile into m's frame table (those it
+ * has already are left as they are), so the stacks that follow find them
+ * by PC. */
+void lt_collect_frames(lt_model *m, const struct lt_pprof_frame *f, size_t n);
+
 void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 			   const struct lt_goroutine_tick *gt, double t);
 

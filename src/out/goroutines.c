@@ -21,6 +21,7 @@ const char *lt_goroutines_status_name(char st, char *buf, size_t len)
 	case 'Q': return "runnable";
 	case 'Y': return "in a system call";
 	case 'W': return "waiting";
+	case 'P': return "listed by pprof (no state)";
 	default:
 		snprintf(buf, len, "status %c", st > ' ' && st < 127 ? st : '?');
 		return buf;

@@ -190,6 +190,26 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 	lt_hsites_end(ds);
 }
 
+void lt_collect_frames(lt_model *m, const struct lt_pprof_frame *f, size_t n)
+{
+	lt_stacktab *t = lt_model_stacks(m);
+
+	for (size_t i = 0; i < n; i++) {
+		struct lt_frame_sym fs[MAX_INLINE];
+		size_t k;
+
+		if (lt_stacktab_frame_find(t, f[i].pc) != LT_NONE)
+			continue;
+		for (k = 0; k < f[i].nlines && k < MAX_INLINE; k++) {
+			fs[k].function = (char *)f[i].lines[k].function;
+			fs[k].file = (char *)f[i].lines[k].file;
+			fs[k].line = f[i].lines[k].line;
+		}
+		lt_stacktab_frame_add(t, f[i].pc, f[i].module, NULL, f[i].pc,
+				      k ? fs : NULL, k);
+	}
+}
+
 /* "main.handler (main.go:25)" for the go statement at return address pc. */
 static void creator(lt_symbols *sym, uint64_t pc, char *buf, size_t len)
 {

@@ -14,6 +14,7 @@
 #include "lt_collect.h"
 #include "lt_goheap.h"
 #include "lt_goread.h"
+#include "lt_pprof.h"
 #include "lt_procfs.h"
 #include "lt_store.h"
 #include "lt_symbols.h"
@@ -48,6 +49,9 @@ struct lt_session {
 	double next_go;         /* session time of the next goroutine read:
 				   every tick unless reads take long */
 	int go_failed;          /* reads failed in a row */
+	lt_pprof *pprof;        /* --pprof: the program's own endpoint,
+				   instead of the Go reader */
+	struct lt_collect_heapmap pprofmap;  /* its heap stacks */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -241,6 +245,13 @@ static void goread_on(lt_session *s, pid_t pid)
 
 	s->go = lt_goread_new(pid, &err);
 	if (!s->go) {
+		/* Say plainly what cannot be done, and what can. */
+		if (strstr(err.msg, "has no DWARF"))
+			snprintf(err.msg, sizeof(err.msg), "process %d is a Go program "
+				 "built without DWARF (-ldflags=-s -w): its runtime's "
+				 "goroutines and heap profile cannot be located from "
+				 "outside; if it serves net/http/pprof, record with "
+				 "--pprof http://127.0.0.1:PORT", (int)pid);
 		if (!strstr(err.msg, "is not a Go program"))
 			lt_model_set_source(s->m, "goroutines", 0, err.msg);
 		return;
@@ -267,6 +278,57 @@ static void goread_on(lt_session *s, pid_t pid)
 		 "(runtime.mbuckets) as of its last GC, sample rate %llu bytes",
 		 (unsigned long long)lt_goheap_rate(s->goheap));
 	lt_model_set_source(s->m, "heap", 1, note);
+}
+
+/* --pprof: the program's own goroutine and heap profiles, instead of its
+ * memory.  The heap agent, when it runs (a cgo program), keeps the heap
+ * sites. */
+static void pprof_on(lt_session *s)
+{
+	char note[256];
+	lt_err err = {0};
+
+	s->pprof = lt_pprof_new(s->o.pprof, &err);
+	if (!s->pprof) {
+		lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		return;
+	}
+	snprintf(note, sizeof(note), "the program's goroutine profile from %.180s "
+		 "(no status or wait reason)", s->o.pprof);
+	lt_model_set_source(s->m, "goroutines", 1, note);
+	if (s->heap || s->o.no_heap)
+		return;
+	snprintf(note, sizeof(note), "the Go runtime's heap profile from %.180s, "
+		 "as of its last GC", s->o.pprof);
+	lt_model_set_source(s->m, "heap", 1, note);
+}
+
+/* One read of both profiles.  An endpoint that stops answering turns the
+ * source off after three reads in a row, saying why. */
+static void sample_pprof(lt_session *s, const struct lt_sample *smp)
+{
+	struct lt_pprof_tick pt;
+	double t0 = lt_clock_mono();
+	lt_err err = {0};
+
+	if (lt_pprof_sample(s->pprof, &pt, &err) < 0) {
+		if (target_gone(s) || ++s->go_failed < 3)
+			return;
+		lt_pprof_free(s->pprof);
+		s->pprof = NULL;
+		lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		if (!s->heap && !s->o.no_heap)
+			lt_model_set_source(s->m, "heap", 0, err.msg);
+		lt_store_write_meta(s->st, s->m, NULL);
+		return;
+	}
+	s->go_failed = 0;
+	lt_collect_frames(s->m, pt.frames, pt.nframes);
+	if (pt.have_go)
+		lt_collect_goroutines(s->m, s->sym, &pt.go, smp->t);
+	if (pt.have_heap && !s->heap && !s->o.no_heap)
+		lt_collect_heap(s->m, s->sym, &s->pprofmap, &pt.heap, smp->t, s->start);
+	s->next_go = smp->t + (lt_clock_mono() - t0) * 20;
 }
 
 /* The Go heap profile into the heap sites (the agent's heapmap is free:
@@ -346,7 +408,10 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
-	goread_on(s, tgid);
+	if (s->o.pprof)
+		pprof_on(s);
+	else
+		goread_on(s, tgid);
 	/* The agent's dlopen changed the modules: one maps read when not. */
 	if (s->sym && s->heap)
 		lt_symbols_refresh(s->sym);
@@ -476,6 +541,8 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		sample_heap(s, smp.t);
 	if (s->go && smp.t >= s->next_go)
 		sample_goroutines(s, &smp);
+	if (s->pprof && smp.t >= s->next_go)
+		sample_pprof(s, &smp);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
 			lt_end_set(&s->end, LT_END_TARGET_EXITED);
@@ -513,6 +580,8 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 	lt_threads_free(s->th);
 	lt_goheap_free(s->goheap);
 	lt_goread_free(s->go);
+	lt_pprof_free(s->pprof);
+	lt_collect_heapmap_free(&s->pprofmap);
 	lt_unwind_free(s->uw);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);
