@@ -65,4 +65,11 @@ void lt_collect_heapmap_free(struct lt_collect_heapmap *map);
 void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
 		     const struct lt_heap_batch *b, double t, double t0);
 
+/* A Go heap profile's batch b (runtime.mbuckets or /debug/pprof/heap)
+ * into m's heap sites at t, in the same heap sample as the agent's batch
+ * of that tick when there is one (a cgo program has both); map is the Go
+ * heap's own (its stack ids are not the agent's). */
+void lt_collect_goheap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		       const struct lt_heap_batch *b, double t);
+
 #endif

@@ -190,6 +190,28 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 	lt_hsites_end(ds);
 }
 
+void lt_collect_goheap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		       const struct lt_heap_batch *b, double t)
+{
+	lt_hsites *hs = lt_model_hsites(m);
+
+	/* The agent's rate when it runs: both default to 512 KiB. */
+	if (b->sample_rate && !lt_hsites_rate(hs))
+		lt_hsites_set_rate(hs, b->sample_rate);
+	for (size_t i = 0; i < b->nstacks; i++)
+		*heapmap_slot(map, b->stacks[i].id) =
+			lt_collect_stack(m, sym, b->stacks[i].pcs, b->stacks[i].depth, 0);
+	lt_hsites_reopen(hs, t);
+	for (size_t i = 0; i < b->n; i++) {
+		size_t stack = *heapmap_slot(map, b->sites[i].id);
+		struct lt_hval v = site_value(&b->sites[i], 0);
+
+		if (stack != LT_NONE)
+			lt_hsites_set(hs, stack, &v);
+	}
+	lt_hsites_end(hs);
+}
+
 void lt_collect_frames(lt_model *m, const struct lt_pprof_frame *f, size_t n)
 {
 	lt_stacktab *t = lt_model_stacks(m);
