@@ -188,8 +188,17 @@ static int normalize(int key)
 	}
 }
 
+/* Tab passes over the Goroutines screen of a program that is not Go. */
+static int tab_to(const lt_model *m, int s, int step)
+{
+	s = (s + step + LT_SCR_COUNT) % LT_SCR_COUNT;
+	if (s == LT_SCR_GOROUTINES && !lt_model_source_find(m, "goroutines"))
+		s = (s + step + LT_SCR_COUNT) % LT_SCR_COUNT;
+	return s;
+}
+
 /* Keys that mean the same on every screen; 0 for the others. */
-static int view_key(lt_view *v, int key)
+static int view_key(lt_view *v, const lt_model *m, int key)
 {
 	int s;
 
@@ -197,10 +206,10 @@ static int view_key(lt_view *v, int key)
 	case 'q': case 'Q':
 		return LT_VIEW_HANDLED | LT_VIEW_QUIT;
 	case '\t':
-		s = (v->screen + 1) % LT_SCR_COUNT;
+		s = tab_to(m, v->screen, 1);
 		break;
 	case LT_KEY_BTAB:
-		s = (v->screen + LT_SCR_COUNT - 1) % LT_SCR_COUNT;
+		s = tab_to(m, v->screen, -1);
 		break;
 	case '?':
 		s = LT_SCR_HELP;
@@ -233,7 +242,7 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 	if (v->prompt)
 		return prompt_key(v, m, key);
 	prepare(v, m, &vt);
-	r = view_key(v, key);
+	r = view_key(v, m, key);
 	if (!r)
 		r = vtime_key(v, m, &vt, key);
 	if (!r && cur(v)->key)

@@ -183,8 +183,6 @@ static void test_screens_switch_by_number_and_tab(void **state)
 	f = lt_view_render(v, fx.m, 30, 100);
 	assert_true(find(f, "mark a baseline") >= 0);
 	keys(v, fx.m, "\t");
-	assert_int_equal(lt_view_screen(v), LT_SCR_GOROUTINES);
-	keys(v, fx.m, "\t");
 	assert_int_equal(lt_view_screen(v), LT_SCR_SITES);
 	keys(v, fx.m, "?");
 	assert_int_equal(lt_view_screen(v), LT_SCR_HELP);

@@ -178,6 +178,30 @@ static void test_flame_by_goroutines(void **state)
 	lt_model_free(m);
 }
 
+/* Tab visits Goroutines for a Go program only; 6 shows it anyway. */
+static void test_tab(void **state)
+{
+	lt_model *go = make(1), *c = make(0);
+	lt_view *v = view();
+	(void)state;
+
+	keys(v, go, "5\t");
+	assert_int_equal(lt_view_screen(v), LT_SCR_GOROUTINES);
+	keys(v, go, "\t");
+	assert_int_equal(lt_view_screen(v), LT_SCR_SITES);
+	lt_view_key(v, go, LT_KEY_BTAB);
+	assert_int_equal(lt_view_screen(v), LT_SCR_GOROUTINES);
+	keys(v, c, "5\t");
+	assert_int_equal(lt_view_screen(v), LT_SCR_SITES);
+	lt_view_key(v, c, LT_KEY_BTAB);
+	assert_int_equal(lt_view_screen(v), LT_SCR_HELP);
+	keys(v, c, "6");
+	assert_int_equal(lt_view_screen(v), LT_SCR_GOROUTINES);
+	lt_view_free(v);
+	lt_model_free(go);
+	lt_model_free(c);
+}
+
 static void test_not_go(void **state)
 {
 	lt_model *m = make(0);
@@ -204,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_since_changes_only),
 		cmocka_unit_test(test_goroutines_screen),
 		cmocka_unit_test(test_flame_by_goroutines),
+		cmocka_unit_test(test_tab),
 		cmocka_unit_test(test_not_go),
 	};
 
