@@ -6,8 +6,10 @@
  * profile.proto), decodes them with zlib and protobuf-c, validates every
  * index (strings, functions, locations) and hands the session the same
  * plain batches the Go reader and the heap source do: goroutines (one per
- * goroutine the profile counts; the profile has no status or wait reason,
- * so they carry LT_GO_PPROF) and heap sites (the runtime's in-use and
+ * goroutine the profile counts; the profile has no status or wait reason:
+ * a goroutine whose stack starts in runtime.gopark is waiting, for the
+ * reason its caller names (runtime.chansend: "chan send"), the others
+ * carry LT_GO_PPROF) and heap sites (the runtime's in-use and
  * allocated objects and bytes, already weighted).  Frames come named by
  * the profile itself (the program symbolizes from its .gopclntab), so the
  * session enters them before the stacks that use them.

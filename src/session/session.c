@@ -316,7 +316,7 @@ static void pprof_on(lt_session *s)
 		return;
 	}
 	snprintf(note, sizeof(note), "the program's goroutine profile from %.180s "
-		 "(no status or wait reason)", s->o.pprof);
+		 "(wait reasons read from the stacks)", s->o.pprof);
 	lt_model_set_source(s->m, "goroutines", 1, note);
 	if (s->o.no_heap)
 		return;

@@ -24,6 +24,12 @@ struct hstack {
 	uint32_t depth, id;     /* id + 1; 0: empty slot */
 };
 
+/* The functions of a location, innermost first (for wait reasons). */
+struct locfn {
+	const char *fn[MAX_LINES];
+	size_t n;
+};
+
 /* A profile's objects by id, for location and function lookups. */
 struct byid {
 	uint64_t *ids;
@@ -268,7 +274,8 @@ static int know(lt_pprof *p, uint64_t pc)
 /* The frames of a profile: pcs[i] is location i's key; new ones are
  * handed out with their functions.  Returns 0, or -1 when a function id
  * or string index is invalid. */
-static int frames(lt_pprof *p, const Profile *pr, uint64_t *pcs, lt_err *err)
+static int frames(lt_pprof *p, const Profile *pr, uint64_t *pcs,
+		  struct locfn *lf, lt_err *err)
 {
 	struct byid fid;
 	uint64_t *ids = lt_xmalloc((pr->n_function ? pr->n_function : 1) * sizeof(uint64_t));
@@ -301,6 +308,12 @@ static int frames(lt_pprof *p, const Profile *pr, uint64_t *pcs, lt_err *err)
 			pc = 0xff00000000000000ull | (h >> 8);
 		}
 		pcs[i] = pc;
+		lf[i].n = 0;
+		for (size_t k = 0; k < nl; k++) {
+			size_t fi = byid_find(&fid, loc->line[k]->function_id);
+
+			lf[i].fn[lf[i].n++] = fi == (size_t)-1 ? "" : str(pr, pr->function[fi]->name);
+		}
 		if (!know(p, pc))
 			continue;
 		p->frames = grow(p->frames, &p->fcap, p->nframes + 1, sizeof(*p->frames));
@@ -359,17 +372,70 @@ static int value_index(const Profile *pr, const char *type)
 	return -1;
 }
 
+/* A goroutine profile has no status or wait reason, but a parked
+ * goroutine's stack says what parked it: the function runtime.gopark was
+ * called from.  The runtime's own words for them; NULL when the stack
+ * does not start with gopark (running, in a system call) or says nothing
+ * known. */
+static const char *wait_reason(const Perftools__Profiles__Sample *s,
+			       const struct byid *lid, const struct locfn *lf)
+{
+	static const struct {
+		const char *fn, *reason;
+	} by[] = {
+		{"runtime.chansend", "chan send"},
+		{"runtime.chanrecv", "chan receive"},
+		{"runtime.selectgo", "select"},
+		{"runtime.block", "select (no cases)"},
+		{"runtime.semacquire", "semacquire"},
+		{"sync.runtime_SemacquireMutex", "sync.Mutex.Lock"},
+		{"sync.runtime_Semacquire", "semacquire"},
+		{"sync.runtime_notifyListWait", "sync.Cond.Wait"},
+		{"time.Sleep", "sleep"},
+		{"runtime.netpollblock", "IO wait"},
+		{"runtime.gcBgMarkWorker", "GC worker (idle)"},
+		{"runtime.bgsweep", "GC sweep wait"},
+		{"runtime.forcegchelper", "force gc (idle)"},
+		{"runtime.runfinq", "finalizer wait"},
+	};
+	const char *chain[4];
+	size_t n = 0;
+
+	for (size_t k = 0; k < s->n_location_id && n < 4; k++) {
+		size_t li = byid_find(lid, s->location_id[k]);
+
+		if (li == (size_t)-1)
+			return NULL;
+		for (size_t j = 0; j < lf[li].n && n < 4; j++)
+			chain[n++] = lf[li].fn[j];
+	}
+	if (!n || (strcmp(chain[0], "runtime.gopark") && strcmp(chain[0], "runtime.goparkunlock")))
+		return NULL;
+	for (size_t k = 1; k < n; k++) {
+		if (!strcmp(chain[k], "runtime.goparkunlock"))
+			continue;
+		for (size_t b = 0; b < sizeof(by) / sizeof(by[0]); b++)
+			if (!strncmp(chain[k], by[b].fn, strlen(by[b].fn)))
+				return by[b].reason;
+		return NULL;
+	}
+	return NULL;
+}
+
 static void go_samples(lt_pprof *p, const Profile *pr, const struct byid *lid,
-		       const uint64_t *lpcs, struct lt_goroutine_tick *out)
+		       const uint64_t *lpcs, const struct locfn *lf,
+		       struct lt_goroutine_tick *out)
 {
 	int vi = value_index(pr, "goroutine");
 	size_t total = 0;
 
 	memset(out, 0, sizeof(*out));
+	p->ng = p->ngpcs = 0;   /* one goroutine profile per tick */
 	for (size_t i = 0; i < pr->n_sample; i++) {
 		const Perftools__Profiles__Sample *s = pr->sample[i];
 		int64_t count = (size_t)vi < s->n_value ? s->value[vi] : 0;
 		size_t depth, off = p->ngpcs;
+		const char *why;
 
 		if (count <= 0)
 			continue;
@@ -385,11 +451,12 @@ static void go_samples(lt_pprof *p, const Profile *pr, const struct byid *lid,
 			out->dropped += (size_t)count - (LT_PPROF_MAX_GOROUTINES - total);
 			count = (int64_t)(LT_PPROF_MAX_GOROUTINES - total);
 		}
+		why = wait_reason(s, lid, lf);
 		p->g = grow(p->g, &p->gcap, p->ng + (size_t)count, sizeof(*p->g));
 		for (int64_t c = 0; c < count; c++)
 			p->g[p->ng++] = (struct lt_goroutine){
-				.goid = 0, .status = LT_GO_PPROF, .wait_ns = -1,
-				.npcs = (int)depth,
+				.goid = 0, .status = why ? LT_GO_WAITING : LT_GO_PPROF,
+				.wait_reason = why, .wait_ns = -1, .npcs = (int)depth,
 				.pcs = (const uint64_t *)(uintptr_t)off};
 		total += (size_t)count;
 		out->truncated += s->n_location_id > MAX_DEPTH ? (size_t)count : 0;
@@ -469,6 +536,7 @@ static int heap_samples(lt_pprof *p, const Profile *pr, const struct byid *lid,
 	maxi = io > maxi ? io : maxi;
 	maxi = is > maxi ? is : maxi;
 	memset(out, 0, sizeof(*out));
+	p->nsites = p->nstacks = 0;  /* one heap profile per tick */
 	if (ao < 0 || as < 0 || io < 0 || is < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "not a heap profile (no inuse_space, alloc_space ...)");
 		return -1;
@@ -538,6 +606,7 @@ int lt_pprof_decode(lt_pprof *p, const char *kind, const unsigned char *body,
 	Profile *pr;
 	struct byid lid;
 	uint64_t *ids, *lpcs;
+	struct locfn *lf;
 	int rc = 0;
 
 	if (gunzip(body, len, &raw, &rawlen, err) < 0)
@@ -553,11 +622,12 @@ int lt_pprof_decode(lt_pprof *p, const char *kind, const unsigned char *body,
 	p->msg[heap] = pr;
 	ids = lt_xmalloc((pr->n_location ? pr->n_location : 1) * sizeof(uint64_t));
 	lpcs = lt_xmalloc((pr->n_location ? pr->n_location : 1) * sizeof(uint64_t));
+	lf = lt_xmalloc((pr->n_location ? pr->n_location : 1) * sizeof(*lf));
 	for (size_t i = 0; i < pr->n_location; i++)
 		ids[i] = pr->location[i]->id;
 	byid_make(&lid, ids, pr->n_location);
 	free(ids);
-	if (frames(p, pr, lpcs, err) < 0) {
+	if (frames(p, pr, lpcs, lf, err) < 0) {
 		rc = -1;
 	} else if (heap) {
 		rc = heap_samples(p, pr, &lid, lpcs, &out->heap, err);
@@ -566,11 +636,12 @@ int lt_pprof_decode(lt_pprof *p, const char *kind, const unsigned char *body,
 		lt_err_set(err, LT_EXIT_TARGET, "not a goroutine profile");
 		rc = -1;
 	} else {
-		go_samples(p, pr, &lid, lpcs, &out->go);
+		go_samples(p, pr, &lid, lpcs, lf, &out->go);
 		out->have_go = 1;
 	}
 	byid_free(&lid);
 	free(lpcs);
+	free(lf);
 	/* lines may have moved: every frame points into it again */
 	for (size_t i = 0; i < p->nframes; i++)
 		p->frames[i].lines = p->lines + p->line_off[i];

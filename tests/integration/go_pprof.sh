@@ -4,7 +4,8 @@
 # Its runtime cannot be located from outside: leaktop says so plainly and
 # names --pprof.  With --pprof URL the program's own goroutine and heap
 # profiles (gzipped profile.proto) are read into the same timeline: the
-# verdicts name the goroutines piling up in main.longRunningTask and the
+# verdicts name the goroutines piling up in main.longRunningTask (blocked
+# in a channel send: the wait reason read from their stacks) and the
 # heap growing there, the steady worker pool is not flagged, and the
 # exports read back with `go tool pprof`.  Bad URLs are usage errors; an
 # endpoint that does not answer turns the source off with the reason.
@@ -40,7 +41,7 @@ finish_record pp
 expect_line "pp: stderr names the endpoint" "$T/pp.err" "goroutines: the program's goroutine profile from http://127.0.0.1:$port"
 n=$(sql "$T/pp.db" 'SELECT count(*) FROM goroutine_sample')
 check "pp: goroutine profiles read ($n)" test "${n:-0}" -ge 8
-if grep -qE '^! goroutines \+[0-9.]+/s: [0-9]+ of [0-9]+ listed by pprof \(no state\) - main\.longRunningTask \(pprof_server\.go:[0-9]+\)' "$T/pp.report"; then
+if grep -qE '^! goroutines \+[0-9.]+/s: [0-9]+ of [0-9]+ blocked in chan send - main\.longRunningTask \(pprof_server\.go:[0-9]+\)' "$T/pp.report"; then
 	ok "pp: verdict names the goroutines piling up in main.longRunningTask"
 else
 	fail "pp: verdict names the goroutines piling up in main.longRunningTask" "no such warning"

@@ -108,10 +108,11 @@ static Perftools__Profiles__ValueType *vt(int64_t type, int64_t unit)
 
 /* Strings: 0 "", 1 goroutine, 2 count, 3 main.leak, 4 leak.go,
  * 5 runtime.gopark, 6 main.worker, 7 alloc_objects, 8 alloc_space,
- * 9 inuse_objects, 10 inuse_space, 11 bytes, 12 main.inlined */
+ * 9 inuse_objects, 10 inuse_space, 11 bytes, 12 main.inlined,
+ * 13 runtime.chansend1 */
 static char *strs[] = {"", "goroutine", "count", "main.leak", "leak.go", "runtime.gopark",
 		       "main.worker", "alloc_objects", "alloc_space", "inuse_objects",
-		       "inuse_space", "bytes", "main.inlined"};
+		       "inuse_space", "bytes", "main.inlined", "runtime.chansend1"};
 
 /* A profile of kind heap or goroutine, packed and gzipped into *out. */
 struct built {
@@ -119,17 +120,20 @@ struct built {
 	size_t n;
 };
 
-static struct built build(int heap, int bad_loc, int bad_fn)
+/* parked: the second sample is {gopark, chansend1}, a goroutine parked
+ * in a channel send. */
+static struct built build(int heap, int bad_loc, int bad_fn, int parked)
 {
 	Perftools__Profiles__Profile p;
-	Perftools__Profiles__Function fn[4];
-	Perftools__Profiles__Function *fnp[4];
-	Perftools__Profiles__Line ln[5], *l0[2] = {&ln[0], &ln[4]}, *l1[1] = {&ln[1]},
-		*l2[1] = {&ln[2]}, *l3[1] = {&ln[3]};
-	Perftools__Profiles__Location loc[4], *locp[4];
+	Perftools__Profiles__Function fn[5];
+	Perftools__Profiles__Function *fnp[5];
+	Perftools__Profiles__Line ln[6], *l0[2] = {&ln[0], &ln[4]}, *l1[1] = {&ln[1]},
+		*l2[1] = {&ln[2]}, *l3[1] = {&ln[3]}, *l4[1] = {&ln[5]};
+	Perftools__Profiles__Location loc[5], *locp[5];
 	Perftools__Profiles__Sample smp[3], *smpp[3];
 	Perftools__Profiles__ValueType *types[4];
-	uint64_t st0[] = {10, 11}, st1[] = {12, 11}, st2[] = {10, bad_loc ? 99 : 11};
+	uint64_t st0[] = {10, 11}, st1[] = {parked ? 11 : 12, parked ? 14 : 11},
+		st2[] = {10, bad_loc ? 99 : 11};
 	int64_t v0[4] = {3, 300, 2, 200}, v1[4] = {2, 2000, 2, 2000}, v2[4] = {5, 500, 1, 100};
 	struct built b;
 	size_t n;
@@ -137,21 +141,22 @@ static struct built build(int heap, int bad_loc, int bad_fn)
 	z_stream z = {0};
 
 	perftools__profiles__profile__init(&p);
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		perftools__profiles__function__init(&fn[i]);
 		fn[i].id = 100 + (uint64_t)i;
 		fnp[i] = &fn[i];
 	}
 	fn[0].name = 5; fn[1].name = 3; fn[1].filename = 4; fn[2].name = 6; fn[2].filename = 4;
-	fn[3].name = 12; fn[3].filename = 4;
-	for (int i = 0; i < 5; i++)
+	fn[3].name = 12; fn[3].filename = 4; fn[4].name = 13;
+	for (int i = 0; i < 6; i++)
 		perftools__profiles__line__init(&ln[i]);
+	ln[5].function_id = 104; ln[5].line = 145;
 	ln[0].function_id = 103; ln[0].line = 7;        /* main.inlined into ... */
 	ln[4].function_id = 101; ln[4].line = 12;       /* ... main.leak */
 	ln[1].function_id = 100; ln[1].line = 363;
 	ln[2].function_id = bad_fn ? 999 : 102; ln[2].line = 40;
 	ln[3].function_id = 101; ln[3].line = 1 << 30;  /* out of range */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		perftools__profiles__location__init(&loc[i]);
 		locp[i] = &loc[i];
 	}
@@ -159,6 +164,7 @@ static struct built build(int heap, int bad_loc, int bad_fn)
 	loc[1].id = 11; loc[1].address = 0x402000; loc[1].n_line = 1; loc[1].line = l1;
 	loc[2].id = 12; loc[2].address = 0;        loc[2].n_line = 1; loc[2].line = l2;
 	loc[3].id = 13; loc[3].address = 0x404000; loc[3].n_line = 1; loc[3].line = l3;
+	loc[4].id = 14; loc[4].address = 0x405000; loc[4].n_line = 1; loc[4].line = l4;
 	for (int i = 0; i < 3; i++) {
 		perftools__profiles__sample__init(&smp[i]);
 		smpp[i] = &smp[i];
@@ -178,8 +184,8 @@ static struct built build(int heap, int bad_loc, int bad_fn)
 	}
 	p.sample_type = types;
 	p.n_sample = 3; p.sample = smpp;
-	p.n_location = 4; p.location = locp;
-	p.n_function = 4; p.function = fnp;
+	p.n_location = 5; p.location = locp;
+	p.n_function = 5; p.function = fnp;
 	p.n_string_table = sizeof(strs) / sizeof(strs[0]); p.string_table = strs;
 	n = perftools__profiles__profile__get_packed_size(&p);
 	raw = malloc(n);
@@ -210,7 +216,7 @@ static const struct lt_pprof_frame *frame(const struct lt_pprof_tick *t, uint64_
 static void test_goroutine_profile(void **state)
 {
 	lt_pprof *p = lt_pprof_new("http://127.0.0.1:1", NULL);
-	struct built b = build(0, 1, 0);
+	struct built b = build(0, 1, 0, 0);
 	struct lt_pprof_tick t = {0};
 	const struct lt_pprof_frame *f;
 	lt_err err = {0};
@@ -235,15 +241,25 @@ static void test_goroutine_profile(void **state)
 	f = frame(&t, 0x402000);
 	assert_non_null(f);
 	assert_null(f->lines[0].file);
-	assert_int_equal(t.nframes, 4);
+	assert_int_equal(t.nframes, 5);
+	assert_null(t.go.g[0].wait_reason);
 	/* Frames are handed out once. */
 	assert_int_equal(lt_pprof_decode(p, "goroutine", b.gz, b.n, &t, &err), 0);
-	assert_int_equal(t.nframes, 4);
+	assert_int_equal(t.nframes, 5);
+	free(b.gz);
+	/* A goroutine parked by chansend: its wait reason from its stack. */
+	b = build(0, 1, 0, 1);
+	assert_int_equal(lt_pprof_decode(p, "goroutine", b.gz, b.n, &t, &err), 0);
+	assert_int_equal(t.go.n, 5);
+	assert_int_equal(t.go.g[0].status, LT_GO_PPROF);
+	assert_int_equal(t.go.g[3].status, LT_GO_WAITING);
+	assert_string_equal(t.go.g[3].wait_reason, "chan send");
+	assert_int_equal(t.go.g[3].pcs[1], 0x405000);
 	/* The wrong kind of profile. */
 	assert_int_equal(lt_pprof_decode(p, "heap", b.gz, b.n, &t, &err), -1);
 	assert_non_null(strstr(err.msg, "not a heap profile"));
 	free(b.gz);
-	b = build(0, 0, 1);
+	b = build(0, 0, 1, 0);
 	assert_int_equal(lt_pprof_decode(p, "goroutine", b.gz, b.n, &t, &err), -1);
 	assert_non_null(strstr(err.msg, "names no function"));
 	free(b.gz);
@@ -253,7 +269,7 @@ static void test_goroutine_profile(void **state)
 static void test_heap_profile(void **state)
 {
 	lt_pprof *p = lt_pprof_new("http://127.0.0.1:1/debug/pprof/", NULL);
-	struct built b = build(1, 0, 0);
+	struct built b = build(1, 0, 0, 0);
 	struct lt_pprof_tick t = {0};
 	lt_err err = {0};
 	int64_t live = 0;
@@ -279,6 +295,8 @@ static void test_heap_profile(void **state)
 	assert_int_equal(live, 2300);
 	/* The same stacks again keep their ids and are not new. */
 	assert_int_equal(lt_pprof_decode(p, "heap", b.gz, b.n, &t, &err), 0);
+	assert_int_equal(t.heap.nstacks, 0);
+	assert_int_equal(t.heap.n, 2);
 	free(b.gz);
 	lt_pprof_free(p);
 }
@@ -289,7 +307,7 @@ static void test_garbage(void **state)
 	struct lt_pprof_tick t = {0};
 	lt_err err = {0};
 	unsigned char junk[64], gz[32] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff};
-	struct built b = build(0, 0, 0);
+	struct built b = build(0, 0, 0, 0);
 	(void)state;
 
 	for (size_t i = 0; i < sizeof(junk); i++)
