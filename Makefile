@@ -198,7 +198,7 @@ accuracy: deps
 	bash tests/accuracy.sh
 
 # A real server and heaptrack, for comparison: bench only.
-DEB_BENCH := redis-server redis-tools heaptrack time
+DEB_BENCH := redis-server redis-tools heaptrack time delve
 
 bench:
 	@DEB="$(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH)" sh tests/deps.sh

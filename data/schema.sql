@@ -226,6 +226,18 @@ CREATE TABLE goroutine_count (
 	PRIMARY KEY (group_id, tick_id)
 ) WITHOUT ROWID;
 
+-- When the longest-waiting goroutine of a group started waiting (session
+-- seconds, the runtime's waitsince), at the ticks where that changed;
+-- readers carry forward.  NULL: unknown from then on (the runtime stamps
+-- waitsince at the first GC that sees a goroutine blocked).  Files
+-- without this table have no wait times.
+CREATE TABLE goroutine_wait (
+	group_id INTEGER NOT NULL REFERENCES goroutine_group (id),
+	tick_id  INTEGER NOT NULL REFERENCES tick (id),
+	since    REAL,
+	PRIMARY KEY (group_id, tick_id)
+) WITHOUT ROWID;
+
 -- One row per tick at which goroutines were read.
 CREATE TABLE goroutine_sample (
 	tick_id    INTEGER PRIMARY KEY REFERENCES tick (id),

@@ -10,6 +10,10 @@ export LC_ALL=C
 LEAKTOP=${LEAKTOP:-bin/leaktop}
 SECS=${BENCH_SECS:-4}
 ROUNDS=${BENCH_ROUNDS:-3}
+# BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh).
+if [ "${BENCH_ONLY:-}" = go ]; then
+	exec bash tests/bench_go.sh
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -209,3 +213,6 @@ elif [ "${BENCH_REDIS:-1}" = 0 ]; then
 else
 	echo "redis-server: not installed (make bench installs it when run as root)"
 fi
+
+# A Go program's goroutines: leaktop, dlv and the program's own endpoint.
+bash tests/bench_go.sh

@@ -1,6 +1,6 @@
 /* The Flame screen: an icicle of stacks, outermost frame on top, each box
  * as wide as what is under it at the time cursor: live heap bytes, heap
- * bytes gained since the baseline, or threads (key w cycles).
+ * bytes gained since the baseline, threads, or goroutines (key w cycles).
  *
  * The tree is rebuilt from the model on every frame and key; the zoom root
  * and the selection are kept as frame paths, so both survive new samples. */
@@ -33,6 +33,7 @@ enum flame_mode {
 	FL_HEAP,            /* live heap bytes at the cursor */
 	FL_GROWTH,          /* heap bytes gained since the baseline */
 	FL_THREADS,         /* threads at the cursor */
+	FL_GOROUTINES,      /* goroutines at the cursor (a Go program) */
 	FL_COUNT
 };
 
@@ -186,9 +187,15 @@ static void fl_build(struct flame *fl, const lt_model *m, const struct vtime *vt
 	fl->count = 0;
 	fl->mode = mode;
 	fl_new(fl, LT_NONE, LT_NONE);
-	if (mode == FL_THREADS) {
-		for (size_t i = 0; vt->nk && i < lt_tgroups_count(g); i++) {
-			double w = (double)lt_tgroups_value(g, i, vt->kcur);
+	if (mode == FL_THREADS || mode == FL_GOROUTINES) {
+		size_t kc = vt->kcur, kb, nk = vt->nk;
+
+		if (mode == FL_GOROUTINES) {
+			g = lt_model_goroutines_c(m);
+			nk = (size_t)vgo_window(m, vt, &kc, &kb);
+		}
+		for (size_t i = 0; nk && i < lt_tgroups_count(g); i++) {
+			double w = (double)lt_tgroups_value(g, i, kc);
 
 			if (w > 0)
 				fl_add(fl, st, lt_tgroups_get(g, i)->stack, w);
@@ -261,6 +268,7 @@ static void node_name(const lt_model *m, const struct flame *fl, size_t node,
 
 	if (node == 0) {
 		snprintf(buf, len, fl->mode == FL_THREADS ? "all threads" :
+			 fl->mode == FL_GOROUTINES ? "all goroutines" :
 			 fl->mode == FL_GROWTH ? "all heap growth" : "all heap");
 		return;
 	}
@@ -376,7 +384,8 @@ static int flame_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 		s->nzoom = 0;
 		view_msg(v, "flame width: %s",
 			 s->fmode == FL_HEAP ? "live heap bytes" :
-			 s->fmode == FL_GROWTH ? "heap bytes gained since the baseline" : "threads");
+			 s->fmode == FL_GROWTH ? "heap bytes gained since the baseline" :
+			 s->fmode == FL_THREADS ? "threads" : "goroutines");
 		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 	}
 	fl_build(&s->fl, m, vt, flame_mode(s, m));
@@ -447,8 +456,9 @@ static void flame_status(lt_view *v, const lt_model *m, struct lt_vframe *f,
 					label, sizeof(label));
 	else
 		node_name(m, &s->fl, sel, label, sizeof(label));
-	if (s->fl.mode == FL_THREADS) {
-		vl_printf(l, f->cols, "%s: %.0f threads", label, s->fl.n[sel].weight);
+	if (s->fl.mode == FL_THREADS || s->fl.mode == FL_GOROUTINES) {
+		vl_printf(l, f->cols, "%s: %.0f %s", label, s->fl.n[sel].weight,
+			  s->fl.mode == FL_THREADS ? "threads" : "goroutines");
 	} else {
 		char b[32];
 
@@ -492,6 +502,8 @@ static void flame_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 	lt_fmt_duration(vt->t, at, sizeof(at));
 	if (s->fl.mode == FL_THREADS)
 		vl_printf(l, f->cols, "Flame: thread stacks at t=%s, width = threads", at);
+	else if (s->fl.mode == FL_GOROUTINES)
+		vl_printf(l, f->cols, "Flame: goroutine stacks at t=%s, width = goroutines", at);
 	else if (s->fl.mode == FL_GROWTH)
 		vl_printf(l, f->cols, "Flame: heap stacks at t=%s, width = bytes gained since %s", at,
 			  vt->has_base ? "the baseline" : "the start");
@@ -508,19 +520,23 @@ static void flame_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 	}
 	vl_span(l, 0, l->cols, LT_ST_TITLE);
 	if (s->fl.n[0].weight <= 0) {
-		int thr = s->fl.mode == FL_THREADS;
-		const struct lt_source *src = lt_model_source_find(m, thr ? "threads" : "heap");
+		int thr = s->fl.mode == FL_THREADS, gor = s->fl.mode == FL_GOROUTINES;
+		const struct lt_source *src = lt_model_source_find(m, thr ? "threads" :
+								   gor ? "goroutines" : "heap");
 
 		l = vf_line(f, y0 + 2);
 		if (src && !src->available)
-			vl_printf(l, f->cols, "no %s to draw: %s", thr ? "thread stacks" : "heap bytes",
+			vl_printf(l, f->cols, "no %s to draw: %s", thr ? "thread stacks" :
+				  gor ? "goroutines" : "heap bytes",
 				  src->reason ? src->reason : "unavailable");
+		else if (gor)
+			vl_puts(l, f->cols, "no goroutines to draw: not a Go program, or none read by this time");
 		else if (thr)
 			vl_puts(l, f->cols, "no thread stacks to draw: this session has no thread samples");
 		else
 			vl_puts(l, f->cols, "no heap bytes to draw at this time");
 		vl_span(l, 0, l->cols, LT_ST_DIM);
-		vl_puts(vf_line(f, y0 + 3), f->cols, "w switches between live heap bytes, heap growth and threads");
+		vl_puts(vf_line(f, y0 + 3), f->cols, "w switches between live heap bytes, heap growth, threads and goroutines");
 		return;
 	}
 	resolve_state(v, &zoom, &sel);

@@ -22,6 +22,7 @@ static const struct screen *const screens[LT_SCR_COUNT] = {
 	[LT_SCR_FLAME] = &screen_flame,
 	[LT_SCR_MEMORY] = &screen_memory,
 	[LT_SCR_HELP] = &screen_help,
+	[LT_SCR_GOROUTINES] = &screen_goroutines,
 };
 
 const struct screen *view_screen(int s)
@@ -187,8 +188,17 @@ static int normalize(int key)
 	}
 }
 
+/* Tab passes over the Goroutines screen of a program that is not Go. */
+static int tab_to(const lt_model *m, int s, int step)
+{
+	s = (s + step + LT_SCR_COUNT) % LT_SCR_COUNT;
+	if (s == LT_SCR_GOROUTINES && !lt_model_source_find(m, "goroutines"))
+		s = (s + step + LT_SCR_COUNT) % LT_SCR_COUNT;
+	return s;
+}
+
 /* Keys that mean the same on every screen; 0 for the others. */
-static int view_key(lt_view *v, int key)
+static int view_key(lt_view *v, const lt_model *m, int key)
 {
 	int s;
 
@@ -196,10 +206,10 @@ static int view_key(lt_view *v, int key)
 	case 'q': case 'Q':
 		return LT_VIEW_HANDLED | LT_VIEW_QUIT;
 	case '\t':
-		s = (v->screen + 1) % LT_SCR_COUNT;
+		s = tab_to(m, v->screen, 1);
 		break;
 	case LT_KEY_BTAB:
-		s = (v->screen + LT_SCR_COUNT - 1) % LT_SCR_COUNT;
+		s = tab_to(m, v->screen, -1);
 		break;
 	case '?':
 		s = LT_SCR_HELP;
@@ -232,7 +242,7 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 	if (v->prompt)
 		return prompt_key(v, m, key);
 	prepare(v, m, &vt);
-	r = view_key(v, key);
+	r = view_key(v, m, key);
 	if (!r)
 		r = vtime_key(v, m, &vt, key);
 	if (!r && cur(v)->key)
@@ -254,7 +264,7 @@ static void status_line(lt_view *v, struct lt_vframe *f)
 	else if (l->cols)
 		;  /* the screen wrote its own (Flame: the selected node) */
 	else
-		vl_printf(l, f->cols, "q quit  ? help  Tab/1-5 screens  s sort%s%s  / search  b baseline  [ ] time",
+		vl_printf(l, f->cols, "q quit  ? help  Tab/1-6 screens  s sort%s%s  / search  b baseline  [ ] time",
 			  sort ? ": " : "", sort ? sort : "");
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_STATUS);

@@ -95,7 +95,7 @@ struct screen {
 };
 
 extern const struct screen screen_sites, screen_threads, screen_flame,
-	screen_memory, screen_help;
+	screen_memory, screen_help, screen_goroutines;
 /* The table, indexed by enum lt_view_screen (view.c). */
 const struct screen *view_screen(int s);
 
@@ -112,6 +112,11 @@ void view_time(const lt_view *v, const lt_model *m, struct vtime *vt);
 /* Keys of the time cursor, the baseline and pause ([ ] < > b B space):
  * returns enum lt_view_flags, 0 for other keys. */
 int vtime_key(lt_view *v, const lt_model *m, const struct vtime *vt, int key);
+
+/* The goroutine samples of the window (goroutines.c): *cur at the cursor,
+ * *base at the baseline (0 without one).  Returns 0 when there are none. */
+int vgo_window(const lt_model *m, const struct vtime *vt, size_t *cur,
+	       size_t *base);
 
 /* --- lists (vsel.c) ------------------------------------------------------ */
 

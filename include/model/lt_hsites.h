@@ -77,6 +77,10 @@ size_t lt_hsites_set(lt_hsites *h, size_t stack, const struct lt_hval *v);
 /* Sets site i's kind (lt_hsite.kind).  This function can't fail. */
 void lt_hsites_set_kind(lt_hsites *h, size_t i, int kind);
 void lt_hsites_end(lt_hsites *h);
+/* Opens the last sample again, for a second source of the same tick (a
+ * cgo program's Go heap beside its C heap); begins one at t when there is
+ * none or the last was taken at another time. */
+void lt_hsites_reopen(lt_hsites *h, double t);
 
 size_t lt_hsites_count(const lt_hsites *h);
 const struct lt_hsite *lt_hsites_get(const lt_hsites *h, size_t i);

@@ -60,6 +60,16 @@ int64_t lt_tgroups_value(const lt_tgroups *g, size_t i, size_t k);
 /* Growth of group i's count over all samples (noise: 2 threads). */
 void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out);
 
+/* How long a group's longest-waiting member has waited, kept as the
+ * session time it started waiting ("since"; a Go goroutine's waitsince):
+ * it stays put while the same goroutine waits, so only its changes are
+ * kept (a change under 1 s is the reading's jitter, not a change).  Set
+ * in sample k, in increasing k; NAN: unknown from k on. */
+void lt_tgroups_set_since(lt_tgroups *g, size_t i, size_t k, double since);
+/* The start of group i's longest wait as of sample k, or NAN when unknown
+ * (never set, not waiting, or the runtime has not stamped it yet). */
+double lt_tgroups_since(const lt_tgroups *g, size_t i, size_t k);
+
 /* Fills order[0..count) with the group indexes ranked for a reader:
  * growing groups first by slope, then by the latest count; and growth[i]
  * with group i's growth (both arrays hold lt_tgroups_count entries).  This

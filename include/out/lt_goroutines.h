@@ -9,7 +9,8 @@
 
 #include "lt_model.h"
 
-/* "running", "runnable", "in a system call", "waiting", or "status X"
+/* "running", "runnable", "in a system call", "waiting", "listed by pprof
+ * (no state)" (read from a goroutine profile), or "status X"
  * for a goroutine group's state letter.  Returns a static string or buf. */
 const char *lt_goroutines_status_name(char st, char *buf, size_t len);
 
@@ -23,6 +24,12 @@ char *lt_goroutines_where(const lt_stacktab *t, size_t s, char *buf, size_t len)
 /* What a goroutine group is doing: "blocked in chan send", "running",
  * ... into buf.  This function can't fail. */
 void lt_goroutines_doing(const struct lt_tgroup *grp, char *buf, size_t len);
+
+/* "waiting 3m12s": how long the longest-waiting goroutine of group i had
+ * waited at sample k (lt_tgroups_since).  Returns 1, or 0 with buf ""
+ * when that is unknown or the group is empty at k. */
+int lt_goroutines_waiting(const lt_tgroups *g, size_t i, size_t k, char *buf,
+			  size_t len);
 
 /* Writes the "Goroutine groups" section of m's report to f (nothing when
  * no goroutines were read).  Write errors are left in f's error flag. */

@@ -9,6 +9,7 @@
 
 #include "lt_goread.h"
 #include "lt_heap.h"
+#include "lt_pprof.h"
 #include "lt_model.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
@@ -40,6 +41,11 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
  * sample's max_stop_ns holds the time the read took (nothing is stopped),
  * skipped the goroutines dropped as torn or invalid.  This function can't
  * fail. */
+/* Enters frames named by a pprof profile into m's frame table (those it
+ * has already are left as they are), so the stacks that follow find them
+ * by PC. */
+void lt_collect_frames(lt_model *m, const struct lt_pprof_frame *f, size_t n);
+
 void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 			   const struct lt_goroutine_tick *gt, double t);
 
@@ -58,5 +64,12 @@ void lt_collect_heapmap_free(struct lt_collect_heapmap *map);
  * whose stack was never named are dropped.  This function can't fail. */
 void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
 		     const struct lt_heap_batch *b, double t, double t0);
+
+/* A Go heap profile's batch b (runtime.mbuckets or /debug/pprof/heap)
+ * into m's heap sites at t, in the same heap sample as the agent's batch
+ * of that tick when there is one (a cgo program has both); map is the Go
+ * heap's own (its stack ids are not the agent's). */
+void lt_collect_goheap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		       const struct lt_heap_batch *b, double t);
 
 #endif

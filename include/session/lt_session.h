@@ -31,6 +31,8 @@ struct lt_session_opts {
 	int no_free_flow;       /* heap: do not sample frees by bytes */
 	const char *agent_path; /* the agent; NULL: next to leaktop */
 	const char *wrappers;   /* --wrapper names, comma-separated, or NULL */
+	const char *pprof;      /* --pprof: a Go program's net/http/pprof
+				   URL, read instead of its memory */
 	lt_heap *heap;          /* `run`: the child's agent, connected; the
 				   session owns it from lt_session_open on
 				   (also when that fails) */

@@ -113,12 +113,13 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		       lt_err *err);
 
 /* ---- goroutine groups (store_goroutines.c): goroutine_group,
- * goroutine_creator, goroutine_count, goroutine_sample ---- */
+ * goroutine_creator, goroutine_count, goroutine_sample, goroutine_wait ---- */
 struct lt_store_goroutines {
 	size_t groups, samples, cap;
 	size_t *names;          /* creators persisted per group */
 	int64_t *last;          /* count last persisted per group */
-	sqlite3_stmt *stmt[4];  /* prepared on first use */
+	double *since;          /* wait start last persisted per group (NAN) */
+	sqlite3_stmt *stmt[5];  /* prepared on first use */
 };
 
 /* Writes the goroutine groups m gained since cur, their creators and the

@@ -22,6 +22,7 @@ enum lt_view_screen {
 	LT_SCR_FLAME,
 	LT_SCR_MEMORY,
 	LT_SCR_HELP,
+	LT_SCR_GOROUTINES,  /* a Go program's goroutine groups */
 	LT_SCR_COUNT
 };
 
@@ -124,7 +125,7 @@ void lt_view_message(lt_view *v, const char *msg);
  * says so from now on.  why is copied. */
 void lt_view_ended(lt_view *v, const char *why);
 
-/* The current screen, and switching to it as the keys 1-5 do. */
+/* The current screen, and switching to it as the keys 1-6 do. */
 enum lt_view_screen lt_view_screen(const lt_view *v);
 void lt_view_set_screen(lt_view *v, enum lt_view_screen s);
 
@@ -133,7 +134,7 @@ void lt_view_set_screen(lt_view *v, enum lt_view_screen s);
 int lt_view_paused(const lt_view *v);
 
 /* The id of the selected row on a list screen (memory: metric id + 1;
- * threads: group index + 1), 0 when nothing is selected. */
+ * threads and goroutines: group index + 1), 0 when nothing is selected. */
 uint64_t lt_view_selected(const lt_view *v, enum lt_view_screen s);
 
 #endif

@@ -59,6 +59,9 @@ static const char usage[] =
 	"                         a warm cache can then read as growing)\n"
 	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
 	"                         rows name its callers (repeatable; kept in FILE)\n"
+	"      --pprof URL        a Go program's own net/http/pprof endpoint\n"
+	"                         (http://127.0.0.1:PORT): its goroutine and heap\n"
+	"                         profiles, for a binary built with -s -w\n"
 	"  -h, --help             show this help\n";
 
 static const char *sig_name(int sig)

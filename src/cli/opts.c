@@ -17,6 +17,7 @@
 #include "lt_agent_proto.h"
 #include "lt_cmd.h"
 #include "lt_duration.h"
+#include "lt_httpget.h"
 
 enum {
 	C_RECORD = 1 << LT_OPTS_RECORD,
@@ -29,7 +30,7 @@ enum {
 
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
-       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER };
+       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER, O_PPROF };
 
 static const struct opt_row {
 	const char *name;
@@ -50,6 +51,7 @@ static const struct opt_row {
 	{"no-heap", no_argument, O_NO_HEAP, C_SESSION},
 	{"no-free-flow", no_argument, O_NO_FREE_FLOW, C_SESSION},
 	{"wrapper", required_argument, O_WRAPPER, C_SESSION | C_VIEW},
+	{"pprof", required_argument, O_PPROF, C_SESSION},
 	{"dump", no_argument, O_DUMP, C_SCREEN},
 	{"keys", required_argument, O_KEYS, C_SCREEN},
 	{"size", required_argument, O_SIZE, C_SCREEN},
@@ -201,6 +203,14 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 	case O_NO_FREE_FLOW:
 		so->no_free_flow = 1;
 		return 0;
+	case O_PPROF: {
+		struct lt_url u;
+
+		if (lt_httpget_parse(arg, &u, err) < 0)
+			return -1;
+		so->pprof = arg;
+		return 0;
+	}
 	case O_WRAPPER: {
 		size_t have = strlen(o->wrappers), n = strlen(arg);
 

@@ -14,6 +14,7 @@ void lt_cmd_print_sources(lt_session *s, const char *what,
 	const struct lt_meta *mt = lt_model_meta_c(m);
 	const struct lt_source *th = lt_model_source_find(m, "threads");
 	const struct lt_source *hp = lt_model_source_find(m, "heap");
+	const struct lt_source *go = lt_model_source_find(m, "goroutines");
 
 	fprintf(stderr, "leaktop: %s %d (%s) to %s every %gs%s\n", what, (int)mt->pid,
 		mt->exe ? mt->exe : "?", lt_session_output(s), o->interval,
@@ -22,6 +23,11 @@ void lt_cmd_print_sources(lt_session *s, const char *what,
 		fprintf(stderr, "leaktop: heap sites: %s\n", hp->reason ? hp->reason : "on");
 	else if (hp && !o->no_heap)
 		fprintf(stderr, "leaktop: heap sites unavailable: %s\n", hp->reason);
+	/* A Go program that cannot be read says so, with what to do. */
+	if (go && !go->available)
+		fprintf(stderr, "leaktop: goroutines unavailable: %s\n", go->reason);
+	else if (go && o->pprof)
+		fprintf(stderr, "leaktop: goroutines: %s\n", go->reason);
 	if (th && !th->available && !o->no_threads)
 		fprintf(stderr, "leaktop: threads unavailable: %s\n", th->reason);
 }

@@ -144,6 +144,17 @@ void lt_hsites_end(lt_hsites *h)
 	h->open = 0;
 }
 
+void lt_hsites_reopen(lt_hsites *h, double t)
+{
+	if (h->open)
+		return;
+	if (!h->nsamples || h->samples[h->nsamples - 1].t != t) {
+		lt_hsites_begin(h, t);
+		return;
+	}
+	h->open = 1;
+}
+
 static const struct lt_hval zero;
 
 static const struct lt_hval *last_value(const struct site *s)

@@ -1,5 +1,6 @@
 #include "lt_tgroups.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@ struct group {
 	struct lt_tgroup pub;
 	int64_t *counts;      /* counts[k - first] */
 	size_t ncounts, cap;
+	/* Changes of the longest wait's start: sparse, in sample order. */
+	struct since { size_t k; double t; } *since;
+	size_t nsince, sincecap;
 };
 
 struct lt_tgroups {
@@ -36,6 +40,7 @@ void lt_tgroups_free(lt_tgroups *g)
 		for (size_t k = 0; k < g->groups[i].pub.nnames; k++)
 			free(g->groups[i].pub.names[k]);
 		free(g->groups[i].counts);
+		free(g->groups[i].since);
 	}
 	free(g->groups);
 	free(g->samples);
@@ -144,6 +149,45 @@ void lt_tgroups_set(lt_tgroups *g, size_t i, size_t k, int64_t count)
 		gr->pub.first = k;
 	}
 	set_count(gr, k, count);
+}
+
+void lt_tgroups_set_since(lt_tgroups *g, size_t i, size_t k, double since)
+{
+	struct group *gr = &g->groups[i];
+	struct since *last = gr->nsince ? &gr->since[gr->nsince - 1] : NULL;
+
+	if (last && k < last->k)
+		return;  /* out of order: ignored */
+	if (last && ((isnan(last->t) && isnan(since)) || fabs(last->t - since) < 1.0))
+		return;
+	if (!last && isnan(since))
+		return;
+	if (last && last->k == k) {
+		last->t = since;
+		return;
+	}
+	if (gr->nsince == gr->sincecap) {
+		gr->sincecap = gr->sincecap ? gr->sincecap * 2 : 4;
+		gr->since = lt_xrealloc(gr->since, gr->sincecap * sizeof(*gr->since));
+	}
+	gr->since[gr->nsince++] = (struct since){k, since};
+}
+
+double lt_tgroups_since(const lt_tgroups *g, size_t i, size_t k)
+{
+	const struct group *gr = &g->groups[i];
+	size_t lo = 0, hi = gr->nsince;
+
+	/* The last change at or before k. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (gr->since[mid].k <= k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? gr->since[lo - 1].t : NAN;
 }
 
 size_t lt_tgroups_count(const lt_tgroups *g)

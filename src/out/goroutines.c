@@ -1,6 +1,7 @@
 /* Goroutine groups in the report and the verdicts (lt_goroutines.h). */
 #include "lt_goroutines.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@ const char *lt_goroutines_status_name(char st, char *buf, size_t len)
 	case 'Q': return "runnable";
 	case 'Y': return "in a system call";
 	case 'W': return "waiting";
+	case 'P': return "listed by pprof (no state)";
 	default:
 		snprintf(buf, len, "status %c", st > ' ' && st < 127 ? st : '?');
 		return buf;
@@ -101,6 +103,25 @@ void lt_goroutines_doing(const struct lt_tgroup *grp, char *buf, size_t len)
 		snprintf(buf, len, "blocked in %s", grp->syscall);
 	else
 		snprintf(buf, len, "%s", lt_goroutines_status_name(grp->state, sb, sizeof(sb)));
+}
+
+int lt_goroutines_waiting(const lt_tgroups *g, size_t i, size_t k, char *buf,
+			  size_t len)
+{
+	double since, w;
+	char d[32];
+
+	buf[0] = '\0';
+	if (i >= lt_tgroups_count(g) || k >= lt_tgroups_sample_count(g) ||
+	    lt_tgroups_value(g, i, k) <= 0)
+		return 0;
+	since = lt_tgroups_since(g, i, k);
+	w = lt_tgroups_sample(g, k)->t - since;
+	if (isnan(since) || w < 0)
+		return 0;
+	lt_fmt_duration(w, d, sizeof(d));
+	snprintf(buf, len, "waiting %s", d);
+	return 1;
 }
 
 /* Strings came from the target's files: plain ASCII out. */
@@ -189,6 +210,8 @@ void lt_goroutines_report(const lt_model *m, FILE *f)
 			(long long)lt_tgroups_value(g, i, ns - 1), rate,
 			lt_growth_trend_name(gr[i].trend), what);
 		put_esc(f, where);
+		if (lt_goroutines_waiting(g, i, ns - 1, what, sizeof(what)))
+			fprintf(f, "  [oldest %s]", what);
 		fputc('\n', f);
 		for (size_t k = 0; k < grp->nnames; k++) {
 			fputs(k ? ", " : "      created by ", f);

@@ -220,6 +220,26 @@ static void memory_quiet(struct ctx *c, int aid, int fid)
 	}
 }
 
+/* Memory the program maps but has not written yet is not resident: a Go
+ * heap growing by large buffers that are mostly untouched, or malloc'd
+ * blocks nobody fills, grow VmData long before RSS.  "memory is flat"
+ * would be wrong then: the address space is what grows. */
+static void vm_data_grows(struct ctx *c, int aid)
+{
+	struct fmt3 f = fmt3(c, LT_M_VM_DATA);
+	char thr[128] = "";
+
+	if (growing(c, LT_M_THREADS))
+		snprintf(thr, sizeof(thr), "; threads grow %s too, and each maps "
+			 "its stack", fmt3(c, LT_M_THREADS).rate);
+	say(c, LT_VERDICT_WARN,
+	    "VmData grows %s (%s -> %s) while resident anonymous memory is %s: "
+	    "the program maps memory it has not written yet (untouched "
+	    "buffers, a Go heap), which becomes RSS when used%s",
+	    f.rate, f.start, f.end, aid >= 0 ? anon_state(c->g[aid].trend) :
+	    "not measured", thr);
+}
+
 static void memory(struct ctx *c)
 {
 	int aid = anon_id(c), fid = file_id(c);
@@ -251,6 +271,10 @@ static void memory(struct ctx *c)
 		    "memory nor file cache does: kernel memory (socket "
 		    "buffers, slab) or another process",
 		    f.rate, f.start, f.end);
+		loud = 1;
+	}
+	if (!growing(c, aid) && growing(c, LT_M_VM_DATA)) {
+		vm_data_grows(c, aid);
 		loud = 1;
 	}
 	loud |= growing(c, LT_M_CG_WORKING_SET);
@@ -598,15 +622,16 @@ static void goroutine_groups(struct ctx *c, const lt_model *m)
 	for (size_t r = 0; r < n && k < 3 && gr[order[r]].trend == LT_TREND_GROWING; r++, k++) {
 		size_t i = order[r];
 		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
-		char rate[48], where[200], what[96];
+		char rate[48], where[200], what[96], wait[48];
 
 		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
 		lt_goroutines_where(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
 		lt_goroutines_doing(grp, what, sizeof(what));
-		say(c, LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s", rate,
+		lt_goroutines_waiting(g, i, ns - 1, wait, sizeof(wait));
+		say(c, LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s%s%s", rate,
 		    (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
 		    what, where, grp->nnames ? ", created by " : "",
-		    grp->nnames ? grp->names[0] : "");
+		    grp->nnames ? grp->names[0] : "", wait[0] ? "; the oldest " : "", wait);
 	}
 	if (!k)
 		say(c, LT_VERDICT_INFO, "%lld goroutines, no group of them keeps growing (%zu groups)",

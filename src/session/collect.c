@@ -1,5 +1,6 @@
 #include "lt_collect.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,48 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 	lt_hsites_end(ds);
 }
 
+void lt_collect_goheap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
+		       const struct lt_heap_batch *b, double t)
+{
+	lt_hsites *hs = lt_model_hsites(m);
+
+	/* The agent's rate when it runs: both default to 512 KiB. */
+	if (b->sample_rate && !lt_hsites_rate(hs))
+		lt_hsites_set_rate(hs, b->sample_rate);
+	for (size_t i = 0; i < b->nstacks; i++)
+		*heapmap_slot(map, b->stacks[i].id) =
+			lt_collect_stack(m, sym, b->stacks[i].pcs, b->stacks[i].depth, 0);
+	lt_hsites_reopen(hs, t);
+	for (size_t i = 0; i < b->n; i++) {
+		size_t stack = *heapmap_slot(map, b->sites[i].id);
+		struct lt_hval v = site_value(&b->sites[i], 0);
+
+		if (stack != LT_NONE)
+			lt_hsites_set(hs, stack, &v);
+	}
+	lt_hsites_end(hs);
+}
+
+void lt_collect_frames(lt_model *m, const struct lt_pprof_frame *f, size_t n)
+{
+	lt_stacktab *t = lt_model_stacks(m);
+
+	for (size_t i = 0; i < n; i++) {
+		struct lt_frame_sym fs[MAX_INLINE];
+		size_t k;
+
+		if (lt_stacktab_frame_find(t, f[i].pc) != LT_NONE)
+			continue;
+		for (k = 0; k < f[i].nlines && k < MAX_INLINE; k++) {
+			fs[k].function = (char *)f[i].lines[k].function;
+			fs[k].file = (char *)f[i].lines[k].file;
+			fs[k].line = f[i].lines[k].line;
+		}
+		lt_stacktab_frame_add(t, f[i].pc, f[i].module, NULL, f[i].pc,
+				      k ? fs : NULL, k);
+	}
+}
+
 /* "main.handler (main.go:25)" for the go statement at return address pc. */
 static void creator(lt_symbols *sym, uint64_t pc, char *buf, size_t len)
 {
@@ -220,10 +263,18 @@ void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 		.max_stop_ns = gt->elapsed_ns,
 	};
 
+	size_t ng;
+	int64_t *wait;
+
 	lt_tgroups_begin(g, &ts);
+	/* Each group's longest wait; groups made in this sample included. */
+	ng = lt_tgroups_count(g) + gt->n;
+	wait = lt_xmalloc((ng ? ng : 1) * sizeof(int64_t));
+	for (size_t i = 0; i < ng; i++)
+		wait[i] = -1;
 	for (size_t i = 0; i < gt->n; i++) {
 		const struct lt_goroutine *go = &gt->g[i];
-		size_t depth = go->npcs > 0 ? (size_t)go->npcs : 0, stack;
+		size_t depth = go->npcs > 0 ? (size_t)go->npcs : 0, stack, gi;
 		char by[256];
 
 		if (depth > LT_GOROUTINE_MAX_FRAMES)
@@ -235,7 +286,15 @@ void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 			by[0] = '\0';
 		else
 			creator(sym, go->gopc, by, sizeof(by));
-		lt_tgroups_add(g, stack, go->status, go->wait_reason, by);
+		gi = lt_tgroups_add(g, stack, go->status, go->wait_reason, by);
+		if (gi < ng && go->status == LT_GO_WAITING && go->wait_ns > wait[gi])
+			wait[gi] = go->wait_ns;
 	}
+	/* Kept as when it started, which stays put while it waits. */
+	for (size_t i = 0; i < lt_tgroups_count(g) && i < ng; i++)
+		if (lt_tgroups_value(g, i, lt_tgroups_sample_count(g) - 1) > 0)
+			lt_tgroups_set_since(g, i, lt_tgroups_sample_count(g) - 1,
+					     wait[i] >= 0 ? t - (double)wait[i] / 1e9 : NAN);
+	free(wait);
 	lt_tgroups_end(g);
 }

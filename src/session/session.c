@@ -14,6 +14,7 @@
 #include "lt_collect.h"
 #include "lt_goheap.h"
 #include "lt_goread.h"
+#include "lt_pprof.h"
 #include "lt_procfs.h"
 #include "lt_store.h"
 #include "lt_symbols.h"
@@ -43,11 +44,15 @@ struct lt_session {
 	lt_heap *heap;          /* NULL: heap source off or ended */
 	struct lt_collect_heapmap heapmap;
 	lt_goread *go;          /* NULL: not a Go program, or reader off */
-	lt_goheap *goheap;      /* the Go runtime's heap profile, when the
-				   agent is not loaded (never in Go) */
+	lt_goheap *goheap;      /* the Go runtime's heap profile (beside the
+				   agent's C heap in a cgo program) */
 	double next_go;         /* session time of the next goroutine read:
 				   every tick unless reads take long */
 	int go_failed;          /* reads failed in a row */
+	lt_pprof *pprof;        /* --pprof: the program's own endpoint,
+				   instead of the Go reader */
+	struct lt_collect_heapmap gomap;  /* the Go heap's stacks (the
+					     agent's are in heapmap) */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -230,6 +235,26 @@ static void threads_off(lt_session *s, const char *why)
 	lt_store_write_meta(s->st, s->m, NULL);
 }
 
+/* The heap source's note once the Go heap is read too: beside the agent's
+ * C heap in a cgo program, or alone. */
+static void go_heap_source(lt_session *s, const char *what)
+{
+	const struct lt_source *h = lt_model_source_find(s->m, "heap");
+	char note[512];
+
+	if (s->heap && h && h->available)
+		snprintf(note, sizeof(note), "C heap: %.200s; Go heap: %.280s",
+			 h->reason ? h->reason : "the agent", what);
+	else if (h && !h->available && h->reason && !strstr(h->reason, "without cgo") &&
+		 !strstr(h->reason, "--no-heap"))
+		/* a cgo program whose C heap could not be read: say why */
+		snprintf(note, sizeof(note), "%.280s; the C heap is not read: %.200s",
+			 what, h->reason);
+	else
+		snprintf(note, sizeof(note), "%s", what);
+	lt_model_set_source(s->m, "heap", 1, note);
+}
+
 /* Starts the Go reader when the target is a Go program (silently nothing
  * otherwise).  It stops nothing, so --no-threads does not turn it off; a
  * Go program it cannot read (stripped DWARF, unknown runtime) is recorded
@@ -241,6 +266,13 @@ static void goread_on(lt_session *s, pid_t pid)
 
 	s->go = lt_goread_new(pid, &err);
 	if (!s->go) {
+		/* Say plainly what cannot be done, and what can. */
+		if (strstr(err.msg, "has no DWARF"))
+			snprintf(err.msg, sizeof(err.msg), "process %d is a Go program "
+				 "built without DWARF (-ldflags=-s -w): its runtime's "
+				 "goroutines and heap profile cannot be located from "
+				 "outside; if it serves net/http/pprof, record with "
+				 "--pprof http://127.0.0.1:PORT", (int)pid);
 		if (!strstr(err.msg, "is not a Go program"))
 			lt_model_set_source(s->m, "goroutines", 0, err.msg);
 		return;
@@ -248,7 +280,7 @@ static void goread_on(lt_session *s, pid_t pid)
 	snprintf(note, sizeof(note), "%s, read without stopping it",
 		 lt_goread_version(s->go));
 	lt_model_set_source(s->m, "goroutines", 1, note);
-	if (s->heap || s->o.no_heap)
+	if (s->o.no_heap)
 		return;
 	s->goheap = lt_goheap_new(s->go, NULL);
 	if (!s->goheap)
@@ -258,15 +290,67 @@ static void goread_on(lt_session *s, pid_t pid)
 	if (!lt_goheap_rate(s->goheap)) {
 		lt_goheap_free(s->goheap);
 		s->goheap = NULL;
-		lt_model_set_source(s->m, "heap", 0, "a Go program with its heap "
-				    "profiling off (runtime.MemProfileRate 0: it does "
-				    "not link runtime/pprof)");
+		if (!s->heap)
+			lt_model_set_source(s->m, "heap", 0, "a Go program with its heap "
+					    "profiling off (runtime.MemProfileRate 0: it does "
+					    "not link runtime/pprof)");
 		return;
 	}
 	snprintf(note, sizeof(note), "the Go runtime's heap profile "
 		 "(runtime.mbuckets) as of its last GC, sample rate %llu bytes",
 		 (unsigned long long)lt_goheap_rate(s->goheap));
-	lt_model_set_source(s->m, "heap", 1, note);
+	go_heap_source(s, note);
+}
+
+/* --pprof: the program's own goroutine and heap profiles, instead of its
+ * memory.  The heap agent, when it runs (a cgo program), keeps the heap
+ * sites. */
+static void pprof_on(lt_session *s)
+{
+	char note[256];
+	lt_err err = {0};
+
+	s->pprof = lt_pprof_new(s->o.pprof, &err);
+	if (!s->pprof) {
+		lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		return;
+	}
+	snprintf(note, sizeof(note), "the program's goroutine profile from %.180s "
+		 "(wait reasons read from the stacks)", s->o.pprof);
+	lt_model_set_source(s->m, "goroutines", 1, note);
+	if (s->o.no_heap)
+		return;
+	snprintf(note, sizeof(note), "the Go runtime's heap profile from %.180s, "
+		 "as of its last GC", s->o.pprof);
+	go_heap_source(s, note);
+}
+
+/* One read of both profiles.  An endpoint that stops answering turns the
+ * source off after three reads in a row, saying why. */
+static void sample_pprof(lt_session *s, const struct lt_sample *smp)
+{
+	struct lt_pprof_tick pt;
+	double t0 = lt_clock_mono();
+	lt_err err = {0};
+
+	if (lt_pprof_sample(s->pprof, &pt, &err) < 0) {
+		if (target_gone(s) || ++s->go_failed < 3)
+			return;
+		lt_pprof_free(s->pprof);
+		s->pprof = NULL;
+		lt_model_set_source(s->m, "goroutines", 0, err.msg);
+		if (!s->heap && !s->o.no_heap)
+			lt_model_set_source(s->m, "heap", 0, err.msg);
+		lt_store_write_meta(s->st, s->m, NULL);
+		return;
+	}
+	s->go_failed = 0;
+	lt_collect_frames(s->m, pt.frames, pt.nframes);
+	if (pt.have_go)
+		lt_collect_goroutines(s->m, s->sym, &pt.go, smp->t);
+	if (pt.have_heap && !s->o.no_heap)
+		lt_collect_goheap(s->m, s->sym, &s->gomap, &pt.heap, smp->t);
+	s->next_go = smp->t + (lt_clock_mono() - t0) * 20;
 }
 
 /* The Go heap profile into the heap sites (the agent's heapmap is free:
@@ -280,7 +364,7 @@ static double sample_goheap(lt_session *s, double t)
 
 	took = lt_clock_mono() - t0;
 	if (rc == 0)
-		lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t, s->start);
+		lt_collect_goheap(s->m, s->sym, &s->gomap, &b, t);
 	return took;
 }
 
@@ -308,7 +392,7 @@ static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
 	}
 	if (target_gone(s) || ++s->go_failed < 3)
 		return;
-	if (s->goheap)
+	if (s->goheap && !s->heap)
 		lt_model_set_source(s->m, "heap", 0, err.msg);
 	lt_goheap_free(s->goheap);
 	s->goheap = NULL;
@@ -346,7 +430,10 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
-	goread_on(s, tgid);
+	if (s->o.pprof)
+		pprof_on(s);
+	else
+		goread_on(s, tgid);
 	/* The agent's dlopen changed the modules: one maps read when not. */
 	if (s->sym && s->heap)
 		lt_symbols_refresh(s->sym);
@@ -476,6 +563,8 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		sample_heap(s, smp.t);
 	if (s->go && smp.t >= s->next_go)
 		sample_goroutines(s, &smp);
+	if (s->pprof && smp.t >= s->next_go)
+		sample_pprof(s, &smp);
 	if (s->th && smp.t >= s->next_threads) {
 		if (sample_threads(s, &smp) < 0) {
 			lt_end_set(&s->end, LT_END_TARGET_EXITED);
@@ -513,6 +602,8 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 	lt_threads_free(s->th);
 	lt_goheap_free(s->goheap);
 	lt_goread_free(s->go);
+	lt_pprof_free(s->pprof);
+	lt_collect_heapmap_free(&s->gomap);
 	lt_unwind_free(s->uw);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);

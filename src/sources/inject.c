@@ -7,7 +7,16 @@
  * agent need may be held by that very thread.  Threads blocked in a system
  * call are tried first (they are nearly always safe); a process that only
  * computes is interrupted again and again until one of its threads is
- * caught outside those places. */
+ * caught outside those places.
+ *
+ * A cgo program (Go, linked against libc dynamically) is entered through
+ * its main thread only, and only while that thread runs on its own
+ * [stack]: a Go thread blocked in a system call may be on a goroutine's
+ * stack, a few KiB that dlopen would overflow, while the main thread's
+ * system stack (g0 of the runtime's first M) is the process's 8 MiB one.
+ * The Go runtime takes no glibc lock in its raw system calls, so dlopen
+ * and malloc are free there; a preemption signal landing in our call is
+ * ignored by the runtime (the PC is not Go code). */
 #include "lt_inject.h"
 
 #include <errno.h>
@@ -53,6 +62,7 @@ struct maps {
 	int musl;
 	struct range ld[MAX_RANGES];
 	int nld;
+	struct range stack;         /* the main thread's [stack] */
 };
 
 static const char *base_name(const char *p)
@@ -69,6 +79,8 @@ static void note_mapping(struct maps *m, const struct lt_proc_map *mp)
 	char file[PATH_MAX];
 	const char *b;
 
+	if (mp->pathlen == 7 && !memcmp(mp->path, "[stack]", 7))
+		m->stack = (struct range){mp->start, mp->end};
 	/* Only absolute paths that fit, without a NUL: the name is the
 	 * target's to choose, and it is handed to open() later. */
 	if (mp->pathlen == 0 || mp->path[0] != '/' ||
@@ -198,10 +210,12 @@ int lt_inject_check(pid_t pid, lt_err *err)
 		int rc = lt_elf_program(fd, path, &prog, NULL);
 
 		close(fd);
-		if (rc == 0 && prog.go) {
+		/* A cgo program has malloc and a C heap; a Go program
+		 * without cgo has neither (its heap is read from outside). */
+		if (rc == 0 && prog.go && !prog.has_interp) {
 			lt_err_set(err, LT_EXIT_TARGET,
-				   "process %d is a Go program: its heap is not malloc's "
-				   "(use its /debug/pprof/heap)", (int)pid);
+				   "process %d is a Go program without cgo: its heap is "
+				   "not malloc's", (int)pid);
 			return -1;
 		}
 		if (rc == 0 && !prog.has_interp) {
@@ -435,7 +449,40 @@ struct job {
 	struct maps m;
 	uint64_t dlopen_fn, dlerror_fn, start_fn;
 	int legacy;                  /* __libc_dlopen_mode (glibc < 2.34) */
+	int go;                      /* a cgo program: main thread only */
 };
+
+/* Whether pid's executable is a Go program (cgo: it passed the checks). */
+static int is_go(pid_t pid)
+{
+	struct lt_elf_program prog = {0};
+	char path[64];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	rc = lt_elf_program(fd, path, &prog, NULL);
+	close(fd);
+	return rc == 0 && prog.go;
+}
+
+/* A cgo program's thread st may run our call: the main thread, on the
+ * main [stack] (not a goroutine's stack). */
+static int go_thread_ok(const struct job *j, const struct lt_ptrace_stop *st)
+{
+	uint64_t regs[LT_PTRACE_NREGS];
+
+	if (st->tid != j->pid || !j->m.stack.hi)
+		return 0;
+	if (lt_ptrace_regs(st, regs, LT_PTRACE_NREGS) <= LT_PTRACE_REG_SP)
+		return 0;
+	/* Room for the call frame we write below sp; the kernel grows the
+	 * [stack] mapping as dlopen goes deeper. */
+	return regs[LT_PTRACE_REG_SP] >= j->m.stack.lo + 16 * 1024 &&
+	       regs[LT_PTRACE_REG_SP] < j->m.stack.hi;
+}
 
 /* Runs dlopen (unless the agent is mapped) and lt_agent_start on the
  * stopped thread st.  Returns 0, or -1 with err. */
@@ -517,7 +564,11 @@ static int try_threads(struct job *j, lt_unwind *uw, lt_symbols *sym, int *rc,
 	}
 	for (int i = 0; i < n; i++) {
 		struct lt_ptrace_stop st;
-		enum lt_ptrace_result r = lt_ptrace_stop(tids[i], STOP_NS, &st);
+		enum lt_ptrace_result r;
+
+		if (j->go && tids[i] != j->pid)
+			continue;
+		r = lt_ptrace_stop(tids[i], STOP_NS, &st);
 
 		if (r == LT_PTRACE_DENIED) {
 			lt_err_set(err, LT_EXIT_TARGET, "no permission to trace process %d",
@@ -535,7 +586,8 @@ static int try_threads(struct job *j, lt_unwind *uw, lt_symbols *sym, int *rc,
 				lt_ptrace_detach(&st);
 			continue;
 		}
-		if (st.group_stop || !safe_point(tids[i], &j->m, uw, sym)) {
+		if (st.group_stop || (j->go && !go_thread_ok(j, &st)) ||
+		    !safe_point(tids[i], &j->m, uw, sym)) {
 			lt_ptrace_detach(&st);
 			continue;
 		}
@@ -559,6 +611,7 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 
 	if (lt_inject_check(pid, err) || read_maps(pid, &j.m, err))
 		return -1;
+	j.go = is_go(pid);
 	if (!j.m.agent_base) {
 		if (agent_for_target(pid, agent_path, j.path, sizeof(j.path), err))
 			return -1;
@@ -592,7 +645,9 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 		if (lt_ptrace_now_ns() > deadline) {
 			lt_err_set(err, LT_EXIT_TARGET,
 				   "no thread of process %d reached a safe point "
-				   "within %.1f s", (int)pid, timeout_s);
+				   "within %.1f s%s", (int)pid, timeout_s,
+				   j.go ? " (a cgo program is entered through its main "
+				   "thread only, while it runs on its own stack)" : "");
 			rc = -1;
 			break;
 		}

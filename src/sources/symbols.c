@@ -408,7 +408,10 @@ static Dwarf_Die *find_cu(lt_symbols *s, Dwfl_Module *mod, uint64_t addr,
 	size_t lo = 0, hi;
 	uint64_t a;
 
-	if (cu)
+	/* A cgo binary's .debug_aranges covers only its C units, wrongly
+	 * relocated by the Go linker: they claim every address.  A unit
+	 * is believed only when its own ranges hold addr. */
+	if (cu && dwarf_haspc(cu, addr - *bias) > 0)
 		return cu;
 	dw = dwfl_module_getdwarf(mod, bias);
 	if (!dw)

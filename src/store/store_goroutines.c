@@ -1,14 +1,16 @@
 /* Goroutine groups in the session file (part of the store; see
  * doc/schema.md): the model's second lt_tgroups, in goroutine_group,
  * goroutine_creator, goroutine_count (at the ticks where a count changed)
- * and goroutine_sample.  Files written before these tables existed load
+ * goroutine_sample and goroutine_wait (the start of each group's longest
+ * wait, at the ticks where it changed).  Files written before these tables existed load
  * with no goroutine groups. */
 #include "lt_store_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { S_GROUP, S_CREATOR, S_COUNT, S_SAMPLE, S_N };
+enum { S_GROUP, S_CREATOR, S_COUNT, S_SAMPLE, S_WAIT, S_N };
 _Static_assert(S_N == sizeof(((struct lt_store_goroutines *)0)->stmt) / sizeof(sqlite3_stmt *),
 	       "one prepared statement per kind of row");
 
@@ -17,6 +19,7 @@ static const char *const sql[S_N] = {
 	[S_CREATOR] = "INSERT OR IGNORE INTO goroutine_creator (group_id, name) VALUES (?, ?)",
 	[S_COUNT] = "INSERT OR REPLACE INTO goroutine_count (group_id, tick_id, count) VALUES (?, ?, ?)",
 	[S_SAMPLE] = "INSERT OR REPLACE INTO goroutine_sample (tick_id, goroutines, dropped, read_ns) VALUES (?, ?, ?, ?)",
+	[S_WAIT] = "INSERT OR REPLACE INTO goroutine_wait (group_id, tick_id, since) VALUES (?, ?, ?)",
 };
 
 static void reserve(struct lt_store_goroutines *c, size_t n)
@@ -25,9 +28,11 @@ static void reserve(struct lt_store_goroutines *c, size_t n)
 		return;
 	c->names = lt_xrealloc(c->names, n * sizeof(size_t));
 	c->last = lt_xrealloc(c->last, n * sizeof(int64_t));
+	c->since = lt_xrealloc(c->since, n * sizeof(double));
 	for (size_t i = c->cap; i < n; i++) {
 		c->names[i] = 0;
 		c->last[i] = 0;
+		c->since[i] = NAN;
 	}
 	c->cap = n;
 }
@@ -61,6 +66,35 @@ static int write_groups(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgr
 	return 0;
 }
 
+static int same_since(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+/* The wait starts that changed since they were last persisted. */
+static int write_waits(sqlite3 *db, struct lt_store_goroutines *c, const lt_tgroups *g,
+		       int64_t tick_id, const char *path, lt_err *err)
+{
+	size_t ns = lt_tgroups_sample_count(g);
+
+	for (size_t i = 0; ns && i < lt_tgroups_count(g); i++) {
+		double t = lt_tgroups_since(g, i, ns - 1);
+		sqlite3_stmt *s = c->stmt[S_WAIT];
+
+		if (same_since(t, c->since[i]))
+			continue;
+		sqlite3_bind_int64(s, 1, (int64_t)i + 1);
+		sqlite3_bind_int64(s, 2, tick_id);
+		if (isnan(t))
+			sqlite3_bind_null(s, 3);
+		else
+			sqlite3_bind_double(s, 3, t);
+		if (lt_store_step(db, s, path, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *c,
 			      const lt_model *m, int64_t tick_id,
 			      const char *path, lt_err *err)
@@ -77,7 +111,8 @@ int lt_store_goroutines_write(sqlite3 *db, struct lt_store_goroutines *c,
 				       &c->stmt[i], NULL) != SQLITE_OK)
 			return lt_store_write_fail(db, path, err);
 	reserve(c, lt_tgroups_count(g));
-	if (write_groups(db, c, g, path, err) < 0)
+	if (write_groups(db, c, g, path, err) < 0 ||
+	    write_waits(db, c, g, tick_id, path, err) < 0)
 		return -1;
 	/* c->last moves only on commit: a failed tick is written again. */
 	last = lt_xmalloc((c->cap ? c->cap : 1) * sizeof(int64_t));
@@ -101,8 +136,10 @@ void lt_store_goroutines_commit(struct lt_store_goroutines *c,
 	reserve(c, c->groups);
 	for (size_t i = 0; i < c->groups; i++) {
 		c->names[i] = lt_tgroups_get(g, i)->nnames;
-		if (ns)
+		if (ns) {
 			c->last[i] = lt_tgroups_value(g, i, ns - 1);
+			c->since[i] = lt_tgroups_since(g, i, ns - 1);
+		}
 	}
 	c->samples = ns;
 }
@@ -113,6 +150,7 @@ void lt_store_goroutines_free(struct lt_store_goroutines *c)
 		sqlite3_finalize(c->stmt[i]);
 	free(c->names);
 	free(c->last);
+	free(c->since);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -216,6 +254,39 @@ out:
 	return rc == SQLITE_DONE ? 0 : load_fail(db, path, NULL, err);
 }
 
+/* goroutine_wait rows onto the samples of their ticks (a file written
+ * before the table existed has no wait times). */
+static int load_waits(sqlite3 *db, lt_tgroups *g, const char *path, lt_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t ngroups = lt_tgroups_count(g);
+	char have[8];
+	int rc;
+
+	if (lt_store_query_text(db, "SELECT count(*) FROM sqlite_master WHERE "
+				"name = 'goroutine_wait'", have, sizeof(have)) != SQLITE_OK)
+		return load_fail(db, path, NULL, err);
+	if (strcmp(have, "1") != 0)
+		return 0;
+	/* A sample's index is its rank among the goroutine samples. */
+	if (sqlite3_prepare_v2(db, "SELECT w.group_id, w.since, (SELECT count(*) FROM "
+			       "goroutine_sample gs WHERE gs.tick_id < w.tick_id) "
+			       "FROM goroutine_wait w ORDER BY w.tick_id", -1, &s,
+			       NULL) != SQLITE_OK)
+		return load_fail(db, path, NULL, err);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0), k = sqlite3_column_int64(s, 2);
+		double t = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN
+			   : sqlite3_column_double(s, 1);
+
+		if (id >= 1 && (size_t)id <= ngroups && k >= 0 &&
+		    (size_t)k < lt_tgroups_sample_count(g))
+			lt_tgroups_set_since(g, (size_t)id - 1, (size_t)k, t);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : load_fail(db, path, NULL, err);
+}
+
 int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
 			     lt_err *err)
 {
@@ -230,5 +301,7 @@ int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
 	if (load_groups(db, g, lt_stacktab_stack_count(lt_model_stacks_c(m)),
 			path, err) < 0)
 		return -1;
-	return load_counts(db, g, path, err);
+	if (load_counts(db, g, path, err) < 0)
+		return -1;
+	return load_waits(db, g, path, err);
 }

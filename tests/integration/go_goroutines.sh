@@ -81,6 +81,13 @@ rise=$(sql "$T/leak.db" "
 	           WHERE fs.function = 'main.longRunningTask' AND gg.wait_reason = 'chan send')
 	SELECT max(count) - min(count) FROM goroutine_count WHERE group_id IN (SELECT id FROM g)")
 check "leak: the leaking group rises by >= 80 in 15 s ($rise)" test "${rise:-0}" -ge 80
+# How long the oldest goroutine of the group has waited: stored as when it
+# started (goroutine_wait, changes only) and said in report and verdict.
+waits=$(sql "$T/leak.db" "SELECT count(*) FROM goroutine_wait")
+ticks_n=$(ticks "$T/leak.db")
+check "leak: wait starts stored, changes only ($waits rows, $ticks_n ticks)" test "${waits:-0}" -ge 1 -a "${waits:-0}" -lt $((ticks_n * 3))
+check "leak: the report says how long the oldest waits" grep -qE 'main\.longRunningTask \(leak_handler\.go:[0-9]+\)  \[oldest waiting [0-9.]+s\]' "$T/leak.report"
+check "leak: the verdict too" grep -qE '^! goroutines .*created by main\.handler \(leak_handler\.go:[0-9]+\); the oldest waiting [0-9.]+s$' "$T/leak.report"
 expect_no_line "leak: nothing else flagged" "$T/leak.report" "! goroutines +0"
 check "leak: one goroutine warning" test "$(grep -c '^! goroutines' "$T/leak.report")" = 1
 

@@ -31,7 +31,7 @@ help_case() {
 
 help_case "leaktop --help" "record report export view demo run PID --help --version" lt --help
 help_case "leaktop -h" "record report" lt -h
-help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o" lt record --help
+help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o --pprof" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
 help_case "leaktop report --help" "FILE --help --view --wrapper" lt report --help
 help_case "leaktop export --help" "pprof folded speedscope csv --from --to --at --sample-type --series --type" lt export --help

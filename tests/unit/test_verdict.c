@@ -362,6 +362,31 @@ static void test_too_short(void **state)
 			    "session too short to judge growth (0 ticks)");
 }
 
+/* A Go heap of mostly untouched 100 kB buffers: VmData grows 500 KiB/s
+ * while RSS anon stays within its jitter.  Memory is not "flat". */
+static void test_vm_data_untouched(void **state)
+{
+	const struct tu_series grow[] = {
+		{LT_M_VM_DATA, 60 * MiB, 500 * KiB, 0, 0},
+	};
+	const struct tu_series still[] = {
+		{LT_M_VM_DATA, 60 * MiB, 0, 0, 64 * KiB},
+	};
+	size_t n;
+	int i;
+	(void)state;
+
+	n = compute(quiet_but(grow, 1, 60));
+	i = starts(n, "VmData grows +29.3 MiB/min (60 MiB -> 88.8 MiB)");
+	assert_true(i >= 0);
+	assert_int_equal(v[i].kind, LT_VERDICT_WARN);
+	assert_non_null(strstr(v[i].text, "while resident anonymous memory is flat"));
+	assert_int_equal(starts(n, "memory is flat"), -1);
+	n = compute(quiet_but(still, 1, 60));
+	assert_int_equal(find(n, "VmData"), -1);
+	assert_int_equal(starts(n, "memory is flat"), 0);
+}
+
 static void test_order_and_max(void **state)
 {
 	const struct tu_series s[] = {
@@ -403,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_other_process_and_swap),
 		cmocka_unit_test(test_cgroup_usage_unexplained),
 		cmocka_unit_test(test_too_short),
+		cmocka_unit_test(test_vm_data_untouched),
 		cmocka_unit_test(test_order_and_max),
 	};
 
