@@ -29,7 +29,7 @@ enum {
 
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
-       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER };
+       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER, O_NO_SOURCES };
 
 static const struct opt_row {
 	const char *name;
@@ -49,6 +49,7 @@ static const struct opt_row {
 	{"max-depth", required_argument, O_DEPTH, C_SESSION},
 	{"no-heap", no_argument, O_NO_HEAP, C_SESSION},
 	{"no-free-flow", no_argument, O_NO_FREE_FLOW, C_SESSION},
+	{"no-sources", no_argument, O_NO_SOURCES, C_SESSION},
 	{"wrapper", required_argument, O_WRAPPER, C_SESSION | C_VIEW},
 	{"dump", no_argument, O_DUMP, C_SCREEN},
 	{"keys", required_argument, O_KEYS, C_SCREEN},
@@ -200,6 +201,9 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 		return 0;
 	case O_NO_FREE_FLOW:
 		so->no_free_flow = 1;
+		return 0;
+	case O_NO_SOURCES:
+		so->no_sources = 1;
 		return 0;
 	case O_WRAPPER: {
 		size_t have = strlen(o->wrappers), n = strlen(arg);
