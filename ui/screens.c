@@ -185,6 +185,10 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 		vl_printf(l, f->cols, "  mem limit %s", lim);
 	}
 	vl_printf(l, f->cols, "  | %s", exe);
+	/* A copy read elsewhere says where it came from (the report too). */
+	if (meta->copy_of)
+		vl_printf(l, f->cols, "  (copy of %s%s%s)", meta->copy_of,
+			  meta->copy_range ? ", " : "", meta->copy_range ? meta->copy_range : "");
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_TITLE);
 	for (size_t i = 0; i < nc; i += (size_t)per, y++)

@@ -104,12 +104,26 @@ static void header(struct out *o, const lt_model *m)
 	char a[96], b[64], pid[32];
 	double dur = 0;
 
-	if (me->start_ns > 0 && me->end_ns > me->start_ns)
+	if (me->copy_range && ticks)  /* a part: its own span */
+		dur = lt_model_tick(m, ticks - 1)->t - lt_model_tick(m, 0)->t;
+	else if (me->start_ns > 0 && me->end_ns > me->start_ns)
 		dur = (double)(me->end_ns - me->start_ns) / 1e9;
 	else if (ticks)
 		dur = lt_model_tick(m, ticks - 1)->t;
 
 	put(o, "leaktop report\n");
+	if (me->copy_of) {
+		/* Read anywhere: say where it came from first. */
+		put(o, "  %-10s of ", "copy");
+		put_esc(o, me->copy_of);
+		iso_time(me->copy_ns, a, sizeof(a));
+		put(o, ", taken %s", a);
+		if (me->copy_range) {
+			put(o, "; only ");
+			put_esc(o, me->copy_range);
+		}
+		put(o, "\n");
+	}
 	snprintf(pid, sizeof(pid), "pid %ld", (long)me->pid);
 	field(o, "target", me->pid > 0 ? pid : NULL);
 	field(o, "command", me->cmdline);
@@ -138,7 +152,8 @@ static void header(struct out *o, const lt_model *m)
 		    lt_fmt_duration(me->interval, b, sizeof(b)));
 	put(o, ")\n");
 	if (!me->end_reason) {
-		field(o, "end", "still recording or killed (no end recorded)");
+		field(o, "end", me->copy_of ? "none yet: copied while it was being recorded, "
+		      "or from a killed recording" : "still recording or killed (no end recorded)");
 		return;
 	}
 	put(o, "  %-10s ", "end");
