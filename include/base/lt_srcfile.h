@@ -19,6 +19,8 @@ struct lt_source_lines {
 	char **text;     /* malloc'd, each NUL-terminated */
 	int kept;        /* 1: the lines the session kept (lt_source_read),
 			    not the file's */
+	mode_t mode;     /* the file's mode and owner (0 when kept): who */
+	uid_t uid;       /* may read it, for those who keep its lines */
 };
 
 /* Reads lines [line - context, line + context] of file.  A relative file

@@ -6,8 +6,10 @@
  * where the files are not.
  *
  * Bounded: at most `budget` bytes of lines in all, LT_SRCTEXT_CONTEXT
- * lines each side of a frame's line, and each file that cannot be read is
- * tried once. */
+ * lines each side of a frame's line, 50 ms of reading per call (the rest
+ * at the next), and each file that cannot be read is tried once.  Only
+ * files anyone may read, or owned by the target's effective uid, are kept:
+ * their names come from the target, and leaktop may run as root. */
 #ifndef LT_SRCCAP_H
 #define LT_SRCCAP_H
 
@@ -31,8 +33,8 @@ struct lt_srccap {
  * already. */
 void lt_srccap_init(struct lt_srccap *c, const lt_model *m, size_t budget);
 /* Reads the lines of the frames m gained since the last call, through
- * /proc/PID/root when pid > 0, else the files as named; a frame whose line
- * m keeps already is skipped.  Returns the snippets added.  This function
+ * /proc/PID/root when pid > 0, else the files as named (then only
+ * world-readable ones); a frame whose line m keeps already is skipped.  Returns the snippets added.  This function
  * can't fail: a file that cannot be read is simply not kept. */
 size_t lt_srccap_scan(struct lt_srccap *c, lt_model *m, pid_t pid);
 void lt_srccap_free(struct lt_srccap *c); /* zeroes it */

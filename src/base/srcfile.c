@@ -13,7 +13,8 @@
 #define MAX_FILE (8 << 20)     /* bytes read of one source file */
 #define MAX_LINE LT_SRCFILE_MAX_LINE
 
-static int open_source(const char *file, pid_t pid, char **path)
+static int open_source(const char *file, pid_t pid, char **path,
+		       struct stat *st)
 {
 	char buf[PATH_MAX + 64];
 	const char *tries[3];
@@ -28,20 +29,19 @@ static int open_source(const char *file, pid_t pid, char **path)
 	snprintf(b, sizeof(b), "%s", file);
 	tries[n++] = b;
 	for (int i = 0; i < n; i++) {
-		struct stat st;
 		int fd = open(tries[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 		if (fd < 0)
 			continue;
 		/* Only a regular file: a FIFO or device named by the debug
 		 * info could block or never end. */
-		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
 			close(fd);
 			errno = EINVAL;
 			continue;
 		}
 		snprintf(buf, sizeof(buf), "%s", tries[i]);
-		*path = strdup(buf);
+		*path = lt_xstrdup(buf);
 		return fd;
 	}
 	return -1;
@@ -51,6 +51,8 @@ int lt_srcfile_read(const char *file, pid_t pid, int line, int context,
 		    struct lt_source_lines *out, lt_err *err)
 {
 	char *data, *p, *end;
+	struct stat st;
+	size_t cap;
 	ssize_t len;
 	int fd, no = 1, from = line - context, to = line + context;
 
@@ -59,13 +61,17 @@ int lt_srcfile_read(const char *file, pid_t pid, int line, int context,
 		lt_err_set(err, LT_EXIT_ERROR, "no source file or line for this frame");
 		return -1;
 	}
-	fd = open_source(file, pid, &out->path);
+	fd = open_source(file, pid, &out->path, &st);
 	if (fd < 0) {
 		lt_err_set(err, LT_EXIT_ERROR, "cannot read %s: %s", file, strerror(errno));
 		return -1;
 	}
-	data = lt_xmalloc(MAX_FILE);
-	len = read(fd, data, MAX_FILE);
+	out->mode = st.st_mode;
+	out->uid = st.st_uid;
+	/* The file's size, bounded; a file that grew since is read that far. */
+	cap = st.st_size > 0 && st.st_size < MAX_FILE ? (size_t)st.st_size : MAX_FILE;
+	data = lt_xmalloc(cap);
+	len = read(fd, data, cap);
 	close(fd);
 	if (len < 0) {
 		lt_err_set(err, LT_EXIT_ERROR, "cannot read %s: %s", file, strerror(errno));

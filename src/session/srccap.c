@@ -1,11 +1,18 @@
 /* Keeping the source lines a session's stacks name (lt_srccap.h). */
 #include "lt_srccap.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "lt_clock.h"
 #include "lt_err.h"
 #include "lt_srcfile.h"
+
+/* Longest a scan may read files in one tick; the rest waits for the next
+ * tick (a new group can bring a hundred frames). */
+#define SCAN_BUDGET_S 0.05
 
 static uint64_t hash(const char *file, int line)
 {
@@ -66,9 +73,13 @@ void lt_srccap_init(struct lt_srccap *c, const lt_model *m, size_t budget)
 	c->budget = have < budget ? budget - have : 0;
 }
 
-/* Keeps the lines around file:line unless kept, tried or over budget. */
+/* Keeps the lines around file:line unless kept, tried or over budget.
+ * Only the lines of a file anyone may read, or that the target's owner
+ * owns: the file names come from the target's debug information, and
+ * leaktop may run with more rights than the target (root): a hostile
+ * program must not get /etc/shadow copied into a session file. */
 static int keep(struct lt_srccap *c, lt_srctext *t, const char *file,
-		int line, pid_t pid)
+		int line, pid_t pid, uid_t owner)
 {
 	struct lt_source_lines sl;
 	size_t bytes = 0;
@@ -83,6 +94,11 @@ static int keep(struct lt_srccap *c, lt_srctext *t, const char *file,
 		return 0;
 	if (lt_srcfile_read(file, pid, line, LT_SRCTEXT_CONTEXT, &sl, NULL) < 0) {
 		seen(c, hash(file, 0));
+		return 0;
+	}
+	if (!(sl.mode & S_IROTH) && sl.uid != owner) {
+		seen(c, hash(file, 0));
+		lt_srcfile_free(&sl);
 		return 0;
 	}
 	for (int k = 0; k < sl.n; k++)
@@ -102,15 +118,26 @@ size_t lt_srccap_scan(struct lt_srccap *c, lt_model *m, pid_t pid)
 	const lt_stacktab *st = lt_model_stacks_c(m);
 	lt_srctext *t = lt_model_srctext(m);
 	size_t n = lt_stacktab_frame_count(st), added = 0;
+	double until = lt_clock_mono() + SCAN_BUDGET_S;
+	uid_t owner = (uid_t)-1;  /* none: world-readable files only */
+	char proc[32];
+	struct stat sb;
 
+	/* /proc/PID belongs to the process's effective uid. */
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	if (pid > 0 && stat(proc, &sb) == 0)
+		owner = sb.st_uid;
 	for (; c->frames < n && c->budget > 0; c->frames++) {
 		const struct lt_frame *f = lt_stacktab_frame(st, c->frames);
 
+		if (lt_clock_mono() > until)
+			return added;  /* the rest at the next call */
 		for (size_t k = 0; k < f->nsyms; k++)
 			added += (size_t)keep(c, t, f->syms[k].file,
-					      f->syms[k].line, pid);
+					      f->syms[k].line, pid, owner);
 	}
-	c->frames = n;
+	if (c->budget == 0)
+		c->frames = n;
 	return added;
 }
 

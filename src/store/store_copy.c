@@ -123,6 +123,20 @@ static int trim(sqlite3 *db, const char *path, int64_t a, int64_t b, lt_err *err
 			return -1;
 	/* Heap sites first seen after b go (the last ids: sites are numbered
 	 * as they appear); earlier ones start at a.  Mappings likewise. */
+	/* Groups first counted after b go too (the last ids, like sites;
+	 * ids must stay dense), with their names. */
+	for (int g = 0; g < 2; g++) {
+		const char *grp = g ? "goroutine_group" : "thread_group";
+		const char *cnt = g ? "goroutine_count" : "thread_count";
+		const char *nm = g ? "goroutine_creator" : "thread_name";
+
+		if (!has_table(db, grp))
+			continue;
+		if (exec(db, path, err, "DELETE FROM %s WHERE id > (SELECT coalesce(max(group_id), 0) "
+			 "FROM %s); DELETE FROM %s WHERE group_id NOT IN (SELECT id FROM %s)",
+			 grp, cnt, nm, grp) < 0)
+			return -1;
+	}
 	if (exec(db, path, err, "DELETE FROM heap_site WHERE first_tick > %" PRId64, b) < 0 ||
 	    exec(db, path, err, "UPDATE heap_site SET first_tick = %" PRId64
 		 " WHERE first_tick < %" PRId64, a, a) < 0 ||

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lt_srccap.h"
 #include "lt_srctext.h"
 #include "lt_store.h"
 
@@ -264,6 +265,61 @@ static void test_copy_trimmed(void **state)
 	assert_int_equal(err.code, LT_EXIT_USAGE);
 }
 
+static void write_lines(const char *p, int n, mode_t mode)
+{
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	for (int i = 1; i <= n; i++)
+		fprintf(f, "line %d\n", i);
+	fclose(f);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+/* The lines around each frame's line, once; a private file only when the
+ * target's owner owns it; what cannot be read is left out. */
+static void test_srccap(void **state)
+{
+	const char *pub = tmp(6, "pub.c"), *priv = tmp(7, "priv.c");
+	lt_model *m = lt_model_new();
+	struct lt_frame_sym y[] = {{"f", (char *)pub, 30}, {"g", (char *)pub, 31},
+				   {"h", (char *)priv, 5}, {"i", "/no/such.c", 3}};
+	struct lt_srccap c;
+	const struct lt_srcsnip *sn;
+	(void)state;
+
+	write_lines(pub, 100, 0644);
+	write_lines(priv, 10, 0600);
+	lt_stacktab_frame_add(lt_model_stacks(m), 0x1000, NULL, NULL, 0x1000, y, 2);
+	lt_stacktab_frame_add(lt_model_stacks(m), 0x2000, NULL, NULL, 0x2000, y + 2, 2);
+	/* pid 0 (export): world-readable files only. */
+	lt_srccap_init(&c, m, 0);
+	assert_int_equal(lt_srccap_scan(&c, m, 0), 1);  /* line 31 is in 22..38 */
+	sn = lt_srctext_find(lt_model_srctext_c(m), pub, 30);
+	assert_non_null(sn);
+	assert_int_equal(sn->first, 22);
+	assert_int_equal(sn->n, 17);
+	assert_string_equal(sn->lines[8], "line 30");
+	assert_null(lt_srctext_find(lt_model_srctext_c(m), priv, 5));
+	assert_int_equal(lt_srccap_scan(&c, m, 0), 0);  /* nothing new */
+	lt_srccap_free(&c);
+	/* Recording our own process: we own the private file. */
+	lt_srccap_init(&c, m, 0);
+	assert_int_equal(lt_srccap_scan(&c, m, getpid()), 1);
+	sn = lt_srctext_find(lt_model_srctext_c(m), priv, 5);
+	assert_non_null(sn);
+	assert_int_equal(sn->first, 1);
+	assert_int_equal(sn->n, 10);
+	lt_srccap_free(&c);
+	/* A budget smaller than a snippet keeps nothing more. */
+	lt_srccap_init(&c, m, lt_srctext_bytes(lt_model_srctext_c(m)) + 10);
+	y[0].line = 80;
+	lt_stacktab_frame_add(lt_model_stacks(m), 0x3000, NULL, NULL, 0x3000, y, 1);
+	assert_int_equal(lt_srccap_scan(&c, m, 0), 0);
+	lt_srccap_free(&c);
+	lt_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_source_text_round_trip),
 		cmocka_unit_test(test_copy_while_written),
 		cmocka_unit_test(test_copy_trimmed),
+		cmocka_unit_test(test_srccap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
