@@ -235,10 +235,19 @@ static int check_sqlite_out(const struct args *a)
 	char *side = lt_xmalloc(n);
 	int rc = 0;
 
-	if (stat(a->file, &in) == 0 && stat(a->out, &out) == 0 &&
-	    in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-		free(side);
-		return lt_cmd_fail(LT_EXIT_FILE, "export: %s is the session being copied", a->out);
+	/* Nor its -wal or -shm, which a recorder is writing. */
+	for (size_t i = 0; stat(a->out, &out) == 0 && i <= sizeof(sides) / sizeof(sides[0]); i++) {
+		size_t m = strlen(a->file) + 16;
+		char *f = lt_xmalloc(m);
+
+		snprintf(f, m, "%s%s", a->file, i ? sides[i - 1] : "");
+		rc = stat(f, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino;
+		free(f);
+		if (rc) {
+			free(side);
+			return lt_cmd_fail(LT_EXIT_FILE, "export: %s is the session being copied%s",
+					   a->out, i ? " (one of its files)" : "");
+		}
 	}
 	for (size_t i = 0; rc == 0 && i < sizeof(sides) / sizeof(sides[0]); i++) {
 		snprintf(side, n, "%s%s", a->out, sides[i]);

@@ -99,7 +99,7 @@ status_ok "export --from 2s --to 5s exits 0" "$LAST_RC" "$T/last.err"
 first_t=$(sql "$T/part.db" "SELECT min(t) FROM tick")
 last_t=$(sql "$T/part.db" "SELECT max(t) FROM tick")
 got=$(ticks "$T/part.db")
-want=$(sql "$T/rec.db" "SELECT count(*) FROM tick WHERE t >= $first_t AND t <= $last_t")
+want=$(sql "$T/rec.db" "SELECT count(*) FROM tick WHERE t >= $first_t - 1e-6 AND t <= $last_t + 1e-6")
 check "the part holds the original's ticks from 2s to 5s ($got ticks, t=$first_t..$last_t)" \
 	awk -v a="$first_t" -v b="$last_t" -v g="$got" -v w="$want" \
 	'BEGIN { exit !(g == w && a > 1.6 && a < 2.4 && b > 4.6 && b < 5.4) }'
@@ -153,6 +153,10 @@ expect_fail 4 "directory" "a directory as OUT is refused, even with -f" \
 expect_fail 4 "being copied" "the session itself as OUT is refused, even with -f" \
 	lt export "$T/rec.db" --format sqlite -o "$T/rec.db" -f
 check "... and the session still loads" sh -c "'$LEAKTOP' report '$T/rec.db' >/dev/null"
+: >"$T/rec.db-wal"
+expect_fail 4 "being copied" "the session's -wal as OUT is refused, even with -f" \
+	lt export "$T/rec.db" --format sqlite -o "$T/rec.db-wal" -f
+rm -f "$T/rec.db-wal"
 echo stale >"$T/copy2.db-journal"
 expect_fail 4 "copy2.db-journal exists" "a journal left beside OUT is refused without -f" \
 	lt export "$T/rec.db" --format sqlite -o "$T/copy2.db"
