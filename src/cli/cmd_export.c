@@ -212,7 +212,8 @@ static int check_out(const struct args *a)
 			lt_cmd_fail(LT_EXIT_FILE, "export: cannot create %s: %s", a->out, strerror(errno));
 	if (!S_ISREG(sb.st_mode)) {
 		what = S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISDIR(sb.st_mode) ? "a directory" :
-		       S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "something";
+		       S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" :
+		       S_ISFIFO(sb.st_mode) ? "a FIFO" : "a socket";
 		return lt_cmd_fail(LT_EXIT_FILE, "export: %s exists and is %s, not a regular file; "
 				   "nothing written%s", a->out, what,
 				   S_ISLNK(sb.st_mode) || S_ISCHR(sb.st_mode) ?
