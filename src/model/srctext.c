@@ -1,6 +1,7 @@
 /* Source lines kept with a session (lt_srctext.h).  Snippets are found by
- * (file, first) through an open-addressing index, since a recording adds
- * one per distinct frame line and checks each new frame against them. */
+ * (file, first) through an open-addressing index, and a file's snippets
+ * through a second one and a chain, since a recording adds one per
+ * distinct frame line and checks each new frame against its file's. */
 #include "lt_srctext.h"
 
 #include <stdint.h>
@@ -11,10 +12,13 @@
 
 struct lt_srctext {
 	struct lt_srcsnip *s;
+	size_t *same;       /* per snippet: the previous one of its file,
+			       index + 1; 0 = none */
 	size_t n, cap;
 	size_t bytes;
-	size_t *idx;        /* snippet index + 1; 0 = empty */
-	size_t idxcap;      /* power of two */
+	size_t *idx;        /* by (file, first): snippet index + 1; 0 = empty */
+	size_t *fidx;       /* by file: its last snippet, index + 1 */
+	size_t idxcap;      /* of both; a power of two */
 };
 
 static uint64_t key(const char *file, int first)
@@ -40,13 +44,27 @@ static size_t *slot(const lt_srctext *t, const char *file, int first)
 	return &t->idx[i];
 }
 
+/* The file's slot in fidx (found, or the empty one to fill). */
+static size_t *file_slot(const lt_srctext *t, const char *file)
+{
+	size_t i = key(file, 0) & (t->idxcap - 1);
+
+	while (t->fidx[i] && strcmp(t->s[t->fidx[i] - 1].file, file) != 0)
+		i = (i + 1) & (t->idxcap - 1);
+	return &t->fidx[i];
+}
+
 static void grow_index(lt_srctext *t)
 {
 	free(t->idx);
+	free(t->fidx);
 	t->idxcap = t->idxcap ? 2 * t->idxcap : 256;
 	t->idx = lt_xcalloc(t->idxcap, sizeof(*t->idx));
-	for (size_t i = 0; i < t->n; i++)
+	t->fidx = lt_xcalloc(t->idxcap, sizeof(*t->fidx));
+	for (size_t i = 0; i < t->n; i++) {
 		*slot(t, t->s[i].file, t->s[i].first) = i + 1;
+		*file_slot(t, t->s[i].file) = i + 1;  /* ends with the last */
+	}
 }
 
 lt_srctext *lt_srctext_new(void)
@@ -68,7 +86,9 @@ void lt_srctext_free(lt_srctext *t)
 		free(t->s[i].file);
 	}
 	free(t->s);
+	free(t->same);
 	free(t->idx);
+	free(t->fidx);
 	free(t);
 }
 
@@ -76,7 +96,7 @@ int lt_srctext_add(lt_srctext *t, const char *file, int first, int n,
 		   char *const *lines)
 {
 	struct lt_srcsnip *p;
-	size_t *sl;
+	size_t *sl, *fs;
 
 	if (!file || !*file || first < 1 || n < 1 || n > LT_SRCTEXT_MAX_LINES ||
 	    first > INT32_MAX - n)
@@ -90,6 +110,7 @@ int lt_srctext_add(lt_srctext *t, const char *file, int first, int n,
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 64;
 		t->s = lt_xrealloc(t->s, t->cap * sizeof(*t->s));
+		t->same = lt_xrealloc(t->same, t->cap * sizeof(*t->same));
 	}
 	p = &t->s[t->n];
 	p->file = lt_xstrdup(file);
@@ -102,7 +123,10 @@ int lt_srctext_add(lt_srctext *t, const char *file, int first, int n,
 		p->bytes += strlen(p->lines[k]) + 1;
 	}
 	t->bytes += p->bytes;
-	*sl = ++t->n;
+	*sl = t->n + 1;
+	fs = file_slot(t, file);
+	t->same[t->n] = *fs;
+	*fs = ++t->n;
 	return 1;
 }
 
@@ -127,14 +151,13 @@ const struct lt_srcsnip *lt_srctext_find(const lt_srctext *t,
 	const struct lt_srcsnip *best = NULL;
 	int best_margin = -1;
 
-	if (!file)
+	if (!file || !t->n)
 		return NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct lt_srcsnip *p = &t->s[i];
+	for (size_t i = *file_slot(t, file); i; i = t->same[i - 1]) {
+		const struct lt_srcsnip *p = &t->s[i - 1];
 		int before, after, margin;
 
-		if (line < p->first || line - p->first >= p->n ||
-		    strcmp(p->file, file) != 0)
+		if (line < p->first || line - p->first >= p->n)
 			continue;
 		before = line - p->first;
 		after = p->n - 1 - before;

@@ -11,8 +11,10 @@
 #include "lt_srcfile.h"
 
 /* What a load takes at most: more than any recording keeps
- * (LT_SRCCAP_BUDGET), so only a hand-made file meets the bound. */
+ * (LT_SRCCAP_BUDGET), so only a hand-made file meets the bound.  Each row
+ * counts ROW_COST more, so a million tiny rows are bounded too. */
 #define LOAD_MAX_BYTES (64u << 20)
+#define ROW_COST 128
 #define SNIP_MAX_BYTES ((size_t)LT_SRCTEXT_MAX_LINES * (LT_SRCFILE_MAX_LINE + 1))
 
 const char lt_store_srctext_sql[] =
@@ -104,7 +106,6 @@ int lt_store_srctext_load(sqlite3 *db, lt_model *m, const char *path,
 	size_t total = 0;
 	int rc;
 
-	(void)err;
 	if (lt_store_query_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 				"name = 'source_text'", have, sizeof(have)) != SQLITE_OK)
 		goto fail;
@@ -123,9 +124,9 @@ int lt_store_srctext_load(sqlite3 *db, lt_model *m, const char *path,
 
 		if (!file || !text || first < 1 || first > INT_MAX / 2 ||
 		    len > SNIP_MAX_BYTES || strlen(file) > PATH_MAX ||
-		    total + len > LOAD_MAX_BYTES)
+		    total + len + ROW_COST > LOAD_MAX_BYTES)
 			continue;
-		total += len;
+		total += len + ROW_COST;
 		n = split(text, len, &lines);
 		if (n > 0)
 			lt_srctext_add(t, file, (int)first, n, lines);
