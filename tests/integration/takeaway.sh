@@ -175,6 +175,7 @@ else
 	fail "report of the copy says where it came from and names the leak" "status $LAST_RC"
 	note "$T/last.out" "$T/last.err"
 fi
+check "report of the copy shows the leaking line, kept in the session" grep -qF "| $leak_line" "$T/last.out"
 run lt export "$T/copy.db" --format pprof -o "$T/copy.pb.gz"
 status_ok "export of the copy to pprof works without the binary" "$LAST_RC" "$T/last.err"
 run lt export "$T/copy.db" --format sqlite -o "$T/copy-of-copy.db"
