@@ -247,3 +247,19 @@ CREATE TABLE goroutine_sample (
 	read_ns    INTEGER NOT NULL          -- time the read took; nothing
 					     -- of the target is stopped
 );
+
+---------------------------------------------------------------------------
+-- Source lines kept with the session (added to version 2 without a version
+-- change: a file without this table keeps none).  The lines around each
+-- frame line of the stacks above, read while recording (or at export) so
+-- that a copy shows its sources where the files are not; left out with
+-- --no-sources.
+---------------------------------------------------------------------------
+
+CREATE TABLE source_text (
+	file  TEXT NOT NULL,                 -- as in frame_symbol.file
+	first INTEGER NOT NULL,              -- number of the first line (>= 1)
+	text  TEXT NOT NULL,                 -- the lines, each ended by '\n';
+					     -- control characters as '?'
+	PRIMARY KEY (file, first)
+) WITHOUT ROWID;

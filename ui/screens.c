@@ -115,6 +115,13 @@ static void sources_line(const lt_model *m, struct lt_vline *l, int cols)
 	}
 	if (!any)
 		vl_puts(l, cols, "none");
+	/* A copy read elsewhere says where it came from (the report too). */
+	if (lt_model_meta_c(m)->copy_of) {
+		const struct lt_meta *me = lt_model_meta_c(m);
+
+		vl_printf(l, cols, "   copy of %s%s%s", me->copy_of, me->copy_range ? ", only " : "",
+			  me->copy_range ? me->copy_range : "");
+	}
 	vl_span(l, 0, l->cols, LT_ST_DIM);
 }
 
@@ -164,7 +171,8 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 		vl_printf(l, f->cols, "live %s, every %gs%s%s", dur, meta->interval,
 			  v->output ? " -> " : "", v->output ? v->output : "");
 	else
-		vl_printf(l, f->cols, "replay t=%s of %s, every %gs", at, dur, meta->interval);
+		vl_printf(l, f->cols, "replay%s t=%s of %s, every %gs", meta->copy_of ? " (copy)" : "",
+			  at, dur, meta->interval);
 	if (v->ended[0])
 		vl_printf(l, f->cols, " [ended: %s]", v->ended);
 	if (lt_hsites_rate(lt_model_hsites_c(m)) > 1) {

@@ -40,6 +40,7 @@ struct source {
 	int line;
 	char **text;        /* the lines around line */
 	int first, n;
+	int kept;           /* the session's copy of the lines */
 	char err[600];
 };
 
@@ -286,7 +287,7 @@ static void open_source(lt_view *v, const lt_model *m)
 	s->l.detail = 2;
 	s->src.line = y->line;
 	s->src.err[0] = '\0';
-	if (lt_source_read(y->file, v->live ? lt_model_meta_c(m)->pid : 0, y->line,
+	if (lt_source_read(m, y->file, v->live ? lt_model_meta_c(m)->pid : 0, y->line,
 			   SRC_CONTEXT, &sl, &err) < 0) {
 		snprintf(s->src.err, sizeof(s->src.err), "%s", err.msg);
 		return;
@@ -295,6 +296,7 @@ static void open_source(lt_view *v, const lt_model *m)
 	s->src.text = sl.text;
 	s->src.first = sl.first;
 	s->src.n = sl.n;
+	s->src.kept = sl.kept;
 }
 
 /* --- keys ---------------------------------------------------------------- */
@@ -405,7 +407,8 @@ static void source_view(const struct source *src, struct lt_vframe *f,
 		vl_span(l, 0, l->cols, LT_ST_DIM);
 		return;
 	}
-	vl_printf(l, f->cols, "%s:%d   (Esc goes back)", src->path, src->line);
+	vl_printf(l, f->cols, "%s:%d%s   (Esc goes back)", src->path, src->line,
+		  src->kept ? " (kept in the session)" : "");
 	vl_span(l, 0, l->cols, LT_ST_TITLE);
 	for (int i = 0; i < src->n && y0 < y1; i++) {
 		int no = src->first + i;

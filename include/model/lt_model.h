@@ -14,6 +14,7 @@
 #include "lt_growth.h"
 #include "lt_hsites.h"
 #include "lt_metric.h"
+#include "lt_srctext.h"
 #include "lt_stacktab.h"
 #include "lt_tgroups.h"
 
@@ -38,6 +39,12 @@ struct lt_meta {
 			       user (--wrapper), comma-separated, or NULL */
 	int64_t fd_limit;   /* the target's soft RLIMIT_NOFILE; 0 unknown */
 	int64_t mem_limit;  /* its memory cgroup's limit, bytes; 0 none */
+	/* A copy (export --format sqlite) says what it was copied from. */
+	char *copy_of;      /* the session file copied, "PATH on HOST";
+			       NULL in an original */
+	int64_t copy_ns;    /* wall clock when the copy was taken */
+	char *copy_range;   /* the part copied when trimmed ("t=10s to
+			       t=40s"); NULL: every tick */
 };
 
 /* Which data sources were available, and why not.  name is one of
@@ -109,6 +116,11 @@ const lt_hsites *lt_model_fsites_c(const lt_model *m);
  * lt_fd_kind; byte fields are 0). */
 lt_hsites *lt_model_fdsites(lt_model *m);
 const lt_hsites *lt_model_fdsites_c(const lt_model *m);
+
+/* Source lines kept with the session (lt_srctext.h); owned by the model,
+ * never NULL, empty when none were kept. */
+lt_srctext *lt_model_srctext(lt_model *m);
+const lt_srctext *lt_model_srctext_c(const lt_model *m);
 
 /* Fits metric id over ticks [from, to) where it was measured, with the
  * metric's noise floor.  out->n is 0 when it was never measured. */

@@ -29,6 +29,8 @@ struct lt_session_opts {
 	unsigned max_depth;     /* heap: frames per stack; 0 = default */
 	int no_heap;            /* never load the heap agent */
 	int no_free_flow;       /* heap: do not sample frees by bytes */
+	int no_sources;         /* keep no source lines in the file (privacy;
+				   lt_srccap) */
 	const char *agent_path; /* the agent; NULL: next to leaktop */
 	const char *wrappers;   /* --wrapper names, comma-separated, or NULL */
 	const char *pprof;      /* --pprof: a Go program's net/http/pprof

@@ -54,4 +54,29 @@ void lt_store_close(lt_store *st);
  * works on a session still being recorded (committed ticks only). */
 int lt_store_load(const char *path, lt_model **out, lt_err *err);
 
+/* What lt_store_copy writes besides the session. */
+struct lt_store_copy_opts {
+	int trim;               /* keep only ticks from..to (indexes in time
+				   order, as loaded), renumbered from 1 */
+	size_t from, to;
+	const char *range;      /* meta copy_range when trimmed */
+	const char *copy_of;    /* meta copy_of: "PATH on HOST" */
+	int64_t copy_ns;        /* meta copy_ns: when the copy was taken */
+	int no_sources;         /* leave out every kept source line */
+	const lt_model *m;      /* unless no_sources, its lt_srctext lines
+				   are added to those the file keeps; NULL:
+				   none */
+};
+
+/* Copies session file src into dst, an empty file the caller created,
+ * as one consistent snapshot: every tick committed when the copy starts,
+ * also while src is being recorded (its -wal is read, never written), into
+ * a single file that needs no -wal or -shm beside it.  Then trims it and
+ * writes the copy's metadata (o).  Returns 0 (dst is synced to disk), or
+ * -1 with err: LT_EXIT_FILE when src cannot be read, LT_EXIT_USAGE for an
+ * empty range, LT_EXIT_ERROR when dst cannot be written; dst is then left
+ * for the caller to remove. */
+int lt_store_copy(const char *src, const char *dst,
+		  const struct lt_store_copy_opts *o, lt_err *err);
+
 #endif

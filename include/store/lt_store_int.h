@@ -137,4 +137,25 @@ void lt_store_goroutines_free(struct lt_store_goroutines *cur);
  * tables existed loads with none.  Returns 0, or -1 with err. */
 int lt_store_goroutines_load(sqlite3 *db, lt_model *m, const char *path,
 			     lt_err *err);
+
+/* ---- source lines (store_srctext.c): source_text ---- */
+/* The table, for files written before it existed (a copy of one gains
+ * it at export). */
+extern const char lt_store_srctext_sql[];
+struct lt_store_srctext {
+	size_t n;               /* snippets persisted */
+	sqlite3_stmt *ins;      /* prepared on first use */
+};
+
+/* Writes the snippets m gained since cur, inside the caller's open
+ * transaction.  Same error rules as lt_store_stacks_write. */
+int lt_store_srctext_write(sqlite3 *db, struct lt_store_srctext *cur,
+			   const lt_model *m, const char *path, lt_err *err);
+void lt_store_srctext_commit(struct lt_store_srctext *cur, const lt_model *m);
+void lt_store_srctext_free(struct lt_store_srctext *cur);
+/* Loads the kept lines into m; none from a file without the table.  Rows
+ * out of bounds (a hand-edited file) are skipped.  Returns 0, or -1 with
+ * err. */
+int lt_store_srctext_load(sqlite3 *db, lt_model *m, const char *path,
+			  lt_err *err);
 #endif

@@ -55,6 +55,8 @@ static const char live_usage[] =
 	"      --no-heap          do not load the heap agent into the process\n"
 	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
 	"                         a warm cache can then read as growing)\n"
+	"      --no-sources       keep no source lines in the session file (they are\n"
+	"                         kept by default, for the source view of a copy)\n"
 	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
 	"                         rows name its callers (repeatable; kept in FILE)\n"
 	"      --pprof URL        a Go program's own net/http/pprof endpoint\n"

@@ -30,7 +30,8 @@ enum {
 
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
-       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER, O_PPROF };
+       O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER, O_PPROF,
+       O_NO_SOURCES };
 
 static const struct opt_row {
 	const char *name;
@@ -50,6 +51,7 @@ static const struct opt_row {
 	{"max-depth", required_argument, O_DEPTH, C_SESSION},
 	{"no-heap", no_argument, O_NO_HEAP, C_SESSION},
 	{"no-free-flow", no_argument, O_NO_FREE_FLOW, C_SESSION},
+	{"no-sources", no_argument, O_NO_SOURCES, C_SESSION},
 	{"wrapper", required_argument, O_WRAPPER, C_SESSION | C_VIEW},
 	{"pprof", required_argument, O_PPROF, C_SESSION},
 	{"dump", no_argument, O_DUMP, C_SCREEN},
@@ -211,6 +213,9 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 		so->pprof = arg;
 		return 0;
 	}
+	case O_NO_SOURCES:
+		so->no_sources = 1;
+		return 0;
 	case O_WRAPPER: {
 		size_t have = strlen(o->wrappers), n = strlen(arg);
 

@@ -16,6 +16,7 @@ struct lt_model {
 	lt_tgroups *tgroups;
 	lt_tgroups *ggroups;     /* goroutine groups (Go programs) */
 	lt_hsites *hsites, *fsites, *fdsites;
+	lt_srctext *srctext;
 };
 
 lt_model *lt_model_new(void)
@@ -28,6 +29,7 @@ lt_model *lt_model_new(void)
 	m->hsites = lt_hsites_new();
 	m->fsites = lt_hsites_new();
 	m->fdsites = lt_hsites_new();
+	m->srctext = lt_srctext_new();
 	return m;
 }
 
@@ -91,6 +93,16 @@ const lt_hsites *lt_model_fdsites_c(const lt_model *m)
 	return m->fdsites;
 }
 
+lt_srctext *lt_model_srctext(lt_model *m)
+{
+	return m->srctext;
+}
+
+const lt_srctext *lt_model_srctext_c(const lt_model *m)
+{
+	return m->srctext;
+}
+
 void lt_model_free(lt_model *m)
 {
 	if (!m)
@@ -98,7 +110,7 @@ void lt_model_free(lt_model *m)
 	char **strs[] = {&m->meta.cmdline, &m->meta.exe, &m->meta.build_id,
 			 &m->meta.host, &m->meta.kernel, &m->meta.version,
 			 &m->meta.options, &m->meta.cgroup, &m->meta.wrappers,
-			 &m->meta.end_reason};
+			 &m->meta.end_reason, &m->meta.copy_of, &m->meta.copy_range};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	for (size_t i = 0; i < m->nsources; i++) {
@@ -113,6 +125,7 @@ void lt_model_free(lt_model *m)
 	lt_hsites_free(m->hsites);
 	lt_hsites_free(m->fsites);
 	lt_hsites_free(m->fdsites);
+	lt_srctext_free(m->srctext);
 	free(m);
 }
 

@@ -104,12 +104,26 @@ static void header(struct out *o, const lt_model *m)
 	char a[96], b[64], pid[32];
 	double dur = 0;
 
-	if (me->start_ns > 0 && me->end_ns > me->start_ns)
+	if (me->copy_range && ticks)  /* a part: its own span */
+		dur = lt_model_tick(m, ticks - 1)->t - lt_model_tick(m, 0)->t;
+	else if (me->start_ns > 0 && me->end_ns > me->start_ns)
 		dur = (double)(me->end_ns - me->start_ns) / 1e9;
 	else if (ticks)
 		dur = lt_model_tick(m, ticks - 1)->t;
 
 	put(o, "leaktop report\n");
+	if (me->copy_of) {
+		/* Read anywhere: say where it came from first. */
+		put(o, "  %-10s of ", "copy");
+		put_esc(o, me->copy_of);
+		iso_time(me->copy_ns, a, sizeof(a));
+		put(o, ", taken %s", a);
+		if (me->copy_range) {
+			put(o, "; only ");
+			put_esc(o, me->copy_range);
+		}
+		put(o, "\n");
+	}
 	snprintf(pid, sizeof(pid), "pid %ld", (long)me->pid);
 	field(o, "target", me->pid > 0 ? pid : NULL);
 	field(o, "command", me->cmdline);
@@ -138,7 +152,8 @@ static void header(struct out *o, const lt_model *m)
 		    lt_fmt_duration(me->interval, b, sizeof(b)));
 	put(o, ")\n");
 	if (!me->end_reason) {
-		field(o, "end", "still recording or killed (no end recorded)");
+		field(o, "end", me->copy_of ? "none yet: copied while it was being recorded, "
+		      "or from a killed recording" : "still recording or killed (no end recorded)");
 		return;
 	}
 	put(o, "  %-10s ", "end");
@@ -290,11 +305,33 @@ static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
 	free(v);
 }
 
-static void stack_lines(struct out *o, const lt_stacktab *t, size_t s,
-			size_t max)
+/* The source line of file:line as the session kept it, shown under the
+ * first frame of a stack that has one: the line that allocates, from a
+ * copy read anywhere.  Returns 1 when shown. */
+static int kept_line(struct out *o, const lt_srctext *src, const char *file, int line)
 {
+	const struct lt_srcsnip *p = file && line > 0 ? lt_srctext_find(src, file, line) : NULL;
+	const char *text;
+
+	if (!p)
+		return 0;
+	text = p->lines[line - p->first];
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (!*text)
+		return 0;
+	put(o, "          %6d| ", line);
+	put_esc(o, text);
+	put(o, "\n");
+	return 1;
+}
+
+static void stack_lines(struct out *o, const lt_model *m, size_t s, size_t max)
+{
+	const lt_stacktab *t = lt_model_stacks_c(m);
 	const struct lt_stack *st = lt_stacktab_stack(t, s);
 	char label[512];
+	int shown = 0;
 
 	for (size_t i = 0; i < st->depth && i < max; i++) {
 		const struct lt_frame *f = lt_stacktab_frame(t, st->frames[i]);
@@ -315,6 +352,8 @@ static void stack_lines(struct out *o, const lt_stacktab *t, size_t s,
 			put(o, "      #%-2zu ", i);
 			put_esc(o, label);
 			put(o, "\n");
+			if (!shown)
+				shown = kept_line(o, lt_model_srctext_c(m), y.file, y.line);
 		}
 	}
 	if (st->depth > max)
@@ -367,7 +406,7 @@ static void threads(struct out *o, const lt_model *m)
 			put(o, "\n");
 		}
 		if (grp->stack != LT_NONE)
-			stack_lines(o, t, grp->stack, MAX_FRAMES);
+			stack_lines(o, m, grp->stack, MAX_FRAMES);
 	}
 	if (n > MAX_GROUPS)
 		put(o, "  ... %zu more groups\n", n - MAX_GROUPS);
@@ -399,7 +438,6 @@ static void heap_sites(struct out *o, const lt_model *m,
 		       const struct lt_diag_opts *dopt)
 {
 	const lt_hsites *h = lt_model_hsites_c(m);
-	const lt_stacktab *t = lt_model_stacks_c(m);
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h), nr, shown = 0;
 	struct lt_diag_row *rows;
@@ -450,7 +488,7 @@ static void heap_sites(struct out *o, const lt_model *m,
 		    r->allocs_per_s, lt_diag_claim_name(r->claim), freed, oldest);
 		put_esc(o, where);
 		put(o, "\n");
-		stack_lines(o, t, lt_hsites_get(h, r->site)->stack, MAX_SITE_FRAMES);
+		stack_lines(o, m, lt_hsites_get(h, r->site)->stack, MAX_SITE_FRAMES);
 		shown++;
 	}
 	if (nr > shown)

@@ -12,6 +12,7 @@
 
 #include "lt_clock.h"
 #include "lt_collect.h"
+#include "lt_srccap.h"
 #include "lt_goheap.h"
 #include "lt_goread.h"
 #include "lt_pprof.h"
@@ -60,6 +61,7 @@ struct lt_session {
 	double next_threads;    /* session time of the next thread sample */
 	size_t ticks;
 	struct lt_end end;      /* kind LT_END_NONE while it runs */
+	struct lt_srccap src;   /* source lines kept of the stacks' frames */
 };
 
 static char *join_args(int argc, char **argv)
@@ -423,6 +425,7 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	if (!s->st)
 		goto fail;
 	s->m = lt_model_new();
+	lt_srccap_init(&s->src, s->m, 0);
 	lt_model_set_retention(s->m, RETENTION);
 	fill_meta(s, tgid);
 	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
@@ -573,6 +576,8 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		while (s->next_threads <= smp.t)
 			s->next_threads += s->o.threads_interval;
 	}
+	if (!s->o.no_sources)
+		lt_srccap_scan(&s->src, s->m, lt_model_meta_c(s->m)->pid);
 	if (lt_store_commit_tick(s->st, s->m, err) < 0)
 		return -1;
 	s->ticks++;
@@ -607,6 +612,7 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 	lt_unwind_free(s->uw);
 	lt_symbols_free(s->sym);
 	lt_collect_heapmap_free(&s->heapmap);
+	lt_srccap_free(&s->src);
 	if (s->st)
 		rc = lt_store_finish(s->st, lt_clock_wall_ns(),
 				     end ? lt_end_format(end, reason, sizeof(reason)) : NULL, err);

@@ -328,10 +328,35 @@ static int is_function(Dwarf_Die *die)
 	       tag == DW_TAG_entry_point;
 }
 
+/* file made absolute with its unit's DW_AT_comp_dir (interned), so that
+ * the source is found whatever leaktop's current directory: compilers name
+ * files relative to where they ran ("tests/targets/demo.c", "./x.c").
+ * Left as it is when already absolute or the unit names no absolute
+ * directory; the joined path is bounded like any path. */
+static const char *abs_file(lt_symbols *s, Dwarf_Die *cu, const char *file)
+{
+	Dwarf_Attribute attr;
+	const char *dir;
+	char buf[4096];
+	int n;
+
+	if (!file || file[0] == '/' || !cu)
+		return intern(s, file);
+	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+	if (!dir || dir[0] != '/')
+		return intern(s, file);
+	while (file[0] == '.' && file[1] == '/')
+		file += 2;
+	n = snprintf(buf, sizeof(buf), "%s%s%s", dir,
+		     dir[strlen(dir) - 1] == '/' ? "" : "/", file);
+	return n > 0 && (size_t)n < sizeof(buf) ? intern(s, buf) : intern(s, file);
+}
+
 /* Where inlined scope `die` was called from: its DW_AT_call_file and
  * DW_AT_call_line, which is the location in the function around it.  The
  * file number is an index into the line table of the DIE's own unit. */
-static void call_site(Dwarf_Die *die, const char **file, int *line)
+static void call_site(lt_symbols *s, Dwarf_Die *die, const char **file,
+		      int *line)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Files *files;
@@ -343,7 +368,7 @@ static void call_site(Dwarf_Die *die, const char **file, int *line)
 	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &v) == 0 &&
 	    dwarf_diecu(die, &cu, NULL, NULL) &&
 	    dwarf_getsrcfiles(&cu, &files, NULL) == 0)
-		*file = dwarf_filesrc(files, v, NULL, NULL);
+		*file = abs_file(s, &cu, dwarf_filesrc(files, v, NULL, NULL));
 	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &v) == 0 &&
 	    v <= 0x7fffffff)
 		*line = (int)v;
@@ -454,7 +479,7 @@ static size_t from_dwarf(lt_symbols *s, Dwfl_Module *mod, uint64_t addr,
 		return 0;
 	l = dwarf_getsrc_die(cu, addr - bias);
 	if (l) {
-		file = dwarf_linesrc(l, NULL, NULL);
+		file = abs_file(s, cu, dwarf_linesrc(l, NULL, NULL));
 		if (dwarf_lineno(l, &line) != 0)
 			line = 0;
 	}
@@ -477,7 +502,7 @@ static size_t from_dwarf(lt_symbols *s, Dwfl_Module *mod, uint64_t addr,
 		if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine)
 			break;
 		/* The next function out is where this one was inlined. */
-		call_site(&chain[i], &file, &line);
+		call_site(s, &chain[i], &file, &line);
 	}
 	free(chain);
 	if (n == 0 && file && max > 0) {

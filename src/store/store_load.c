@@ -215,6 +215,7 @@ static int meta_field(lt_model *m, const char *key, const char *v)
 		{"options", &mt->options}, {"cgroup", &mt->cgroup},
 		{"wrappers", &mt->wrappers},
 		{"end_reason", &mt->end_reason},
+		{"copy_of", &mt->copy_of}, {"copy_range", &mt->copy_range},
 	};
 	int64_t n;
 	char *end;
@@ -234,6 +235,8 @@ static int meta_field(lt_model *m, const char *key, const char *v)
 		return parse_i64(v, 0, INT64_MAX, &mt->fd_limit);
 	} else if (strcmp(key, "memory_limit") == 0) {
 		return parse_i64(v, 0, INT64_MAX, &mt->mem_limit);
+	} else if (strcmp(key, "copy_ns") == 0) {
+		return parse_i64(v, 0, INT64_MAX, &mt->copy_ns);
 	} else if (strcmp(key, "end_ns") == 0) {
 		return parse_i64(v, INT64_MIN, INT64_MAX, &mt->end_ns);
 	} else if (strcmp(key, "interval") == 0) {
@@ -400,7 +403,8 @@ int lt_store_load(const char *path, lt_model **out, lt_err *err)
 	    load_ticks(db, path, m, err) < 0 ||
 	    lt_store_stacks_load(db, m, path, err) < 0 ||
 	    lt_store_heap_load(db, m, path, err) < 0 ||
-	    lt_store_goroutines_load(db, m, path, err) < 0)
+	    lt_store_goroutines_load(db, m, path, err) < 0 ||
+	    lt_store_srctext_load(db, m, path, err) < 0)
 		goto out;
 	*out = m;
 	m = NULL;

@@ -34,7 +34,9 @@ help_case "leaktop -h" "record report" lt -h
 help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o --pprof" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
 help_case "leaktop report --help" "FILE --help --view --wrapper" lt report --help
-help_case "leaktop export --help" "pprof folded speedscope csv --from --to --at --sample-type --series --type" lt export --help
+help_case "leaktop export --help" "pprof folded speedscope csv sqlite --from --to --at --sample-type --series --type --no-sources" lt export --help
+help_case "leaktop record --help (sources)" "--no-sources" lt record --help
+help_case "leaktop run --help (sources)" "--no-sources" lt run --help
 help_case "leaktop --version" "leaktop" lt --version
 if grep -qE '^leaktop [0-9]+\.[0-9]+(\.[0-9]+)?' "$T/last.out" && [ "$(wc -l <"$T/last.out")" -eq 1 ]; then
 	ok "--version is one line \"leaktop X.Y.Z\""
@@ -68,7 +70,7 @@ fi
 # roff escapes undone: \- is -, \fB etc. are fonts.
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" >"$T/page.txt"
 missing=""
-for w in record report export view demo run --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
+for w in record report export view demo run sqlite --no-sources DW_AT_comp_dir --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
 	grep -qF -- "$w" "$T/page.txt" || missing="$missing $w"
 done
 if grep -q '^\.TH ' "$page" && grep -q '^\.SH NAME' "$page" && [ -z "$missing" ]; then

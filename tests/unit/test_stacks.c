@@ -206,6 +206,10 @@ static void test_report_names_stuck_function(void **state)
 			lt_tgroups_add(g, sw, 'S', "read", "zk-watch");
 		lt_tgroups_end(g);
 	}
+	/* The line the session kept of watch.c, shown under its frame (the
+	 * first of the stack with one). */
+	char *kept[] = {"\twhile (running) {", "\t\tn = read(fd, buf, sizeof(buf));", "\x1b[2J"};
+	lt_srctext_add(lt_model_srctext(m), "/src/watch.c", 87, 3, kept);
 	size_t n = lt_verdict_compute(m, v, 32), found = 0;
 	for (size_t i = 0; i < n; i++)
 		if (strstr(v[i].text, "thread group +5/s: 55 of 59 threads sleeping in read() - zk_watch_loop (watch.c:88)")) {
@@ -228,7 +232,8 @@ static void test_report_names_stuck_function(void **state)
 	assert_non_null(second);
 	assert_true(first < second); /* growing group ranked first */
 	assert_non_null(strstr(sec, "names: zk-watch"));
-	assert_non_null(strstr(sec, "#1  zk_watch_loop /src/watch.c:88 (svc)"));
+	assert_non_null(strstr(sec, "#1  zk_watch_loop /src/watch.c:88 (svc)\n"
+				"              88| n = read(fd, buf, sizeof(buf));\n      #2 "));
 	assert_non_null(strstr(sec, "median 20us, max 20us"));
 	lt_model_free(m);
 }

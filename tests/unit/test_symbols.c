@@ -105,6 +105,10 @@ static void test_function_file_line_module(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(y[0].function, "known_fn");
 	assert_true(ends_with(y[0].file, "test_symbols.c"));
+	/* Compiled as tests/unit/test_symbols.c: the unit's DW_AT_comp_dir
+	 * makes it absolute, readable from any current directory. */
+	assert_true(y[0].file[0] == '/');
+	assert_int_equal(access(y[0].file, R_OK), 0);
 	assert_in_range(y[0].line, known_fn_line, known_fn_line + 3);
 	assert_string_equal(y[0].module, self_exe);
 	dl_iterate_phdr(find_bias, &bias);
