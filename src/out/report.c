@@ -521,18 +521,43 @@ static void fd_sites(struct out *o, const lt_model *m)
 	free(g);
 }
 
-static void verdicts(struct out *o, const lt_model *m,
-		     const struct lt_diag_opts *dopt)
+static void verdicts(struct out *o, const struct lt_verdict *v, size_t n,
+		     const char *const *notes)
 {
-	struct lt_verdict v[MAX_VERDICTS];
-	size_t n = lt_verdict_compute_with(m, dopt, v, MAX_VERDICTS);
-
 	put(o, "\nVerdicts:\n");
 	for (size_t i = 0; i < n; i++) {
 		put(o, "%s", v[i].kind == LT_VERDICT_WARN ? "! " : "  ");
+		if (notes && notes[i] && *notes[i]) {
+			put(o, "[");
+			put_esc(o, notes[i]);
+			put(o, "] ");
+		}
 		put_esc(o, v[i].text);
 		put(o, "\n");
 	}
+}
+
+/* The first write error of o (or of out) into err. */
+static int finish(struct out *o, lt_err *err)
+{
+	errno = 0;
+	if (!o->err && (fflush(o->f) != 0 || ferror(o->f)))
+		o->err = errno ? errno : EIO;
+	if (o->err) {
+		lt_err_set(err, LT_EXIT_ERROR, "cannot write the report: %s",
+			   strerror(o->err));
+		return -1;
+	}
+	return 0;
+}
+
+int lt_report_verdicts(const struct lt_verdict *v, size_t n,
+		       const char *const *notes, FILE *out, lt_err *err)
+{
+	struct out o = {out, 0};
+
+	verdicts(&o, v, n, notes);
+	return finish(&o, err);
 }
 
 int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
@@ -544,7 +569,9 @@ int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 			 FILE *out, lt_err *err)
 {
 	static const struct lt_diag_opts yours = {.view = LT_DIAG_YOURS};
+	struct lt_verdict v[MAX_VERDICTS];
 	struct out o = {out, 0};
+	size_t nv;
 
 	if (!dopt)
 		dopt = &yours;
@@ -556,14 +583,7 @@ int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 	threads(&o, m);
 	if (!o.err)
 		lt_goroutines_report(m, out);
-	verdicts(&o, m, dopt);
-	errno = 0;
-	if (!o.err && (fflush(out) != 0 || ferror(out)))
-		o.err = errno ? errno : EIO;
-	if (o.err) {
-		lt_err_set(err, LT_EXIT_ERROR, "cannot write the report: %s",
-			   strerror(o.err));
-		return -1;
-	}
-	return 0;
+	nv = lt_verdict_compute_with(m, dopt, v, MAX_VERDICTS);
+	verdicts(&o, v, nv, NULL);
+	return finish(&o, err);
 }
