@@ -60,6 +60,11 @@ void lt_cmd_print_sources(lt_session *s, const char *what,
  * finish the file (printed instead of the "ended" line). */
 int lt_cmd_finish(lt_session *s, const char *what, const struct lt_end *end);
 
+/* lt_cmd_finish after the terminal UI: then, unless the finish failed
+ * or the terminal went away, prints the verdicts (as report does) and
+ * "The whole report: leaktop report FILE" on stdout. */
+int lt_cmd_finish_ui(lt_session *s, const char *what, const struct lt_end *end);
+
 /* The default session file: leaktop-PID-YYYYmmdd-HHMMSS.db in the current
  * directory (64 bytes are enough). */
 void lt_cmd_default_output(pid_t pid, char *buf, size_t len);

@@ -391,7 +391,8 @@ int lt_cmd_run_cmd(struct lt_opts *o, char **cmd, int check,
 	else
 		record(s, &c, &end);
 	r->early = so->duration > 0 && end.kind == LT_END_TARGET_EXITED;
-	r->session_status = lt_cmd_finish(s, "recording", &end);
+	r->session_status = tui ? lt_cmd_finish_ui(s, "recording", &end)
+				 : lt_cmd_finish(s, "recording", &end);
 	if (check && end.kind == LT_END_DURATION && !reap(&c)) {
 		stop_child(&c, cmd[0]);
 		r->stopped = 1;

@@ -1,6 +1,7 @@
 #include "lt_report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -176,6 +177,11 @@ static void sources(struct out *o, const lt_model *m)
 
 enum group { G_MEMORY, G_CGROUP, G_FDS, G_TASKS, G_IO, G_OTHER, G_COUNT };
 
+static const char *const group_key[G_COUNT] = {
+	[G_MEMORY] = "memory", [G_CGROUP] = "cgroup", [G_FDS] = "descriptors",
+	[G_TASKS] = "tasks", [G_IO] = "io", [G_OTHER] = "other",
+};
+
 static const char *const group_title[G_COUNT] = {
 	[G_MEMORY] = "memory",
 	[G_CGROUP] = "cgroup",
@@ -207,12 +213,37 @@ static enum group group_of(int id)
 	}
 }
 
+const char *lt_report_series_group(int id)
+{
+	return group_key[group_of(id)];
+}
+
+double lt_report_series_rate(int id, const struct lt_growth *g,
+			     const char **trend)
+{
+	const struct lt_metric_def *d = lt_metric_def(id);
+
+	*trend = lt_growth_trend_name(g->trend);
+	if (g->n < 2 || g->duration <= 0)
+		return NAN;
+	/* A counter's average rate over the session is its throughput,
+	 * whatever bursts the fit would weigh. */
+	if (d->kind == LT_KIND_CUMULATIVE) {
+		*trend = "throughput";
+		return (g->end - g->start) / g->duration;
+	}
+	/* Within the noise floor the fitted slope is jitter: printing
+	 * "+2 MiB/h" next to "flat" would only raise doubts. */
+	return g->trend == LT_TREND_FLAT ? 0 : g->slope;
+}
+
 static void row(struct out *o, int id, const struct lt_growth *g, int tw)
 {
 	const struct lt_metric_def *d = lt_metric_def(id);
 	char start[48], end[48], change[48], rate[64];
 	double delta = g->end - g->start;
-	const char *trend = lt_growth_trend_name(g->trend);
+	const char *trend;
+	double r = lt_report_series_rate(id, g, &trend);
 
 	lt_fmt_value(g->start, d->unit, start, sizeof(start));
 	lt_fmt_value(g->end, d->unit, end, sizeof(end));
@@ -220,19 +251,10 @@ static void row(struct out *o, int id, const struct lt_growth *g, int tw)
 	change[0] = '+';
 	if (delta <= 0) /* "-1 MiB" and "0" carry no "+" */
 		memmove(change, change + 1, strlen(change));
-	if (g->n < 2 || g->duration <= 0) {
+	if (isnan(r))
 		snprintf(rate, sizeof(rate), "-");
-	} else if (d->kind == LT_KIND_CUMULATIVE) {
-		/* A counter's average rate over the session is its
-		 * throughput, whatever bursts the fit would weigh. */
-		lt_fmt_rate(delta / g->duration, d->unit, rate, sizeof(rate));
-		trend = "throughput";
-	} else {
-		/* Within the noise floor the fitted slope is jitter: printing
-		 * "+2 MiB/h" next to "flat" would only raise doubts. */
-		lt_fmt_rate(g->trend == LT_TREND_FLAT ? 0 : g->slope, d->unit,
-			    rate, sizeof(rate));
-	}
+	else
+		lt_fmt_rate(r, d->unit, rate, sizeof(rate));
 	put(o, "  %-*s %10s %10s %10s %14s  %s\n", tw, d->title, start, end,
 	    change, rate, trend);
 }
@@ -276,8 +298,8 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median and maximum over samples of the longest time one thread stood. */
-static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
+void lt_report_stop_times(const lt_tgroups *g, int64_t *med_ns,
+			  int64_t *max_ns)
 {
 	size_t n = lt_tgroups_sample_count(g);
 	int64_t *v = lt_xmalloc((n ? n : 1) * sizeof(int64_t));
@@ -285,9 +307,19 @@ static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
 	for (size_t k = 0; k < n; k++)
 		v[k] = lt_tgroups_sample(g, k)->max_stop_ns;
 	qsort(v, n, sizeof(*v), cmp_i64);
-	snprintf(med, len, "%.0fus", n ? v[n / 2] / 1e3 : 0.0);
-	snprintf(max, len, "%.0fus", n ? v[n - 1] / 1e3 : 0.0);
+	*med_ns = n ? v[n / 2] : 0;
+	*max_ns = n ? v[n - 1] : 0;
 	free(v);
+}
+
+/* Median and maximum over samples of the longest time one thread stood. */
+static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
+{
+	int64_t a, b;
+
+	lt_report_stop_times(g, &a, &b);
+	snprintf(med, len, "%.0fus", a / 1e3);
+	snprintf(max, len, "%.0fus", b / 1e3);
 }
 
 static void stack_lines(struct out *o, const lt_stacktab *t, size_t s,
@@ -460,27 +492,21 @@ static void heap_sites(struct out *o, const lt_model *m,
 
 #define MAX_FD_SITES 10
 
-/* Descriptor call sites: every descriptor-creating call of the target,
- * counted by the agent, ranked by growth of what is open now. */
-static void fd_sites(struct out *o, const lt_model *m)
+void lt_report_fd_rank(const lt_model *m, size_t *order, struct lt_growth *g)
 {
-	static const char *const kinds[] = {"file", "socket", "pipe", "anon"};
 	const lt_hsites *h = lt_model_fdsites_c(m);
 	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
-	size_t *order;
 	double *key;
-	struct lt_growth *g;
 
-	if (!n || !ns)
+	if (!n)
 		return;
-	order = lt_xmalloc(n * sizeof(*order));
 	key = lt_xmalloc(n * sizeof(*key));
-	g = lt_xmalloc(n * sizeof(*g));
 	for (size_t i = 0; i < n; i++) {
-		struct lt_hval v;
+		struct lt_hval v = {0};
 
 		lt_hsites_count_growth(h, i, 0, ns, &g[i]);
-		lt_hsites_value(h, i, ns - 1, &v);
+		if (ns)
+			lt_hsites_value(h, i, ns - 1, &v);
 		order[i] = i;
 		key[i] = (g[i].trend == LT_TREND_GROWING ? 1e12 + g[i].slope * 1e6 : 0) +
 			 (double)v.live_count;
@@ -493,6 +519,24 @@ static void fd_sites(struct out *o, const lt_model *m)
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
+	free(key);
+}
+
+/* Descriptor call sites: every descriptor-creating call of the target,
+ * counted by the agent, ranked by growth of what is open now. */
+static void fd_sites(struct out *o, const lt_model *m)
+{
+	static const char *const kinds[] = {"file", "socket", "pipe", "anon"};
+	const lt_hsites *h = lt_model_fdsites_c(m);
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	size_t *order;
+	struct lt_growth *g;
+
+	if (!n || !ns)
+		return;
+	order = lt_xmalloc(n * sizeof(*order));
+	g = lt_xmalloc(n * sizeof(*g));
+	lt_report_fd_rank(m, order, g);
 	put(o, "\nDescriptor call sites (%zu; every call counted):\n", n);
 	put(o, "  %6s %8s %8s %12s %-10s %s\n", "kind", "open", "created", "growth",
 	    "trend", "where");
@@ -517,7 +561,6 @@ static void fd_sites(struct out *o, const lt_model *m)
 	if (n > MAX_FD_SITES)
 		put(o, "  ... %zu more sites\n", n - MAX_FD_SITES);
 	free(order);
-	free(key);
 	free(g);
 }
 
