@@ -375,7 +375,8 @@ int lt_cmd_run_cmd(struct lt_opts *o, char **cmd, int check,
 	so->heap_reason = h || so->no_heap ? NULL : why;
 	s = lt_session_open(so, &err);
 	if (!s) {
-		if (reap(&c)) {
+		/* A file that cannot be created is the error whatever CMD did. */
+		if (err.code != LT_EXIT_FILE && reap(&c)) {
 			fprintf(stderr, "leaktop: %s exited before the recording started\n", cmd[0]);
 			r->cmd_status = child_status(&c, cmd[0]);
 			return check ? LT_EXIT_TARGET : r->cmd_status;
