@@ -69,11 +69,6 @@ int lt_cmd_finish_ui(lt_session *s, const char *what, const struct lt_end *end);
  * directory (64 bytes are enough). */
 void lt_cmd_default_output(pid_t pid, char *buf, size_t len);
 
-/* Whether the live view can run here: stdin and stdout are terminals and
- * TERM names one that can address the cursor (set, not "dumb").  When
- * not, why (may be NULL) says so.  This function can't fail. */
-int lt_cmd_terminal(char *why, size_t len);
-
 /* Prints "leaktop: <msg>" on stderr and returns code (opts.c). */
 int lt_cmd_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -25,6 +25,7 @@
 #include "lt_opts.h"
 #include "lt_session.h"
 #include "lt_stop.h"
+#include "lt_term.h"
 #include "lt_ui.h"
 
 /* How long the child's agent may take to say hello. */
@@ -342,7 +343,7 @@ int lt_cmd_run_cmd(struct lt_opts *o, char **cmd, int check,
 	lt_heap *h = NULL;
 	lt_session *s;
 	lt_err err = {0};
-	int rc, tui = !check && lt_cmd_terminal(NULL, 0);
+	int rc, tui = !check && lt_term_usable(NULL, 0);
 
 	memset(r, 0, sizeof(*r));
 	lt_stop_setup();

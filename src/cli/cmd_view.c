@@ -15,6 +15,7 @@
 #include "lt_opts.h"
 #include "lt_session.h"
 #include "lt_stop.h"
+#include "lt_term.h"
 #include "lt_store.h"
 #include "lt_ui.h"
 #include "lt_view.h"
@@ -232,7 +233,7 @@ int lt_cmd_live(int argc, char **argv)
 	}
 	/* Said before anything is attached or created: without a terminal
 	 * the session would end at once, leaving an empty file. */
-	if (!o.dump && !lt_cmd_terminal(why, sizeof(why)))
+	if (!o.dump && !lt_term_usable(why, sizeof(why)))
 		return lt_cmd_fail(LT_EXIT_USAGE,
 				   "the live view needs a terminal: %s; run it as `ssh -t HOST leaktop %d`, or record without one: `leaktop record -p %d -o FILE`",
 				   why, (int)o.session.pid, (int)o.session.pid);

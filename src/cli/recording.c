@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "lt_cmd.h"
 #include "lt_report.h"
@@ -60,22 +59,6 @@ void lt_cmd_default_output(pid_t pid, char *buf, size_t len)
 	if (localtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(buf, len, "leaktop-%d-%s.db", (int)pid, stamp);
-}
-
-int lt_cmd_terminal(char *why, size_t len)
-{
-	const char *term = getenv("TERM");
-	const char *no = NULL;
-
-	if (!isatty(0) || !isatty(1))
-		no = "no terminal (stdin and stdout must be one)";
-	else if (!term || !*term)
-		no = "TERM is not set";
-	else if (!strcmp(term, "dumb"))
-		no = "TERM=dumb cannot draw the live view";
-	if (no && why)
-		snprintf(why, len, "%s", no);
-	return !no;
 }
 
 /* Prints s single-quoted for a shell when it holds anything but the
