@@ -4,7 +4,8 @@
 # thresholds turn a 1 into a 0; the temporary session is removed on 0 and
 # kept (and named) on 1; a command that exits before the duration is judged
 # on what was recorded; errors give 2 and up (usage 2, target 3, file 4,
-# too short 5, CMD failed 6, CMD not found 127).
+# too short 5, CMD failed 6, CMD not found 127).  A Go program's leaking
+# goroutines fail it too, and --ignore on their function passes them.
 . "$(dirname "$0")/../lib.sh"
 
 # Temporary sessions go under $T, so the test sees them and cleans them up.
@@ -116,3 +117,20 @@ expect_exit 3 "check -p of a process that is gone: 3" lt check -p "$dead" -d 1s
 expect_exit 4 "check -o an existing file: 4" lt check -o "$T/exists.db" -d 1s -- sleep 5
 expect_exit 127 "check -- a command that does not exist: 127" lt check -d 1s -- "$T/no-such-command"
 if [ "$(temps)" -eq 0 ]; then ok "check: errors leave no temporary session"; else fail "check: errors leave no temporary session" "$(ls "$T")"; fi
+
+# --- goroutines: a Go program read from outside ---------------------------------------
+if command -v go >/dev/null 2>&1 && mkdir -p "$T/go" &&
+	GOCACHE=$T/gocache GO111MODULE=off GOPROXY=off GOFLAGS= GOTOOLCHAIN=local \
+		go build -o "$T/go/leak_handler" tests/targets/go/leak_handler.go >"$T/build.err" 2>&1; then
+	LT_TARGETS=$T/go start_target leak_handler 20 60
+	expect_check "check -p on leaking goroutines: 1, the goroutine group fails" 1 "[fail] goroutines +" \
+		-p "$TARGET_PID" --duration 5s "${FAST[@]}"
+	grep -qF "main.longRunningTask" "$T/last.out" && ok "check names the goroutines' function" ||
+		fail "check names the goroutines' function" "see output"
+	expect_check "check --ignore main.longRunningTask: 0" 0 "[ignored: main.longRunningTask] goroutines +" \
+		-p "$TARGET_PID" --duration 5s "${FAST[@]}" --ignore main.longRunningTask
+	kill_wait TERM "$TARGET_PID"
+	rm -rf "$T"/leaktop-check-*
+else
+	skip "check on goroutines" "no go compiler (make deps installs golang-go)"
+fi
