@@ -131,6 +131,7 @@ int lt_cmd_view(int argc, char **argv)
 	struct lt_end end;
 	lt_model *m = NULL;
 	lt_err err = {0};
+	char why[128];
 	int rc;
 
 	if (lt_opts_parse(LT_OPTS_VIEW, argc, argv, &o, &err) < 0)
@@ -154,6 +155,12 @@ int lt_cmd_view(int argc, char **argv)
 		rc = dump(m, &o, 0, NULL);
 		lt_model_free(m);
 		return rc;
+	}
+	if (!lt_term_usable(why, sizeof(why))) {
+		lt_model_free(m);
+		return lt_cmd_fail(LT_EXIT_USAGE,
+				   "view needs a terminal: %s; run it as `ssh -t HOST leaktop view FILE`, or print the text report: `leaktop report FILE`",
+				   why);
 	}
 	src.ctx = m;
 	uo.iterations = o.iterations;

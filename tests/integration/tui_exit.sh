@@ -3,7 +3,8 @@
 # TERM terminfo does not know) `leaktop PID` refuses before attaching, says
 # to use `ssh -t` or `leaktop record`, and leaves no session file; in tmux at
 # 80x24 and 200x60, `leaktop -p PID` is `leaktop PID`, and quitting prints
-# the verdicts and `leaktop report FILE` on the restored terminal.
+# the verdicts and `leaktop report FILE` on the restored terminal.  `view`
+# refuses the same way.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../tui_lib.sh"
 
@@ -71,3 +72,15 @@ grep -qF "leaktop  pid $target" "$T/last.out" && ok "leaktop -pPID --dump shows 
 	fail "leaktop -pPID --dump shows the target" "$(head -n 2 "$T/last.out")"
 expect_err "needs a PID" "leaktop -p without a PID: usage error" lt -p
 expect_exit 2 "leaktop -p with a bad PID: 2" lt -p nope
+
+# view over a file: the same refusal, pointing at the text report.
+run lt view "$T/d1.db" </dev/null
+if [ "$LAST_RC" -eq 2 ] && _err_ok "view needs a terminal: no terminal" && grep -qF 'leaktop report FILE' "$T/last.err"; then
+	ok "view without a terminal: exit 2, suggests leaktop report"
+else
+	fail "view without a terminal: exit 2, suggests leaktop report" "status $LAST_RC"
+	note "$T/last.err"
+fi
+LEAKTOP=$T/lt-dumb ui_start vd 80 24 view "$T/d1.db"
+expect_screen "view with TERM=dumb: refused, saying why" vd "TERM=dumb cannot move the cursor"
+expect_restored "view with TERM=dumb: exit 2" vd 2
