@@ -28,6 +28,8 @@ enum lt_gate_why {
 			     pass or fail it */
 	LT_GATE_SCOPE,    /* about the cgroup or the page cache, not the
 			     process's own memory */
+	LT_GATE_NOTE,     /* about the data (a source unavailable, samples
+			     lost), not the process */
 	LT_GATE_DERIVED,  /* another verdict in the list states it */
 	LT_GATE_IGNORED,  /* its stack has an --ignore'd function */
 	LT_GATE_BELOW,    /* it grows no faster than the threshold */
@@ -40,6 +42,7 @@ enum lt_gate_why lt_gate_judge(const lt_model *m, const struct lt_verdict *v,
 			       const struct lt_gate_opts *o, const char **matched);
 
 /* "fail", "info", "too short", "cgroup or page cache, not counted",
+ * "a note on the data, not counted",
  * "counted in another line", "ignored", "below the threshold". */
 const char *lt_gate_why_name(enum lt_gate_why w);
 

@@ -28,6 +28,8 @@ enum lt_verdict_topic {
 	LT_VT_GOROUTINES, /* goroutine groups */
 	LT_VT_FDS,        /* descriptors */
 	LT_VT_MAPS,       /* mappings */
+	LT_VT_NOTE,       /* about the data rather than the process: a source
+			     unavailable, samples lost */
 	LT_VT_COUNT_
 };
 
@@ -48,7 +50,7 @@ struct lt_verdict {
 };
 
 /* "other", "short", "memory", "file_cache", "cgroup", "heap", "threads",
- * "goroutines", "fds", "maps": stable names for scripts. */
+ * "goroutines", "fds", "maps", "note": stable names for scripts. */
 const char *lt_verdict_topic_name(enum lt_verdict_topic t);
 
 /* Computes up to max verdicts over the whole session in m, most important

@@ -40,6 +40,8 @@ enum lt_gate_why lt_gate_judge(const lt_model *m, const struct lt_verdict *v,
 	 * and page cache is reclaimable: neither is this process leaking. */
 	if (v->topic == LT_VT_CGROUP || v->topic == LT_VT_FILE_CACHE)
 		return LT_GATE_SCOPE;
+	if (v->topic == LT_VT_NOTE)
+		return LT_GATE_NOTE;
 	if (v->derived)
 		return LT_GATE_DERIVED;
 	for (size_t i = 0; v->stack != LT_NONE && i < o->nignore; i++) {
@@ -67,6 +69,7 @@ const char *lt_gate_why_name(enum lt_gate_why w)
 	case LT_GATE_INFO: return "info";
 	case LT_GATE_SHORT: return "too short";
 	case LT_GATE_SCOPE: return "cgroup or page cache, not counted";
+	case LT_GATE_NOTE: return "a note on the data, not counted";
 	case LT_GATE_DERIVED: return "counted in another line";
 	case LT_GATE_IGNORED: return "ignored";
 	case LT_GATE_BELOW: return "below the threshold";

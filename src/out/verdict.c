@@ -78,7 +78,7 @@ const char *lt_verdict_topic_name(enum lt_verdict_topic t)
 		[LT_VT_MEMORY] = "memory", [LT_VT_FILE_CACHE] = "file_cache",
 		[LT_VT_CGROUP] = "cgroup", [LT_VT_HEAP] = "heap",
 		[LT_VT_THREADS] = "threads", [LT_VT_GOROUTINES] = "goroutines",
-		[LT_VT_FDS] = "fds", [LT_VT_MAPS] = "maps",
+		[LT_VT_FDS] = "fds", [LT_VT_MAPS] = "maps", [LT_VT_NOTE] = "note",
 	};
 
 	return (unsigned)t < LT_VT_COUNT_ ? names[t] : "other";
@@ -462,7 +462,7 @@ static void sources(struct ctx *c, const lt_model *m)
 	    "cgroup memory unavailable: %s; file cache judged from RSS "
 	    "file only",
 	    s->reason ? s->reason : "reason unknown");
-	tag(c, LT_VT_CGROUP, -1);
+	tag(c, LT_VT_NOTE, -1);
 }
 
 /* "0 of 24 samples freed, oldest 11s". */

@@ -184,6 +184,10 @@ static void test_ignore(void **state)
 	o = (struct lt_gate_opts){.max_bytes_rate = 1e12, .max_count_rate = 1e12};
 	assert_int_equal(lt_gate_judge(m, &x, &o, NULL), LT_GATE_FAIL);
 	assert_string_equal(lt_verdict_topic_name(x.topic), "other");
+	/* A warning about the data, not the process, is never a failure. */
+	x.topic = LT_VT_NOTE;
+	assert_int_equal(lt_gate_judge(m, &x, &none, NULL), LT_GATE_NOTE);
+	assert_string_equal(lt_verdict_topic_name(x.topic), "note");
 	lt_model_free(m);
 }
 
