@@ -12,6 +12,10 @@
 export TMPDIR=$T
 # Quick ticks: a few seconds are enough for the growth statistics.
 FAST=(--interval 250ms)
+# Heap rows need samples to claim growth: 64K gives about 30 a second at
+# heap_grower's 2 MiB/s (at the default 512K a loaded machine leaves the
+# row "collecting" after 5 s).
+HEAP=(--sample-rate 64K)
 
 temps() { find "$T" -maxdepth 1 -name 'leaktop-check-*' | wc -l; }
 
@@ -34,7 +38,7 @@ expect_check() {
 
 # --- a command: leaking, steady --------------------------------------------------
 expect_check "check -- heap_grower: 1, the heap row fails" 1 "[fail] heap site" \
-	--duration 5s "${FAST[@]}" -- "$LT_TARGETS/heap_grower" 2
+	--duration 5s "${FAST[@]}" "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 2
 grep -qF "leak_request_buffer" "$T/last.out" && ok "check names the leaking function" ||
 	fail "check names the leaking function" "no leak_request_buffer"
 grep -qx "check: FAIL: 1 finding grows ([0-9]* ticks)" "$T/last.out" &&
@@ -58,18 +62,18 @@ if [ "$(temps)" -eq 0 ]; then ok "check: on 0 the temporary session is removed";
 
 # --- what flips a 1 into a 0 ------------------------------------------------------
 expect_check "check --ignore leak_request_buffer: 0" 0 "[ignored: leak_request_buffer] heap site" \
-	--duration 5s "${FAST[@]}" --ignore leak_request_buffer -- "$LT_TARGETS/heap_grower" 2
+	--duration 5s "${FAST[@]}" --ignore leak_request_buffer "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 2
 grep -qF "[counted in another line] anonymous memory grows" "$T/last.out" &&
 	ok "check: the memory growth the ignored row explains is not counted twice" ||
 	fail "check: the memory growth the ignored row explains is not counted twice" "see output"
 expect_check "check --ignore with a pattern ('leak_*'): 0" 0 "[ignored: leak_*]" \
-	--duration 5s "${FAST[@]}" --ignore 'leak_*' -- "$LT_TARGETS/heap_grower" 2
+	--duration 5s "${FAST[@]}" --ignore 'leak_*' "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 2
 expect_check "check --max-growth 64MiB/s above a 2 MiB/s leak: 0" 0 "[below the threshold] heap site" \
-	--duration 5s "${FAST[@]}" --max-growth 64MiB/s -- "$LT_TARGETS/heap_grower" 2
+	--duration 5s "${FAST[@]}" --max-growth 64MiB/s "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 2
 expect_check "check --max-growth 10KiB/min below it: 1" 1 "[fail] heap site" \
-	--duration 5s "${FAST[@]}" --max-growth 10KiB/min -- "$LT_TARGETS/heap_grower" 2
+	--duration 5s "${FAST[@]}" --max-growth 10KiB/min "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 2
 expect_check "check --no-heap: the memory growth fails on its own" 1 "[fail] anonymous memory grows" \
-	--duration 5s "${FAST[@]}" --no-heap -- "$LT_TARGETS/heap_grower" 2
+	--duration 5s "${FAST[@]}" --no-heap "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 2
 
 # --- a running process: descriptors, threads -----------------------------------
 start_target fd_leak 20
@@ -90,7 +94,7 @@ kill_wait TERM "$TARGET_PID"
 
 # --- a command that ends first ------------------------------------------------------
 expect_check "check: CMD exiting before the duration is judged on what was recorded" 1 "[fail] heap site" \
-	--duration 30s --interval 100ms -- "$LT_TARGETS/heap_grower" 4 3
+	--duration 30s --interval 100ms "${HEAP[@]}" -- "$LT_TARGETS/heap_grower" 4 3
 grep -qF "exited before the 30s duration" "$T/last.err" && ok "check: says CMD exited before the duration" ||
 	fail "check: says CMD exited before the duration" "$(cat "$T/last.err")"
 rm -rf "$T"/leaktop-check-*

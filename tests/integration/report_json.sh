@@ -16,7 +16,7 @@ fi
 # A hostile argv[0]: the command line the session keeps is the target's.
 hostile=$T/$'grow"er\\\x01\xff'
 ln -s "$LT_TARGETS/heap_grower" "$hostile"
-run lt check -o "$T/s.db" --duration 5s --interval 250ms -- "$hostile" 2
+run lt check -o "$T/s.db" --duration 5s --interval 250ms --sample-rate 64K -- "$hostile" 2
 if [ "$LAST_RC" -ne 1 ] || [ ! -s "$T/s.db" ]; then
 	bail "the session was not recorded (check exit $LAST_RC): $(head -c 300 "$T/last.err")"
 fi
@@ -101,7 +101,7 @@ check("rss_anon grows, in bytes, with a positive rate", rss["trend"] == "growing
 check("series change is end - start", all(abs(s["change"] - (s["end"] - s["start"])) < 1e-6 for s in d["series"]))
 
 h = d["heap"]
-check("heap: view, rows, sample rate", h and h["view"] == "your code" and h["sample_rate"] == 524288 and len(h["rows"]) >= 1)
+check("heap: view, rows, sample rate", h and h["view"] == "your code" and h["sample_rate"] == 65536 and len(h["rows"]) >= 1)
 top = h["rows"][0]
 check("the top heap row is leak_request_buffer, growing", top["function"] == "leak_request_buffer" and top["claim"] == "growing", top["where"])
 check("its label is the text report's heap row", any(l.endswith(" growing " + l.split(" growing ")[-1]) and top["where"] in l for l in lines if " growing " in l))
