@@ -61,7 +61,7 @@ AGENT_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 DEB_BUILD := gcc g++ make pkg-config libc6-dev libsqlite3-dev libelf-dev \
 	     libdw-dev libncurses-dev libunwind-dev protobuf-c-compiler \
 	     libprotobuf-c-dev zlib1g-dev
-DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go
+DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go python3
 
 # Sanitizer objects are only prerequisites of the sanitizer unit tests; keep
 # them so each build does not recompile the whole library.

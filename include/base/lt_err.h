@@ -18,6 +18,10 @@ enum lt_exit {
 			       zombie, permission denied */
 	LT_EXIT_FILE = 4,   /* session file: exists, not writable, symlink,
 			       missing, corrupt, truncated, newer schema */
+	/* leaktop check, where 1 means "something grows": */
+	LT_EXIT_CHECK_ERROR = 5, /* a runtime failure (1 elsewhere), or a
+				    session too short to judge */
+	LT_EXIT_CHECK_CMD = 6,   /* CMD failed by itself; nothing grows */
 };
 
 typedef struct lt_err {

@@ -15,6 +15,36 @@ int lt_cmd_report(int argc, char **argv);
 int lt_cmd_export(int argc, char **argv);
 int lt_cmd_demo(int argc, char **argv);
 int lt_cmd_run(int argc, char **argv);
+int lt_cmd_check(int argc, char **argv);
+
+struct lt_opts;
+
+/* What record and check share (cmd_record.c): records o->session (pid
+ * and output set) until it ends, headless, and finishes the file; *how
+ * (may be NULL) is how it ended.  Returns lt_cmd_finish's status, or the
+ * session's open error's code after printing it (*how is then unset). */
+int lt_cmd_record_session(struct lt_opts *o, enum lt_end_kind *how);
+
+/* What run and check share (cmd_run.c). */
+struct lt_run_result {
+	char output[4200];  /* the session file */
+	int cmd_ran;        /* CMD was started (else cmd_status says why not) */
+	int cmd_status;     /* CMD's exit status, 128+N for signal N, 126/127 */
+	int early;          /* CMD exited before --duration was reached */
+	int stopped;        /* check ended CMD when the duration was reached */
+	int session_status; /* lt_cmd_finish's status */
+};
+
+/* Starts cmd with the heap agent preloaded and records it (o->session;
+ * output NULL: leaktop-PID-DATE-TIME.db) until it exits, the duration
+ * ends or an error; with a terminal and !check the live view runs.  With
+ * check, CMD is ended (SIGTERM, then SIGKILL after 5s) when the duration
+ * ends it, and never gets the terminal.  Fills *r and returns the status
+ * of the recording: 0, the error's code (printed), or when CMD could not
+ * be run, 126/127.  A CMD that exits before the recording starts gives
+ * its own status (run) or LT_EXIT_TARGET (check). */
+int lt_cmd_run_cmd(struct lt_opts *o, char **cmd, int check,
+		   struct lt_run_result *r);
 
 /* What record, run and live share around their session (recording.c). */
 
@@ -29,6 +59,11 @@ void lt_cmd_print_sources(lt_session *s, const char *what,
  * the exit status: lt_end_status(end), or the code of the failure to
  * finish the file (printed instead of the "ended" line). */
 int lt_cmd_finish(lt_session *s, const char *what, const struct lt_end *end);
+
+/* lt_cmd_finish after the terminal UI: then, unless the finish failed
+ * or the terminal went away, prints the verdicts (as report does) and
+ * "The whole report: leaktop report FILE" on stdout. */
+int lt_cmd_finish_ui(lt_session *s, const char *what, const struct lt_end *end);
 
 /* The default session file: leaktop-PID-YYYYmmdd-HHMMSS.db in the current
  * directory (64 bytes are enough). */

@@ -14,7 +14,12 @@ enum lt_opts_cmd {
 	LT_OPTS_RUN,     /* run [OPTIONS] -- CMD [ARGS...] */
 	LT_OPTS_LIVE,    /* PID [OPTIONS]: argv[0] is the pid */
 	LT_OPTS_VIEW,    /* view FILE [OPTIONS] */
+	LT_OPTS_CHECK,   /* check -p PID --duration D [OPTIONS], or
+			    check [OPTIONS] -- CMD [ARGS...] */
 };
+
+/* At most this many --ignore functions. */
+#define LT_OPTS_MAX_IGNORE 32
 
 struct lt_opts {
 	/* record, run, live: what the session is opened with.  output is
@@ -29,7 +34,12 @@ struct lt_opts {
 	int iterations;    /* --iterations, 1 to 1000000; 0 when not given */
 	/* --wrapper NAME... as the comma-separated list the session keeps */
 	char wrappers[512];
-	/* run: index in argv of CMD; view: of FILE; otherwise argc. */
+	/* check: --max-growth (bytes/s) and --max-count-growth (per
+	 * second), 0 when not given; the --ignore functions. */
+	double max_growth, max_count_growth;
+	const char *ignore[LT_OPTS_MAX_IGNORE];
+	size_t nignore;
+	/* run, check: index in argv of CMD; view: of FILE; otherwise argc. */
 	int arg;
 };
 
@@ -39,7 +49,9 @@ struct lt_opts {
  * set.  Limits: --duration more than 0; --interval 10ms to 1h;
  * --threads-interval 10ms to 1d; --sample-rate 1 byte to 1GiB (units K,
  * KB, KiB, M, G, any case); --max-depth 1 to LT_AGENT_MAX_DEPTH; a pid 1
- * to 2^30 - 1.  Returns 0, or -1 with err (LT_EXIT_USAGE and the message
+ * to 2^30 - 1; --max-growth BYTES/DUR (1MiB/min, 512K/s, 0) and
+ * --max-count-growth N/DUR (10/min).  check takes -p PID with --duration
+ * and no CMD, or CMD without -p.  Returns 0, or -1 with err (LT_EXIT_USAGE and the message
  * to print after "leaktop: ") on a bad, unknown or missing option or
  * argument; *o is then partly filled.  Uses getopt_long: not reentrant. */
 int lt_opts_parse(enum lt_opts_cmd cmd, int argc, char **argv,

@@ -58,11 +58,29 @@ static const char usage[] =
 	"DUR is a number with a unit: 500ms, 10s, 5m, 1h30m, 2d; a plain\n"
 	"number is seconds.\n";
 
+int lt_cmd_record_session(struct lt_opts *o, enum lt_end_kind *how)
+{
+	struct lt_end end = {0};
+	lt_session *s;
+	lt_err err = {0};
+
+	/* Signals are blocked before the file exists (and the agent is
+	 * loaded), so a Ctrl-C during set-up still ends in a finished,
+	 * readable session and a target without hooks. */
+	lt_stop_setup();
+	s = lt_session_open(&o->session, &err);
+	if (!s)
+		return lt_cmd_fail(err.code, "%s", err.msg);
+	lt_cmd_print_sources(s, "recording", &o->session);
+	lt_driver_run(s, 0, NULL, &end);
+	if (how)
+		*how = end.kind;
+	return lt_cmd_finish(s, "recording", &end);
+}
+
 int lt_cmd_record(int argc, char **argv)
 {
 	struct lt_opts o;
-	struct lt_end end;
-	lt_session *s;
 	lt_err err = {0};
 
 	if (lt_opts_parse(LT_OPTS_RECORD, argc, argv, &o, &err) < 0)
@@ -71,14 +89,5 @@ int lt_cmd_record(int argc, char **argv)
 		fputs(usage, stdout);
 		return LT_EXIT_OK;
 	}
-	/* Signals are blocked before the file exists (and the agent is
-	 * loaded), so a Ctrl-C during set-up still ends in a finished,
-	 * readable session and a target without hooks. */
-	lt_stop_setup();
-	s = lt_session_open(&o.session, &err);
-	if (!s)
-		return lt_cmd_fail(err.code, "%s", err.msg);
-	lt_cmd_print_sources(s, "recording", &o.session);
-	lt_driver_run(s, 0, NULL, &end);
-	return lt_cmd_finish(s, "recording", &end);
+	return lt_cmd_record_session(&o, NULL);
 }

@@ -6,10 +6,11 @@
 
 #include "lt_cmd.h"
 #include "lt_report.h"
+#include "lt_report_json.h"
 #include "lt_store.h"
 
 static const char usage[] =
-	"usage: leaktop report FILE\n"
+	"usage: leaktop report FILE [--json] [OPTIONS]\n"
 	"\n"
 	"Print what grew during a recorded session: the target, the sources that\n"
 	"were available, each series' start, end, change, rate and trend, and\n"
@@ -26,6 +27,10 @@ static const char usage[] =
 	"                 like pprof top -cum) or 'site' (one per call stack)\n"
 	"  --wrapper NAME a function of yours that only wraps malloc: rows name\n"
 	"                 its callers (repeatable, up to 16)\n"
+	"  --json         the whole report as one JSON document: metadata,\n"
+	"                 sources, series, every heap row, descriptor site,\n"
+	"                 thread and goroutine group with its stack, verdicts\n"
+	"                 (keys in doc/json.md; stable)\n"
 	"  -h, --help     show this help\n";
 
 int lt_cmd_report(int argc, char **argv)
@@ -34,6 +39,7 @@ int lt_cmd_report(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"view", required_argument, NULL, 'v'},
 		{"wrapper", required_argument, NULL, 'w'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const views[] = {"yours", "function", "site"};
@@ -41,11 +47,11 @@ int lt_cmd_report(int argc, char **argv)
 	struct lt_diag_opts dopt = {.view = LT_DIAG_YOURS, .wrappers = wrappers};
 	lt_model *m = NULL;
 	lt_err err = {0};
-	int c, rc;
+	int c, rc, json = 0;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -61,6 +67,9 @@ int lt_cmd_report(int argc, char **argv)
 			dopt.view = (enum lt_diag_view)i;
 			continue;
 		}
+		case 'j':
+			json = 1;
+			continue;
 		case 'w':
 			if (dopt.nwrappers == sizeof(wrappers) / sizeof(wrappers[0]))
 				return lt_cmd_fail(LT_EXIT_USAGE, "report: at most 16 --wrapper functions");
@@ -81,7 +90,8 @@ int lt_cmd_report(int argc, char **argv)
 		return lt_cmd_fail(LT_EXIT_USAGE, "report: expected one session FILE (see leaktop report --help)");
 	if (lt_store_load(argv[optind], &m, &err) < 0)
 		return lt_cmd_fail(err.code, "%s", err.msg);
-	rc = lt_report_write_with(m, &dopt, stdout, &err);
+	rc = json ? lt_report_json_write(m, &dopt, stdout, &err)
+		  : lt_report_write_with(m, &dopt, stdout, &err);
 	lt_model_free(m);
 	if (rc < 0)
 		return lt_cmd_fail(err.code, "%s", err.msg);

@@ -25,6 +25,7 @@
 #include "lt_opts.h"
 #include "lt_session.h"
 #include "lt_stop.h"
+#include "lt_term.h"
 #include "lt_ui.h"
 
 /* How long the child's agent may take to say hello. */
@@ -307,30 +308,49 @@ static int child_status(struct child *c, const char *name)
 	return WEXITSTATUS(c->status);
 }
 
-int lt_cmd_run(int argc, char **argv)
+/* check: when the duration ended the recording of a command that still
+ * runs, the command is ended too (a server under test never exits by
+ * itself): SIGTERM, then SIGKILL after STOP_GRACE_S. */
+#define STOP_GRACE_S 5.0
+
+static void stop_child(struct child *c, const char *name)
 {
-	struct lt_opts o;
-	struct lt_session_opts *so = &o.session;
+	double deadline = lt_clock_mono() + STOP_GRACE_S;
+
+	if (reap(c))
+		return;
+	fprintf(stderr, "leaktop: duration reached; sending SIGTERM to %s (%d)\n", name,
+		(int)c->pid);
+	kill(c->pid, SIGTERM);
+	while (!reap(c) && lt_clock_mono() < deadline) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+	if (!reap(c)) {
+		fprintf(stderr, "leaktop: %s did not exit within %gs; sending SIGKILL\n", name,
+			STOP_GRACE_S);
+		kill(c->pid, SIGKILL);
+	}
+}
+
+int lt_cmd_run_cmd(struct lt_opts *o, char **cmd, int check,
+		   struct lt_run_result *r)
+{
+	struct lt_session_opts *so = &o->session;
 	struct lt_heap_opts ho = {0};
 	struct lt_end end;
 	struct child c = {0};
-	char output[4200], stamp[32] = "0", why[600] = "";
-	char *env[2] = {NULL, NULL}, **cmd;
+	char stamp[32] = "0", why[600] = "";
+	char *env[2] = {NULL, NULL};
 	time_t now = time(NULL);
 	struct tm tm;
 	lt_heap *h = NULL;
 	lt_session *s;
 	lt_err err = {0};
-	int rc, tui, status;
+	int rc, tui = !check && lt_term_usable(NULL, 0);
 
-	if (lt_opts_parse(LT_OPTS_RUN, argc, argv, &o, &err) < 0)
-		return lt_cmd_fail(err.code, "%s", err.msg);
-	if (o.help) {
-		fputs(usage, stdout);
-		return LT_EXIT_OK;
-	}
-	cmd = argv + o.arg;
-	tui = isatty(0) && isatty(1);
+	memset(r, 0, sizeof(*r));
 	lt_stop_setup();
 	if (!so->no_heap) {
 		ho = (struct lt_heap_opts){.sample_rate = so->sample_rate,
@@ -348,24 +368,28 @@ int lt_cmd_run(int argc, char **argv)
 	free(env[1]);
 	if (rc) {
 		lt_heap_detach(h);
+		r->cmd_status = rc;
 		return rc;
 	}
+	r->cmd_ran = 1;
 	if (h)
 		h = accept_agent(h, &c, why, sizeof(why));
-	output_name(so->output, c.pid, stamp, output, sizeof(output));
-	so->output = output;
+	output_name(so->output, c.pid, stamp, r->output, sizeof(r->output));
+	so->output = r->output;
 	so->pid = c.pid;
 	so->heap = h;
 	so->heap_reason = h || so->no_heap ? NULL : why;
 	s = lt_session_open(so, &err);
 	if (!s) {
-		if (reap(&c)) {
+		/* A file that cannot be created is the error whatever CMD did. */
+		if (err.code != LT_EXIT_FILE && reap(&c)) {
 			fprintf(stderr, "leaktop: %s exited before the recording started\n", cmd[0]);
-			return child_status(&c, cmd[0]);
+			r->cmd_status = child_status(&c, cmd[0]);
+			return check ? LT_EXIT_TARGET : r->cmd_status;
 		}
 		lt_cmd_fail(err.code, "%s", err.msg);
 		kill(c.pid, SIGTERM);
-		child_status(&c, cmd[0]);
+		r->cmd_status = child_status(&c, cmd[0]);
 		return err.code;
 	}
 	lt_cmd_print_sources(s, "recording", so);
@@ -373,7 +397,30 @@ int lt_cmd_run(int argc, char **argv)
 		live(s, &c, &end);
 	else
 		record(s, &c, &end);
-	status = lt_cmd_finish(s, "recording", &end);
-	rc = child_status(&c, cmd[0]);
-	return status != LT_EXIT_OK ? status : rc;
+	r->early = so->duration > 0 && end.kind == LT_END_TARGET_EXITED;
+	r->session_status = tui ? lt_cmd_finish_ui(s, "recording", &end)
+				 : lt_cmd_finish(s, "recording", &end);
+	if (check && end.kind == LT_END_DURATION && !reap(&c)) {
+		stop_child(&c, cmd[0]);
+		r->stopped = 1;
+	}
+	r->cmd_status = child_status(&c, cmd[0]);
+	return r->session_status;
+}
+
+int lt_cmd_run(int argc, char **argv)
+{
+	struct lt_opts o;
+	struct lt_run_result r;
+	lt_err err = {0};
+	int status;
+
+	if (lt_opts_parse(LT_OPTS_RUN, argc, argv, &o, &err) < 0)
+		return lt_cmd_fail(err.code, "%s", err.msg);
+	if (o.help) {
+		fputs(usage, stdout);
+		return LT_EXIT_OK;
+	}
+	status = lt_cmd_run_cmd(&o, argv + o.arg, 0, &r);
+	return status != LT_EXIT_OK || !r.cmd_ran ? status : r.cmd_status;
 }

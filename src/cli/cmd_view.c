@@ -6,13 +6,16 @@
  * screen as text without a terminal: the scripted mode tests use. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lt_cmd.h"
 #include "lt_driver.h"
 #include "lt_opts.h"
 #include "lt_session.h"
 #include "lt_stop.h"
+#include "lt_term.h"
 #include "lt_store.h"
 #include "lt_ui.h"
 #include "lt_view.h"
@@ -133,6 +136,7 @@ int lt_cmd_view(int argc, char **argv)
 	struct lt_end end;
 	lt_model *m = NULL;
 	lt_err err = {0};
+	char why[128];
 	int rc;
 
 	if (lt_opts_parse(LT_OPTS_VIEW, argc, argv, &o, &err) < 0)
@@ -156,6 +160,12 @@ int lt_cmd_view(int argc, char **argv)
 		rc = dump(m, &o, 0, NULL);
 		lt_model_free(m);
 		return rc;
+	}
+	if (!lt_term_usable(why, sizeof(why))) {
+		lt_model_free(m);
+		return lt_cmd_fail(LT_EXIT_USAGE,
+				   "view needs a terminal: %s; run it as `ssh -t HOST leaktop view FILE`, or print the text report: `leaktop report FILE`",
+				   why);
 	}
 	src.ctx = m;
 	uo.iterations = o.iterations;
@@ -194,6 +204,27 @@ static int live_dump(lt_session *s, const struct lt_opts *o,
 	return dump(lt_session_model(s), o, 1, lt_session_output(s));
 }
 
+/* The UI could not start after all (a TERM curses does not know): the
+ * session is closed and its file removed, since nothing was shown or
+ * recorded worth keeping. */
+static int no_ui(lt_session *s, const struct lt_opts *o, const lt_err *why)
+{
+	static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+	char *output = lt_xstrdup(lt_session_output(s)), path[4200];
+	struct lt_end end;
+
+	lt_end_set(&end, LT_END_TERMINAL);
+	lt_session_close(s, &end, NULL);
+	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", output, side[i]);
+		unlink(path);
+	}
+	free(output);
+	return lt_cmd_fail(why->code ? why->code : LT_EXIT_USAGE,
+			   "%s; run it as `ssh -t HOST leaktop %d`, or record without one: `leaktop record -p %d -o FILE`",
+			   why->msg, (int)o->session.pid, (int)o->session.pid);
+}
+
 int lt_cmd_live(int argc, char **argv)
 {
 	struct lt_opts o;
@@ -201,7 +232,7 @@ int lt_cmd_live(int argc, char **argv)
 				   .tick = live_tick};
 	struct lt_ui_opts uo = {0};
 	struct lt_end end;
-	char output[64];
+	char output[64], why[128];
 	lt_session *s;
 	lt_err err = {0};
 	int status = LT_EXIT_OK, rc;
@@ -212,6 +243,12 @@ int lt_cmd_live(int argc, char **argv)
 		fputs(live_usage, stdout);
 		return LT_EXIT_OK;
 	}
+	/* Said before anything is attached or created: without a terminal
+	 * the session would end at once, leaving an empty file. */
+	if (!o.dump && !lt_term_usable(why, sizeof(why)))
+		return lt_cmd_fail(LT_EXIT_USAGE,
+				   "the live view needs a terminal: %s; run it as `ssh -t HOST leaktop %d`, or record without one: `leaktop record -p %d -o FILE`",
+				   why, (int)o.session.pid, (int)o.session.pid);
 	if (!o.session.output) {
 		lt_cmd_default_output(o.session.pid, output, sizeof(output));
 		o.session.output = output;
@@ -230,7 +267,8 @@ int lt_cmd_live(int argc, char **argv)
 		uo.output = lt_session_output(s);
 		uo.iterations = o.iterations;
 		if (lt_ui_run(&uo, &src, &end, &err) < 0)
-			lt_end_error(&end, &err);
+			return no_ui(s, &o, &err);
+		return lt_cmd_finish_ui(s, "session", &end);
 	}
 	rc = lt_cmd_finish(s, "session", &end);
 	return status != LT_EXIT_OK ? status : rc;

@@ -24,14 +24,15 @@ enum {
 	C_RUN = 1 << LT_OPTS_RUN,
 	C_LIVE = 1 << LT_OPTS_LIVE,
 	C_VIEW = 1 << LT_OPTS_VIEW,
-	C_SESSION = C_RECORD | C_RUN | C_LIVE,
+	C_CHECK = 1 << LT_OPTS_CHECK,
+	C_SESSION = C_RECORD | C_RUN | C_LIVE | C_CHECK,
 	C_SCREEN = C_LIVE | C_VIEW,
 };
 
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
        O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER, O_PPROF,
-       O_NO_SOURCES };
+       O_NO_SOURCES, O_MAX_GROWTH, O_MAX_COUNT_GROWTH, O_IGNORE };
 
 static const struct opt_row {
 	const char *name;
@@ -40,9 +41,9 @@ static const struct opt_row {
 	unsigned cmds;  /* C_ bits of the commands that take it */
 } rows[] = {
 	/* run takes -p only to say that it does not go with run. */
-	{"pid", required_argument, 'p', C_RECORD | C_RUN},
+	{"pid", required_argument, 'p', C_RECORD | C_RUN | C_CHECK},
 	{"output", required_argument, 'o', C_SESSION},
-	{"duration", required_argument, 'd', C_RECORD | C_RUN},
+	{"duration", required_argument, 'd', C_RECORD | C_RUN | C_CHECK},
 	{"interval", required_argument, 'i', C_SESSION},
 	{"force", no_argument, 'f', C_SESSION},
 	{"threads-interval", required_argument, 'T', C_SESSION},
@@ -58,7 +59,10 @@ static const struct opt_row {
 	{"keys", required_argument, O_KEYS, C_SCREEN},
 	{"size", required_argument, O_SIZE, C_SCREEN},
 	{"iterations", required_argument, O_ITER, C_SCREEN},
-	{"help", no_argument, 'h', C_RECORD | C_RUN | C_LIVE | C_VIEW},
+	{"max-growth", required_argument, O_MAX_GROWTH, C_CHECK},
+	{"max-count-growth", required_argument, O_MAX_COUNT_GROWTH, C_CHECK},
+	{"ignore", required_argument, O_IGNORE, C_CHECK},
+	{"help", no_argument, 'h', C_RECORD | C_RUN | C_LIVE | C_VIEW | C_CHECK},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -71,6 +75,7 @@ static const struct {
 	[LT_OPTS_RUN] = {"run: ", "run"},
 	[LT_OPTS_LIVE] = {"", "PID"},
 	[LT_OPTS_VIEW] = {"view: ", "view"},
+	[LT_OPTS_CHECK] = {"check: ", "check"},
 };
 
 static int parse_pid(const char *s, pid_t *pid)
@@ -116,6 +121,60 @@ static int parse_rate(const char *s, uint64_t *bytes, lt_err *err)
 		return 0;
 	}
 	lt_err_set(err, LT_EXIT_USAGE, "invalid sample rate '%s': expected 1 byte to 1GiB, e.g. 512K, 64KiB, 1", s);
+	return -1;
+}
+
+/* A growth rate, "AMOUNT/DUR" (1MiB/min, 512K/s, 10/5m) or 0, into *out
+ * per second; bytes says whether AMOUNT takes byte units. */
+static int parse_growth(const char *s, int bytes, double *out, lt_err *err)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{"", 1}, {"b", 1}, {"k", 1024}, {"kb", 1024}, {"kib", 1024},
+		{"m", 1 << 20}, {"mb", 1 << 20}, {"mib", 1 << 20},
+		{"g", 1 << 30}, {"gb", 1 << 30}, {"gib", 1 << 30},
+	};
+	const char *slash = strchr(s, '/');
+	char unit[8], per[64];
+	double v, secs = 1;
+	char *end;
+	size_t ul;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v) || v < 0 || (!slash && v != 0))
+		goto bad;
+	if (!slash && !*end) {
+		*out = 0;
+		return 0;
+	}
+	ul = (size_t)((slash ? slash : end + strlen(end)) - end);
+	if (ul >= sizeof(unit) || (!bytes && ul))
+		goto bad;
+	memcpy(unit, end, ul);
+	unit[ul] = '\0';
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(unit, units[i].suffix))
+			continue;
+		if (!slash) {   /* "0MiB": nothing may grow */
+			*out = 0;
+			return 0;
+		}
+		/* "/min" reads as "/1min". */
+		snprintf(per, sizeof(per), "%s%s",
+			 slash[1] >= '0' && slash[1] <= '9' ? "" : "1", slash + 1);
+		if (lt_duration_parse(per, "max growth period", &secs, NULL) < 0 ||
+		    secs <= 0)
+			goto bad;
+		*out = v * units[i].mult / secs;
+		return 0;
+	}
+bad:
+	lt_err_set(err, LT_EXIT_USAGE, "invalid %s '%s': expected %s per period, e.g. %s, or 0",
+		   bytes ? "max growth" : "max count growth", s,
+		   bytes ? "bytes" : "a count", bytes ? "1MiB/min, 512K/s" : "10/min, 1/s");
 	return -1;
 }
 
@@ -235,6 +294,22 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 	}
 	case O_RATE:
 		return parse_rate(arg, &so->sample_rate, err);
+	case O_MAX_GROWTH:
+		return parse_growth(arg, 1, &o->max_growth, err);
+	case O_MAX_COUNT_GROWTH:
+		return parse_growth(arg, 0, &o->max_count_growth, err);
+	case O_IGNORE:
+		if (!*arg) {
+			lt_err_set(err, LT_EXIT_USAGE, "check: --ignore needs a function name");
+			return -1;
+		}
+		if (o->nignore == LT_OPTS_MAX_IGNORE) {
+			lt_err_set(err, LT_EXIT_USAGE, "check: at most %d --ignore functions",
+				   LT_OPTS_MAX_IGNORE);
+			return -1;
+		}
+		o->ignore[o->nignore++] = arg;
+		return 0;
 	case O_DEPTH:
 		if (parse_long(arg, 1, LT_AGENT_MAX_DEPTH, &v) < 0) {
 			lt_err_set(err, LT_EXIT_USAGE, "invalid max depth '%s': must be 1 to %d frames",
@@ -279,6 +354,22 @@ static int check_args(enum lt_opts_cmd cmd, int argc, char **argv,
 	case LT_OPTS_VIEW:
 		if (optind != argc - 1) {
 			lt_err_set(err, LT_EXIT_USAGE, "view: expected one session FILE (see leaktop view --help)");
+			return -1;
+		}
+		return 0;
+	case LT_OPTS_CHECK:
+		if (o->session.pid && optind < argc) {
+			lt_err_set(err, LT_EXIT_USAGE, "check: -p PID and a command do not go together (see leaktop check --help)");
+			return -1;
+		}
+		if (!o->session.pid && optind >= argc) {
+			lt_err_set(err, LT_EXIT_USAGE, "check: give -p PID --duration DUR, or -- CMD [ARGS...] (see leaktop check --help)");
+			return -1;
+		}
+		/* An attached check must end by itself for a pipeline to go
+		 * on; a command's ends when it exits. */
+		if (o->session.pid && !(o->session.duration > 0)) {
+			lt_err_set(err, LT_EXIT_USAGE, "check: -p PID needs --duration DUR");
 			return -1;
 		}
 		return 0;

@@ -3,9 +3,12 @@
  * finished and its end reported. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "lt_cmd.h"
+#include "lt_report.h"
+#include "lt_verdict.h"
 
 void lt_cmd_print_sources(lt_session *s, const char *what,
 			  const struct lt_session_opts *o)
@@ -62,4 +65,41 @@ void lt_cmd_default_output(pid_t pid, char *buf, size_t len)
 	if (localtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	snprintf(buf, len, "leaktop-%d-%s.db", (int)pid, stamp);
+}
+
+/* Prints s single-quoted for a shell when it holds anything but the
+ * characters a file name usually has. */
+static void put_shell(const char *s, FILE *f)
+{
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+:,=@") == strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+int lt_cmd_finish_ui(lt_session *s, const char *what, const struct lt_end *end)
+{
+	struct lt_verdict v[32];
+	size_t n = lt_verdict_compute(lt_session_model(s), v, 32);
+	char *output = lt_xstrdup(lt_session_output(s));
+	int status = lt_cmd_finish(s, what, end);
+
+	/* A terminal that went away takes the summary's reader with it. */
+	if (status == LT_EXIT_OK && end->kind != LT_END_TERMINAL) {
+		lt_report_verdicts(v, n, NULL, stdout, NULL);
+		fputs("\nThe whole report: leaktop report ", stdout);
+		put_shell(output, stdout);
+		fputs("\n", stdout);
+		fflush(stdout);
+	}
+	free(output);
+	return status;
 }

@@ -1,6 +1,7 @@
 #include "lt_report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -191,6 +192,11 @@ static void sources(struct out *o, const lt_model *m)
 
 enum group { G_MEMORY, G_CGROUP, G_FDS, G_TASKS, G_IO, G_OTHER, G_COUNT };
 
+static const char *const group_key[G_COUNT] = {
+	[G_MEMORY] = "memory", [G_CGROUP] = "cgroup", [G_FDS] = "descriptors",
+	[G_TASKS] = "tasks", [G_IO] = "io", [G_OTHER] = "other",
+};
+
 static const char *const group_title[G_COUNT] = {
 	[G_MEMORY] = "memory",
 	[G_CGROUP] = "cgroup",
@@ -222,12 +228,37 @@ static enum group group_of(int id)
 	}
 }
 
+const char *lt_report_series_group(int id)
+{
+	return group_key[group_of(id)];
+}
+
+double lt_report_series_rate(int id, const struct lt_growth *g,
+			     const char **trend)
+{
+	const struct lt_metric_def *d = lt_metric_def(id);
+
+	*trend = lt_growth_trend_name(g->trend);
+	if (g->n < 2 || g->duration <= 0)
+		return NAN;
+	/* A counter's average rate over the session is its throughput,
+	 * whatever bursts the fit would weigh. */
+	if (d->kind == LT_KIND_CUMULATIVE) {
+		*trend = "throughput";
+		return (g->end - g->start) / g->duration;
+	}
+	/* Within the noise floor the fitted slope is jitter: printing
+	 * "+2 MiB/h" next to "flat" would only raise doubts. */
+	return g->trend == LT_TREND_FLAT ? 0 : g->slope;
+}
+
 static void row(struct out *o, int id, const struct lt_growth *g, int tw)
 {
 	const struct lt_metric_def *d = lt_metric_def(id);
 	char start[48], end[48], change[48], rate[64];
 	double delta = g->end - g->start;
-	const char *trend = lt_growth_trend_name(g->trend);
+	const char *trend;
+	double r = lt_report_series_rate(id, g, &trend);
 
 	lt_fmt_value(g->start, d->unit, start, sizeof(start));
 	lt_fmt_value(g->end, d->unit, end, sizeof(end));
@@ -235,19 +266,10 @@ static void row(struct out *o, int id, const struct lt_growth *g, int tw)
 	change[0] = '+';
 	if (delta <= 0) /* "-1 MiB" and "0" carry no "+" */
 		memmove(change, change + 1, strlen(change));
-	if (g->n < 2 || g->duration <= 0) {
+	if (isnan(r))
 		snprintf(rate, sizeof(rate), "-");
-	} else if (d->kind == LT_KIND_CUMULATIVE) {
-		/* A counter's average rate over the session is its
-		 * throughput, whatever bursts the fit would weigh. */
-		lt_fmt_rate(delta / g->duration, d->unit, rate, sizeof(rate));
-		trend = "throughput";
-	} else {
-		/* Within the noise floor the fitted slope is jitter: printing
-		 * "+2 MiB/h" next to "flat" would only raise doubts. */
-		lt_fmt_rate(g->trend == LT_TREND_FLAT ? 0 : g->slope, d->unit,
-			    rate, sizeof(rate));
-	}
+	else
+		lt_fmt_rate(r, d->unit, rate, sizeof(rate));
 	put(o, "  %-*s %10s %10s %10s %14s  %s\n", tw, d->title, start, end,
 	    change, rate, trend);
 }
@@ -291,8 +313,8 @@ static int cmp_i64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median and maximum over samples of the longest time one thread stood. */
-static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
+void lt_report_stop_times(const lt_tgroups *g, int64_t *med_ns,
+			  int64_t *max_ns)
 {
 	size_t n = lt_tgroups_sample_count(g);
 	int64_t *v = lt_xmalloc((n ? n : 1) * sizeof(int64_t));
@@ -300,9 +322,19 @@ static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
 	for (size_t k = 0; k < n; k++)
 		v[k] = lt_tgroups_sample(g, k)->max_stop_ns;
 	qsort(v, n, sizeof(*v), cmp_i64);
-	snprintf(med, len, "%.0fus", n ? v[n / 2] / 1e3 : 0.0);
-	snprintf(max, len, "%.0fus", n ? v[n - 1] / 1e3 : 0.0);
+	*med_ns = n ? v[n / 2] : 0;
+	*max_ns = n ? v[n - 1] : 0;
 	free(v);
+}
+
+/* Median and maximum over samples of the longest time one thread stood. */
+static void stop_times(const lt_tgroups *g, char *med, char *max, size_t len)
+{
+	int64_t a, b;
+
+	lt_report_stop_times(g, &a, &b);
+	snprintf(med, len, "%.0fus", a / 1e3);
+	snprintf(max, len, "%.0fus", b / 1e3);
 }
 
 /* The source line of file:line as the session kept it, shown under the
@@ -498,27 +530,21 @@ static void heap_sites(struct out *o, const lt_model *m,
 
 #define MAX_FD_SITES 10
 
-/* Descriptor call sites: every descriptor-creating call of the target,
- * counted by the agent, ranked by growth of what is open now. */
-static void fd_sites(struct out *o, const lt_model *m)
+void lt_report_fd_rank(const lt_model *m, size_t *order, struct lt_growth *g)
 {
-	static const char *const kinds[] = {"file", "socket", "pipe", "anon"};
 	const lt_hsites *h = lt_model_fdsites_c(m);
 	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
-	size_t *order;
 	double *key;
-	struct lt_growth *g;
 
-	if (!n || !ns)
+	if (!n)
 		return;
-	order = lt_xmalloc(n * sizeof(*order));
 	key = lt_xmalloc(n * sizeof(*key));
-	g = lt_xmalloc(n * sizeof(*g));
 	for (size_t i = 0; i < n; i++) {
-		struct lt_hval v;
+		struct lt_hval v = {0};
 
 		lt_hsites_count_growth(h, i, 0, ns, &g[i]);
-		lt_hsites_value(h, i, ns - 1, &v);
+		if (ns)
+			lt_hsites_value(h, i, ns - 1, &v);
 		order[i] = i;
 		key[i] = (g[i].trend == LT_TREND_GROWING ? 1e12 + g[i].slope * 1e6 : 0) +
 			 (double)v.live_count;
@@ -531,6 +557,24 @@ static void fd_sites(struct out *o, const lt_model *m)
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
+	free(key);
+}
+
+/* Descriptor call sites: every descriptor-creating call of the target,
+ * counted by the agent, ranked by growth of what is open now. */
+static void fd_sites(struct out *o, const lt_model *m)
+{
+	static const char *const kinds[] = {"file", "socket", "pipe", "anon"};
+	const lt_hsites *h = lt_model_fdsites_c(m);
+	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h);
+	size_t *order;
+	struct lt_growth *g;
+
+	if (!n || !ns)
+		return;
+	order = lt_xmalloc(n * sizeof(*order));
+	g = lt_xmalloc(n * sizeof(*g));
+	lt_report_fd_rank(m, order, g);
 	put(o, "\nDescriptor call sites (%zu; every call counted):\n", n);
 	put(o, "  %6s %8s %8s %12s %-10s %s\n", "kind", "open", "created", "growth",
 	    "trend", "where");
@@ -555,22 +599,46 @@ static void fd_sites(struct out *o, const lt_model *m)
 	if (n > MAX_FD_SITES)
 		put(o, "  ... %zu more sites\n", n - MAX_FD_SITES);
 	free(order);
-	free(key);
 	free(g);
 }
 
-static void verdicts(struct out *o, const lt_model *m,
-		     const struct lt_diag_opts *dopt)
+static void verdicts(struct out *o, const struct lt_verdict *v, size_t n,
+		     const char *const *notes)
 {
-	struct lt_verdict v[MAX_VERDICTS];
-	size_t n = lt_verdict_compute_with(m, dopt, v, MAX_VERDICTS);
-
 	put(o, "\nVerdicts:\n");
 	for (size_t i = 0; i < n; i++) {
 		put(o, "%s", v[i].kind == LT_VERDICT_WARN ? "! " : "  ");
+		if (notes && notes[i] && *notes[i]) {
+			put(o, "[");
+			put_esc(o, notes[i]);
+			put(o, "] ");
+		}
 		put_esc(o, v[i].text);
 		put(o, "\n");
 	}
+}
+
+/* The first write error of o (or of out) into err. */
+static int finish(struct out *o, lt_err *err)
+{
+	errno = 0;
+	if (!o->err && (fflush(o->f) != 0 || ferror(o->f)))
+		o->err = errno ? errno : EIO;
+	if (o->err) {
+		lt_err_set(err, LT_EXIT_ERROR, "cannot write the report: %s",
+			   strerror(o->err));
+		return -1;
+	}
+	return 0;
+}
+
+int lt_report_verdicts(const struct lt_verdict *v, size_t n,
+		       const char *const *notes, FILE *out, lt_err *err)
+{
+	struct out o = {out, 0};
+
+	verdicts(&o, v, n, notes);
+	return finish(&o, err);
 }
 
 int lt_report_write(const lt_model *m, FILE *out, lt_err *err)
@@ -582,7 +650,9 @@ int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 			 FILE *out, lt_err *err)
 {
 	static const struct lt_diag_opts yours = {.view = LT_DIAG_YOURS};
+	struct lt_verdict v[MAX_VERDICTS];
 	struct out o = {out, 0};
+	size_t nv;
 
 	if (!dopt)
 		dopt = &yours;
@@ -594,14 +664,7 @@ int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 	threads(&o, m);
 	if (!o.err)
 		lt_goroutines_report(m, out);
-	verdicts(&o, m, dopt);
-	errno = 0;
-	if (!o.err && (fflush(out) != 0 || ferror(out)))
-		o.err = errno ? errno : EIO;
-	if (o.err) {
-		lt_err_set(err, LT_EXIT_ERROR, "cannot write the report: %s",
-			   strerror(o.err));
-		return -1;
-	}
-	return 0;
+	nv = lt_verdict_compute_with(m, dopt, v, MAX_VERDICTS);
+	verdicts(&o, v, nv, NULL);
+	return finish(&o, err);
 }

@@ -9,36 +9,79 @@
 #include <string.h>
 
 #include "lt_fmt.h"
-#include "lt_goroutines.h"
+#include "lt_verdict_int.h"
 
-/* More than any session produces; lines beyond it are dropped. */
-#define MAX_LINES 32
-
-struct ctx {
-	struct lt_growth g[LT_M_COUNT];
-	struct lt_verdict line[MAX_LINES];
-	size_t n;
-};
+/* The short names the verdict code was written with. */
+#define say lt_verdict_say
+#define tag lt_verdict_tag
+#define tag_at lt_verdict_tag_at
+#define ctx lt_verdict_ctx
+#define MAX_LINES LT_VERDICT_MAX_LINES
 
 /* Short strings for one metric, formatted once per verdict. */
 struct fmt3 {
 	char rate[64], start[64], end[64];
 };
 
-static void say(struct ctx *c, enum lt_verdict_kind kind, const char *fmt,
-		...) __attribute__((format(printf, 3, 4)));
-
-static void say(struct ctx *c, enum lt_verdict_kind kind, const char *fmt, ...)
+void lt_verdict_say(struct ctx *c, enum lt_verdict_kind kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c->n >= MAX_LINES)
+	c->dropped = c->n >= MAX_LINES;
+	if (c->dropped)
 		return;
-	c->line[c->n].kind = kind;
+	c->line[c->n] = (struct lt_verdict){.kind = kind, .metric = -1, .unit = -1,
+					    .stack = LT_NONE};
 	va_start(ap, fmt);
 	vsnprintf(c->line[c->n].text, sizeof(c->line[c->n].text), fmt, ap);
 	va_end(ap);
 	c->n++;
+}
+
+/* The line just said, or NULL when it did not fit. */
+static struct lt_verdict *last(struct ctx *c)
+{
+	return c->dropped || !c->n ? NULL : &c->line[c->n - 1];
+}
+
+void lt_verdict_tag(struct ctx *c, enum lt_verdict_topic topic, int metric)
+{
+	struct lt_verdict *v = last(c);
+
+	if (!v)
+		return;
+	v->topic = topic;
+	v->metric = metric;
+	if (metric >= 0) {
+		v->unit = (int)lt_metric_def(metric)->unit;
+		v->rate = c->g[metric].slope;
+	}
+}
+
+void lt_verdict_tag_at(struct ctx *c, enum lt_verdict_topic topic, int unit,
+		       double rate, size_t stack)
+{
+	struct lt_verdict *v = last(c);
+
+	if (!v)
+		return;
+	tag(c, topic, -1);
+	v->unit = unit;
+	v->rate = rate;
+	v->stack = stack;
+}
+
+const char *lt_verdict_topic_name(enum lt_verdict_topic t)
+{
+	static const char *const names[LT_VT_COUNT_] = {
+		[LT_VT_OTHER] = "other", [LT_VT_SHORT] = "short",
+		[LT_VT_MEMORY] = "memory", [LT_VT_FILE_CACHE] = "file_cache",
+		[LT_VT_CGROUP] = "cgroup", [LT_VT_HEAP] = "heap",
+		[LT_VT_THREADS] = "threads", [LT_VT_GOROUTINES] = "goroutines",
+		[LT_VT_FDS] = "fds", [LT_VT_MAPS] = "maps", [LT_VT_NOTE] = "note",
+	};
+
+	return (unsigned)t < LT_VT_COUNT_ ? names[t] : "other";
 }
 
 static int measured(const struct ctx *c, int id)
@@ -101,6 +144,7 @@ static void anon_grows(struct ctx *c, int id)
 	    "anonymous memory grows %s (%s %s -> %s): heap or another "
 	    "anonymous mapping is leaking%s%s",
 	    f.rate, lt_metric_def(id)->title, f.start, f.end, heap, cg);
+	tag(c, LT_VT_MEMORY, id);
 }
 
 static const char *anon_state(enum lt_trend t)
@@ -137,17 +181,18 @@ static void file_grows(struct ctx *c, int fid, int aid)
 		say(c, LT_VERDICT_WARN,
 		    "file cache grows too (%s %s, %s -> %s)%s", label, f.rate,
 		    f.start, f.end, writes);
-	else if (aid >= 0)
+	else if (aid < 0)
+		say(c, LT_VERDICT_WARN,
+		    "memory growth is file cache (%s %s, %s -> %s); anonymous "
+		    "memory was not measured%s",
+		    label, f.rate, f.start, f.end, writes);
+	else
 		say(c, LT_VERDICT_WARN,
 		    "memory growth is file cache (%s %s, %s -> %s), anonymous "
 		    "memory is %s: not a heap leak%s",
 		    label, f.rate, f.start, f.end,
 		    anon_state(c->g[aid].trend), writes);
-	else
-		say(c, LT_VERDICT_WARN,
-		    "memory growth is file cache (%s %s, %s -> %s); anonymous "
-		    "memory was not measured%s",
-		    label, f.rate, f.start, f.end, writes);
+	tag(c, LT_VT_FILE_CACHE, fid);
 }
 
 static void working_set(struct ctx *c)
@@ -163,6 +208,7 @@ static void working_set(struct ctx *c)
 		    "cgroup working set grows %s (%s -> %s): that is what the "
 		    "kubelet evicts on",
 		    f.rate, f.start, f.end);
+		tag(c, LT_VT_CGROUP, LT_M_CG_WORKING_SET);
 	} else if (growing(c, LT_M_CG_USAGE) &&
 		   (growing(c, LT_M_CG_FILE) ||
 		    growing(c, LT_M_CG_INACTIVE_FILE))) {
@@ -171,6 +217,7 @@ static void working_set(struct ctx *c)
 		    "is reclaimable inactive file cache",
 		    ws->trend == LT_TREND_FLAT ? "flat" : "not growing",
 		    fmt3(c, LT_M_CG_USAGE).rate);
+		tag(c, LT_VT_CGROUP, LT_M_CG_USAGE);
 	}
 }
 
@@ -218,6 +265,7 @@ static void memory_quiet(struct ctx *c, int aid, int fid)
 		say(c, LT_VERDICT_INFO, "memory is flat: %s no growth", what);
 		break;
 	}
+	tag(c, LT_VT_MEMORY, -1);
 }
 
 /* Memory the program maps but has not written yet is not resident: a Go
@@ -256,6 +304,7 @@ static void memory(struct ctx *c)
 		    "anonymous memory does not: another process in the cgroup "
 		    "is growing",
 		    f.rate, f.start, f.end);
+		tag(c, LT_VT_CGROUP, LT_M_CG_ANON);
 		loud = 1;
 	}
 	if (growing(c, fid)) {
@@ -271,6 +320,7 @@ static void memory(struct ctx *c)
 		    "memory nor file cache does: kernel memory (socket "
 		    "buffers, slab) or another process",
 		    f.rate, f.start, f.end);
+		tag(c, LT_VT_CGROUP, LT_M_CG_USAGE);
 		loud = 1;
 	}
 	if (!growing(c, aid) && growing(c, LT_M_VM_DATA)) {
@@ -286,6 +336,7 @@ static void memory(struct ctx *c)
 		    "swap grows %s (%s -> %s): memory is pushed out to swap, "
 		    "so RSS understates the growth",
 		    f.rate, f.start, f.end);
+		tag(c, LT_VT_MEMORY, LT_M_SWAP);
 		loud = 1;
 	}
 	if (growing(c, LT_M_RSS_SHMEM)) {
@@ -294,6 +345,7 @@ static void memory(struct ctx *c)
 		say(c, LT_VERDICT_WARN,
 		    "shared memory grows %s (RSS shmem %s -> %s)", f.rate,
 		    f.start, f.end);
+		tag(c, LT_VT_MEMORY, LT_M_RSS_SHMEM);
 		loud = 1;
 	}
 	if (!loud)
@@ -301,8 +353,8 @@ static void memory(struct ctx *c)
 }
 
 /* The descriptor site of fd kind that grows fastest, described into buf;
- * 0 when none grows. */
-static int fd_site(const lt_model *m, int kind, char *buf, size_t len)
+ * its stack, or LT_NONE when none grows. */
+static size_t fd_site(const lt_model *m, int kind, char *buf, size_t len)
 {
 	const lt_hsites *h = lt_model_fdsites_c(m);
 	size_t ns = lt_hsites_sample_count(h), best = LT_NONE;
@@ -320,10 +372,10 @@ static int fd_site(const lt_model *m, int kind, char *buf, size_t len)
 		}
 	}
 	if (best == LT_NONE)
-		return 0;
+		return LT_NONE;
 	lt_stacktab_describe_alloc(lt_model_stacks_c(m), lt_hsites_get(h, best)->stack,
 				   buf, len);
-	return 1;
+	return lt_hsites_get(h, best)->stack;
 }
 
 static void counted(struct ctx *c, const lt_model *m)
@@ -349,28 +401,38 @@ static void counted(struct ctx *c, const lt_model *m)
 		f = fmt3(c, LT_M_THREADS);
 		say(c, LT_VERDICT_WARN, "threads %s (%s -> %s)", f.rate,
 		    f.start, f.end);
+		tag(c, LT_VT_THREADS, LT_M_THREADS);
 	}
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		size_t st = LT_NONE;
+
 		if (!growing(c, fds[i].id))
 			continue;
 		f = fmt3(c, fds[i].id);
-		if (fds[i].kind >= 0 && fd_site(m, fds[i].kind, where, sizeof(where)))
+		if (fds[i].kind >= 0)
+			st = fd_site(m, fds[i].kind, where, sizeof(where));
+		if (st != LT_NONE)
 			say(c, LT_VERDICT_WARN, "%s %s (%s -> %s) - created by %s",
 			    fds[i].name, f.rate, f.start, f.end, where);
 		else
 			say(c, LT_VERDICT_WARN, "%s %s (%s -> %s)", fds[i].name, f.rate,
 			    f.start, f.end);
+		tag(c, LT_VT_FDS, fds[i].id);
+		if (last(c))
+			last(c)->stack = st;
 		any = 1;
 	}
 	if (!any && growing(c, LT_M_FDS)) {
 		f = fmt3(c, LT_M_FDS);
 		say(c, LT_VERDICT_WARN, "descriptors %s (%s -> %s)", f.rate,
 		    f.start, f.end);
+		tag(c, LT_VT_FDS, LT_M_FDS);
 	}
 	if (growing(c, LT_M_MAPS)) {
 		f = fmt3(c, LT_M_MAPS);
 		say(c, LT_VERDICT_WARN, "mappings %s (%s -> %s)", f.rate,
 		    f.start, f.end);
+		tag(c, LT_VT_MAPS, LT_M_MAPS);
 	}
 }
 
@@ -385,14 +447,20 @@ static void limits(struct ctx *c, const lt_model *m)
 	if (me->fd_limit > 0 && measured(c, LT_M_FDS)) {
 		const struct lt_growth *g = &c->g[LT_M_FDS];
 
-		if (g->end >= (double)me->fd_limit - 2)
+		if (g->end >= (double)me->fd_limit - 2) {
 			say(c, LT_VERDICT_WARN,
 			    "descriptors at RLIMIT_NOFILE (%.0f of %lld): new sockets and files fail with EMFILE",
 			    g->end, (long long)me->fd_limit);
-		else if (g->trend == LT_TREND_GROWING && g->slope > 0)
+			tag(c, LT_VT_FDS, -1);
+		} else if (g->trend == LT_TREND_GROWING && g->slope > 0) {
 			say(c, LT_VERDICT_WARN, "descriptors reach RLIMIT_NOFILE (%lld) in %s at the current rate",
 			    (long long)me->fd_limit,
 			    lt_fmt_duration(((double)me->fd_limit - g->end) / g->slope, when, sizeof(when)));
+			/* The descriptor lines above state this growth. */
+			tag(c, LT_VT_FDS, LT_M_FDS);
+			if (last(c))
+				last(c)->derived = 1;
+		}
 	}
 	if (me->mem_limit > 0 && growing(c, LT_M_CG_USAGE) && c->g[LT_M_CG_USAGE].slope > 0) {
 		const struct lt_growth *g = &c->g[LT_M_CG_USAGE];
@@ -404,6 +472,7 @@ static void limits(struct ctx *c, const lt_model *m)
 		else
 			say(c, LT_VERDICT_WARN, "cgroup memory reaches its limit (%s) in %s at the current rate",
 			    lim, lt_fmt_duration(left / g->slope, when, sizeof(when)));
+		tag(c, LT_VT_CGROUP, left <= 0 ? -1 : LT_M_CG_USAGE);
 	}
 }
 
@@ -411,62 +480,13 @@ static void sources(struct ctx *c, const lt_model *m)
 {
 	const struct lt_source *s = lt_model_source_find(m, "cgroup");
 
-	if (s && !s->available)
-		say(c, LT_VERDICT_INFO,
-		    "cgroup memory unavailable: %s; file cache judged from RSS "
-		    "file only",
-		    s->reason ? s->reason : "reason unknown");
-}
-
-/* Ranks groups g (growing first, fastest first) into fresh arrays and
- * sums their members at the last sample; 0 when there are too few samples
- * to judge (nothing allocated then). */
-static size_t rank_groups(const lt_tgroups *g, size_t **order, struct lt_growth **gr,
-			  int64_t *total)
-{
-	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
-
-	*total = 0;
-	if (ns < 3 || !n)
-		return 0;
-	*order = lt_xmalloc(n * sizeof(**order));
-	*gr = lt_xmalloc(n * sizeof(**gr));
-	lt_tgroups_rank(g, *order, *gr);
-	for (size_t i = 0; i < n; i++)
-		*total += lt_tgroups_value(g, i, ns - 1);
-	return ns;
-}
-
-/* Seed stories 1 and 2: name where the growing threads are stuck, not
- * only that their number grows.  At most three groups, fastest first. */
-static void thread_groups(struct ctx *c, const lt_model *m)
-{
-	const lt_tgroups *g = lt_model_tgroups_c(m);
-	size_t n = lt_tgroups_count(g), ns, *order, shown = 0;
-	struct lt_growth *gr;
-	int64_t total;
-
-	if (!(ns = rank_groups(g, &order, &gr, &total)))
+	if (!s || s->available)
 		return;
-	for (size_t r = 0; r < n && shown < 3; r++) {
-		size_t i = order[r];
-		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
-		char rate[48], where[300], sbuf[16];
-
-		if (gr[i].trend != LT_TREND_GROWING)
-			break;
-		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
-		lt_stacktab_describe(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
-		say(c, LT_VERDICT_WARN,
-		    "thread group %s: %lld of %lld threads %s%s%s%s - %s",
-		    rate, (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
-		    lt_tgroups_state_name(grp->state, sbuf, sizeof(sbuf)),
-		    grp->syscall ? " in " : "", grp->syscall ? grp->syscall : "",
-		    grp->syscall ? "()" : "", where);
-		shown++;
-	}
-	free(order);
-	free(gr);
+	say(c, LT_VERDICT_INFO,
+	    "cgroup memory unavailable: %s; file cache judged from RSS "
+	    "file only",
+	    s->reason ? s->reason : "reason unknown");
+	tag(c, LT_VT_NOTE, -1);
 }
 
 /* "0 of 24 samples freed, oldest 11s". */
@@ -545,7 +565,8 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 	const lt_hsites *h = lt_model_hsites_c(m);
 	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h), nr, shown = 0;
 	struct lt_diag_row *rows;
-	double heap_slope = 0;
+	double heap_slope = 0, rest = 0;
+	size_t more = 0;
 	int aid = anon_id(c);
 
 	if (ns < 3 || !n)
@@ -558,31 +579,49 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 		if (r->claim != LT_CLAIM_GROWING)
 			break;
 		heap_slope += r->net_rate;
-		if (shown == 3)
+		if (shown == 3) {
+			rest += r->net_rate;
+			more++;
 			continue;
+		}
 		lt_fmt_rate(r->net_rate, LT_UNIT_BYTES, rate, sizeof(rate));
 		lt_fmt_bytes(r->live, live, sizeof(live));
 		lt_diag_label(m, dopt, r, where, sizeof(where));
 		row_evidence(r, ev, sizeof(ev));
 		say(c, LT_VERDICT_WARN, "heap site %s: %s live in %s (%s)", rate,
 		    live, where, ev);
+		tag_at(c, LT_VT_HEAP, LT_UNIT_BYTES, r->net_rate,
+		       lt_hsites_get(h, r->site)->stack);
 		shown++;
+	}
+	if (more) {
+		char rate[48];
+
+		/* Named or not, every growing row is a finding of its own. */
+		lt_fmt_rate(rest, LT_UNIT_BYTES, rate, sizeof(rate));
+		say(c, LT_VERDICT_WARN, "%zu more heap rows grow, %s in all", more, rate);
+		tag_at(c, LT_VT_HEAP, LT_UNIT_BYTES, rest, LT_NONE);
 	}
 	if (growing(c, aid) && c->g[aid].slope > 0 && heap_slope > 0) {
 		double share = heap_slope / c->g[aid].slope * 100;
 		char rate[48];
 
 		lt_fmt_rate(c->g[aid].slope, LT_UNIT_BYTES, rate, sizeof(rate));
-		if (share >= 50)
+		if (share >= 50) {
 			say(c, LT_VERDICT_INFO,
 			    "growing heap sites account for ~%.0f%% of the %s %s growth",
 			    share > 100 ? 100 : share, lt_metric_def(aid)->title, rate);
-		else
+			/* The memory line then states the same leak again. */
+			for (size_t i = 0; i < c->n; i++)
+				if (c->line[i].metric == aid && c->line[i].topic == LT_VT_MEMORY)
+					c->line[i].derived = 1;
+		} else
 			say(c, LT_VERDICT_INFO,
 			    "heap sites explain only ~%.0f%% of the %s %s growth: "
 			    "the rest is not malloc'd through the GOT (mmap, another "
 			    "allocator, fragmentation)",
 			    share, lt_metric_def(aid)->title, rate);
+		tag(c, LT_VT_HEAP, -1);
 	} else if (!shown) {
 		size_t collecting = 0;
 
@@ -603,41 +642,9 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 		} else {
 			say(c, LT_VERDICT_INFO, "no heap call site keeps growing (%zu sites)", n);
 		}
+		tag(c, LT_VT_HEAP, -1);
 	}
 	free(rows);
-}
-
-/* Seed stories 1 and 2 in a Go program: goroutine groups that keep
- * growing, fastest first (at most three), else one line saying none
- * does. */
-static void goroutine_groups(struct ctx *c, const lt_model *m)
-{
-	const lt_tgroups *g = lt_model_goroutines_c(m);
-	size_t n = lt_tgroups_count(g), ns, *order, k = 0;
-	struct lt_growth *gr;
-	int64_t total;
-
-	if (!(ns = rank_groups(g, &order, &gr, &total)))
-		return;
-	for (size_t r = 0; r < n && k < 3 && gr[order[r]].trend == LT_TREND_GROWING; r++, k++) {
-		size_t i = order[r];
-		const struct lt_tgroup *grp = lt_tgroups_get(g, i);
-		char rate[48], where[200], what[96], wait[48];
-
-		lt_fmt_rate(gr[i].slope, LT_UNIT_COUNT, rate, sizeof(rate));
-		lt_goroutines_where(lt_model_stacks_c(m), grp->stack, where, sizeof(where));
-		lt_goroutines_doing(grp, what, sizeof(what));
-		lt_goroutines_waiting(g, i, ns - 1, wait, sizeof(wait));
-		say(c, LT_VERDICT_WARN, "goroutines %s: %lld of %lld %s - %s%s%s%s%s", rate,
-		    (long long)lt_tgroups_value(g, i, ns - 1), (long long)total,
-		    what, where, grp->nnames ? ", created by " : "",
-		    grp->nnames ? grp->names[0] : "", wait[0] ? "; the oldest " : "", wait);
-	}
-	if (!k)
-		say(c, LT_VERDICT_INFO, "%lld goroutines, no group of them keeps growing (%zu groups)",
-		    (long long)total, n);
-	free(order);
-	free(gr);
 }
 
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
@@ -657,6 +664,7 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 	if (ticks < 3) {
 		say(&c, LT_VERDICT_INFO,
 		    "session too short to judge growth (%zu ticks)", ticks);
+		tag(&c, LT_VT_SHORT, -1);
 	} else {
 		for (int id = 0; id < LT_M_COUNT; id++)
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
@@ -664,8 +672,8 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 		counted(&c, m);
 		limits(&c, m);
 		heap_sites(&c, m, dopt ? dopt : &yours);
-		thread_groups(&c, m);
-		goroutine_groups(&c, m);
+		lt_verdict_thread_groups(&c, m);
+		lt_verdict_goroutine_groups(&c, m);
 		sources(&c, m);
 	}
 	/* Warnings first; within each kind, the order they were found. */

@@ -29,11 +29,13 @@ help_case() {
 	fi
 }
 
-help_case "leaktop --help" "record report export view demo run PID --help --version" lt --help
+help_case "leaktop --help" "record report export view demo run check --json -p PID --help --version" lt --help
 help_case "leaktop -h" "record report" lt -h
 help_case "leaktop record --help" "--pid --output --duration --interval --force -p -o --pprof" lt record --help
 help_case "leaktop record -h" "--pid --output" lt record -h
-help_case "leaktop report --help" "FILE --help --view --wrapper" lt report --help
+help_case "leaktop report --help" "FILE --help --view --wrapper --json doc/json.md" lt report --help
+help_case "leaktop check --help" "-p --pid --duration CMD --output --max-growth --max-count-growth --ignore --interval --no-heap --wrapper 1MiB/min 10/min fnmatch 126/127" lt check --help
+help_case "leaktop check -h" "--max-growth" lt check -h
 help_case "leaktop export --help" "pprof folded speedscope csv sqlite --from --to --at --sample-type --series --type --no-sources" lt export --help
 help_case "leaktop record --help (sources)" "--no-sources" lt record --help
 help_case "leaktop run --help (sources)" "--no-sources" lt run --help
@@ -70,7 +72,7 @@ fi
 # roff escapes undone: \- is -, \fB etc. are fonts.
 sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" >"$T/page.txt"
 missing=""
-for w in record report export view demo run sqlite --no-sources DW_AT_comp_dir --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
+for w in record report export view demo run sqlite --no-sources DW_AT_comp_dir check --json --max-growth --max-count-growth --ignore "ssh -t" --sample-rate --max-depth --no-heap LD_PRELOAD --pid --output --duration --interval --force --threads-interval --no-threads --help --version; do
 	grep -qF -- "$w" "$T/page.txt" || missing="$missing $w"
 done
 if grep -q '^\.TH ' "$page" && grep -q '^\.SH NAME' "$page" && [ -z "$missing" ]; then
@@ -78,7 +80,7 @@ if grep -q '^\.TH ' "$page" && grep -q '^\.SH NAME' "$page" && [ -z "$missing" ]
 else
 	fail "man page has .TH, NAME and every command and option" "missing:$missing"
 fi
-if grep -q '^\.SH EXIT STATUS' "$page" && grep -qE '^\.B(R)? *4' "$page"; then
+if grep -q '^\.SH EXIT STATUS' "$page" && grep -qE '^\.B(R)? *4' "$page" && grep -qE '^\.B(R)? *6' "$page"; then
 	ok "man page documents the exit status"
 else
 	fail "man page documents the exit status" "no EXIT STATUS section listing 0-4"

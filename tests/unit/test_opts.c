@@ -112,6 +112,19 @@ static const struct bad {
 	{LT_OPTS_VIEW, ARGS("view", "a.db", "--no-heap"), "view: unknown option '--no-heap' (see leaktop view --help)"},
 	{LT_OPTS_VIEW, ARGS("view", "a.db", "--keys"), "view: option '--keys' needs a value"},
 	{LT_OPTS_VIEW, ARGS("view", "a.db", "--iterations", "x"), "invalid number of iterations 'x'"},
+	{LT_OPTS_CHECK, ARGS("check"), "check: give -p PID --duration DUR, or -- CMD [ARGS...]"},
+	{LT_OPTS_CHECK, ARGS("check", "-p", "1"), "check: -p PID needs --duration DUR"},
+	{LT_OPTS_CHECK, ARGS("check", "-p", "1", "-d", "1s", "--", "true"), "check: -p PID and a command do not go together"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-growth", "1MiB", "--", "true"), "invalid max growth '1MiB': expected bytes per period, e.g. 1MiB/min, 512K/s, or 0"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-growth", "-1MiB/s", "--", "true"), "invalid max growth '-1MiB/s'"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-growth", "1QiB/s", "--", "true"), "invalid max growth '1QiB/s'"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-growth", "1MiB/0s", "--", "true"), "invalid max growth '1MiB/0s'"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-growth", "1MiB/fortnight", "--", "true"), "invalid max growth"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-growth", "nan/s", "--", "true"), "invalid max growth 'nan/s'"},
+	{LT_OPTS_CHECK, ARGS("check", "--max-count-growth", "1K/s", "--", "true"), "invalid max count growth '1K/s': expected a count per period, e.g. 10/min, 1/s, or 0"},
+	{LT_OPTS_CHECK, ARGS("check", "--ignore", "", "--", "true"), "check: --ignore needs a function name"},
+	{LT_OPTS_CHECK, ARGS("check", "--keys", "q", "--", "true"), "check: unknown option '--keys' (see leaktop check --help)"},
+	{LT_OPTS_RECORD, ARGS("record", "-p", "1", "-o", "s", "--ignore", "f"), "record: unknown option '--ignore'"},
 };
 
 static void test_refusals(void **state)
@@ -192,6 +205,40 @@ static void test_view(void **state)
 }
 
 /* -h stops the parse whatever follows, in every command. */
+static void test_check(void **state)
+{
+	struct lt_opts o;
+	lt_err err;
+
+	(void)state;
+	assert_int_equal(parse(LT_OPTS_CHECK, ARGS("check", "-p", "42", "-d", "10s", "--max-growth", "1MiB/min",
+						    "--max-count-growth", "10/min", "--ignore", "a", "--ignore", "b*"),
+			       &o, &err), 0);
+	assert_int_equal(o.session.pid, 42);
+	assert_true(o.session.duration == 10);
+	assert_null(o.session.output);
+	assert_true(o.max_growth > 17476.2 && o.max_growth < 17476.3);  /* 1 MiB / 60 s */
+	assert_true(o.max_count_growth > 0.1666 && o.max_count_growth < 0.1667);
+	assert_int_equal(o.nignore, 2);
+	assert_string_equal(o.ignore[0], "a");
+	assert_string_equal(o.ignore[1], "b*");
+	/* A command keeps its own options; the duration is optional. */
+	assert_int_equal(parse(LT_OPTS_CHECK, ARGS("check", "-o", "s.db", "--max-growth", "0", "--",
+						    "./srv", "-p", "9"), &o, &err), 0);
+	assert_int_equal(o.arg, 6);
+	assert_int_equal(o.session.pid, 0);
+	assert_true(o.max_growth == 0);
+	/* Units and periods as users type them. */
+	assert_int_equal(parse(LT_OPTS_CHECK, ARGS("check", "--max-growth", "512K/s", "--", "x"), &o, &err), 0);
+	assert_true(o.max_growth == 512 * 1024);
+	assert_int_equal(parse(LT_OPTS_CHECK, ARGS("check", "--max-growth", "1.5gb/2h", "--", "x"), &o, &err), 0);
+	assert_true(o.max_growth > 223696.2 && o.max_growth < 223696.3);
+	assert_int_equal(parse(LT_OPTS_CHECK, ARGS("check", "--max-growth", "100/10s", "--", "x"), &o, &err), 0);
+	assert_true(o.max_growth == 10);
+	assert_int_equal(parse(LT_OPTS_CHECK, ARGS("check", "--max-count-growth", "0.5/s", "--", "x"), &o, &err), 0);
+	assert_true(o.max_count_growth == 0.5);
+}
+
 static void test_help(void **state)
 {
 	struct lt_opts o;
@@ -222,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_run),
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_view),
+		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_help),
 	};
 
