@@ -1,4 +1,4 @@
-/* The header above every screen, and the Memory and Help screens. */
+/* The header above every screen, and the Memory screen (Help: help.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,12 +118,22 @@ static void sources_line(const lt_model *m, struct lt_vline *l, int cols)
 	vl_span(l, 0, l->cols, LT_ST_DIM);
 }
 
+static int any_unavailable(const lt_model *m)
+{
+	for (size_t i = 0; i < lt_model_source_count(m); i++)
+		if (!lt_model_source(m, i)->available)
+			return 1;
+	return 0;
+}
+
 static void tab_bar(lt_view *v, struct lt_vline *l, int cols)
 {
 	for (int s = 0; s < LT_SCR_COUNT; s++) {
 		int x = l->cols;
 
 		vl_printf(l, cols, " %c %s ", view_screen(s)->hotkey, view_screen(s)->name);
+		v->hit.tab_x0[s] = x;
+		v->hit.tab_x1[s] = l->cols;
 		if (s == v->screen)
 			vl_span(l, x, l->cols - x, LT_ST_TAB_ON);
 	}
@@ -191,7 +201,10 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 		for (int c = 0; c < per && i + (size_t)c < nc; c++)
 			header_cell(v, m, vt, vf_line(f, y), &hcells[i + (size_t)c],
 				    c * w, w);
-	sources_line(m, vf_line(f, y++), f->cols);
+	/* "unavailable: none" is worth a row only on a tall terminal. */
+	if (f->rows >= 30 || any_unavailable(m))
+		sources_line(m, vf_line(f, y++), f->cols);
+	v->hit.tab_y = y;
 	tab_bar(v, vf_line(f, y++), f->cols);
 	return y;
 }
@@ -241,40 +254,66 @@ static void c_history(lt_view *v, const lt_model *m, const struct vtime *vt,
 			vt->cur, width);
 }
 
+/* Sorts (memory_sorts): series 0, growth 1, change 2.  SERIES fits the
+ * longest title ("bytes written (syscalls)"). */
 static const struct vcol memory_cols[] = {
-	{"SERIES", 22, VC_MATCH, vc_label, NULL},
-	{"NOW", 10, VC_RIGHT, vc_now, NULL},
-	{"CHANGE", 11, VC_RIGHT, vc_delta, NULL},
-	{"RATE", 13, VC_RIGHT | VC_WARN, vc_rate, NULL},
-	{"TREND", 10, 0, vc_trend, NULL},
-	{"HISTORY", 0, 0, NULL, c_history},
+	{"SERIES", 24, VC_MATCH, vc_label, NULL, .sort = 1},
+	{"NOW", 10, VC_RIGHT, vc_now, NULL, .prio = 0},
+	{"CHANGE", 10, VC_RIGHT, vc_delta, NULL, .prio = 1, .sort = 3},
+	{"RATE", 10, VC_RIGHT | VC_WARN | VC_RATE, vc_rate, NULL, .sort = 2},
+	{"TREND", 9, 0, vc_trend, NULL, .prio = 2},
+	{"HISTORY", 0, 0, NULL, c_history, .min = 0},
 };
+
+/* The verdicts, wrapped: they get all the rows they need as long as the
+ * table keeps its head and MEM_MIN_ROWS rows (the table scrolls); what
+ * does not fit is counted on the last row. */
+#define MEM_MIN_ROWS 4
 
 static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 			struct lt_vframe *f, int y0, int y1)
 {
 	struct lt_verdict vd[16];
 	size_t nv = lt_verdict_compute(m, vd, sizeof(vd) / sizeof(vd[0]));
-	int room = (y1 - y0) / 3, shown = (int)nv < room ? (int)nv : room;
+	char text[16][300];
+	int need = 0, room, y;
+	size_t i;
 
 	vtable_since(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
 	if (!vt->n) {
 		vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
 		return;
 	}
-	vtable(v, m, vt, f, y0 + 1, y1 - shown - (shown ? 1 : 0), mlist(v),
-	       memory_cols, sizeof(memory_cols) / sizeof(memory_cols[0]));
-	if (!shown)
+	for (i = 0; i < nv; i++) {
+		snprintf(text[i], sizeof(text[i]), "%c %s",
+			 vd[i].kind == LT_VERDICT_WARN ? '!' : ' ', vd[i].text);
+		need += vf_wrap_rows(f->cols, 2, text[i]);
+	}
+	room = y1 - y0 - 1 - (1 + MEM_MIN_ROWS) - 1;
+	room = need < room ? need : room;
+	if (room <= 0) {
+		vtable(v, m, vt, f, y0 + 1, y1, mlist(v), memory_cols,
+		       sizeof(memory_cols) / sizeof(memory_cols[0]));
 		return;
-	vl_puts(vf_line(f, y1 - shown - 1), f->cols, "Verdicts (whole session):");
-	vl_span(vf_line(f, y1 - shown - 1), 0, 25, LT_ST_TITLE);
-	for (int i = 0; i < shown; i++) {
-		struct lt_vline *l = vf_line(f, y1 - shown + i);
+	}
+	vtable(v, m, vt, f, y0 + 1, y1 - room - 1, mlist(v), memory_cols,
+	       sizeof(memory_cols) / sizeof(memory_cols[0]));
+	vl_puts(vf_line(f, y1 - room - 1), f->cols, "Verdicts (whole session):");
+	vl_span(vf_line(f, y1 - room - 1), 0, 25, LT_ST_TITLE);
+	for (i = 0, y = y1 - room; i < nv && y < y1; i++) {
+		int rows = vf_wrap_rows(f->cols, 2, text[i]);
 
-		vl_printf(l, f->cols, "%c %s", vd[i].kind == LT_VERDICT_WARN ? '!' : ' ',
-			  vd[i].text);
-		if (vd[i].kind == LT_VERDICT_WARN)
-			vl_span(l, 0, l->cols, LT_ST_WARN);
+		if (y + rows > y1 || (y + rows == y1 && i + 1 < nv)) {
+			struct lt_vline *l = vf_line(f, y1 - 1);
+
+			vf_reset_line(l);
+			vl_printf(l, f->cols, "  ... %zu more: a larger terminal or `leaktop report` shows them",
+				  nv - i);
+			vl_span(l, 0, l->cols, LT_ST_DIM);
+			break;
+		}
+		y += vf_wrap(f, y, y1, 2, text[i],
+			     vd[i].kind == LT_VERDICT_WARN ? LT_ST_WARN : LT_ST_NORMAL);
 	}
 }
 
@@ -307,60 +346,4 @@ const struct screen screen_memory = {
 	.draw = memory_draw,
 	.key = memory_key,
 	.find = memory_find,
-};
-
-/* --- Help ---------------------------------------------------------------- */
-
-static void help_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
-		      struct lt_vframe *f, int y0, int y1)
-{
-	static const char *const keys[] = {
-		"Keys",
-		"  Tab, Shift-Tab, 1-5   switch screens: 1 Sites 2 Threads 3 Flame 4 Memory 5 Help",
-		"  Up/Down, j/k          move the selection (Flame: to parent / child)",
-		"  Left/Right, h/l       Flame: previous / next frame on the same level",
-		"  PgUp/PgDn, Home/End   move by a page, to the first / last row",
-		"  Enter                 Sites: the site's stack; on a frame, its source;",
-		"                        Threads: stack and names of the group;",
-		"                        Flame: zoom into the frame",
-		"  w                     Flame: width = live heap bytes, heap growth since",
-		"                        the baseline, or threads",
-		"  Backspace, Esc        close the stack; Flame: zoom out one level",
-		"  s                     cycle the sort order",
-		"  v                     Sites: rows by your code, by function (cumulative),",
-		"                        or by call site",
-		"  /  n                  search (highlights matches), next match",
-		"  b  B                  mark a baseline at the time cursor / clear it",
-		"  [  ]                  move the time cursor one tick back / forward",
-		"  <  >                  move the baseline one tick back / forward",
-		"  space                 pause the display (sampling goes on)",
-		"  q                     quit (a live session is finished and detached)",
-		"  ?                     this help",
-	};
-
-	(void)v;
-	(void)m;
-	(void)vt;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && y0 + (int)i < y1; i++)
-		vl_puts(vf_line(f, y0 + (int)i), f->cols, keys[i]);
-	vl_span(vf_line(f, y0), 0, 4, LT_ST_TITLE);
-}
-
-/* Esc and Backspace leave the help for Memory. */
-static int help_key(lt_view *v, const lt_model *m, const struct vtime *vt,
-		    int key)
-{
-	(void)m;
-	(void)vt;
-	if (key != LT_KEY_ESC && key != LT_KEY_BACKSPACE)
-		return 0;
-	lt_view_set_screen(v, LT_SCR_MEMORY);
-	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-}
-
-const struct screen screen_help = {
-	.name = "Help",
-	.hotkey = '5',
-	.draw = help_draw,
-	.key = help_key,
 };

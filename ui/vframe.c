@@ -31,12 +31,17 @@ void vf_reset(struct lt_vframe *f, int rows, int cols)
 			l->text = lt_xrealloc(l->text, need);
 			l->cap = need;
 		}
-		l->len = 0;
-		l->text[0] = '\0';
-		l->cols = 0;
 		l->width = cols;
-		l->nspans = 0;
+		vf_reset_line(l);
 	}
+}
+
+void vf_reset_line(struct lt_vline *l)
+{
+	l->len = 0;
+	l->text[0] = '\0';
+	l->cols = 0;
+	l->nspans = 0;
 }
 
 struct lt_vline *vf_line(struct lt_vframe *f, int y)
@@ -195,4 +200,68 @@ int lt_vframe_print(const struct lt_vframe *f, FILE *out)
 			return -1;
 	}
 	return fflush(out) == 0 ? 0 : -1;
+}
+
+/* The next line of text wrapped at width w: its length, and where the
+ * line after it starts (spaces at the break are dropped). */
+static size_t wrap_next(const char *s, size_t w, const char **rest)
+{
+	size_t n = strlen(s), cut;
+
+	if (n <= w) {
+		*rest = s + n;
+		return n;
+	}
+	for (cut = w; cut > 0 && s[cut] != ' '; cut--)
+		;
+	if (!cut)
+		cut = w;  /* one word longer than the line */
+	*rest = s + cut;
+	while (**rest == ' ')
+		(*rest)++;
+	while (cut && s[cut - 1] == ' ')
+		cut--;
+	return cut;
+}
+
+int vf_wrap_rows(int cols, int indent, const char *text)
+{
+	int rows = 0;
+
+	if (cols <= indent + 1)
+		return 1;
+	while (*text || !rows) {
+		size_t w = (size_t)(rows ? cols - indent : cols);
+
+		wrap_next(text, w, &text);
+		rows++;
+	}
+	return rows;
+}
+
+int vf_wrap(struct lt_vframe *f, int y, int y1, int indent, const char *text,
+	    int style)
+{
+	int rows = 0;
+	char buf[1024];
+
+	if (f->cols <= indent + 1)
+		indent = 0;
+	while (y + rows < y1 && (*text || !rows)) {
+		struct lt_vline *l = vf_line(f, y + rows);
+		size_t w = (size_t)(rows ? f->cols - indent : f->cols);
+		const char *s = text;
+		size_t n = wrap_next(s, w, &text);
+
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (rows)
+			vl_pad(l, indent);
+		vl_puts(l, f->cols, buf);
+		vl_span(l, 0, l->cols, style);
+		rows++;
+	}
+	return rows;
 }

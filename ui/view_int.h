@@ -24,12 +24,21 @@ struct lt_view {
 	/* Moments as session seconds, so they survive the model dropping old
 	 * ticks; NAN: the cursor follows the latest tick / no baseline. */
 	double cursor_t, base_t;
-	int prompt;         /* typing a search */
+	int prompt;         /* typing: enum view_prompt */
 	char query[QUERY_MAX], search[QUERY_MAX];
 	char msg[256];
 	int body_rows;      /* rows of the list area at the last render */
 	struct lt_vframe frame;
 	int touched;        /* a key was pressed: no more automatic screen */
+	/* The screens before this one, most recent last: Esc goes back. */
+	int back[8], nback;
+	/* Where the last frame put things, for the mouse: the tab bar's row
+	 * and each tab's columns, and the rows of the list drawn. */
+	struct {
+		int tab_y, tab_x0[LT_SCR_COUNT], tab_x1[LT_SCR_COUNT];
+		struct vlist *list;
+		int y0, y1;
+	} hit;
 	void *scr[LT_SCR_COUNT];  /* made by the screen's init */
 };
 
@@ -99,6 +108,16 @@ extern const struct screen screen_sites, screen_threads, screen_flame,
 /* The table, indexed by enum lt_view_screen (view.c). */
 const struct screen *view_screen(int s);
 
+enum view_prompt {
+	PROMPT_NONE,
+	PROMPT_SEARCH,      /* / and F3 */
+	PROMPT_TIME,        /* g: a time for the cursor */
+};
+
+/* The screen shown before the current one, again (Esc); on the first
+ * screen nothing happens. */
+void view_back(lt_view *v);
+
 /* The message of the status line until the next key. */
 void view_msg(lt_view *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -109,9 +128,14 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 /* --- time (vtime.c) ------------------------------------------------------ */
 
 void view_time(const lt_view *v, const lt_model *m, struct vtime *vt);
-/* Keys of the time cursor, the baseline and pause ([ ] < > b B space):
+/* Keys of the time cursor, the baseline and pause ([ ] PgUp PgDn Home
+ * End < > b B space):
  * returns enum lt_view_flags, 0 for other keys. */
 int vtime_key(lt_view *v, const lt_model *m, const struct vtime *vt, int key);
+/* Moves the time cursor to text ("5m", "1h02m": since the start; "-30s":
+ * before the newest tick; "12:03:10" or "12:03": that clock time); says
+ * where, or why not, in the status line. */
+void vtime_goto(lt_view *v, const lt_model *m, const char *text);
 
 /* --- lists (vsel.c) ------------------------------------------------------ */
 
@@ -129,7 +153,7 @@ size_t vlist_sel(struct vlist *l);
 /* The selected row, or NULL when there are none. */
 const struct vrow *vlist_sel_row(struct vlist *l);
 void vlist_select(struct vlist *l, long pos);
-/* Moving keys (arrows, j/k, pages, Home/End, n): enum lt_view_flags. */
+/* Moving keys (arrows, j/k, Ctrl-B/Ctrl-F pages, n): enum lt_view_flags. */
 int vlist_key(lt_view *v, struct vlist *l, int key);
 /* Selects the next row matching v->search, or says it found none. */
 void vlist_find(lt_view *v, struct vlist *l);
@@ -148,12 +172,23 @@ struct vcol {
 	void (*draw)(lt_view *v, const lt_model *m, const struct vtime *vt,
 		     struct lt_vline *l, int maxcol, const struct vrow *r,
 		     int width);
+	/* 0: always shown; else, when the line is too narrow for the
+	 * flexible column's min, columns go highest prio first (history
+	 * before evidence before numbers).  The sorted column stays. */
+	int prio;
+	int min;            /* the flexible column: the least it keeps */
+	int sort;           /* 1 + the sort order (index into the screen's
+			       sorts) this column shows, marked in its
+			       title; 0: none */
 };
 
 enum vcol_flags {
 	VC_RIGHT = 1,       /* right-aligned */
 	VC_WARN = 2,        /* styled as a warning when the row grows */
 	VC_MATCH = 4,       /* styled as a match when the search matches */
+	VC_RATE = 8,        /* r->slope per second in r->unit, drawn in one
+			       unit for the whole column, named in its title
+			       ("MiB/min"; mixed units: "RATE/min") */
 };
 
 void vc_label(const lt_model *m, const struct vrow *r, char *b, size_t n);
@@ -162,8 +197,12 @@ void vc_delta(const lt_model *m, const struct vrow *r, char *b, size_t n);
 void vc_rate(const lt_model *m, const struct vrow *r, char *b, size_t n);
 void vc_trend(const lt_model *m, const struct vrow *r, char *b, size_t n);
 
+/* Cuts s to width columns, its short form first: trailing " (...)"
+ * details go, then it is cut at a word with a '~' mark. */
+void vtext_fit(char *s, int width);
+
 /* Draws l's rows as a table of columns c in rows [y0, y1), scrolled to
- * the selection. */
+ * the selection, leaving out columns by priority (struct vcol). */
 void vtable(lt_view *v, const lt_model *m, const struct vtime *vt,
 	    struct lt_vframe *f, int y0, int y1, struct vlist *l,
 	    const struct vcol *c, size_t n);
@@ -177,6 +216,7 @@ void vtable_since(lt_view *v, const struct vtime *vt, struct lt_vline *l,
  * target's strings become '?') and cut at the frame's width. */
 void vf_reset(struct lt_vframe *f, int rows, int cols);
 struct lt_vline *vf_line(struct lt_vframe *f, int y);
+void vf_reset_line(struct lt_vline *l);  /* empties it for a redraw */
 void vl_puts(struct lt_vline *l, int maxcol, const char *s);
 void vl_printf(struct lt_vline *l, int maxcol, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -184,6 +224,13 @@ void vl_printf(struct lt_vline *l, int maxcol, const char *fmt, ...)
 void vl_glyph(struct lt_vline *l, int maxcol, int ascii, const char *utf8,
 	      char fallback);
 void vl_pad(struct lt_vline *l, int col);
+/* Writes text word-wrapped into rows [y, y1) of f, the lines after the
+ * first indented by indent, each styled; returns the rows used (a word
+ * longer than a line is cut).  vf_wrap_rows: how many rows all of text
+ * takes at cols. */
+int vf_wrap(struct lt_vframe *f, int y, int y1, int indent, const char *text,
+	    int style);
+int vf_wrap_rows(int cols, int indent, const char *text);
 void vl_span(struct lt_vline *l, int col, int width, int style);
 /* Right-aligns s in a field of width columns. */
 void vl_rjust(struct lt_vline *l, int maxcol, const char *s, int width);

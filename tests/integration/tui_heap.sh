@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../tui_lib.sh"
 
 # first_site WIN: the first row under the Sites column titles.
-first_site() { screen "$1" | awk '/GROWTH\/s/ {getline; print; exit}'; }
+first_site() { screen "$1" | awk '/ WHERE/ {getline; print; exit}'; }
 
 start_target heap_sites 2048 120
 target=$TARGET_PID
