@@ -91,13 +91,9 @@ static void entry_draw(const struct help_entry *e, struct lt_vframe *f,
 		if (r == 0)
 			vl_printf(l, f->cols, "  %s", e->keys);
 		vl_pad(l, KEY_W);
-		vl_puts(l, f->cols, sub.lines[r].text);
+		vl_copy(l, f->cols, &sub.lines[r]);
 	}
-	for (int r = 0; r < sub.lines_cap; r++) {
-		free(sub.lines[r].text);
-		free(sub.lines[r].spans);
-	}
-	free(sub.lines);
+	vf_free(&sub);
 }
 
 static void help_draw(lt_view *v, const lt_model *m, const struct vtime *vt,

@@ -24,6 +24,20 @@ static const struct hcell hcells[] = {
 	{"cg cache", LT_M_CG_FILE},
 };
 
+/* A header cell's rate, right-aligned in 12 columns, or in what is left
+ * of a narrow cell; left out rather than cut ("+2.8 MiB/"). */
+static void cell_rate(struct lt_vline *l, int end, const char *rate, int trend)
+{
+	int n = (int)strlen(rate), w = end - l->cols - 1 < 12 ? end - l->cols - 1 : 12;
+
+	if (w < n)
+		return;
+	vl_puts(l, end, " ");
+	vl_rjust(l, end, rate, w);
+	if (trend == LT_TREND_GROWING)
+		vl_span(l, l->cols - w, w, LT_ST_WARN);
+}
+
 /* The heap estimate: all sites' live bytes at the cursor, its growth over
  * the window and a sparkline. */
 static void heap_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
@@ -52,10 +66,7 @@ static void heap_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
 	lt_fmt_value(g.end, LT_UNIT_BYTES, sval, sizeof(sval));
 	lt_fmt_rate(g.slope, LT_UNIT_BYTES, rate, sizeof(rate));
 	vl_rjust(l, end, sval, 9);
-	vl_puts(l, end, " ");
-	vl_rjust(l, end, rate, 12);
-	if (g.trend == LT_TREND_GROWING)
-		vl_span(l, l->cols - 12, 12, LT_ST_WARN);
+	cell_rate(l, end, rate, g.trend);
 	spark = (size_t)(end - l->cols - 1 > 16 ? 16 : end - l->cols - 1);
 	if (end - l->cols - 1 >= 3) {
 		vl_puts(l, end, " ");
@@ -86,10 +97,7 @@ static void header_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
 	lt_fmt_value(g.end, lt_metric_def(c->id)->unit, val, sizeof(val));
 	lt_fmt_rate(g.slope, lt_metric_def(c->id)->unit, rate, sizeof(rate));
 	vl_rjust(l, end, val, 9);
-	vl_puts(l, end, " ");
-	vl_rjust(l, end, rate, 12);
-	if (g.trend == LT_TREND_GROWING)
-		vl_span(l, l->cols - 12, 12, LT_ST_WARN);
+	cell_rate(l, end, rate, g.trend);
 	spark = end - l->cols - 1;
 	if (spark > 16)
 		spark = 16;
@@ -161,14 +169,15 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 	const struct lt_meta *meta = lt_model_meta_c(m);
 	const char *exe = meta->exe ? meta->exe : meta->cmdline ? meta->cmdline : "?";
 	double end_t = vt->n ? lt_model_tick(m, vt->n - 1)->t : 0;
-	char dur[32], at[32];
+	char dur[32], at[32], part[600];
 	struct lt_vline *l = vf_line(f, 0);
 	int per = f->cols >= 120 ? 3 : 2, w = f->cols / per, y = 1;
 	size_t nc = sizeof(hcells) / sizeof(hcells[0]);
 
 	lt_fmt_duration(end_t, dur, sizeof(dur));
 	lt_fmt_duration(vt->t, at, sizeof(at));
-	/* The long parts last: a narrow terminal cuts the path, not the time. */
+	/* The long parts last, and each only whole: a narrow terminal loses
+	 * the limits and the path, never half a word. */
 	vl_printf(l, f->cols, "leaktop  pid %d  ", (int)meta->pid);
 	if (v->live)
 		vl_printf(l, f->cols, "live %s, every %gs%s%s", dur, meta->interval,
@@ -181,26 +190,36 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 		char r[32];
 
 		lt_fmt_bytes((double)lt_hsites_rate(lt_model_hsites_c(m)), r, sizeof(r));
-		vl_printf(l, f->cols, "  heap 1 sample/%s", r);
+		snprintf(part, sizeof(part), "  heap 1 sample/%s", r);
+		vl_whole(l, f->cols, part);
 	} else if (lt_hsites_rate(lt_model_hsites_c(m)) == 1) {
-		vl_puts(l, f->cols, "  heap: every allocation");
+		vl_whole(l, f->cols, "  heap: every allocation");
 	}
 	/* The limits a leak runs into; the report says when. */
-	if (meta->fd_limit > 0)
-		vl_printf(l, f->cols, "  fd limit %lld", (long long)meta->fd_limit);
+	if (meta->fd_limit > 0) {
+		snprintf(part, sizeof(part), "  fd limit %lld", (long long)meta->fd_limit);
+		vl_whole(l, f->cols, part);
+	}
 	if (meta->mem_limit > 0) {
 		char lim[32];
 
 		lt_fmt_bytes((double)meta->mem_limit, lim, sizeof(lim));
-		vl_printf(l, f->cols, "  mem limit %s", lim);
+		snprintf(part, sizeof(part), "  mem limit %s", lim);
+		vl_whole(l, f->cols, part);
 	}
-	vl_printf(l, f->cols, "  | %s", exe);
+	snprintf(part, sizeof(part), "  | %s", exe);
+	if (!vl_whole(l, f->cols, part) && strrchr(exe, '/')) {
+		snprintf(part, sizeof(part), "  | %s", strrchr(exe, '/') + 1);
+		vl_whole(l, f->cols, part);
+	}
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_TITLE);
 	for (size_t i = 0; i < nc; i += (size_t)per, y++)
 		for (int c = 0; c < per && i + (size_t)c < nc; c++)
+			/* the row's last cell has no neighbour to keep a gap to */
 			header_cell(v, m, vt, vf_line(f, y), &hcells[i + (size_t)c],
-				    c * w, w);
+				    c * w, c + 1 == per || i + (size_t)c + 1 == nc ?
+				    f->cols - c * w + 1 : w);
 	/* "unavailable: none" is worth a row only on a tall terminal. */
 	if (f->rows >= 30 || any_unavailable(m))
 		sources_line(m, vf_line(f, y++), f->cols);
@@ -267,28 +286,69 @@ static const struct vcol memory_cols[] = {
 
 /* The verdicts, wrapped: they get all the rows they need as long as the
  * table keeps its head and MEM_MIN_ROWS rows (the table scrolls); what
- * does not fit is counted on the last row. */
+ * does not fit is counted on the last row, and V shows them all. */
 #define MEM_MIN_ROWS 4
+#define MAX_VERDICTS 16
+
+static size_t verdict_texts(const lt_model *m, char (*text)[300], int *kind)
+{
+	struct lt_verdict vd[MAX_VERDICTS];
+	size_t nv = lt_verdict_compute(m, vd, MAX_VERDICTS);
+
+	for (size_t i = 0; i < nv; i++) {
+		snprintf(text[i], 300, "%c %s",
+			 vd[i].kind == LT_VERDICT_WARN ? '!' : ' ', vd[i].text);
+		kind[i] = vd[i].kind == LT_VERDICT_WARN ? LT_ST_WARN : LT_ST_NORMAL;
+	}
+	return nv;
+}
+
+/* Detail 1 of Memory: every verdict, scrolled by detail_top. */
+static void verdicts_view(lt_view *v, const lt_model *m, struct lt_vframe *f,
+			  int y0, int y1)
+{
+	char text[MAX_VERDICTS][300];
+	int kind[MAX_VERDICTS], total = 0, at = 0;
+	size_t nv = verdict_texts(m, text, kind);
+	struct lt_vframe sub = {0};
+	struct vlist *l = mlist(v);
+	struct lt_vline *t = vf_line(f, y0++);
+
+	vl_puts(t, f->cols, "Verdicts (whole session): Up/Down scroll, Esc goes back");
+	vl_span(t, 0, t->cols, LT_ST_TITLE);
+	for (size_t i = 0; i < nv; i++)
+		total += vf_wrap_rows(f->cols, 2, text[i]);
+	if (!total)
+		return;
+	vf_reset(&sub, total, f->cols);
+	for (size_t i = 0; i < nv; i++)
+		at += vf_wrap(&sub, at, total, 2, text[i], kind[i]);
+	if (l->detail_top + (size_t)(y1 - y0) > (size_t)total)
+		l->detail_top = total > y1 - y0 ? (size_t)(total - (y1 - y0)) : 0;
+	for (int y = y0; y < y1 && l->detail_top + (size_t)(y - y0) < (size_t)total; y++)
+		vl_copy(vf_line(f, y), f->cols, &sub.lines[l->detail_top + (size_t)(y - y0)]);
+	vf_free(&sub);
+}
 
 static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 			struct lt_vframe *f, int y0, int y1)
 {
-	struct lt_verdict vd[16];
-	size_t nv = lt_verdict_compute(m, vd, sizeof(vd) / sizeof(vd[0]));
-	char text[16][300];
-	int need = 0, room, y;
-	size_t i;
+	char text[MAX_VERDICTS][300];
+	int kind[MAX_VERDICTS], need = 0, room, y;
+	size_t nv, i;
 
+	if (mlist(v)->detail) {
+		verdicts_view(v, m, f, y0, y1);
+		return;
+	}
 	vtable_since(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
 	if (!vt->n) {
 		vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
 		return;
 	}
-	for (i = 0; i < nv; i++) {
-		snprintf(text[i], sizeof(text[i]), "%c %s",
-			 vd[i].kind == LT_VERDICT_WARN ? '!' : ' ', vd[i].text);
+	nv = verdict_texts(m, text, kind);
+	for (i = 0; i < nv; i++)
 		need += vf_wrap_rows(f->cols, 2, text[i]);
-	}
 	room = y1 - y0 - 1 - (1 + MEM_MIN_ROWS) - 1;
 	room = need < room ? need : room;
 	if (room <= 0) {
@@ -307,22 +367,42 @@ static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 			struct lt_vline *l = vf_line(f, y1 - 1);
 
 			vf_reset_line(l);
-			vl_printf(l, f->cols, "  ... %zu more: a larger terminal or `leaktop report` shows them",
-				  nv - i);
+			vl_printf(l, f->cols, "  ... %zu more: V shows every verdict", nv - i);
 			vl_span(l, 0, l->cols, LT_ST_DIM);
 			break;
 		}
-		y += vf_wrap(f, y, y1, 2, text[i],
-			     vd[i].kind == LT_VERDICT_WARN ? LT_ST_WARN : LT_ST_NORMAL);
+		y += vf_wrap(f, y, y1, 2, text[i], kind[i]);
 	}
 }
 
 static int memory_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 		      int key)
 {
+	struct vlist *l = mlist(v);
+
 	(void)m;
 	(void)vt;
-	return vlist_key(v, mlist(v), key);
+	if (!l->detail && key != 'V')
+		return vlist_key(v, l, key);
+	switch (key) {
+	case 'V':
+		l->detail = !l->detail;
+		l->detail_top = 0;
+		break;
+	case LT_KEY_ESC: case LT_KEY_BACKSPACE: case LT_KEY_ENTER:
+		l->detail = 0;
+		break;
+	case LT_KEY_DOWN: case 'j':
+		l->detail_top++;   /* verdicts_view keeps it in range */
+		break;
+	case LT_KEY_UP: case 'k':
+		if (l->detail_top)
+			l->detail_top--;
+		break;
+	default:
+		return 0;
+	}
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
 
 static void memory_find(lt_view *v, const lt_model *m, const struct vtime *vt)

@@ -571,6 +571,10 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 
 		snprintf(line, sizeof(line), "%s%s   (blocks allocated before the attach are not seen)",
 			 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
+		/* The caveat only where it fits whole. */
+		if (vf_wrap_rows(f->cols, 2, line) > 2)
+			snprintf(line, sizeof(line), "%s%s",
+				 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
 		y0 += vf_wrap(f, y0 + 1, y0 + 3, 2, line,
 			      sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
 	}

@@ -65,6 +65,14 @@ void vl_puts(struct lt_vline *l, int maxcol, const char *s)
 	}
 }
 
+int vl_whole(struct lt_vline *l, int maxcol, const char *s)
+{
+	if (l->cols + (int)strlen(s) > maxcol)
+		return 0;
+	vl_puts(l, maxcol, s);
+	return 1;
+}
+
 void vl_printf(struct lt_vline *l, int maxcol, const char *fmt, ...)
 {
 	char buf[1024];
@@ -186,6 +194,26 @@ void vl_spark_metric(struct lt_vline *l, int maxcol, int ascii,
 	vl_spark_values(l, maxcol, ascii, vals, have, n, width);
 	free(vals);
 	free(have);
+}
+
+void vf_free(struct lt_vframe *f)
+{
+	for (int y = 0; y < f->lines_cap; y++) {
+		free(f->lines[y].text);
+		free(f->lines[y].spans);
+	}
+	free(f->lines);
+	memset(f, 0, sizeof(*f));
+}
+
+void vl_copy(struct lt_vline *dst, int maxcol, const struct lt_vline *src)
+{
+	int x = dst->cols;
+
+	vl_puts(dst, maxcol, src->text);
+	for (size_t i = 0; i < src->nspans; i++)
+		vl_span(dst, x + src->spans[i].col, src->spans[i].width,
+			src->spans[i].style);
 }
 
 int lt_vframe_print(const struct lt_vframe *f, FILE *out)

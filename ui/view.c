@@ -347,6 +347,23 @@ int lt_view_mouse(lt_view *v, const lt_model *m, int kind, int y, int x)
 
 /* --- frame --------------------------------------------------------------- */
 
+/* The keys a newcomer needs, each hint whole or not at all. */
+static void hints(struct lt_vline *l, int cols, const char *sort)
+{
+	char s[64];
+	const char *h[] = {"F1/? help", "F10/q quit", "1-5 screens", s,
+			   "F3// search", "PgUp/PgDn g time", "b baseline"};
+
+	snprintf(s, sizeof(s), "F6/s sort%s%s", sort ? ": " : "", sort ? sort : "");
+	for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+		char part[80];
+
+		snprintf(part, sizeof(part), "%s%s", i ? "  " : "", h[i]);
+		if (!vl_whole(l, cols, part))
+			break;
+	}
+}
+
 static void status_line(lt_view *v, struct lt_vframe *f)
 {
 	struct lt_vline *l = vf_line(f, f->rows - 1);
@@ -361,8 +378,7 @@ static void status_line(lt_view *v, struct lt_vframe *f)
 	else if (l->cols)
 		;  /* the screen wrote its own (Flame: the selected node) */
 	else
-		vl_printf(l, f->cols, "F1/? help  F10/q quit  1-5 screens  F6/s sort%s%s  F3// search  PgUp/PgDn g time",
-			  sort ? ": " : "", sort ? sort : "");
+		hints(l, f->cols, sort);
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_STATUS);
 }

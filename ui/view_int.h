@@ -217,7 +217,14 @@ void vtable_since(lt_view *v, const struct vtime *vt, struct lt_vline *l,
 void vf_reset(struct lt_vframe *f, int rows, int cols);
 struct lt_vline *vf_line(struct lt_vframe *f, int y);
 void vf_reset_line(struct lt_vline *l);  /* empties it for a redraw */
+/* Frees a scratch frame's lines (a frame made with vf_reset on a zeroed
+ * struct, for text wrapped to a column); the struct is zeroed. */
+void vf_free(struct lt_vframe *f);
+/* Appends src's text (ASCII) and spans to dst, at dst's end. */
+void vl_copy(struct lt_vline *dst, int maxcol, const struct lt_vline *src);
 void vl_puts(struct lt_vline *l, int maxcol, const char *s);
+/* Appends s only if all of it fits before maxcol; returns whether. */
+int vl_whole(struct lt_vline *l, int maxcol, const char *s);
 void vl_printf(struct lt_vline *l, int maxcol, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A glyph one column wide: utf8 unless ascii. */

@@ -319,12 +319,16 @@ void vtable(lt_view *v, const lt_model *m, const struct vtime *vt,
 void vtable_since(lt_view *v, const struct vtime *vt, struct lt_vline *l,
 		  int cols, const char *what)
 {
-	char at[32];
+	char at[32], part[64];
 
 	lt_fmt_duration(vt->t, at, sizeof(at));
-	vl_printf(l, cols, "%s at t=%s; changes since %s", what, at,
-		  vt->has_base ? "the baseline" : "the start");
+	vl_printf(l, cols, "%s at t=%s", what, at);
+	/* what changes are counted from: whole, or on a wider terminal */
 	if (vt->has_base)
-		vl_printf(l, cols, " (t=%.1fs)", v->base_t);
+		snprintf(part, sizeof(part), "; changes since the baseline (t=%.1fs)", v->base_t);
+	else
+		snprintf(part, sizeof(part), "; changes since the start");
+	if (!vl_whole(l, cols, part))
+		vl_whole(l, cols, vt->has_base ? "; since the baseline" : "");
 	vl_span(l, 0, l->cols, LT_ST_TITLE);
 }

@@ -279,7 +279,7 @@ void vtime_goto(lt_view *v, const lt_model *m, const char *text)
 			return;
 		}
 	} else if (lt_duration_parse(text + (text[0] == '-'), "time", &t, &err) < 0) {
-		view_msg(v, "%s (e.g. 5m, 1h02m, -30s, 12:03:10)", err.msg);
+		view_msg(v, "%s", err.msg);
 		return;
 	} else if (text[0] == '-') {
 		t = last - t;
