@@ -414,6 +414,8 @@ static int flame_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 	case LT_KEY_BACKSPACE: case LT_KEY_ESC:
 		if (s->nzoom)
 			s->nzoom--;
+		else
+			r = 0;   /* nothing to zoom out of: the view goes back */
 		break;
 	case 'n': {
 		size_t hit = next_match(v, m, sel);

@@ -74,17 +74,34 @@ static void vrate_choose(const struct vlist *ls, const char *title, struct vrate
 	int bytes = ls->n > 0;
 	size_t p = 0, k = 0;
 
+	size_t votes[3] = {0, 0, 0};
+
 	for (size_t i = 0; i < ls->n; i++) {
-		if (isfinite(ls->rows[i].slope))
-			top = fmax(top, fabs(ls->rows[i].slope));
-		if (ls->rows[i].unit == LT_UNIT_BYTES)
+		double a = fabs(ls->rows[i].slope);
+		size_t q = 0;
+
+		if (ls->rows[i].unit != LT_UNIT_BYTES)
+			bytes = 0;
+		if (!isfinite(a) || a == 0)
 			continue;
-		bytes = 0;
+		top = fmax(top, a);
+		/* the period lt_fmt_rate would give this row alone */
+		one = ls->rows[i].unit == LT_UNIT_BYTES ? 1023.5 * 1024 : 0.95;
+		while (q + 1 < 3 && a * periods[q].seconds < one)
+			q++;
+		votes[q]++;
 	}
-	one = bytes ? 1023.5 * 1024 : 0.95;
-	while (top > 0 && p + 1 < sizeof(periods) / sizeof(periods[0]) &&
-	       top * periods[p].seconds < one)
-		p++;
+	if (bytes) {
+		/* one unit: the largest rate reads at least 1 of it */
+		while (top > 0 && p + 1 < 3 && top * periods[p].seconds < 1023.5 * 1024)
+			p++;
+	} else {
+		/* bytes and counts: the period most rows would have on their
+		 * own (the shorter on a tie) */
+		for (size_t q = 1; q < 3; q++)
+			if (votes[q] > votes[p])
+				p = q;
+	}
 	u->mul = periods[p].seconds;
 	u->bytes = bytes;
 	if (!bytes) {

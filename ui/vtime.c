@@ -111,8 +111,10 @@ static double time_step(const lt_model *m, const struct vtime *vt)
 	double len = lt_model_tick(m, vt->n - 1)->t - lt_model_tick(m, 0)->t;
 	double tick = lt_model_meta_c(m)->interval, want = len / 10, step = nice[0];
 
-	for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]) && nice[i] <= want; i++)
-		step = nice[i];
+	/* the nearest on a log scale: 599 s gives 1m, not 30s */
+	for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]); i++)
+		if (want > 0 && fabs(log(nice[i] / want)) < fabs(log(step / want)))
+			step = nice[i];
 	return step > tick ? step : tick;
 }
 

@@ -471,9 +471,11 @@ static void test_empty_model(void **state)
 	keys(v, m, "2jk\n[]<>bB s/x\n");
 	f = lt_view_render(v, m, 24, 80);
 	assert_true(find(f, "no thread samples in this session") > 0);
-	keys(v, m, "3jjkkhl\n\x7f");
+	keys(v, m, "3jjkkhl\n");
 	f = lt_view_render(v, m, 24, 80);
 	assert_true(find(f, "no thread stacks to draw") > 0);
+	keys(v, m, "\x7f");   /* nothing to zoom out of: back to Threads */
+	assert_int_equal(lt_view_screen(v), LT_SCR_THREADS);
 	lt_view_free(v);
 	lt_model_free(m);
 }
