@@ -174,13 +174,17 @@ struct vcol {
 		     int width);
 	/* 0: always shown; else, when the line is too narrow for the
 	 * flexible column's min, columns go highest prio first (history
-	 * before evidence before numbers).  The sorted column stays. */
+	 * before evidence before numbers); those of prio VC_PRIO_SPARE and
+	 * up also go so that the flexible column's text shows whole (up to
+	 * 60 columns).  The sorted column stays. */
 	int prio;
 	int min;            /* the flexible column: the least it keeps */
 	int sort;           /* 1 + the sort order (index into the screen's
 			       sorts) this column shows, marked in its
 			       title; 0: none */
 };
+
+#define VC_PRIO_SPARE 3
 
 enum vcol_flags {
 	VC_RIGHT = 1,       /* right-aligned */

@@ -163,10 +163,11 @@ void vtext_fit(char *s, int width)
 
 /* --- layout ---------------------------------------------------------------- */
 
-/* Which columns are shown at cols terminal columns; returns the width the
- * flexible column gets (0 without one). */
+/* Which columns are shown at cols terminal columns, the flexible column
+ * wanting want columns (at least its min); returns the width it gets (0
+ * without one). */
 static int vcol_layout(const struct vcol *c, size_t n, int cols, int sort,
-		       unsigned char *keep)
+		       int want, unsigned char *keep)
 {
 	int fixed = 2, flex = -1, room;
 
@@ -180,11 +181,18 @@ static int vcol_layout(const struct vcol *c, size_t n, int cols, int sort,
 	for (;;) {
 		int drop = -1;
 
+		int need, least = 1;
+
 		room = cols - fixed;
-		if (flex >= 0 ? room >= c[flex].min : room >= 0)
+		need = flex >= 0 ? c[flex].min : 0;
+		if (room >= need && flex >= 0 && room < want) {
+			least = VC_PRIO_SPARE;   /* only spare columns go for want */
+			need = want;
+		}
+		if (room >= need)
 			break;
 		for (size_t i = 0; i < n; i++)
-			if (keep[i] && c[i].width && c[i].prio > 0 &&
+			if (keep[i] && c[i].width && c[i].prio >= least &&
 			    c[i].sort != sort + 1 &&
 			    (drop < 0 || c[i].prio >= c[drop].prio))
 				drop = (int)i;
@@ -300,6 +308,31 @@ static void table_row(lt_view *v, const lt_model *m, const struct vtime *vt,
 		vl_span(l, 0, cols, LT_ST_SELECTED);
 }
 
+/* The flexible column's widest text over the list's first rows, up to
+ * FLEX_WANT_MAX: "leak_fn (file.c:46)" whole is worth more than a
+ * sparkline, but a 200-character C++ name must not push out every
+ * number. */
+#define FLEX_WANT_MAX 60
+#define FLEX_WANT_ROWS 200
+
+static int flex_want(const lt_model *m, const struct vlist *ls,
+		     const struct vcol *c, size_t n)
+{
+	char buf[256];
+	int want = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].width || !c[i].fmt)
+			continue;
+		for (size_t r = 0; r < ls->n && r < FLEX_WANT_ROWS && want < FLEX_WANT_MAX; r++) {
+			c[i].fmt(m, &ls->rows[r], buf, sizeof(buf));
+			if ((int)strlen(buf) > want)
+				want = (int)strlen(buf);
+		}
+	}
+	return want < FLEX_WANT_MAX ? want : FLEX_WANT_MAX;
+}
+
 void vtable(lt_view *v, const lt_model *m, const struct vtime *vt,
 	    struct lt_vframe *f, int y0, int y1, struct vlist *ls,
 	    const struct vcol *c, size_t n)
@@ -309,7 +342,7 @@ void vtable(lt_view *v, const lt_model *m, const struct vtime *vt,
 	struct table t = {c, n < MAX_COLS ? n : MAX_COLS, keep, rates, 0};
 	size_t sel = vlist_sel(ls), h;
 
-	t.flex = vcol_layout(c, t.n, f->cols, ls->sort, keep);
+	t.flex = vcol_layout(c, t.n, f->cols, ls->sort, flex_want(m, ls, c, t.n), keep);
 	for (size_t i = 0; i < t.n; i++)
 		if (c[i].flags & VC_RATE)
 			vrate_choose(ls, c[i].title, &rates[i]);
