@@ -23,7 +23,7 @@ static const struct help_entry help[] = {
 	{"F10, q", "quit (a live session is finished and detached)"},
 	{NULL, "Lists"},
 	{"Up/Down, j/k", "move the selection (Flame: to the parent / the widest child); the mouse wheel scrolls, a click selects"},
-	{"Ctrl-B, Ctrl-F", "a page up / down"},
+	{"Ctrl-B/F, Ctrl-U/D", "a page up / down (Ctrl-U/D where tmux takes Ctrl-B)"},
 	{"Left/Right, h/l", "Flame: the previous / next frame on the same level"},
 	{"Enter", "Sites: the row's stack, and on a frame its source; Threads: the group's stack and thread names; Flame: zoom into the frame"},
 	{"F6, s", "cycle the sort order; the sorted column's title is marked"},
@@ -150,8 +150,8 @@ static int help_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 	switch (key) {
 	case LT_KEY_UP: case 'k': s->top--; break;
 	case LT_KEY_DOWN: case 'j': s->top++; break;
-	case LT_KEY_PGUP: case 2: s->top -= page; break;     /* 2: Ctrl-B */
-	case LT_KEY_PGDN: case 6: s->top += page; break;     /* 6: Ctrl-F */
+	case LT_KEY_PGUP: case 2: case 21: s->top -= page; break;  /* Ctrl-B, U */
+	case LT_KEY_PGDN: case 6: case 4: s->top += page; break;   /* Ctrl-F, D */
 	case LT_KEY_HOME: s->top = 0; break;
 	case LT_KEY_END: s->top = s->total; break;
 	case LT_KEY_ESC: case LT_KEY_BACKSPACE:

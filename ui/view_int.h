@@ -153,7 +153,8 @@ size_t vlist_sel(struct vlist *l);
 /* The selected row, or NULL when there are none. */
 const struct vrow *vlist_sel_row(struct vlist *l);
 void vlist_select(struct vlist *l, long pos);
-/* Moving keys (arrows, j/k, Ctrl-B/Ctrl-F pages, n): enum lt_view_flags. */
+/* Moving keys (arrows, j/k, Ctrl-B/F or Ctrl-U/D pages, n): enum
+ * lt_view_flags. */
 int vlist_key(lt_view *v, struct vlist *l, int key);
 /* Selects the next row matching v->search, or says it found none. */
 void vlist_find(lt_view *v, struct vlist *l);

@@ -135,9 +135,10 @@ int vlist_key(lt_view *v, struct vlist *l, int key)
 	case LT_KEY_UP: case 'k': vlist_select(l, at - 1); break;
 	case LT_KEY_DOWN: case 'j': vlist_select(l, at + 1); break;
 	/* PgUp/PgDn and Home/End move the time cursor (vtime.c); a page
-	 * of the list is Ctrl-B / Ctrl-F, as in less and vi. */
-	case 2: vlist_select(l, at - page); break;
-	case 6: vlist_select(l, at + page); break;
+	 * of the list is Ctrl-B / Ctrl-F as in less and vi, or Ctrl-U /
+	 * Ctrl-D where tmux takes Ctrl-B for itself. */
+	case 2: case 21: vlist_select(l, at - page); break;
+	case 6: case 4: vlist_select(l, at + page); break;
 	case 'n':
 		if (!v->search[0])
 			return 0;

@@ -21,7 +21,7 @@ else
 	screen h | sed 's/^/#   /'
 fi
 expect_screen "heap: the header shows the heap estimate and the rate" h "heap 1 sample/64 KiB"
-keys h C-b Enter   # Ctrl-B: a page up, the first row (Home moves the time cursor)
+keys h C-u Enter   # Ctrl-U: a page up, the first row (Home moves the time cursor)
 expect_screen "heap: Enter opens the site's stack" h "Heap site:"
 expect_screen "heap: the stack names the leak function" h "> leak_request_buffer  heap_sites.c:"
 keys h Enter
