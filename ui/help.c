@@ -22,7 +22,7 @@ static const struct help_entry help[] = {
 	{"Esc, Backspace", "back: close a stack or a source, zoom out the flame graph, then the previous screen"},
 	{"F10, q", "quit (a live session is finished and detached)"},
 	{NULL, "Lists"},
-	{"Up/Down, j/k", "move the selection (Flame: to the parent / the widest child); the mouse wheel scrolls, a click selects"},
+	{"Up/Down, j/k", "move the selection (Flame: to the parent / the widest child); the mouse wheel scrolls, a click selects a row or a flame box"},
 	{"Ctrl-B/F, Ctrl-U/D", "a page up / down (Ctrl-U/D where tmux takes Ctrl-B)"},
 	{"Left/Right, h/l", "Flame: the previous / next frame on the same level"},
 	{"Enter", "Sites: the row's stack, and on a frame its source; Threads: the group's stack and thread names; Flame: zoom into the frame"},

@@ -236,7 +236,7 @@ static size_t wrap_next(const char *s, size_t w, const char **rest)
 {
 	size_t n = strlen(s), cut;
 
-	if (n <= w) {
+	if (n <= w || !w) {   /* no room at all: the rest is dropped */
 		*rest = s + n;
 		return n;
 	}

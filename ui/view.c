@@ -323,6 +323,12 @@ int lt_view_mouse(lt_view *v, const lt_model *m, int kind, int y, int x)
 				}
 			return 0;
 		}
+		if (!l && cur(v)->click && y > v->hit.tab_y) {
+			struct vtime vt;
+
+			prepare(v, m, &vt);
+			return cur(v)->click(v, m, &vt, y, x);
+		}
 		if (!l || y < v->hit.y0 || y >= v->hit.y1 ||
 		    l->top + (size_t)(y - v->hit.y0) >= l->n)
 			return 0;

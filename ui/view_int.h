@@ -101,6 +101,11 @@ struct screen {
 		   int key);
 	/* Selects the next match of v->search (Enter in the prompt). */
 	void (*find)(lt_view *v, const lt_model *m, const struct vtime *vt);
+	/* A click at cell (y, x) of the last frame outside a list (Flame:
+	 * a box); returns enum lt_view_flags, 0: nothing there.  May be
+	 * NULL. */
+	int (*click)(lt_view *v, const lt_model *m, const struct vtime *vt,
+		     int y, int x);
 };
 
 extern const struct screen screen_sites, screen_threads, screen_flame,

@@ -209,10 +209,12 @@ static void col_title(lt_view *v, struct lt_vline *l, int cols,
 {
 	int w = c->width ? c->width : cols - l->cols;
 	int tw = (int)strlen(title) + (marked ? 1 : 0), x = l->cols;
+	/* a title never runs into the next column */
+	int end = x + w - (marked ? 1 : 0) < cols ? x + w - (marked ? 1 : 0) : cols;
 
 	if ((c->flags & VC_RIGHT) && tw < w)
 		vl_pad(l, l->cols + w - tw < cols ? l->cols + w - tw : cols);
-	vl_puts(l, cols, title);
+	vl_puts(l, end, title);
 	if (marked) {
 		/* the sorted column: a mark and its own style */
 		vl_glyph(l, cols, v->ascii, "\xe2\x96\xbc", '*');

@@ -177,6 +177,13 @@ for size in 80x24 200x60; do
 	if wait_for "[ \"\$(selected $w)\" != \"$before\" ]" 3; then ok "$size: Ctrl-D pages the list down"; else fail "$size: Ctrl-D pages the list down" "$(selected "$w")"; fi
 	keys "$w" C-u C-u
 	if wait_for "[ \"\$(selected $w)\" = \"$first\" ]" 3; then ok "$size: Ctrl-U pages back to the first row"; else fail "$size: Ctrl-U pages back to the first row" "$(selected "$w"), first was $first"; fi
+	# a click on a flame box selects it: the status line names it
+	keys "$w" 3
+	expect_screen "$size: 3 shows Flame" "$w" "Flame: heap stacks"
+	fy=$(screen "$w" | grep -n -m1 'lru_cache_put' | cut -d: -f1)
+	fx=$(screen "$w" | sed -n "${fy}p" | awk '{ print index($0, "lru_cache_put") - 1 }')
+	click "$w" "$fx" $((fy - 1))
+	if wait_for "row $w $rows | grep -q '^lru_cache_put'" 3; then ok "$size: a click selects a flame box"; else fail "$size: a click selects a flame box" "$(row "$w" "$rows")"; fi
 	click "$w" "$(tab_x "$w" "1 Sites")" "$ty"
 	expect_screen "$size: a click on the Sites tab shows Sites" "$w" "Heap by your code"
 

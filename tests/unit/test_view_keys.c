@@ -186,6 +186,13 @@ static void test_too_small(void **state)
 	assert_true(find(f, "40x10") >= 0);
 	for (int y = 0; y < f->rows; y++)
 		assert_true(f->lines[y].cols <= 40);
+	/* degenerate sizes draw what fits and end */
+	for (int r = 0; r < 3; r++)
+		for (int c = 0; c < 4; c++) {
+			f = lt_view_render(v, m, r, c);
+			for (int y = 0; y < f->rows; y++)
+				assert_true(f->lines[y].cols <= c);
+		}
 	f = lt_view_render(v, m, 16, 60);
 	assert_int_equal(find(f, "terminal too small"), -1);
 	assert_true(find(f, "handle_client_request") > 0);
@@ -353,6 +360,20 @@ static void test_mouse(void **state)
 	assert_int_equal(find(f, "> "), head + 1);
 	assert_int_equal(lt_view_mouse(v, m, LT_MOUSE_CLICK, 0, 5), 0);
 	assert_int_equal(lt_view_mouse(v, m, LT_MOUSE_CLICK, tabs, 79), 0);
+	/* a click on a flame box selects it (the status line names it) */
+	lt_view_set_screen(v, LT_SCR_FLAME);
+	f = lt_view_render(v, m, 24, 80);
+	{
+		int y = find(f, "handle_client");
+		int x = (int)(strstr(f->lines[y].text, "handle_client") - f->lines[y].text);
+
+		assert_true(y > 0);
+		assert_null(strstr(status(f), "handle_client"));
+		assert_true(lt_view_mouse(v, m, LT_MOUSE_CLICK, y, x) & LT_VIEW_REDRAW);
+		f = lt_view_render(v, m, 24, 80);
+		assert_non_null(strstr(status(f), "handle_client_request_and_leak"));
+		assert_int_equal(lt_view_mouse(v, m, LT_MOUSE_CLICK, f->rows - 2, 79), 0);
+	}
 	/* the wheel on Help scrolls it */
 	lt_view_set_screen(v, LT_SCR_HELP);
 	f = lt_view_render(v, m, 24, 80);
