@@ -74,8 +74,17 @@ enum lt_view_screen lt_view_screen(const lt_view *v)
 	return (enum lt_view_screen)v->screen;
 }
 
+/* What the last frame put where no longer holds (a key changed the
+ * screen): mouse events wait for the next frame. */
+static void hit_stale(lt_view *v)
+{
+	v->hit.list = NULL;
+	v->hit.tab_y = -1;
+}
+
 static void show(lt_view *v, int s)
 {
+	hit_stale(v);
 	v->screen = s;
 	/* A screen shown again starts on its list, not a detail. */
 	if (screens[s]->list)
@@ -302,13 +311,15 @@ int lt_view_key(lt_view *v, const lt_model *m, int key)
 		view_back(v);
 		r = LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 	}
+	if (r & LT_VIEW_REDRAW)
+		hit_stale(v);
 	return r;
 }
 
 int lt_view_mouse(lt_view *v, const lt_model *m, int kind, int y, int x)
 {
 	struct vlist *l = v->hit.list;
-	int r = LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+	int r = LT_VIEW_HANDLED | LT_VIEW_REDRAW, tab_y = v->hit.tab_y;
 
 	v->msg[0] = '\0';
 	v->touched = 1;
@@ -348,6 +359,7 @@ int lt_view_mouse(lt_view *v, const lt_model *m, int kind, int y, int x)
 	r = 0;
 	for (int i = 0; i < 3; i++)
 		r |= lt_view_key(v, m, kind == LT_MOUSE_WHEEL_UP ? LT_KEY_UP : LT_KEY_DOWN);
+	v->hit.tab_y = tab_y;   /* the tabs stay where they were */
 	return r;
 }
 

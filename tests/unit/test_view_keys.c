@@ -359,6 +359,11 @@ static void test_mouse(void **state)
 	f = lt_view_render(v, m, 24, 80);
 	assert_int_equal(find(f, "> "), head + 1);
 	assert_int_equal(lt_view_mouse(v, m, LT_MOUSE_CLICK, 0, 5), 0);
+	/* after a key, until the next frame, the old layout is not used */
+	lt_view_key(v, m, LT_KEY_DOWN);
+	assert_int_equal(lt_view_mouse(v, m, LT_MOUSE_CLICK, head + 1, 10), 0);
+	f = lt_view_render(v, m, 24, 80);
+	assert_true(lt_view_mouse(v, m, LT_MOUSE_CLICK, head + 1, 10) & LT_VIEW_REDRAW);
 	assert_int_equal(lt_view_mouse(v, m, LT_MOUSE_CLICK, tabs, 79), 0);
 	/* a click on a flame box selects it (the status line names it) */
 	lt_view_set_screen(v, LT_SCR_FLAME);
