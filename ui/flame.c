@@ -44,6 +44,7 @@ struct flame_state {
 	size_t *zoom, *fsel;
 	size_t nzoom, nfsel, zcap, scap;
 	int fmode;          /* flame weight: enum flame_mode */
+	int y0, first_row;  /* where the last frame drew box row first_row */
 };
 
 struct box {
@@ -423,6 +424,8 @@ static int flame_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 	case LT_KEY_BACKSPACE: case LT_KEY_ESC:
 		if (s->nzoom)
 			s->nzoom--;
+		else
+			r = 0;   /* nothing to zoom out of: the view goes back */
 		break;
 	case 'n': {
 		size_t hit = next_match(v, m, sel);
@@ -545,6 +548,8 @@ static void flame_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 	for (size_t i = 0; i < nb; i++)
 		if (b[i].node == sel && b[i].row >= h)
 			first_row = b[i].row - h + 1;
+	s->y0 = y0 + 1;
+	s->first_row = first_row;
 	for (size_t i = 0; i < nb; i++) {
 		int y = b[i].row - first_row;
 
@@ -557,6 +562,30 @@ static void flame_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 	free(b);
 	if (!v->prompt && !v->msg[0])
 		flame_status(v, m, f, sel);
+}
+
+/* A click selects the box under it, as drawn by the last frame. */
+static int flame_click(lt_view *v, const lt_model *m, const struct vtime *vt,
+		       int y, int x)
+{
+	struct flame_state *s = flame_st(v);
+	size_t zoom, sel, nb, hit = LT_NONE;
+	struct box *b;
+	int row = y - s->y0 + s->first_row;
+
+	if (y < s->y0 || v->frame.cols <= 0)
+		return 0;
+	fl_build(&s->fl, m, vt, flame_mode(s, m));
+	resolve_state(v, &zoom, &sel);
+	nb = layout(&s->fl, zoom, v->frame.cols, &b);
+	for (size_t i = 0; i < nb; i++)
+		if (b[i].row == row && x >= b[i].c0 && x < b[i].c1)
+			hit = b[i].node;
+	free(b);
+	if (hit == LT_NONE)
+		return 0;
+	select_node(v, hit);
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
 
 /* Enter in the search prompt: the first match after the selection. */
@@ -573,4 +602,5 @@ const struct screen screen_flame = {
 	.draw = flame_draw,
 	.key = flame_key,
 	.find = flame_find,
+	.click = flame_click,
 };

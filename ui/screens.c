@@ -1,4 +1,4 @@
-/* The header above every screen, and the Memory and Help screens. */
+/* The header above every screen, and the Memory screen (Help: help.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +23,20 @@ static const struct hcell hcells[] = {
 	{"fds", LT_M_FDS},        {"cg wset", LT_M_CG_WORKING_SET},
 	{"cg cache", LT_M_CG_FILE},
 };
+
+/* A header cell's rate, right-aligned in 12 columns, or in what is left
+ * of a narrow cell; left out rather than cut ("+2.8 MiB/"). */
+static void cell_rate(struct lt_vline *l, int end, const char *rate, int trend)
+{
+	int n = (int)strlen(rate), w = end - l->cols - 1 < 12 ? end - l->cols - 1 : 12;
+
+	if (w < n)
+		return;
+	vl_puts(l, end, " ");
+	vl_rjust(l, end, rate, w);
+	if (trend == LT_TREND_GROWING)
+		vl_span(l, l->cols - w, w, LT_ST_WARN);
+}
 
 /* The heap estimate: all sites' live bytes at the cursor, its growth over
  * the window and a sparkline. */
@@ -52,10 +66,7 @@ static void heap_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
 	lt_fmt_value(g.end, LT_UNIT_BYTES, sval, sizeof(sval));
 	lt_fmt_rate(g.slope, LT_UNIT_BYTES, rate, sizeof(rate));
 	vl_rjust(l, end, sval, 9);
-	vl_puts(l, end, " ");
-	vl_rjust(l, end, rate, 12);
-	if (g.trend == LT_TREND_GROWING)
-		vl_span(l, l->cols - 12, 12, LT_ST_WARN);
+	cell_rate(l, end, rate, g.trend);
 	spark = (size_t)(end - l->cols - 1 > 16 ? 16 : end - l->cols - 1);
 	if (end - l->cols - 1 >= 3) {
 		vl_puts(l, end, " ");
@@ -86,10 +97,7 @@ static void header_cell(lt_view *v, const lt_model *m, const struct vtime *vt,
 	lt_fmt_value(g.end, lt_metric_def(c->id)->unit, val, sizeof(val));
 	lt_fmt_rate(g.slope, lt_metric_def(c->id)->unit, rate, sizeof(rate));
 	vl_rjust(l, end, val, 9);
-	vl_puts(l, end, " ");
-	vl_rjust(l, end, rate, 12);
-	if (g.trend == LT_TREND_GROWING)
-		vl_span(l, l->cols - 12, 12, LT_ST_WARN);
+	cell_rate(l, end, rate, g.trend);
 	spark = end - l->cols - 1;
 	if (spark > 16)
 		spark = 16;
@@ -125,12 +133,22 @@ static void sources_line(const lt_model *m, struct lt_vline *l, int cols)
 	vl_span(l, 0, l->cols, LT_ST_DIM);
 }
 
+static int any_unavailable(const lt_model *m)
+{
+	for (size_t i = 0; i < lt_model_source_count(m); i++)
+		if (!lt_model_source(m, i)->available)
+			return 1;
+	return 0;
+}
+
 static void tab_bar(lt_view *v, struct lt_vline *l, int cols)
 {
 	for (int s = 0; s < LT_SCR_COUNT; s++) {
 		int x = l->cols;
 
 		vl_printf(l, cols, " %c %s ", view_screen(s)->hotkey, view_screen(s)->name);
+		v->hit.tab_x0[s] = x;
+		v->hit.tab_x1[s] = l->cols;
 		if (s == v->screen)
 			vl_span(l, x, l->cols - x, LT_ST_TAB_ON);
 	}
@@ -158,14 +176,15 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 	const struct lt_meta *meta = lt_model_meta_c(m);
 	const char *exe = meta->exe ? meta->exe : meta->cmdline ? meta->cmdline : "?";
 	double end_t = vt->n ? lt_model_tick(m, vt->n - 1)->t : 0;
-	char dur[32], at[32];
+	char dur[32], at[32], part[600];
 	struct lt_vline *l = vf_line(f, 0);
 	int per = f->cols >= 120 ? 3 : 2, w = f->cols / per, y = 1;
 	size_t nc = sizeof(hcells) / sizeof(hcells[0]);
 
 	lt_fmt_duration(end_t, dur, sizeof(dur));
 	lt_fmt_duration(vt->t, at, sizeof(at));
-	/* The long parts last: a narrow terminal cuts the path, not the time. */
+	/* The long parts last, and each only whole: a narrow terminal loses
+	 * the limits and the path, never half a word. */
 	vl_printf(l, f->cols, "leaktop  pid %d  ", (int)meta->pid);
 	if (v->live)
 		vl_printf(l, f->cols, "live %s, every %gs%s%s", dur, meta->interval,
@@ -179,27 +198,40 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 		char r[32];
 
 		lt_fmt_bytes((double)lt_hsites_rate(lt_model_hsites_c(m)), r, sizeof(r));
-		vl_printf(l, f->cols, "  heap 1 sample/%s", r);
+		snprintf(part, sizeof(part), "  heap 1 sample/%s", r);
+		vl_whole(l, f->cols, part);
 	} else if (lt_hsites_rate(lt_model_hsites_c(m)) == 1) {
-		vl_puts(l, f->cols, "  heap: every allocation");
+		vl_whole(l, f->cols, "  heap: every allocation");
 	}
 	/* The limits a leak runs into; the report says when. */
-	if (meta->fd_limit > 0)
-		vl_printf(l, f->cols, "  fd limit %lld", (long long)meta->fd_limit);
+	if (meta->fd_limit > 0) {
+		snprintf(part, sizeof(part), "  fd limit %lld", (long long)meta->fd_limit);
+		vl_whole(l, f->cols, part);
+	}
 	if (meta->mem_limit > 0) {
 		char lim[32];
 
 		lt_fmt_bytes((double)meta->mem_limit, lim, sizeof(lim));
-		vl_printf(l, f->cols, "  mem limit %s", lim);
+		snprintf(part, sizeof(part), "  mem limit %s", lim);
+		vl_whole(l, f->cols, part);
 	}
-	vl_printf(l, f->cols, "  | %s", exe);
+	snprintf(part, sizeof(part), "  | %s", exe);
+	if (!vl_whole(l, f->cols, part) && strrchr(exe, '/')) {
+		snprintf(part, sizeof(part), "  | %s", strrchr(exe, '/') + 1);
+		vl_whole(l, f->cols, part);
+	}
 	vl_pad(l, f->cols);
 	vl_span(l, 0, f->cols, LT_ST_TITLE);
 	for (size_t i = 0; i < nc; i += (size_t)per, y++)
 		for (int c = 0; c < per && i + (size_t)c < nc; c++)
+			/* the row's last cell has no neighbour to keep a gap to */
 			header_cell(v, m, vt, vf_line(f, y), &hcells[i + (size_t)c],
-				    c * w, w);
-	sources_line(m, vf_line(f, y++), f->cols);
+				    c * w, c + 1 == per || i + (size_t)c + 1 == nc ?
+				    f->cols - c * w + 1 : w);
+	/* "unavailable: none" is worth a row only on a tall terminal. */
+	if (f->rows >= 30 || any_unavailable(m))
+		sources_line(m, vf_line(f, y++), f->cols);
+	v->hit.tab_y = y;
 	tab_bar(v, vf_line(f, y++), f->cols);
 	return y;
 }
@@ -249,49 +281,136 @@ static void c_history(lt_view *v, const lt_model *m, const struct vtime *vt,
 			vt->cur, width);
 }
 
+/* Sorts (memory_sorts): series 0, growth 1, change 2.  SERIES fits the
+ * longest title ("bytes written (syscalls)"). */
 static const struct vcol memory_cols[] = {
-	{"SERIES", 22, VC_MATCH, vc_label, NULL},
-	{"NOW", 10, VC_RIGHT, vc_now, NULL},
-	{"CHANGE", 11, VC_RIGHT, vc_delta, NULL},
-	{"RATE", 13, VC_RIGHT | VC_WARN, vc_rate, NULL},
-	{"TREND", 10, 0, vc_trend, NULL},
-	{"HISTORY", 0, 0, NULL, c_history},
+	{"SERIES", 24, VC_MATCH, vc_label, NULL, .sort = 1},
+	{"NOW", 10, VC_RIGHT, vc_now, NULL, .prio = 0},
+	{"CHANGE", 10, VC_RIGHT, vc_delta, NULL, .prio = 1, .sort = 3},
+	{"RATE", 10, VC_RIGHT | VC_WARN | VC_RATE, vc_rate, NULL, .sort = 2},
+	{"TREND", 9, 0, vc_trend, NULL, .prio = 2},
+	{"HISTORY", 0, 0, NULL, c_history, .min = 0},
 };
+
+/* The verdicts, wrapped: they get all the rows they need as long as the
+ * table keeps its head and MEM_MIN_ROWS rows (the table scrolls); what
+ * does not fit is counted on the last row, and V shows them all. */
+#define MEM_MIN_ROWS 4
+#define MAX_VERDICTS 16
+
+static size_t verdict_texts(const lt_model *m, char (*text)[300], int *kind)
+{
+	struct lt_verdict vd[MAX_VERDICTS];
+	size_t nv = lt_verdict_compute(m, vd, MAX_VERDICTS);
+
+	for (size_t i = 0; i < nv; i++) {
+		snprintf(text[i], 300, "%c %s",
+			 vd[i].kind == LT_VERDICT_WARN ? '!' : ' ', vd[i].text);
+		kind[i] = vd[i].kind == LT_VERDICT_WARN ? LT_ST_WARN : LT_ST_NORMAL;
+	}
+	return nv;
+}
+
+/* Detail 1 of Memory: every verdict, scrolled by detail_top. */
+static void verdicts_view(lt_view *v, const lt_model *m, struct lt_vframe *f,
+			  int y0, int y1)
+{
+	char text[MAX_VERDICTS][300];
+	int kind[MAX_VERDICTS], total = 0, at = 0;
+	size_t nv = verdict_texts(m, text, kind);
+	struct lt_vframe sub = {0};
+	struct vlist *l = mlist(v);
+	struct lt_vline *t = vf_line(f, y0++);
+
+	vl_puts(t, f->cols, "Verdicts (whole session): Up/Down scroll, Esc goes back");
+	vl_span(t, 0, t->cols, LT_ST_TITLE);
+	for (size_t i = 0; i < nv; i++)
+		total += vf_wrap_rows(f->cols, 2, text[i]);
+	if (!total)
+		return;
+	vf_reset(&sub, total, f->cols);
+	for (size_t i = 0; i < nv; i++)
+		at += vf_wrap(&sub, at, total, 2, text[i], kind[i]);
+	if (l->detail_top + (size_t)(y1 - y0) > (size_t)total)
+		l->detail_top = total > y1 - y0 ? (size_t)(total - (y1 - y0)) : 0;
+	for (int y = y0; y < y1 && l->detail_top + (size_t)(y - y0) < (size_t)total; y++)
+		vl_copy(vf_line(f, y), f->cols, &sub.lines[l->detail_top + (size_t)(y - y0)]);
+	vf_free(&sub);
+}
 
 static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 			struct lt_vframe *f, int y0, int y1)
 {
-	struct lt_verdict vd[16];
-	size_t nv = lt_verdict_compute(m, vd, sizeof(vd) / sizeof(vd[0]));
-	int room = (y1 - y0) / 3, shown = (int)nv < room ? (int)nv : room;
+	char text[MAX_VERDICTS][300];
+	int kind[MAX_VERDICTS], need = 0, room, y;
+	size_t nv, i;
 
+	if (mlist(v)->detail) {
+		verdicts_view(v, m, f, y0, y1);
+		return;
+	}
 	vtable_since(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
 	if (!vt->n) {
 		vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
 		return;
 	}
-	vtable(v, m, vt, f, y0 + 1, y1 - shown - (shown ? 1 : 0), mlist(v),
-	       memory_cols, sizeof(memory_cols) / sizeof(memory_cols[0]));
-	if (!shown)
+	nv = verdict_texts(m, text, kind);
+	for (i = 0; i < nv; i++)
+		need += vf_wrap_rows(f->cols, 2, text[i]);
+	room = y1 - y0 - 1 - (1 + MEM_MIN_ROWS) - 1;
+	room = need < room ? need : room;
+	if (room <= 0) {
+		vtable(v, m, vt, f, y0 + 1, y1, mlist(v), memory_cols,
+		       sizeof(memory_cols) / sizeof(memory_cols[0]));
 		return;
-	vl_puts(vf_line(f, y1 - shown - 1), f->cols, "Verdicts (whole session):");
-	vl_span(vf_line(f, y1 - shown - 1), 0, 25, LT_ST_TITLE);
-	for (int i = 0; i < shown; i++) {
-		struct lt_vline *l = vf_line(f, y1 - shown + i);
+	}
+	vtable(v, m, vt, f, y0 + 1, y1 - room - 1, mlist(v), memory_cols,
+	       sizeof(memory_cols) / sizeof(memory_cols[0]));
+	vl_puts(vf_line(f, y1 - room - 1), f->cols, "Verdicts (whole session):");
+	vl_span(vf_line(f, y1 - room - 1), 0, 25, LT_ST_TITLE);
+	for (i = 0, y = y1 - room; i < nv && y < y1; i++) {
+		int rows = vf_wrap_rows(f->cols, 2, text[i]);
 
-		vl_printf(l, f->cols, "%c %s", vd[i].kind == LT_VERDICT_WARN ? '!' : ' ',
-			  vd[i].text);
-		if (vd[i].kind == LT_VERDICT_WARN)
-			vl_span(l, 0, l->cols, LT_ST_WARN);
+		if (y + rows > y1 || (y + rows == y1 && i + 1 < nv)) {
+			struct lt_vline *l = vf_line(f, y1 - 1);
+
+			vf_reset_line(l);
+			vl_printf(l, f->cols, "  ... %zu more: V shows every verdict", nv - i);
+			vl_span(l, 0, l->cols, LT_ST_DIM);
+			break;
+		}
+		y += vf_wrap(f, y, y1, 2, text[i], kind[i]);
 	}
 }
 
 static int memory_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 		      int key)
 {
+	struct vlist *l = mlist(v);
+
 	(void)m;
 	(void)vt;
-	return vlist_key(v, mlist(v), key);
+	if (!l->detail && key != 'V')
+		return vlist_key(v, l, key);
+	switch (key) {
+	case 'V':
+		l->detail = !l->detail;
+		l->detail_top = 0;
+		break;
+	case LT_KEY_ESC: case LT_KEY_BACKSPACE: case LT_KEY_ENTER:
+		l->detail = 0;
+		break;
+	case LT_KEY_DOWN: case 'j':
+		l->detail_top++;   /* verdicts_view keeps it in range */
+		break;
+	case LT_KEY_UP: case 'k':
+		if (l->detail_top)
+			l->detail_top--;
+		break;
+	default:
+		return 0;
+	}
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
 
 static void memory_find(lt_view *v, const lt_model *m, const struct vtime *vt)
@@ -315,61 +434,4 @@ const struct screen screen_memory = {
 	.draw = memory_draw,
 	.key = memory_key,
 	.find = memory_find,
-};
-
-/* --- Help ---------------------------------------------------------------- */
-
-static void help_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
-		      struct lt_vframe *f, int y0, int y1)
-{
-	static const char *const keys[] = {
-		"Keys",
-		"  Tab, Shift-Tab, 1-6   switch screens: 1 Sites 2 Threads 3 Flame 4 Memory 5 Help",
-		"                        6 Goroutines (a Go program's goroutine groups)",
-		"  Up/Down, j/k          move the selection (Flame: to parent / child)",
-		"  Left/Right, h/l       Flame: previous / next frame on the same level",
-		"  PgUp/PgDn, Home/End   move by a page, to the first / last row",
-		"  Enter                 Sites: the site's stack; on a frame, its source;",
-		"                        Threads, Goroutines: stack and names of the group;",
-		"                        Flame: zoom into the frame",
-		"  w                     Flame: width = live heap bytes, heap growth since",
-		"                        the baseline, threads, or goroutines",
-		"  Backspace, Esc        close the stack; Flame: zoom out one level",
-		"  s                     cycle the sort order",
-		"  v                     Sites: rows by your code, by function (cumulative),",
-		"                        or by call site",
-		"  /  n                  search (highlights matches), next match",
-		"  b  B                  mark a baseline at the time cursor / clear it",
-		"  [  ]                  move the time cursor one tick back / forward",
-		"  <  >                  move the baseline one tick back / forward",
-		"  space                 pause the display (sampling goes on)",
-		"  q                     quit (a live session is finished and detached)",
-		"  ?                     this help",
-	};
-
-	(void)v;
-	(void)m;
-	(void)vt;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && y0 + (int)i < y1; i++)
-		vl_puts(vf_line(f, y0 + (int)i), f->cols, keys[i]);
-	vl_span(vf_line(f, y0), 0, 4, LT_ST_TITLE);
-}
-
-/* Esc and Backspace leave the help for Memory. */
-static int help_key(lt_view *v, const lt_model *m, const struct vtime *vt,
-		    int key)
-{
-	(void)m;
-	(void)vt;
-	if (key != LT_KEY_ESC && key != LT_KEY_BACKSPACE)
-		return 0;
-	lt_view_set_screen(v, LT_SCR_MEMORY);
-	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-}
-
-const struct screen screen_help = {
-	.name = "Help",
-	.hotkey = '5',
-	.draw = help_draw,
-	.key = help_key,
 };

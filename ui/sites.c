@@ -515,16 +515,18 @@ static void c_history(lt_view *v, const lt_model *m, const struct vtime *vt,
 	vl_spark_site(l, maxcol, v->ascii, m, r->ref, vt->hbase, vt->hcur, width);
 }
 
+/* Narrow terminals drop columns by prio (see struct vcol) so that WHERE
+ * keeps 30 columns: at 80 the history, allocs/s, freed and oldest go. */
 static const struct vcol site_cols[] = {
-	{"GROWTH/s", 11, VC_RIGHT | VC_WARN, vc_rate, NULL},
-	{"LIVE", 9, VC_RIGHT, vc_now, NULL},
-	{"CHANGE", 10, VC_RIGHT, vc_delta, NULL},
-	{"ALLOCS/s", 9, VC_RIGHT, c_allocs, NULL},
-	{"CLAIM", 10, 0, c_claim, NULL},
-	{"FREED", 9, VC_RIGHT, c_freed, NULL},
-	{"OLDEST", 7, VC_RIGHT, c_oldest, NULL},
-	{"HISTORY", 12, 0, NULL, c_history},
-	{"WHERE", 0, VC_MATCH, vc_label, NULL},
+	{"GROWTH", 8, VC_RIGHT | VC_WARN | VC_RATE, vc_rate, NULL, .sort = 1 + SORT_GROWTH},
+	{"LIVE", 9, VC_RIGHT, vc_now, NULL, .sort = 1 + SORT_LIVE},
+	{"CHANGE", 10, VC_RIGHT, vc_delta, NULL, .prio = 1, .sort = 1 + SORT_DELTA},
+	{"ALLOCS/s", 9, VC_RIGHT, c_allocs, NULL, .prio = 4, .sort = 1 + SORT_ALLOCS},
+	{"CLAIM", 10, 0, c_claim, NULL, .prio = 0},
+	{"FREED", 9, VC_RIGHT, c_freed, NULL, .prio = 3},
+	{"OLDEST", 7, VC_RIGHT, c_oldest, NULL, .prio = 2},
+	{"HISTORY", 12, 0, NULL, c_history, .prio = 5},
+	{"WHERE", 0, VC_MATCH, vc_label, NULL, .min = 30},
 };
 
 static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
@@ -565,11 +567,20 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		vl_span(l, 0, l->cols, LT_ST_DIM);
 		y1--;
 	}
-	/* The one line a user looks at first: the top leak, or why none. */
-	l = vf_line(f, ++y0);
-	vl_printf(l, f->cols, "%s%s   (blocks allocated before the attach are not seen)",
-		  sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
-	vl_span(l, 0, l->cols, sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
+	/* The one line a user looks at first: the top leak, or why none,
+	 * wrapped on two lines when the terminal is narrow. */
+	{
+		char line[400];
+
+		snprintf(line, sizeof(line), "%s%s   (blocks allocated before the attach are not seen)",
+			 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
+		/* The caveat only where it fits whole. */
+		if (vf_wrap_rows(f->cols, 2, line) > 2)
+			snprintf(line, sizeof(line), "%s%s",
+				 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
+		y0 += vf_wrap(f, y0 + 1, y0 + 3, 2, line,
+			      sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
+	}
 	vtable(v, m, vt, f, y0 + 1, y1, ls, site_cols,
 	       sizeof(site_cols) / sizeof(site_cols[0]));
 }

@@ -3,6 +3,7 @@
  * Its state is just its list (struct vlist). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lt_err.h"
 #include "lt_growth.h"
@@ -76,10 +77,16 @@ static void c_state(const lt_model *m, const struct vrow *r, char *b, size_t n)
 	snprintf(b, n, "%s", lt_tgroups_state_name(row_group(m, r)->state, tmp, sizeof(tmp)));
 }
 
+/* The short form of a long syscall name is its last words, not a cut:
+ * "clock_nanosleep" is "nanosleep", "io_uring_enter" "uring_enter". */
+#define SYSCALL_W 12
+
 static void c_syscall(const lt_model *m, const struct vrow *r, char *b, size_t n)
 {
-	const char *s = row_group(m, r)->syscall;
+	const char *s = row_group(m, r)->syscall, *u;
 
+	while (s && strlen(s) > SYSCALL_W && (u = strchr(s, '_')) && u[1])
+		s = u + 1;
 	snprintf(b, n, "%s", s ? s : "-");
 }
 
@@ -88,14 +95,16 @@ static void c_where(const lt_model *m, const struct vrow *r, char *b, size_t n)
 	lt_stacktab_describe(lt_model_stacks_c(m), row_group(m, r)->stack, b, n);
 }
 
+/* Sorts (thread_sorts): rank 0, count 1, change 2.  At 80 columns the
+ * trend and state go so that WHERE keeps 30. */
 static const struct vcol thread_cols[] = {
-	{"COUNT", 6, VC_RIGHT, vc_now, NULL},
-	{"CHANGE", 7, VC_RIGHT, vc_delta, NULL},
-	{"GROWTH", 9, VC_RIGHT | VC_WARN, vc_rate, NULL},
-	{"TREND", 10, 0, vc_trend, NULL},
-	{"STATE", 10, 0, c_state, NULL},
-	{"SYSCALL", 11, 0, c_syscall, NULL},
-	{"WHERE", 0, 0, c_where, NULL},
+	{"COUNT", 6, VC_RIGHT, vc_now, NULL, .sort = 2},
+	{"CHANGE", 7, VC_RIGHT, vc_delta, NULL, .prio = 1, .sort = 3},
+	{"GROWTH", 11, VC_RIGHT | VC_WARN | VC_RATE, vc_rate, NULL, .sort = 1},
+	{"TREND", 10, 0, vc_trend, NULL, .prio = 3},
+	{"STATE", 10, 0, c_state, NULL, .prio = 2},
+	{"SYSCALL", SYSCALL_W, 0, c_syscall, NULL, .prio = 1},
+	{"WHERE", 0, 0, c_where, NULL, .min = 30},
 };
 
 /* --- drawing ------------------------------------------------------------- */

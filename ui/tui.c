@@ -131,8 +131,27 @@ static int map_key(int ch)
 	case KEY_ENTER: return LT_KEY_ENTER;
 	case KEY_BACKSPACE: return LT_KEY_BACKSPACE;
 	case KEY_BTAB: return LT_KEY_BTAB;
-	default: return ch >= 0 && ch < 0x100 ? ch : -1;
+	default:
+		if (ch >= KEY_F(1) && ch <= KEY_F(12))
+			return LT_KEY_F1 + (ch - KEY_F(1));
+		return ch >= 0 && ch < 0x100 ? ch : -1;
 	}
+}
+
+/* A mouse event as the view's: button 1 pressed (or clicked, where the
+ * terminal reports only clicks) and the wheel (buttons 4 and 5); -1 for
+ * the rest (releases, moves). */
+static int map_mouse(const MEVENT *e)
+{
+	if (e->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+		return LT_MOUSE_CLICK;
+	if (e->bstate & BUTTON4_PRESSED)
+		return LT_MOUSE_WHEEL_UP;
+#ifdef BUTTON5_PRESSED
+	if (e->bstate & BUTTON5_PRESSED)
+		return LT_MOUSE_WHEEL_DOWN;
+#endif
+	return -1;
 }
 
 /* --- the loop ------------------------------------------------------------ */
@@ -207,10 +226,19 @@ static void read_keys(struct loop *lp)
 			lp->dirty = 1;
 			continue;
 		}
-		key = map_key(ch);
-		if (key < 0)
-			continue;
-		r = lt_view_key(lp->v, lp->src->model(lp->src->ctx), key);
+		if (ch == KEY_MOUSE) {
+			MEVENT e;
+			int kind;
+
+			if (getmouse(&e) != OK || (kind = map_mouse(&e)) < 0)
+				continue;
+			r = lt_view_mouse(lp->v, lp->src->model(lp->src->ctx), kind, e.y, e.x);
+		} else {
+			key = map_key(ch);
+			if (key < 0)
+				continue;
+			r = lt_view_key(lp->v, lp->src->model(lp->src->ctx), key);
+		}
 		if (r & LT_VIEW_QUIT) {
 			lp->quit = 1;
 			return;
@@ -311,6 +339,15 @@ int lt_ui_run(const struct lt_ui_opts *o, const struct lt_ui_source *src,
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	/* Clicks and the wheel, as in htop; presses are reported at once
+	 * (no click-interval wait).  Shift-drag still selects text in most
+	 * terminals. */
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+		  | BUTTON5_PRESSED
+#endif
+		  , NULL);
+	mouseinterval(0);
 	setup_styles();
 	lp.v = lt_view_new(&vo);
 	lt_end_set(end, LT_END_QUIT);

@@ -31,12 +31,17 @@ void vf_reset(struct lt_vframe *f, int rows, int cols)
 			l->text = lt_xrealloc(l->text, need);
 			l->cap = need;
 		}
-		l->len = 0;
-		l->text[0] = '\0';
-		l->cols = 0;
 		l->width = cols;
-		l->nspans = 0;
+		vf_reset_line(l);
 	}
+}
+
+void vf_reset_line(struct lt_vline *l)
+{
+	l->len = 0;
+	l->text[0] = '\0';
+	l->cols = 0;
+	l->nspans = 0;
 }
 
 struct lt_vline *vf_line(struct lt_vframe *f, int y)
@@ -58,6 +63,14 @@ void vl_puts(struct lt_vline *l, int maxcol, const char *s)
 
 		put_byte(l, c < 0x20 || c >= 0x7f ? '?' : (char)c);
 	}
+}
+
+int vl_whole(struct lt_vline *l, int maxcol, const char *s)
+{
+	if (l->cols + (int)strlen(s) > maxcol)
+		return 0;
+	vl_puts(l, maxcol, s);
+	return 1;
 }
 
 void vl_printf(struct lt_vline *l, int maxcol, const char *fmt, ...)
@@ -183,6 +196,26 @@ void vl_spark_metric(struct lt_vline *l, int maxcol, int ascii,
 	free(have);
 }
 
+void vf_free(struct lt_vframe *f)
+{
+	for (int y = 0; y < f->lines_cap; y++) {
+		free(f->lines[y].text);
+		free(f->lines[y].spans);
+	}
+	free(f->lines);
+	memset(f, 0, sizeof(*f));
+}
+
+void vl_copy(struct lt_vline *dst, int maxcol, const struct lt_vline *src)
+{
+	int x = dst->cols;
+
+	vl_puts(dst, maxcol, src->text);
+	for (size_t i = 0; i < src->nspans; i++)
+		vl_span(dst, x + src->spans[i].col, src->spans[i].width,
+			src->spans[i].style);
+}
+
 int lt_vframe_print(const struct lt_vframe *f, FILE *out)
 {
 	for (int y = 0; y < f->rows; y++) {
@@ -195,4 +228,68 @@ int lt_vframe_print(const struct lt_vframe *f, FILE *out)
 			return -1;
 	}
 	return fflush(out) == 0 ? 0 : -1;
+}
+
+/* The next line of text wrapped at width w: its length, and where the
+ * line after it starts (spaces at the break are dropped). */
+static size_t wrap_next(const char *s, size_t w, const char **rest)
+{
+	size_t n = strlen(s), cut;
+
+	if (n <= w || !w) {   /* no room at all: the rest is dropped */
+		*rest = s + n;
+		return n;
+	}
+	for (cut = w; cut > 0 && s[cut] != ' '; cut--)
+		;
+	if (!cut)
+		cut = w;  /* one word longer than the line */
+	*rest = s + cut;
+	while (**rest == ' ')
+		(*rest)++;
+	while (cut && s[cut - 1] == ' ')
+		cut--;
+	return cut;
+}
+
+int vf_wrap_rows(int cols, int indent, const char *text)
+{
+	int rows = 0;
+
+	if (cols <= indent + 1)
+		return 1;
+	while (*text || !rows) {
+		size_t w = (size_t)(rows ? cols - indent : cols);
+
+		wrap_next(text, w, &text);
+		rows++;
+	}
+	return rows;
+}
+
+int vf_wrap(struct lt_vframe *f, int y, int y1, int indent, const char *text,
+	    int style)
+{
+	int rows = 0;
+	char buf[1024];
+
+	if (f->cols <= indent + 1)
+		indent = 0;
+	while (y + rows < y1 && (*text || !rows)) {
+		struct lt_vline *l = vf_line(f, y + rows);
+		size_t w = (size_t)(rows ? f->cols - indent : f->cols);
+		const char *s = text;
+		size_t n = wrap_next(s, w, &text);
+
+		if (n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		if (rows)
+			vl_pad(l, indent);
+		vl_puts(l, f->cols, buf);
+		vl_span(l, 0, l->cols, style);
+		rows++;
+	}
+	return rows;
 }

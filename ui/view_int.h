@@ -24,12 +24,21 @@ struct lt_view {
 	/* Moments as session seconds, so they survive the model dropping old
 	 * ticks; NAN: the cursor follows the latest tick / no baseline. */
 	double cursor_t, base_t;
-	int prompt;         /* typing a search */
+	int prompt;         /* typing: enum view_prompt */
 	char query[QUERY_MAX], search[QUERY_MAX];
 	char msg[256];
 	int body_rows;      /* rows of the list area at the last render */
 	struct lt_vframe frame;
 	int touched;        /* a key was pressed: no more automatic screen */
+	/* The screens before this one, most recent last: Esc goes back. */
+	int back[8], nback;
+	/* Where the last frame put things, for the mouse: the tab bar's row
+	 * and each tab's columns, and the rows of the list drawn. */
+	struct {
+		int tab_y, tab_x0[LT_SCR_COUNT], tab_x1[LT_SCR_COUNT];
+		struct vlist *list;
+		int y0, y1;
+	} hit;
 	void *scr[LT_SCR_COUNT];  /* made by the screen's init */
 };
 
@@ -92,12 +101,27 @@ struct screen {
 		   int key);
 	/* Selects the next match of v->search (Enter in the prompt). */
 	void (*find)(lt_view *v, const lt_model *m, const struct vtime *vt);
+	/* A click at cell (y, x) of the last frame outside a list (Flame:
+	 * a box); returns enum lt_view_flags, 0: nothing there.  May be
+	 * NULL. */
+	int (*click)(lt_view *v, const lt_model *m, const struct vtime *vt,
+		     int y, int x);
 };
 
 extern const struct screen screen_sites, screen_threads, screen_flame,
 	screen_memory, screen_help, screen_goroutines;
 /* The table, indexed by enum lt_view_screen (view.c). */
 const struct screen *view_screen(int s);
+
+enum view_prompt {
+	PROMPT_NONE,
+	PROMPT_SEARCH,      /* / and F3 */
+	PROMPT_TIME,        /* g: a time for the cursor */
+};
+
+/* The screen shown before the current one, again (Esc); on the first
+ * screen nothing happens. */
+void view_back(lt_view *v);
 
 /* The message of the status line until the next key. */
 void view_msg(lt_view *v, const char *fmt, ...)
@@ -109,9 +133,14 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 /* --- time (vtime.c) ------------------------------------------------------ */
 
 void view_time(const lt_view *v, const lt_model *m, struct vtime *vt);
-/* Keys of the time cursor, the baseline and pause ([ ] < > b B space):
+/* Keys of the time cursor, the baseline and pause ([ ] PgUp PgDn Home
+ * End < > b B space):
  * returns enum lt_view_flags, 0 for other keys. */
 int vtime_key(lt_view *v, const lt_model *m, const struct vtime *vt, int key);
+/* Moves the time cursor to text ("5m", "1h02m": since the start; "-30s":
+ * before the newest tick; "12:03:10" or "12:03": that clock time); says
+ * where, or why not, in the status line. */
+void vtime_goto(lt_view *v, const lt_model *m, const char *text);
 
 /* The goroutine samples of the window (goroutines.c): *cur at the cursor,
  * *base at the baseline (0 without one).  Returns 0 when there are none. */
@@ -134,7 +163,8 @@ size_t vlist_sel(struct vlist *l);
 /* The selected row, or NULL when there are none. */
 const struct vrow *vlist_sel_row(struct vlist *l);
 void vlist_select(struct vlist *l, long pos);
-/* Moving keys (arrows, j/k, pages, Home/End, n): enum lt_view_flags. */
+/* Moving keys (arrows, j/k, Ctrl-B/F or Ctrl-U/D pages, n): enum
+ * lt_view_flags. */
 int vlist_key(lt_view *v, struct vlist *l, int key);
 /* Selects the next row matching v->search, or says it found none. */
 void vlist_find(lt_view *v, struct vlist *l);
@@ -153,12 +183,27 @@ struct vcol {
 	void (*draw)(lt_view *v, const lt_model *m, const struct vtime *vt,
 		     struct lt_vline *l, int maxcol, const struct vrow *r,
 		     int width);
+	/* 0: always shown; else, when the line is too narrow for the
+	 * flexible column's min, columns go highest prio first (history
+	 * before evidence before numbers); those of prio VC_PRIO_SPARE and
+	 * up also go so that the flexible column's text shows whole (up to
+	 * 60 columns).  The sorted column stays. */
+	int prio;
+	int min;            /* the flexible column: the least it keeps */
+	int sort;           /* 1 + the sort order (index into the screen's
+			       sorts) this column shows, marked in its
+			       title; 0: none */
 };
+
+#define VC_PRIO_SPARE 3
 
 enum vcol_flags {
 	VC_RIGHT = 1,       /* right-aligned */
 	VC_WARN = 2,        /* styled as a warning when the row grows */
 	VC_MATCH = 4,       /* styled as a match when the search matches */
+	VC_RATE = 8,        /* r->slope per second in r->unit, drawn in one
+			       unit for the whole column, named in its title
+			       ("MiB/min"; mixed units: "RATE/min") */
 };
 
 void vc_label(const lt_model *m, const struct vrow *r, char *b, size_t n);
@@ -167,8 +212,12 @@ void vc_delta(const lt_model *m, const struct vrow *r, char *b, size_t n);
 void vc_rate(const lt_model *m, const struct vrow *r, char *b, size_t n);
 void vc_trend(const lt_model *m, const struct vrow *r, char *b, size_t n);
 
+/* Cuts s to width columns, its short form first: trailing " (...)"
+ * details go, then it is cut at a word with a '~' mark. */
+void vtext_fit(char *s, int width);
+
 /* Draws l's rows as a table of columns c in rows [y0, y1), scrolled to
- * the selection. */
+ * the selection, leaving out columns by priority (struct vcol). */
 void vtable(lt_view *v, const lt_model *m, const struct vtime *vt,
 	    struct lt_vframe *f, int y0, int y1, struct vlist *l,
 	    const struct vcol *c, size_t n);
@@ -182,13 +231,28 @@ void vtable_since(lt_view *v, const struct vtime *vt, struct lt_vline *l,
  * target's strings become '?') and cut at the frame's width. */
 void vf_reset(struct lt_vframe *f, int rows, int cols);
 struct lt_vline *vf_line(struct lt_vframe *f, int y);
+void vf_reset_line(struct lt_vline *l);  /* empties it for a redraw */
+/* Frees a scratch frame's lines (a frame made with vf_reset on a zeroed
+ * struct, for text wrapped to a column); the struct is zeroed. */
+void vf_free(struct lt_vframe *f);
+/* Appends src's text (ASCII) and spans to dst, at dst's end. */
+void vl_copy(struct lt_vline *dst, int maxcol, const struct lt_vline *src);
 void vl_puts(struct lt_vline *l, int maxcol, const char *s);
+/* Appends s only if all of it fits before maxcol; returns whether. */
+int vl_whole(struct lt_vline *l, int maxcol, const char *s);
 void vl_printf(struct lt_vline *l, int maxcol, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A glyph one column wide: utf8 unless ascii. */
 void vl_glyph(struct lt_vline *l, int maxcol, int ascii, const char *utf8,
 	      char fallback);
 void vl_pad(struct lt_vline *l, int col);
+/* Writes text word-wrapped into rows [y, y1) of f, the lines after the
+ * first indented by indent, each styled; returns the rows used (a word
+ * longer than a line is cut).  vf_wrap_rows: how many rows all of text
+ * takes at cols. */
+int vf_wrap(struct lt_vframe *f, int y, int y1, int indent, const char *text,
+	    int style);
+int vf_wrap_rows(int cols, int indent, const char *text);
 void vl_span(struct lt_vline *l, int col, int width, int style);
 /* Right-aligns s in a field of width columns. */
 void vl_rjust(struct lt_vline *l, int maxcol, const char *s, int width);

@@ -134,10 +134,11 @@ int vlist_key(lt_view *v, struct vlist *l, int key)
 	switch (key) {
 	case LT_KEY_UP: case 'k': vlist_select(l, at - 1); break;
 	case LT_KEY_DOWN: case 'j': vlist_select(l, at + 1); break;
-	case LT_KEY_PGUP: vlist_select(l, at - page); break;
-	case LT_KEY_PGDN: vlist_select(l, at + page); break;
-	case LT_KEY_HOME: case 'g': vlist_select(l, 0); break;
-	case LT_KEY_END: case 'G': vlist_select(l, (long)l->n - 1); break;
+	/* PgUp/PgDn and Home/End move the time cursor (vtime.c); a page
+	 * of the list is Ctrl-B / Ctrl-F as in less and vi, or Ctrl-U /
+	 * Ctrl-D where tmux takes Ctrl-B for itself. */
+	case 2: case 21: vlist_select(l, at - page); break;
+	case 6: case 4: vlist_select(l, at + page); break;
 	case 'n':
 		if (!v->search[0])
 			return 0;

@@ -40,6 +40,18 @@ enum lt_view_key {
 	LT_KEY_BACKSPACE,
 	LT_KEY_ESC,
 	LT_KEY_BTAB,
+	LT_KEY_F1,       /* F1 .. F12 follow each other */
+	LT_KEY_F3 = LT_KEY_F1 + 2,
+	LT_KEY_F6 = LT_KEY_F1 + 5,
+	LT_KEY_F10 = LT_KEY_F1 + 9,
+	LT_KEY_F12 = LT_KEY_F1 + 11,
+};
+
+/* Mouse events, at terminal cells (0-based row y, column x). */
+enum lt_view_mouse {
+	LT_MOUSE_CLICK,      /* button 1 pressed: a tab switches, a row selects */
+	LT_MOUSE_WHEEL_UP,   /* the list scrolls */
+	LT_MOUSE_WHEEL_DOWN,
 };
 
 /* What a key did, for the loop that called lt_view_key. */
@@ -106,6 +118,11 @@ void lt_view_free(lt_view *v);  /* NULL-safe */
 /* Applies one key (ASCII, or an enum lt_view_key) against model m and
  * returns enum lt_view_flags.  This function can't fail. */
 int lt_view_key(lt_view *v, const lt_model *m, int key);
+
+/* Applies a mouse event (enum lt_view_mouse) at cell (y, x) of the last
+ * frame rendered, against model m; returns enum lt_view_flags (0: nothing
+ * there).  This function can't fail. */
+int lt_view_mouse(lt_view *v, const lt_model *m, int kind, int y, int x);
 
 /* Renders the view of m into a rows x cols frame, owned by the view and
  * valid until the next render or lt_view_free.  A terminal smaller than the

@@ -24,14 +24,16 @@ static const char view_usage[] =
 	"usage: leaktop view FILE [OPTIONS]\n"
 	"\n"
 	"Explore a recorded session with the same screens as the live view, with\n"
-	"a time cursor: [ and ] move it, b marks a baseline, < and > move the\n"
-	"baseline, ? lists every key.  Works on a session still being recorded.\n"
+	"a time cursor: PgUp and PgDn move it, [ and ] one tick, g goes to a\n"
+	"time, b marks a baseline, < and > move the baseline, F1 or ? lists every\n"
+	"key.  Works on a session still being recorded.\n"
 	"\n"
 	"Options:\n"
 	"      --dump             print the screen as text instead of opening the\n"
 	"                         terminal UI (a scripted mode for tests)\n"
 	"      --keys KEYS        with --dump: keys to press first; \\n Enter,\n"
-	"                         \\t Tab, \\e Esc, \\b Backspace, \\u \\d \\l \\r arrows\n"
+	"                         \\t Tab, \\e Esc, \\b Backspace, \\u \\d \\l \\r arrows,\n"
+	"                         \\P \\N PgUp PgDn, \\H \\E Home End, \\1-\\9 \\0 F1-F10\n"
 	"      --size COLSxROWS   with --dump: the screen size (default 100x30)\n"
 	"      --iterations N     draw N frames, then exit\n"
 	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
@@ -95,7 +97,16 @@ static int next_key(const char **p)
 	case 'd': k = LT_KEY_DOWN; break;
 	case 'l': k = LT_KEY_LEFT; break;
 	case 'r': k = LT_KEY_RIGHT; break;
-	default: k = (unsigned char)s[1]; break;
+	case 'P': k = LT_KEY_PGUP; break;
+	case 'N': k = LT_KEY_PGDN; break;
+	case 'H': k = LT_KEY_HOME; break;
+	case 'E': k = LT_KEY_END; break;
+	case '0': k = LT_KEY_F10; break;
+	default:
+		if (s[1] >= '1' && s[1] <= '9') {
+			k = LT_KEY_F1 + (s[1] - '1');
+			break;
+		} k = (unsigned char)s[1]; break;
 	}
 	return k;
 }

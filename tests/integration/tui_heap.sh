@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../tui_lib.sh"
 
 # first_site WIN: the first row under the Sites column titles.
-first_site() { screen "$1" | awk '/GROWTH\/s/ {getline; print; exit}'; }
+first_site() { screen "$1" | awk '/ WHERE/ {getline; print; exit}'; }
 
 start_target heap_sites 2048 120
 target=$TARGET_PID
@@ -21,7 +21,7 @@ else
 	screen h | sed 's/^/#   /'
 fi
 expect_screen "heap: the header shows the heap estimate and the rate" h "heap 1 sample/64 KiB"
-keys h Home Enter
+keys h C-u Enter   # Ctrl-U: a page up, the first row (Home moves the time cursor)
 expect_screen "heap: Enter opens the site's stack" h "Heap site:"
 expect_screen "heap: the stack names the leak function" h "> leak_request_buffer  heap_sites.c:"
 keys h Enter

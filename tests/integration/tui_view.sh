@@ -79,7 +79,9 @@ fi
 keys v 1
 expect_screen "tui: 1 shows Sites" v "heap call sites unavailable"
 keys v '?'
-expect_screen "tui: ? shows Help" v "mark a baseline at the time cursor"
+expect_screen "tui: ? shows Help" v "this help; pressed again"
+keys v End
+expect_screen "tui: Help scrolls to its end" v "mark a baseline at the time cursor"
 keys v Tab
 expect_screen "tui: Tab cycles to Sites" v "heap call sites unavailable"
 keys v 4

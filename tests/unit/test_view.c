@@ -104,7 +104,7 @@ static int find(const struct lt_vframe *f, const char *s)
  * top-leak line above the table names the leak too. */
 static int find_row(const struct lt_vframe *f, const char *s)
 {
-	int head = find(f, "GROWTH/s");
+	int head = find(f, "WHERE");
 
 	for (int y = head + 1; head >= 0 && y < f->rows; y++)
 		if (strstr(f->lines[y].text, s))
@@ -180,6 +180,9 @@ static void test_screens_switch_by_number_and_tab(void **state)
 	assert_int_equal(lt_view_screen(v), LT_SCR_THREADS);
 	keys(v, fx.m, "\t\t\t");
 	assert_int_equal(lt_view_screen(v), LT_SCR_HELP);
+	f = lt_view_render(v, fx.m, 30, 100);
+	assert_true(find(f, "this help") >= 0);
+	lt_view_key(v, fx.m, LT_KEY_END);   /* Help scrolls */
 	f = lt_view_render(v, fx.m, 30, 100);
 	assert_true(find(f, "mark a baseline") >= 0);
 	keys(v, fx.m, "\t");
@@ -406,7 +409,7 @@ static void test_list_search(void **state)
 	assert_int_equal(lt_view_selected(v, LT_SCR_THREADS), fx.worker + 1);
 	keys(v, fx.m, "/zk\n");
 	assert_int_equal(lt_view_selected(v, LT_SCR_THREADS), fx.zk + 1);
-	keys(v, fx.m, "G");
+	keys(v, fx.m, "\x06");   /* Ctrl-F: a page down, to the last row */
 	assert_int_equal(lt_view_selected(v, LT_SCR_THREADS), fx.worker + 1);
 	keys(v, fx.m, "n");   /* the search is still "zk" */
 	assert_int_equal(lt_view_selected(v, LT_SCR_THREADS), fx.zk + 1);
@@ -424,7 +427,7 @@ static void test_sizes_ascii_and_utf8(void **state)
 
 	f = lt_view_render(a, fx.m, 5, 20);
 	assert_true(find(f, "terminal too small") == 0);
-	assert_int_equal(f->lines[0].cols, 20);
+	assert_true(f->lines[0].cols <= 20);
 	/* every screen at every size fits its columns; ASCII stays ASCII */
 	for (int s = 0; s < LT_SCR_COUNT; s++) {
 		lt_view_set_screen(a, (enum lt_view_screen)s);
@@ -468,9 +471,11 @@ static void test_empty_model(void **state)
 	keys(v, m, "2jk\n[]<>bB s/x\n");
 	f = lt_view_render(v, m, 24, 80);
 	assert_true(find(f, "no thread samples in this session") > 0);
-	keys(v, m, "3jjkkhl\n\x7f");
+	keys(v, m, "3jjkkhl\n");
 	f = lt_view_render(v, m, 24, 80);
 	assert_true(find(f, "no thread stacks to draw") > 0);
+	keys(v, m, "\x7f");   /* nothing to zoom out of: back to Threads */
+	assert_int_equal(lt_view_screen(v), LT_SCR_THREADS);
 	lt_view_free(v);
 	lt_model_free(m);
 }
@@ -547,8 +552,7 @@ static void test_sites_rank_sort_and_identity(void **state)
 	/* the header's heap estimate: 9 + 6 MiB live at the end */
 	assert_true(find(f, "15 MiB") > 0);
 	/* s cycles to live, then allocs/s: scratch (100,000/s) comes first */
-	keys(v, fx.m, "ss");
-	lt_view_key(v, fx.m, LT_KEY_HOME);
+	keys(v, fx.m, "ss\x02");   /* Ctrl-B: a page up, to the first row */
 	f = lt_view_render(v, fx.m, 30, 120);
 	assert_true(find_row(f, "scratch (") < find_row(f, "leak_fn ("));
 	assert_true(find(f, "sort: allocs/s") > 0 || find(f, "sorted by allocs/s") > 0);
@@ -575,7 +579,7 @@ static void test_sites_stack_and_source(void **state)
 
 	add_sites(&fx, 0);
 	lt_view_render(v, fx.m, 30, 100);
-	lt_view_key(v, fx.m, LT_KEY_HOME);
+	lt_view_key(v, fx.m, 2);   /* Ctrl-B: the first row */
 	lt_view_key(v, fx.m, LT_KEY_ENTER);
 	f = lt_view_render(v, fx.m, 30, 100);
 	assert_true(find(f, "Heap site:") > 0);
@@ -598,7 +602,7 @@ static void test_sites_stack_and_source(void **state)
 	assert_true(find(f, "Heap site:") > 0);
 	lt_view_key(v, fx.m, LT_KEY_ESC);
 	f = lt_view_render(v, fx.m, 30, 100);
-	assert_true(find(f, "GROWTH/s") > 0);
+	assert_true(find(f, "CLAIM") > 0);
 	/* an unreadable file says so */
 	lt_view_key(v, fx.m, LT_KEY_DOWN);
 	lt_view_key(v, fx.m, LT_KEY_ENTER);
@@ -665,7 +669,7 @@ static void test_sites_search_any_frame(void **state)
 	add_sites(&fx, 0);
 	f = lt_view_render(v, fx.m, 30, 120);
 	assert_true(find_row(f, "main.c") < 0);
-	lt_view_key(v, fx.m, LT_KEY_HOME);
+	lt_view_key(v, fx.m, 2);   /* Ctrl-B: the first row */
 	first = lt_view_selected(v, LT_SCR_SITES);
 	keys(v, fx.m, "/main.c\n");
 	f = lt_view_render(v, fx.m, 30, 120);
@@ -691,7 +695,7 @@ static void test_sites_many(void **state)
 	assert_true(find(f, "leak_fn (") > 0);
 	assert_true(find(f, "more rows below the top 2000") > 0);
 	for (int i = 0; i < 5; i++) {
-		lt_view_key(v, fx.m, LT_KEY_PGDN);
+		lt_view_key(v, fx.m, 6);   /* Ctrl-F: a page down */
 		f = lt_view_render(v, fx.m, 30, 120);
 	}
 	assert_true(lt_view_selected(v, LT_SCR_SITES) > 0);
