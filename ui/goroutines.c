@@ -142,13 +142,13 @@ static void c_where(const lt_model *m, const struct vrow *r, char *b, size_t n)
 }
 
 static const struct vcol go_cols[] = {
-	{"COUNT", 7, VC_RIGHT, vc_now, NULL},
-	{"CHANGE", 7, VC_RIGHT, vc_delta, NULL},
-	{"GROWTH", 9, VC_RIGHT | VC_WARN, vc_rate, NULL},
-	{"TREND", 9, 0, vc_trend, NULL},
-	{"WAITS ON / STATE", 20, 0, c_state, NULL},
-	{"WAITING", 8, VC_RIGHT, c_wait, NULL},
-	{"WHERE <- CREATED BY", 0, VC_MATCH, c_where, NULL},
+	{"COUNT", 7, VC_RIGHT, vc_now, NULL, .sort = 2},
+	{"CHANGE", 7, VC_RIGHT, vc_delta, NULL, .prio = 1, .sort = 3},
+	{"GROWTH", 11, VC_RIGHT | VC_WARN | VC_RATE, vc_rate, NULL, .sort = 1},
+	{"TREND", 9, 0, vc_trend, NULL, .prio = 3},
+	{"WAITS ON / STATE", 20, 0, c_state, NULL, .prio = 2},
+	{"WAITING", 8, VC_RIGHT, c_wait, NULL, .prio = 1},
+	{"WHERE <- CREATED BY", 0, VC_MATCH, c_where, NULL, .min = 30},
 };
 
 /* --- drawing ------------------------------------------------------------- */

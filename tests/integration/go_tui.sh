@@ -15,7 +15,7 @@ ok "go_tui: leak_handler built with $(go version | awk '{print $3}')"
 # GOGC=10: a GC about every second, which stamps the waits.
 GOGC=10 LT_TARGETS=$T/go start_target leak_handler 10 120
 target=$TARGET_PID
-ui_start g 150 40 "$target" --interval 500ms
+ui_start g 200 50 "$target" --interval 500ms
 expect_screen "go_tui: the live UI starts" g "leaktop  pid $target"
 keys g 6
 expect_screen "go_tui: the Goroutines screen" g "Goroutine groups at t="
