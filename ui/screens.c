@@ -175,6 +175,17 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 	} else if (lt_hsites_rate(lt_model_hsites_c(m)) == 1) {
 		vl_puts(l, f->cols, "  heap: every allocation");
 	}
+	/* Thread groups at this sample stand on the threads reached. */
+	if (vt->nk) {
+		const struct lt_tsample *ts = lt_tgroups_sample(lt_model_tgroups_c(m), vt->kcur);
+
+		if (ts->skipped > 0)
+			vl_printf(l, f->cols, "  threads skipped %lld", (long long)ts->skipped);
+		if (ts->unseen > 0)
+			vl_printf(l, f->cols, " (%lld not reached%s)", (long long)ts->unseen,
+				  lt_tgroups_partial(lt_model_tgroups_c(m), vt->kcur) ?
+				  ", sample left out of trends" : "");
+	}
 	/* The limits a leak runs into; the report says when. */
 	if (meta->fd_limit > 0)
 		vl_printf(l, f->cols, "  fd limit %lld", (long long)meta->fd_limit);

@@ -328,7 +328,8 @@ static void threads(struct out *o, const lt_model *m)
 	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
 	size_t *order;
 	struct lt_growth *gr;
-	int64_t skipped = 0;
+	struct lt_tcoverage cov;
+	size_t k0;
 	char med[32], max[32];
 
 	if (!ns)
@@ -336,11 +337,19 @@ static void threads(struct out *o, const lt_model *m)
 	order = lt_xmalloc((n ? n : 1) * sizeof(*order));
 	gr = lt_xmalloc((n ? n : 1) * sizeof(*gr));
 	lt_tgroups_rank(g, order, gr);
-	for (size_t k = 0; k < ns; k++)
-		skipped += lt_tgroups_sample(g, k)->skipped;
+	lt_tgroups_coverage(g, 0, ns - 1, &cov);
 	stop_times(g, med, max, sizeof(med));
-	put(o, "\nThreads (%zu samples, %zu groups; longest stop per sample: median %s, max %s; %lld threads skipped):\n",
-	    ns, n, med, max, (long long)skipped);
+	put(o, "\nThreads (%zu samples, %zu groups; longest stop per sample: median %s, max %s):\n",
+	    ns, n, med, max);
+	put(o, "  skipped: up to %lld of %lld threads per sample (not stopped: over the time budget or busy; they keep their last stack)\n",
+	    (long long)cov.max_skipped, (long long)cov.max_members);
+	if (cov.partial)
+		put(o, "  partial: %zu of %zu samples had up to %lld threads not reached yet (in no group); trends leave those samples out\n",
+		    cov.partial, ns, (long long)cov.max_unseen);
+	/* "start" is where the trend starts: the first full sample. */
+	k0 = lt_tgroups_first_full(g);
+	if (k0 >= ns)
+		k0 = 0;
 	put(o, "  %6s %6s %10s  %-10s %-18s %s\n", "start", "end", "rate", "trend", "state", "where");
 	for (size_t r = 0; r < n && r < MAX_GROUPS; r++) {
 		size_t i = order[r];
@@ -354,7 +363,7 @@ static void threads(struct out *o, const lt_model *m)
 			 grp->syscall ? "()" : "");
 		lt_stacktab_describe(t, grp->stack, where, sizeof(where));
 		put(o, "  %6lld %6lld %10s  %-10s %-18s ",
-		    (long long)lt_tgroups_value(g, i, 0), (long long)lt_tgroups_value(g, i, ns - 1),
+		    (long long)lt_tgroups_value(g, i, k0), (long long)lt_tgroups_value(g, i, ns - 1),
 		    rate, lt_growth_trend_name(gr[i].trend), state);
 		put_esc(o, where);
 		put(o, "\n");

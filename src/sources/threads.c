@@ -387,6 +387,11 @@ static void finish(lt_threads *t, struct lt_thread_tick *out)
 		case PLAN_TRIED:
 			keep_stale(t, &t->cur[i], t->plan[i] == PLAN_TRIED);
 			out->skipped++;
+			/* A thread in disk wait is known to be there, in D;
+			 * one the budget never reached is not known at all. */
+			t->cur[i].unreached = t->plan[i] != PLAN_BUSY &&
+					      t->cur[i].npcs == 0;
+			out->unreached += (size_t)t->cur[i].unreached;
 			break;
 		default:
 			break;
