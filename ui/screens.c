@@ -7,6 +7,7 @@
 #include "lt_err.h"
 #include "lt_fmt.h"
 #include "lt_metric.h"
+#include "lt_report.h"
 #include "lt_verdict.h"
 #include "view_int.h"
 
@@ -270,7 +271,14 @@ static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 
 	vtable_since(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
 	if (!vt->n) {
-		vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
+		char why[256];
+
+		/* A recorded file with no tick holds nothing: say so plainly. */
+		if (v->live)
+			vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
+		else
+			vl_printf(vf_line(f, y0 + 1), f->cols, "this session %s",
+				  lt_report_no_data(m, why, sizeof(why)));
 		return;
 	}
 	vtable(v, m, vt, f, y0 + 1, y1 - shown - (shown ? 1 : 0), mlist(v),

@@ -17,4 +17,10 @@ int lt_report_write(const lt_model *m, FILE *out, lt_err *err);
 int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 			 FILE *out, lt_err *err);
 
+/* When m holds no tick: a sentence for the reader that the session holds
+ * no data, and why as far as the file tells (stopped before its first
+ * tick, ended with a reason, or only just started), in buf; returns buf.
+ * Returns NULL when m has ticks.  This function can't fail. */
+const char *lt_report_no_data(const lt_model *m, char *buf, size_t len);
+
 #endif

@@ -97,6 +97,31 @@ static void iso_time(int64_t ns, char *buf, size_t len)
 		 (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
 }
 
+const char *lt_report_no_data(const lt_model *m, char *buf, size_t len)
+{
+	const struct lt_meta *me = lt_model_meta_c(m);
+
+	if (lt_model_tick_count(m))
+		return NULL;
+	if (me->end_reason) {
+		char why[96];
+		size_t i = 0;
+
+		/* The file's words, printable only. */
+		for (const char *c = me->end_reason; *c && i + 1 < sizeof(why); c++)
+			why[i++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
+		why[i] = '\0';
+		snprintf(buf, len, "holds no data: ended (%s) before its first tick", why);
+	} else if (me->pid <= 0) {
+		snprintf(buf, len, "holds no data: killed or failed before its first tick "
+			 "(or only just started)");
+	} else {
+		snprintf(buf, len, "holds no data: no tick of pid %d (killed before its first "
+			 "tick, or still starting)", (int)me->pid);
+	}
+	return buf;
+}
+
 static void header(struct out *o, const lt_model *m)
 {
 	const struct lt_meta *me = lt_model_meta_c(m);

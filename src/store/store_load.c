@@ -393,7 +393,7 @@ int lt_store_load(const char *path, lt_model **out, lt_err *err)
 		load_fail(db, path, err);
 		goto out;
 	}
-	if (check_session(db, path, err) < 0)
+	if (check_session(db, path, err) < 0 || lt_store_check(db, path, err) < 0)
 		goto out;
 	m = lt_model_new();
 	if (load_meta(db, path, m, err) < 0 || load_sources(db, path, m, err) < 0 ||
