@@ -257,6 +257,21 @@ static void accept_peers(lt_heap *h)
 	}
 }
 
+/* pid's own pid in its innermost PID namespace (NStgid), or -1. */
+static int64_t ns_pid(pid_t pid)
+{
+	int procfd = lt_proc_open(pid);
+	struct lt_proc_status st = {.ns_tgid = -1};
+	char buf[4096];
+	ssize_t n = procfd >= 0 ? lt_proc_read_buf(procfd, 0, "status", buf, sizeof(buf)) : -1;
+
+	if (n > 0)
+		lt_proc_parse_status(buf, (size_t)n, &st);
+	if (procfd >= 0)
+		close(procfd);
+	return st.ns_tgid;
+}
+
 static struct astack *slot(lt_heap *h, uint32_t id)
 {
 	if (id >= h->nst) {
@@ -382,7 +397,9 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 	case LT_MSG_HELLO:
 		if (h->hello)
 			return die(h, err, "the heap agent said hello twice");
-		if (m->hello.pid != h->o.pid)
+		/* In a container the agent sees its pid in the target's own
+		 * PID namespace. */
+		if (m->hello.pid != h->o.pid && m->hello.pid != ns_pid(h->o.pid))
 			return die(h, err, "the heap agent says it runs in pid %d, not %d",
 				   (int)m->hello.pid, (int)h->o.pid);
 		h->hi = m->hello;
