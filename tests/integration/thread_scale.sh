@@ -32,6 +32,16 @@ else
 	skip "report says which samples are partial" "every sample reached nearly every thread"
 fi
 
+# The view's header says how many were skipped at the sample under the
+# cursor (the last one when the view opens).
+last_skipped=$(sql "$T/s.db" 'SELECT skipped FROM thread_sample ORDER BY tick_id DESC LIMIT 1')
+run lt view "$T/s.db" --dump --size 200x30
+if [ "${last_skipped:-0}" -gt 0 ]; then
+	check "view header: threads skipped $last_skipped" grep -q "threads skipped $last_skipped" "$T/last.out"
+else
+	check "view header: nothing skipped, nothing said" sh -c "! grep -q 'threads skipped' '$T/last.out'"
+fi
+
 # No verdict and no trend of growth anywhere in the threads section.
 if grep -q '^! thread group' "$T/report"; then
 	fail "no thread group verdict" "$(grep '^! thread group' "$T/report")"

@@ -146,6 +146,41 @@ static void test_collect_unreached(void **state)
 	lt_model_free(m);
 }
 
+/* Goroutines: the ones dropped as changing while read are in no group and
+ * count as unseen, so a read that dropped many is no drop in a group. */
+static void test_collect_goroutines_dropped(void **state)
+{
+	lt_model *m = lt_model_new();
+	const lt_tgroups *g = lt_model_goroutines_c(m);
+	struct lt_goroutine go[10];
+	static const uint64_t pc[1] = {0x4000};
+	struct lt_growth gr;
+	(void)state;
+
+	memset(go, 0, sizeof(go));
+	for (int i = 0; i < 10; i++) {
+		go[i].goid = 10 + i;
+		go[i].status = 'W';
+		go[i].wait_reason = "chan send";
+		go[i].npcs = 1;
+		go[i].pcs = pc;
+	}
+	for (int k = 0; k < 8; k++) {
+		/* Every other read drops 6 of the 10. */
+		struct lt_goroutine_tick gt = {.g = go, .n = k % 2 ? 4 : 10,
+					       .listed = 10, .dropped = k % 2 ? 6 : 0};
+
+		lt_collect_goroutines(m, NULL, &gt, k);
+	}
+	assert_int_equal(lt_tgroups_sample(g, 1)->unseen, 6);
+	assert_true(lt_tgroups_partial(g, 1));
+	assert_false(lt_tgroups_partial(g, 2));
+	lt_tgroups_growth(g, 0, &gr);
+	assert_int_equal(gr.n, 4);
+	assert_int_equal(gr.trend, LT_TREND_FLAT);
+	lt_model_free(m);
+}
+
 /* The model of 3,000 steady threads: no verdict, the report says what was
  * skipped and left out, and unseen survives the session file. */
 static void test_report_verdict_and_file(void **state)
@@ -208,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_partial_sample_is_no_growth),
 		cmocka_unit_test(test_noise_and_leak_through_partial),
 		cmocka_unit_test(test_collect_unreached),
+		cmocka_unit_test(test_collect_goroutines_dropped),
 		cmocka_unit_test(test_report_verdict_and_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
