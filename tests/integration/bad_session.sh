@@ -58,6 +58,12 @@ expect_fail 4 "holds no data" "export: schema only" lt export "$T/empty.db" --fo
 expect_exit 0 "view: schema only opens" lt view "$T/empty.db" --dump
 check "view: says the session holds no data" grep -q "this session holds no data: killed or failed before its first tick" "$T/last.out"
 
+# A file created but no table written yet (the first instant of a
+# recording): said, rather than left to look like another program's.
+sqlite3 "$T/bare.db" 'PRAGMA user_version = 0; VACUUM'
+expect_fail 4 "SQLite database without tables: a recording just starting" "report: an SQLite file without tables" lt report "$T/bare.db"
+expect_fail 4 "without tables" "export: an SQLite file without tables" lt export "$T/bare.db" --format csv -o "$T/b.csv"
+
 # The real thing: SIGKILL of record 0.14 s in (0.06 s, 0.1 s, 0.2 s if
 # this machine wrote a tick or no file by then).
 killed=""
