@@ -305,6 +305,11 @@ static void sample_one(struct run *r, size_t i)
 		return;
 	}
 	th->npcs = n;
+	/* An unwind that failed says nothing of where the thread is: it
+	 * keeps its last stack, as a thread not reached does, rather than
+	 * leaving its group for a "no stack" one for a sample. */
+	if (n <= 0)
+		keep_stale(t, th, 1);
 	count_stop(r, th, &st);
 	t->plan[i] = PLAN_DONE;
 }

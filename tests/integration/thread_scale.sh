@@ -52,6 +52,12 @@ park=$(grep -E 'many_threads_park' "$T/report" | grep -E '^ +[0-9]+ +[0-9]+ ' | 
 read -r start end _rate trend _ <<<"${park:-x x x x}"
 check "parked group starts and ends at its full size ($start -> $end)" test "$start" -ge $((N - 2)) -a "$end" -ge $((N - 2))
 check "parked group is flat ($trend)" test "$trend" = flat
+if [ "$trend" != flat ] || [ "$end" -lt $((N - 2)) ]; then
+	sql "$T/s.db" "SELECT 'sample', tick_id, sampled, skipped, unseen FROM thread_sample;
+		SELECT 'count', g.id, g.state, g.stack_id, c.tick_id, c.count FROM thread_count c
+		JOIN thread_group g ON g.id = c.group_id ORDER BY c.tick_id" >"$T/samples.txt"
+	note "$T/samples.txt" "$T/report"
+fi
 
 # Every thread is in one group or counted unseen, never both or neither:
 # per sample, the groups plus the unseen make the threads listed.
