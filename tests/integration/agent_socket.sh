@@ -6,7 +6,8 @@
 # and reads nothing from the target's reused descriptor, closes nothing of
 # the target's, removes its hooks and ends its thread; leaktop says the
 # target closed the socket (not "the heap agent closed its connection")
-# and records the rest of the session without heap sites.
+# and records the rest of the session without heap sites.  A target that
+# execs itself is told apart: its program was replaced.
 . "$(dirname "$0")/../lib.sh"
 
 start_target fd_closer 60
@@ -42,3 +43,18 @@ fi
 check "no GOT slot left hooked" got_clean "$pid"
 check "no agent thread left" wait_for "! grep -qx lt-agent /proc/$pid/task/*/comm" 5
 check "the target still runs" alive "$pid"
+
+# --- the target execs itself: the same pid, a new program, no agent ---------------
+start_target fd_closer 60
+pid=$TARGET_PID
+out=$TARGET_OUT
+start_record exec "$pid" --interval 100ms --no-threads --duration 4s
+wait_for "got_hooked $pid >/dev/null" 10 || bail "the agent never hooked fd_closer: $(cat "$T/exec.err")"
+kill -USR2 "$pid"
+check "the target exec'd itself" wait_for "[ \$(grep -c '^started' '$out') -ge 2 ]" 5
+finish_record exec
+why=$(sql "$T/exec.db" "SELECT reason FROM source WHERE name = 'heap'")
+echo "# heap source: $why"
+check "the session says the target replaced its program" test "$why" = "the target replaced its program (exec), and the heap agent with it"
+check "exec: the target still runs" alive "$pid"
+check "exec: no agent left in the new program" sh -c "! grep -q liblt-agent /proc/$pid/maps"

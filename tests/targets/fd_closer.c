@@ -3,6 +3,8 @@
  *
  * Usage: fd_closer [MAX_SECONDS]
  *
+ * On SIGUSR2 it execs itself instead (a program that restarts in place:
+ * the same pid, a new image, no agent); it then prints "started" again.
  * Prints "started PID", then allocates and frees a little every 10 ms
  * (something for a heap agent to count).  On SIGUSR1 (a flag; the main
  * loop acts on it) it closes every descriptor from 3 up, prints "closed",
@@ -25,12 +27,18 @@
 
 #define PAIRS 8
 
-static volatile sig_atomic_t close_now;
+static volatile sig_atomic_t close_now, exec_now;
 
 static void on_usr1(int sig)
 {
 	(void)sig;
 	close_now = 1;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	exec_now = 1;
 }
 
 int main(int argc, char **argv)
@@ -47,12 +55,17 @@ int main(int argc, char **argv)
 		return target_usage("fd_closer [MAX_SECONDS]");
 	target_stop_on_signals(max_seconds, NULL);
 	signal(SIGUSR1, on_usr1);
+	signal(SIGUSR2, on_usr2);
 	target_say_started();
 	target_pace_start(&pace, 100);
 	for (;; step++) {
 		void *p = malloc(64 + (size_t)(step % 32) * 16);
 
 		free(p);
+		if (exec_now) {
+			execv("/proc/self/exe", argv);
+			return 1;
+		}
 		if (close_now && !open_pairs) {
 			for (int fd = 3; fd < 65536; fd++)
 				close(fd);
