@@ -191,7 +191,9 @@ CREATE TABLE thread_sample (
 	sampled       INTEGER NOT NULL,      -- threads stopped and unwound
 	skipped       INTEGER NOT NULL,      -- vanished, busy, or over budget
 	max_stop_ns   INTEGER NOT NULL,      -- longest time one thread stood
-	total_stop_ns INTEGER NOT NULL       -- sum over the sampled threads
+	total_stop_ns INTEGER NOT NULL,      -- sum over the sampled threads
+	unseen        INTEGER                -- threads not reached yet, in no
+	                                     -- group (NULL in older files: 0)
 );
 
 ---------------------------------------------------------------------------

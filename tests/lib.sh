@@ -464,3 +464,23 @@ site_live() {
 		JOIN frame_symbol fs ON fs.frame_id = sf.frame_id AND fs.depth = 0
 		WHERE fs.function = '$2'"
 }
+
+# got_clean PID [OBJECT]: no GOT slot of PID (of its objects whose path
+# contains OBJECT) points into the heap agent, and got_check looked at
+# some: "clean" of zero slots checked is no evidence.
+got_clean() {
+	local out
+	out=$("$LT_TARGETS/got_check" "$@") || { echo "got_check failed: $out"; return 1; }
+	echo "$out"
+	printf '%s\n' "$out" | grep -qx clean &&
+		[ "$(printf '%s\n' "$out" | awk '$1 == "slots" { print $2 }')" -gt 0 ]
+}
+
+# got_hooked PID [OBJECT]: some GOT slot of PID (of OBJECT) points into
+# the heap agent.
+got_hooked() {
+	local out
+	out=$("$LT_TARGETS/got_check" "$@") || { echo "got_check failed: $out"; return 1; }
+	echo "$out"
+	printf '%s\n' "$out" | grep -q '^hooked [1-9]'
+}

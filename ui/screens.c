@@ -7,6 +7,7 @@
 #include "lt_err.h"
 #include "lt_fmt.h"
 #include "lt_metric.h"
+#include "lt_report.h"
 #include "lt_verdict.h"
 #include "view_int.h"
 
@@ -203,6 +204,17 @@ int view_header(lt_view *v, const lt_model *m, const struct vtime *vt,
 	} else if (lt_hsites_rate(lt_model_hsites_c(m)) == 1) {
 		vl_whole(l, f->cols, "  heap: every allocation");
 	}
+	/* Thread groups at this sample stand on the threads reached. */
+	if (vt->nk) {
+		const struct lt_tsample *ts = lt_tgroups_sample(lt_model_tgroups_c(m), vt->kcur);
+
+		if (ts->skipped > 0)
+			vl_printf(l, f->cols, "  threads skipped %lld", (long long)ts->skipped);
+		if (ts->unseen > 0)
+			vl_printf(l, f->cols, " (%lld not reached%s)", (long long)ts->unseen,
+				  lt_tgroups_partial(lt_model_tgroups_c(m), vt->kcur) ?
+				  ", sample left out of trends" : "");
+	}
 	/* The limits a leak runs into; the report says when. */
 	if (meta->fd_limit > 0) {
 		snprintf(part, sizeof(part), "  fd limit %lld", (long long)meta->fd_limit);
@@ -351,7 +363,14 @@ static void memory_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 	}
 	vtable_since(v, vt, vf_line(f, y0), f->cols, "Memory and descriptors");
 	if (!vt->n) {
-		vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
+		char why[256];
+
+		/* A recorded file with no tick holds nothing: say so plainly. */
+		if (v->live)
+			vl_puts(vf_line(f, y0 + 1), f->cols, "no ticks recorded yet");
+		else
+			vl_printf(vf_line(f, y0 + 1), f->cols, "this session %s",
+				  lt_report_no_data(m, why, sizeof(why)));
 		return;
 	}
 	nv = verdict_texts(m, text, kind);

@@ -14,23 +14,6 @@ static struct vlist *tlist(const lt_view *v)
 	return v->scr[LT_SCR_THREADS];
 }
 
-/* A thread group's count over thread samples [kb, kc]. */
-static void group_growth(const lt_tgroups *g, size_t i, size_t kb, size_t kc,
-			 struct lt_growth *out)
-{
-	size_t n = kc - kb + 1;
-	double *t = lt_xmalloc(n * sizeof(double));
-	double *val = lt_xmalloc(n * sizeof(double));
-
-	for (size_t k = 0; k < n; k++) {
-		t[k] = lt_tgroups_sample(g, kb + k)->t;
-		val[k] = (double)lt_tgroups_value(g, i, kb + k);
-	}
-	lt_growth_fit(t, val, n, 2, out);
-	free(t);
-	free(val);
-}
-
 static void thread_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 {
 	const lt_tgroups *g = lt_model_tgroups_c(m);
@@ -47,7 +30,7 @@ static void thread_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 
 		if (gr->first > vt->kcur)
 			continue;  /* appears after the cursor */
-		group_growth(g, i, vt->kbase, vt->kcur, &gw);
+		lt_tgroups_growth_range(g, i, vt->kbase, vt->kcur, &gw);
 		r = vlist_add(l);
 		r->id = (uint64_t)i + 1;
 		r->unit = LT_UNIT_COUNT;

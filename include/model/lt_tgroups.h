@@ -22,11 +22,22 @@ struct lt_tgroup {
 	size_t first;        /* first sample the group was seen in */
 };
 
+/* Members a sample may miss before it is partial: the groups' noise. */
+#define LT_TGROUPS_NOISE 2
+
 /* Statistics of one thread sample (one pass over the target's threads). */
 struct lt_tsample {
 	double t;             /* seconds since session start */
 	int64_t sampled, skipped;
 	int64_t max_stop_ns, total_stop_ns;
+	int64_t unseen;       /* members counted in no group because nothing
+				 is known of them yet: threads the sampler
+				 has not reached (over budget) since they
+				 appeared, goroutines dropped as changing.
+				 A sample with more than LT_TGROUPS_NOISE is
+				 partial: its counts are short by members
+				 that are there, so no trend uses it (a
+				 member first reached later is not new) */
 };
 
 typedef struct lt_tgroups lt_tgroups;
@@ -57,8 +68,31 @@ size_t lt_tgroups_sample_count(const lt_tgroups *g);
 const struct lt_tsample *lt_tgroups_sample(const lt_tgroups *g, size_t k);
 /* Count of group i at sample k (0 before it was first seen). */
 int64_t lt_tgroups_value(const lt_tgroups *g, size_t i, size_t k);
-/* Growth of group i's count over all samples (noise: 2 threads). */
+/* Growth of group i's count over all samples that are not partial
+ * (noise: LT_TGROUPS_NOISE members). */
 void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out);
+/* The same over samples kb..kc (inclusive; kc < sample count).  Partial
+ * samples are left out; with fewer than 3 left the trend is unknown. */
+void lt_tgroups_growth_range(const lt_tgroups *g, size_t i, size_t kb,
+			     size_t kc, struct lt_growth *out);
+/* Whether sample k is partial (see struct lt_tsample.unseen). */
+int lt_tgroups_partial(const lt_tgroups *g, size_t k);
+/* The first sample that is not partial, or the sample count if none. */
+size_t lt_tgroups_first_full(const lt_tgroups *g);
+
+/* How completely samples kb..kc saw the members (for the reader: how many
+ * were skipped and whether the trends stand on few samples). */
+struct lt_tcoverage {
+	size_t samples, partial;   /* samples in the range; partial ones */
+	int64_t max_skipped;       /* most members of one sample not stopped
+				      (kept at their last known group) */
+	int64_t max_unseen;        /* most members of one sample in no group */
+	int64_t max_members;       /* most members of one sample: in groups
+				      plus unseen */
+};
+/* This function can't fail; an empty range gives zeros. */
+void lt_tgroups_coverage(const lt_tgroups *g, size_t kb, size_t kc,
+			 struct lt_tcoverage *out);
 
 /* How long a group's longest-waiting member has waited, kept as the
  * session time it started waiting ("since"; a Go goroutine's waitsince):

@@ -46,4 +46,10 @@ void lt_report_fd_rank(const lt_model *m, size_t *order, struct lt_growth *g);
 /* Median and maximum over thread samples of the longest stop. */
 void lt_report_stop_times(const lt_tgroups *g, int64_t *med_ns, int64_t *max_ns);
 
+/* When m holds no tick: a sentence for the reader that the session holds
+ * no data, and why as far as the file tells (stopped before its first
+ * tick, ended with a reason, or only just started), in buf; returns buf.
+ * Returns NULL when m has ticks.  This function can't fail. */
+const char *lt_report_no_data(const lt_model *m, char *buf, size_t len);
+
 #endif

@@ -29,7 +29,9 @@ size_t lt_collect_stack(lt_model *m, lt_symbols *sym, const uint64_t *pcs,
 /* Adds one thread sample taken at t (seconds since the session start) to
  * m's thread groups, symbolizing PCs not seen before with sym (which may be
  * NULL: frames are then kept as bare addresses).  Threads whose stack is
- * stale (not reached this tick) are grouped by their last known stack.
+ * stale (not reached this tick) are grouped by their last known stack;
+ * threads never reached yet are in no group, counted in the sample's
+ * unseen (lt_tgroups: such a sample is left out of the trends).
  * Thread skip (leaktop's own agent thread; 0 none) is left out.  This
  * function can't fail. */
 void lt_collect_threads(lt_model *m, lt_symbols *sym,

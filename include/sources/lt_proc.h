@@ -93,6 +93,8 @@ struct lt_proc_status {
 	int64_t threads;
 	int64_t tgid;
 	int64_t tracer_pid; /* TracerPid: 0 when not traced */
+	int64_t ns_tgid;    /* the last NStgid: its pid in its own (innermost)
+			       PID namespace; -1 when absent */
 	char state;         /* 'R', 'S', 'Z', 't', ...; 0 when absent */
 };
 /* Parses status; unknown keys, malformed lines and a cut last line are

@@ -58,6 +58,10 @@ struct lt_thread {
 			     uninterruptible sleep, traced by another
 			     tracer, too slow to stop); pcs are the last ones
 			     captured, npcs 0 if never */
+	int unreached;    /* 1: stale with no stack because the sampler has
+			     not got to it since it appeared (over budget,
+			     or it would not stop in time): where it is is
+			     unknown, so it belongs to no group yet */
 	uint64_t pcs[LT_THREAD_MAX_FRAMES]; /* pcs[0] where it is (an
 			     activation); the rest return addresses */
 	uint64_t activations; /* bit i: pcs[i] is an activation, not a return
@@ -75,6 +79,8 @@ struct lt_thread_tick {
 	size_t sampled;   /* stopped and unwound this tick */
 	size_t skipped;   /* could have been stopped but were not: over
 			     budget, or busy (see stale) */
+	size_t unreached; /* of those, the ones with no stack at all yet
+			     (see struct lt_thread.unreached) */
 	size_t vanished;  /* exited between listing and sampling */
 	int64_t max_stop_ns, total_stop_ns; /* over the threads stopped */
 	int64_t elapsed_ns; /* wall time of the whole tick */

@@ -158,4 +158,13 @@ void lt_store_srctext_free(struct lt_store_srctext *cur);
  * err. */
 int lt_store_srctext_load(sqlite3 *db, lt_model *m, const char *path,
 			  lt_err *err);
+
+/* ---- checks (store_check.c) ---- */
+
+/* Checks every number of the session in db that a reader shows (sizes,
+ * counts, times, their order) against what a recording can write.
+ * Returns 0, or -1 with err (LT_EXIT_FILE) naming the table, row and
+ * column of the first impossible value (or SQLite's message). */
+int lt_store_check(sqlite3 *db, const char *path, lt_err *err);
+
 #endif

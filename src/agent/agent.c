@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -31,6 +32,12 @@ enum { IDLE, RUNNING, STOPPING };
 static int state = IDLE;
 static uint32_t starts;
 static int sock = -1;
+/* The socket's identity: the target may close our descriptor (a daemon's
+ * close-everything loop) and reuse its number for a file or a socket of
+ * its own.  Nothing is sent, read or closed through sock unless it is
+ * still ours. */
+static dev_t sock_dev;
+static ino_t sock_ino;
 static char unwinder[16];
 static unsigned char *out;        /* message buffer, mmap'd */
 static size_t out_len;
@@ -99,9 +106,21 @@ static int parse_config(const char *c, struct ag_config *cfg)
 	return cfg->sock[0] ? 0 : -1;
 }
 
+/* Whether sock is still the socket we connected (see sock_ino). */
+static int sock_ours(void)
+{
+	struct stat st;
+
+	return sock >= 0 && fstat(sock, &st) == 0 && st.st_ino == sock_ino &&
+	       st.st_dev == sock_dev;
+}
+
 static int flush(void)
 {
 	size_t done = 0;
+
+	if (!sock_ours())
+		return -1;
 
 	while (done < out_len) {
 		ssize_t n = send(sock, out + done, out_len - done, MSG_NOSIGNAL);
@@ -274,7 +293,11 @@ static void stop_sampling(void)
 static int read_control(void)
 {
 	unsigned char buf[256];
-	ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+	ssize_t n;
+
+	if (!sock_ours())
+		return -1;
+	n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -322,7 +345,8 @@ static void *reporter(void *arg)
 		put(LT_MSG_BYE, NULL, 0, NULL, 0);
 		flush();
 	}
-	close(sock);
+	if (sock_ours())
+		close(sock);
 	sock = -1;
 	__atomic_store_n(&state, IDLE, __ATOMIC_RELEASE);
 	return NULL;
@@ -335,7 +359,7 @@ static void in_child(void)
 		return;
 	ag_active = 0;
 	ag_got_restore_all();
-	if (sock >= 0)
+	if (sock_ours())
 		close(sock);
 	sock = -1;
 	state = IDLE;
@@ -397,6 +421,17 @@ __attribute__((visibility("default"))) int lt_agent_start(const char *config)
 	if (fd < 0) {
 		state = IDLE;
 		return fd;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st)) {
+			close(fd);
+			state = IDLE;
+			return -EBADF;
+		}
+		sock_dev = st.st_dev;
+		sock_ino = st.st_ino;
 	}
 	ag_cfg = cfg;
 	ag_tables_reset();   /* sized for cfg's rate */

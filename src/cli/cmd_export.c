@@ -13,6 +13,7 @@
 #include "lt_clock.h"
 #include "lt_cmd.h"
 #include "lt_export.h"
+#include "lt_report.h"
 #include "lt_srccap.h"
 #include "lt_store.h"
 
@@ -388,8 +389,11 @@ int lt_cmd_export(int argc, char **argv)
 	if (lt_store_load(a.file, &m, &err) < 0)
 		return lt_cmd_fail(err.code, "%s", err.msg);
 	if (!lt_model_tick_count(m)) {
+		char why[256];
+
+		lt_report_no_data(m, why, sizeof(why));
 		lt_model_free(m);
-		return lt_cmd_fail(LT_EXIT_FILE, "export: %s has no ticks", a.file);
+		return lt_cmd_fail(LT_EXIT_FILE, "export: %s has no ticks: it %s", a.file, why);
 	}
 	o.to = lt_model_tick_count(m) - 1;
 	if ((a.at && lt_export_moment(m, a.at, "--at", &o.to, &err)) ||

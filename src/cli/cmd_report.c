@@ -47,6 +47,7 @@ int lt_cmd_report(int argc, char **argv)
 	struct lt_diag_opts dopt = {.view = LT_DIAG_YOURS, .wrappers = wrappers};
 	lt_model *m = NULL;
 	lt_err err = {0};
+	char why[256];
 	int c, rc, json = 0;
 
 	optind = 1;
@@ -90,6 +91,11 @@ int lt_cmd_report(int argc, char **argv)
 		return lt_cmd_fail(LT_EXIT_USAGE, "report: expected one session FILE (see leaktop report --help)");
 	if (lt_store_load(argv[optind], &m, &err) < 0)
 		return lt_cmd_fail(err.code, "%s", err.msg);
+	/* Not a report of "unknown" fields: say the file holds nothing. */
+	if (lt_report_no_data(m, why, sizeof(why))) {
+		lt_model_free(m);
+		return lt_cmd_fail(LT_EXIT_FILE, "report: %s %s", argv[optind], why);
+	}
 	rc = json ? lt_report_json_write(m, &dopt, stdout, &err)
 		  : lt_report_write_with(m, &dopt, stdout, &err);
 	lt_model_free(m);

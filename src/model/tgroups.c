@@ -219,19 +219,69 @@ int64_t lt_tgroups_value(const lt_tgroups *g, size_t i, size_t k)
 	return gr->counts[k - gr->pub.first];
 }
 
-void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out)
+int lt_tgroups_partial(const lt_tgroups *g, size_t k)
 {
-	size_t n = g->nsamples;
+	return k < g->nsamples && g->samples[k].unseen > LT_TGROUPS_NOISE;
+}
+
+size_t lt_tgroups_first_full(const lt_tgroups *g)
+{
+	size_t k = 0;
+
+	while (k < g->nsamples && lt_tgroups_partial(g, k))
+		k++;
+	return k;
+}
+
+void lt_tgroups_growth_range(const lt_tgroups *g, size_t i, size_t kb,
+			     size_t kc, struct lt_growth *out)
+{
+	size_t n = kc >= kb && kc < g->nsamples ? kc - kb + 1 : 0, m = 0;
 	double *t = lt_xmalloc((n ? n : 1) * sizeof(double));
 	double *v = lt_xmalloc((n ? n : 1) * sizeof(double));
 
-	for (size_t k = 0; k < n; k++) {
-		t[k] = g->samples[k].t;
-		v[k] = (double)lt_tgroups_value(g, i, k);
+	/* A partial sample misses members that are there: fitted, the
+	 * members reached later would read as growth (3,000 steady threads
+	 * "growing" from 1,474 while the sampler made its first round). */
+	for (size_t k = kb; n && k <= kc; k++) {
+		if (lt_tgroups_partial(g, k))
+			continue;
+		t[m] = g->samples[k].t;
+		v[m++] = (double)lt_tgroups_value(g, i, k);
 	}
-	lt_growth_fit(t, v, n, 2, out);
+	lt_growth_fit(t, v, m, LT_TGROUPS_NOISE, out);
 	free(t);
 	free(v);
+}
+
+void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out)
+{
+	if (!g->nsamples) {
+		lt_growth_fit(NULL, NULL, 0, LT_TGROUPS_NOISE, out);
+		return;
+	}
+	lt_tgroups_growth_range(g, i, 0, g->nsamples - 1, out);
+}
+
+void lt_tgroups_coverage(const lt_tgroups *g, size_t kb, size_t kc,
+			 struct lt_tcoverage *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t k = kb; k <= kc && k < g->nsamples; k++) {
+		const struct lt_tsample *s = &g->samples[k];
+		int64_t members = s->unseen > 0 ? s->unseen : 0;
+
+		for (size_t i = 0; i < g->ngroups; i++)
+			members += lt_tgroups_value(g, i, k);
+		out->samples++;
+		out->partial += (size_t)lt_tgroups_partial(g, k);
+		if (s->skipped > out->max_skipped)
+			out->max_skipped = s->skipped;
+		if (s->unseen > out->max_unseen)
+			out->max_unseen = s->unseen;
+		if (members > out->max_members)
+			out->max_members = members;
+	}
 }
 
 /* What rank_cmp compares by: the groups and their growth fits. */

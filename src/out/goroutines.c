@@ -180,6 +180,8 @@ void lt_goroutines_report(const lt_model *m, FILE *f)
 	size_t n = lt_tgroups_count(g), ns, *order;
 	struct lt_growth *gr;
 	int64_t dropped = 0, read_max = 0;
+	struct lt_tcoverage cov;
+	size_t k0;
 
 	if (!lt_tgroups_sample_count(g))
 		return;
@@ -194,6 +196,14 @@ void lt_goroutines_report(const lt_model *m, FILE *f)
 	fprintf(f, "\nGoroutine groups (%zu samples, %zu groups; read without stopping "
 		"the process, longest read %.1fms; %lld goroutines dropped as changing "
 		"or invalid):\n", ns, n, read_max / 1e6, (long long)dropped);
+	lt_tgroups_coverage(g, 0, ns - 1, &cov);
+	if (cov.partial)
+		fprintf(f, "  partial: %zu of %zu samples dropped up to %lld goroutines "
+			"(in no group); trends leave those samples out\n",
+			cov.partial, ns, (long long)cov.max_unseen);
+	k0 = lt_tgroups_first_full(g);
+	if (k0 >= ns)
+		k0 = 0;
 	fprintf(f, "  %6s %6s %10s  %-10s %-24s %s\n", "start", "end", "rate",
 		"trend", "state", "where");
 	for (size_t r = 0; r < n && r < MAX_GROUPS; r++) {
@@ -206,7 +216,7 @@ void lt_goroutines_report(const lt_model *m, FILE *f)
 		lt_goroutines_doing(grp, what, sizeof(what));
 		lt_goroutines_where(t, grp->stack, where, sizeof(where));
 		fprintf(f, "  %6lld %6lld %10s  %-10s %-24s ",
-			(long long)lt_tgroups_value(g, i, 0),
+			(long long)lt_tgroups_value(g, i, k0),
 			(long long)lt_tgroups_value(g, i, ns - 1), rate,
 			lt_growth_trend_name(gr[i].trend), what);
 		put_esc(f, where);

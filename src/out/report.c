@@ -98,6 +98,31 @@ static void iso_time(int64_t ns, char *buf, size_t len)
 		 (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
 }
 
+const char *lt_report_no_data(const lt_model *m, char *buf, size_t len)
+{
+	const struct lt_meta *me = lt_model_meta_c(m);
+
+	if (lt_model_tick_count(m))
+		return NULL;
+	if (me->end_reason) {
+		char why[96];
+		size_t i = 0;
+
+		/* The file's words, printable only. */
+		for (const char *c = me->end_reason; *c && i + 1 < sizeof(why); c++)
+			why[i++] = (unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f ? *c : '?';
+		why[i] = '\0';
+		snprintf(buf, len, "holds no data: ended (%s) before its first tick", why);
+	} else if (me->pid <= 0) {
+		snprintf(buf, len, "holds no data: killed or failed before its first tick "
+			 "(or only just started)");
+	} else {
+		snprintf(buf, len, "holds no data: no tick of pid %d (killed before its first "
+			 "tick, or still starting)", (int)me->pid);
+	}
+	return buf;
+}
+
 static void header(struct out *o, const lt_model *m)
 {
 	const struct lt_meta *me = lt_model_meta_c(m);
@@ -399,7 +424,8 @@ static void threads(struct out *o, const lt_model *m)
 	size_t n = lt_tgroups_count(g), ns = lt_tgroups_sample_count(g);
 	size_t *order;
 	struct lt_growth *gr;
-	int64_t skipped = 0;
+	struct lt_tcoverage cov;
+	size_t k0;
 	char med[32], max[32];
 
 	if (!ns)
@@ -407,11 +433,19 @@ static void threads(struct out *o, const lt_model *m)
 	order = lt_xmalloc((n ? n : 1) * sizeof(*order));
 	gr = lt_xmalloc((n ? n : 1) * sizeof(*gr));
 	lt_tgroups_rank(g, order, gr);
-	for (size_t k = 0; k < ns; k++)
-		skipped += lt_tgroups_sample(g, k)->skipped;
+	lt_tgroups_coverage(g, 0, ns - 1, &cov);
 	stop_times(g, med, max, sizeof(med));
-	put(o, "\nThreads (%zu samples, %zu groups; longest stop per sample: median %s, max %s; %lld threads skipped):\n",
-	    ns, n, med, max, (long long)skipped);
+	put(o, "\nThreads (%zu samples, %zu groups; longest stop per sample: median %s, max %s):\n",
+	    ns, n, med, max);
+	put(o, "  skipped: up to %lld of %lld threads per sample (not stopped: over the time budget or busy; they keep their last stack)\n",
+	    (long long)cov.max_skipped, (long long)cov.max_members);
+	if (cov.partial)
+		put(o, "  partial: %zu of %zu samples had up to %lld threads not reached yet (in no group); trends leave those samples out\n",
+		    cov.partial, ns, (long long)cov.max_unseen);
+	/* "start" is where the trend starts: the first full sample. */
+	k0 = lt_tgroups_first_full(g);
+	if (k0 >= ns)
+		k0 = 0;
 	put(o, "  %6s %6s %10s  %-10s %-18s %s\n", "start", "end", "rate", "trend", "state", "where");
 	for (size_t r = 0; r < n && r < MAX_GROUPS; r++) {
 		size_t i = order[r];
@@ -425,7 +459,7 @@ static void threads(struct out *o, const lt_model *m)
 			 grp->syscall ? "()" : "");
 		lt_stacktab_describe(t, grp->stack, where, sizeof(where));
 		put(o, "  %6lld %6lld %10s  %-10s %-18s ",
-		    (long long)lt_tgroups_value(g, i, 0), (long long)lt_tgroups_value(g, i, ns - 1),
+		    (long long)lt_tgroups_value(g, i, k0), (long long)lt_tgroups_value(g, i, ns - 1),
 		    rate, lt_growth_trend_name(gr[i].trend), state);
 		put_esc(o, where);
 		put(o, "\n");

@@ -57,6 +57,11 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
 		.total_stop_ns = tt->total_stop_ns,
 	};
 
+	/* Counted below, without the skipped tid. */
+	ts.unseen = 0;
+	for (size_t i = 0; i < tt->n; i++)
+		if (tt->threads[i].unreached && !(skip > 0 && tt->threads[i].tid == skip))
+			ts.unseen++;
 	lt_tgroups_begin(g, &ts);
 	for (size_t i = 0; i < tt->n; i++) {
 		const struct lt_thread *th = &tt->threads[i];
@@ -65,6 +70,10 @@ void lt_collect_threads(lt_model *m, lt_symbols *sym,
 		char scbuf[32];
 
 		if (skip > 0 && th->tid == skip)
+			continue;
+		/* Not reached yet: in no group, rather than in a "no stack"
+		 * group it leaves when it is reached. */
+		if (th->unreached)
 			continue;
 		if (depth > LT_THREAD_MAX_FRAMES)
 			depth = LT_THREAD_MAX_FRAMES;
@@ -259,6 +268,8 @@ void lt_collect_goroutines(lt_model *m, lt_symbols *sym,
 		.t = t,
 		.sampled = (int64_t)gt->n,
 		.skipped = (int64_t)gt->dropped,
+		/* A dropped goroutine is in no group: the sample is short. */
+		.unseen = (int64_t)gt->dropped,
 		.total_stop_ns = 0,       /* nothing is stopped */
 		.max_stop_ns = gt->elapsed_ns,
 	};

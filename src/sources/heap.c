@@ -23,6 +23,7 @@
 #include "lt_agentmsg.h"
 #include "lt_clock.h"
 #include "lt_inject.h"
+#include "lt_proc.h"
 
 /* Bytes read by one lt_heap_poll at most: an agent that writes without
  * pause must not keep the sampling loop from its other sources. */
@@ -256,6 +257,21 @@ static void accept_peers(lt_heap *h)
 	}
 }
 
+/* pid's own pid in its innermost PID namespace (NStgid), or -1. */
+static int64_t ns_pid(pid_t pid)
+{
+	int procfd = lt_proc_open(pid);
+	struct lt_proc_status st = {.ns_tgid = -1};
+	char buf[4096];
+	ssize_t n = procfd >= 0 ? lt_proc_read_buf(procfd, 0, "status", buf, sizeof(buf)) : -1;
+
+	if (n > 0)
+		lt_proc_parse_status(buf, (size_t)n, &st);
+	if (procfd >= 0)
+		close(procfd);
+	return st.ns_tgid;
+}
+
 static struct astack *slot(lt_heap *h, uint32_t id)
 {
 	if (id >= h->nst) {
@@ -381,7 +397,9 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 	case LT_MSG_HELLO:
 		if (h->hello)
 			return die(h, err, "the heap agent said hello twice");
-		if (m->hello.pid != h->o.pid)
+		/* In a container the agent sees its pid in the target's own
+		 * PID namespace. */
+		if (m->hello.pid != h->o.pid && m->hello.pid != ns_pid(h->o.pid))
 			return die(h, err, "the heap agent says it runs in pid %d, not %d",
 				   (int)m->hello.pid, (int)h->o.pid);
 		h->hi = m->hello;
@@ -416,6 +434,42 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 	}
 }
 
+/* Why the agent's connection ended without a goodbye, in buf.  The agent
+ * never closes it while leaktop reads (it says BYE or ERROR first), so
+ * the target did: by exiting, by exec'ing another program, or by closing
+ * a descriptor it did not open (a close-everything loop in a daemon). */
+static void eof_cause(const lt_heap *h, char *buf, size_t len)
+{
+	int procfd = lt_proc_open(h->o.pid), mapped = 0, cut;
+	struct lt_proc_lines ls;
+	struct lt_proc_stat ps;
+	char sbuf[1024], lbuf[4096];
+	const char *line;
+	size_t n;
+	ssize_t r = procfd >= 0 ? lt_proc_read_buf(procfd, 0, "stat", sbuf, sizeof(sbuf)) : -1;
+
+	if (r <= 0 || lt_proc_parse_stat(sbuf, (size_t)r, &ps) != 0 ||
+	    ps.state == 'Z' || ps.state == 'X') {
+		snprintf(buf, len, "the target exited, and the heap agent's connection with it");
+		goto out;
+	}
+	if (lt_proc_lines_open(&ls, procfd, 0, "maps", lbuf, sizeof(lbuf)) == 0) {
+		while (!mapped && lt_proc_lines_next(&ls, &line, &n, &cut) > 0)
+			mapped = memmem(line, n, "liblt-agent", 11) != NULL;
+		lt_proc_lines_close(&ls);
+	}
+	if (!mapped)
+		snprintf(buf, len, "the target replaced its program (exec), and the heap agent with it");
+	else
+		snprintf(buf, len, "the target closed the heap agent's socket (descriptor %d in "
+			 "the target; a program that closes descriptors it did not open): the "
+			 "agent removed its hooks and stopped, heap data ends here",
+			 h->hello ? (int)h->hi.agent_fd : -1);
+out:
+	if (procfd >= 0)
+		close(procfd);
+}
+
 /* Reads and handles what is there, up to POLL_BUDGET bytes. */
 static int pump(lt_heap *h, lt_err *err)
 {
@@ -434,10 +488,13 @@ static int pump(lt_heap *h, lt_err *err)
 		if (n < 0)
 			return die(h, err, "reading from the heap agent: %s", strerror(errno));
 		if (n == 0) {
+			char why[256];
+
 			if (h->bye)
 				return die(h, err, "the heap agent has stopped");
-			return die(h, err, "the heap agent closed its connection%s",
-				   lt_agentmsg_pending(h->rd) ? " in the middle of a message" : "");
+			eof_cause(h, why, sizeof(why));
+			return die(h, err, "%s%s", why, lt_agentmsg_pending(h->rd) ?
+				   " (in the middle of a message)" : "");
 		}
 		total += (size_t)n;
 		lt_agentmsg_feed(h->rd, buf, (size_t)n);

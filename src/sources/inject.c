@@ -272,8 +272,11 @@ static int resolve(pid_t pid, const char *file, uint64_t base,
 	return rc;
 }
 
-/* The agent as the target can open it: the same path when it shares our
- * root, else a copy under its /tmp named by the file's content. */
+/* The agent as the target can open it: the same path when the target sees
+ * the same file there, else a copy under its /tmp named by the file's
+ * content.  Sharing our root directory is not enough: a target in another
+ * mount namespace (unshare -m, a container on the host's root) may have
+ * another filesystem mounted over the agent's directory. */
 static int agent_for_target(pid_t pid, const char *agent, char *out,
 			    size_t len, lt_err *err)
 {
@@ -290,7 +293,10 @@ static int agent_for_target(pid_t pid, const char *agent, char *out,
 			   (int)pid, strerror(errno));
 		return -1;
 	}
-	if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino) {
+	snprintf(dst, sizeof(dst), "/proc/%d/root%s", (int)pid, agent);
+	if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino &&
+	    stat(agent, &ours) == 0 && stat(dst, &theirs) == 0 &&
+	    ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino) {
 		snprintf(out, len, "%s", agent);
 		return 0;
 	}

@@ -197,9 +197,19 @@ void lt_proc_parse_status(const char *buf, size_t len,
 
 	lt_lines_init(&it, buf, len);
 	out->rss_anon = out->rss_file = out->rss_shmem = out->vm_data = -1;
-	out->threads = out->tgid = out->tracer_pid = -1;
+	out->threads = out->tgid = out->tracer_pid = out->ns_tgid = -1;
 	out->state = 0;
 	while (lt_lines_next(&it, &l, &n)) {
+		int64_t v;
+
+		/* "NStgid:	17591	1": outermost first, innermost last. */
+		if (lt_text_key(l, n, "NStgid", &i)) {
+			while (i < n && lt_text_dec(l, n, &i, &v) == 0) {
+				out->ns_tgid = v;
+				lt_text_skip_blanks(l, n, &i);
+			}
+			continue;
+		}
 		if (lt_proc_key_num(l, n, "RssAnon", 1, &out->rss_anon) ||
 		    lt_proc_key_num(l, n, "RssFile", 1, &out->rss_file) ||
 		    lt_proc_key_num(l, n, "RssShmem", 1, &out->rss_shmem) ||

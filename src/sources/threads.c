@@ -305,6 +305,11 @@ static void sample_one(struct run *r, size_t i)
 		return;
 	}
 	th->npcs = n;
+	/* An unwind that failed says nothing of where the thread is: it
+	 * keeps its last stack, as a thread not reached does, rather than
+	 * leaving its group for a "no stack" one for a sample. */
+	if (n <= 0)
+		keep_stale(t, th, 1);
 	count_stop(r, th, &st);
 	t->plan[i] = PLAN_DONE;
 }
@@ -387,6 +392,11 @@ static void finish(lt_threads *t, struct lt_thread_tick *out)
 		case PLAN_TRIED:
 			keep_stale(t, &t->cur[i], t->plan[i] == PLAN_TRIED);
 			out->skipped++;
+			/* A thread in disk wait is known to be there, in D;
+			 * one the budget never reached is not known at all. */
+			t->cur[i].unreached = t->plan[i] != PLAN_BUSY &&
+					      t->cur[i].npcs == 0;
+			out->unreached += (size_t)t->cur[i].unreached;
 			break;
 		default:
 			break;

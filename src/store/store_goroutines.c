@@ -231,6 +231,7 @@ static int load_counts(sqlite3 *db, lt_tgroups *g, const char *path, lt_err *err
 			.sampled = sqlite3_column_int64(s, 2),
 			.skipped = sqlite3_column_int64(s, 3),
 			.max_stop_ns = sqlite3_column_int64(s, 4),
+			.unseen = sqlite3_column_int64(s, 3),
 		};
 		size_t k = lt_tgroups_sample_count(g);
 

@@ -186,6 +186,16 @@ static int check_session(sqlite3 *db, const char *path, lt_err *err)
 	}
 	return 0;
 not_session:
+	/* A recording creates its file, then its tables: in between, or if
+	 * killed right then, the file is an SQLite database with none, which
+	 * is said rather than left to look like some other program's. */
+	if (lt_store_query_text(db, "SELECT count(*) FROM sqlite_master", buf,
+				sizeof(buf)) == SQLITE_OK && strcmp(buf, "0") == 0) {
+		lt_err_set(err, LT_EXIT_FILE, "%s is not a leaktop session file (an "
+			   "SQLite database without tables: a recording just starting or "
+			   "killed as it started, or no session at all)", path);
+		return -1;
+	}
 	lt_err_set(err, LT_EXIT_FILE, "%s is not a leaktop session file", path);
 	return -1;
 }
@@ -396,7 +406,7 @@ int lt_store_load(const char *path, lt_model **out, lt_err *err)
 		load_fail(db, path, err);
 		goto out;
 	}
-	if (check_session(db, path, err) < 0)
+	if (check_session(db, path, err) < 0 || lt_store_check(db, path, err) < 0)
 		goto out;
 	m = lt_model_new();
 	if (load_meta(db, path, m, err) < 0 || load_sources(db, path, m, err) < 0 ||

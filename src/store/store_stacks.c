@@ -20,8 +20,8 @@ static const char *const write_sql[W_N] = {
 	[W_GROUP] = "INSERT INTO thread_group (id, stack_id, state, syscall) VALUES (?, ?, ?, ?)",
 	[W_NAME] = "INSERT OR IGNORE INTO thread_name (group_id, name) VALUES (?, ?)",
 	[W_COUNT_ROW] = "INSERT OR REPLACE INTO thread_count (group_id, tick_id, count) VALUES (?, ?, ?)",
-	[W_SAMPLE] = "INSERT OR REPLACE INTO thread_sample (tick_id, sampled, skipped, max_stop_ns, total_stop_ns) "
-		     "VALUES (?, ?, ?, ?, ?)",
+	[W_SAMPLE] = "INSERT OR REPLACE INTO thread_sample (tick_id, sampled, skipped, max_stop_ns, total_stop_ns, unseen) "
+		     "VALUES (?, ?, ?, ?, ?, ?)",
 };
 
 int lt_store_write_fail(sqlite3 *db, const char *path, lt_err *err)
@@ -209,8 +209,10 @@ int lt_store_group_counts(sqlite3 *db, const lt_tgroups *g, size_t from,
 		sqlite3_bind_int64(sample, 2, ts->sampled);
 		sqlite3_bind_int64(sample, 3, ts->skipped);
 		sqlite3_bind_int64(sample, 4, ts->max_stop_ns);
-		if (with_total)
+		if (with_total) {
 			sqlite3_bind_int64(sample, 5, ts->total_stop_ns);
+			sqlite3_bind_int64(sample, 6, ts->unseen);
+		}
 		if (lt_store_step(db, sample, path, err) < 0)
 			return -1;
 		for (size_t i = 0; i < lt_tgroups_count(g); i++) {
@@ -468,11 +470,17 @@ static int load_counts(sqlite3 *db, lt_model *m, const char *path, lt_err *err)
 	int64_t *ticks = lt_xmalloc(cap * sizeof(int64_t));
 	int64_t *last = lt_xcalloc(ngroups ? ngroups : 1, sizeof(int64_t));
 	sqlite3_stmt *s;
+	char have[8];
 	int rc;
 
-	if (sqlite3_prepare_v2(db,
-		"SELECT ts.tick_id, t.t, ts.sampled, ts.skipped, ts.max_stop_ns, ts.total_stop_ns "
-		"FROM thread_sample ts JOIN tick t ON t.id = ts.tick_id ORDER BY ts.tick_id",
+	/* unseen came later: older files have no such column (0). */
+	if (lt_store_query_text(db, "SELECT count(*) FROM pragma_table_info('thread_sample') "
+				"WHERE name = 'unseen'", have, sizeof(have)) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, strcmp(have, "0") ?
+		"SELECT ts.tick_id, t.t, ts.sampled, ts.skipped, ts.max_stop_ns, ts.total_stop_ns, "
+		"ts.unseen FROM thread_sample ts JOIN tick t ON t.id = ts.tick_id ORDER BY ts.tick_id" :
+		"SELECT ts.tick_id, t.t, ts.sampled, ts.skipped, ts.max_stop_ns, ts.total_stop_ns, "
+		"0 FROM thread_sample ts JOIN tick t ON t.id = ts.tick_id ORDER BY ts.tick_id",
 		-1, &s, NULL) != SQLITE_OK)
 		goto fail;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -482,6 +490,7 @@ static int load_counts(sqlite3 *db, lt_model *m, const char *path, lt_err *err)
 			.skipped = sqlite3_column_int64(s, 3),
 			.max_stop_ns = sqlite3_column_int64(s, 4),
 			.total_stop_ns = sqlite3_column_int64(s, 5),
+			.unseen = sqlite3_column_int64(s, 6),
 		};
 		if (ns == cap)
 			ticks = lt_xrealloc(ticks, (cap *= 2) * sizeof(int64_t));

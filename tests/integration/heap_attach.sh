@@ -43,7 +43,7 @@ done
 expect_line "attach: the stack is symbolized with file:line" "$T/sites.report" "heap_sites.c:"
 expect_line "attach: the verdict names the leak" "$T/sites.report" "! heap site"
 check "attach: the target still runs" alive "$sites_pid"
-check "attach: no GOT slot left hooked after the recording" sh -c "'$GOT' $sites_pid | grep -qx clean"
+check "attach: no GOT slot left hooked after the recording" got_clean $sites_pid
 check "attach: no agent thread left running" sh -c "! grep -qx lt-agent /proc/$sites_pid/task/*/comm"
 check "attach: nothing left traced or stopped" sh -c "! grep -q '^State:.*\\(t\\|T\\)' /proc/$sites_pid/status && grep -q '^TracerPid:.0' /proc/$sites_pid/status"
 
@@ -57,10 +57,10 @@ check "re-attach: leak_request_buffer recorded" test "$(site_live "$T/again.db" 
 # --- SIGKILL of leaktop mid-session ----------------------------------------------
 start_record killed "$sites_pid" --interval 250ms --no-threads
 wait_for "[ \"\$(sql '$T/killed.db' 'SELECT count(*) FROM heap_value' 2>/dev/null || echo 0)\" -gt 0 ]" 15 || true
-check "SIGKILL: hooks are active while recording" sh -c "'$GOT' $sites_pid | grep -q '^hooked'"
+check "SIGKILL: hooks are active while recording" got_hooked $sites_pid
 kill -KILL "${REC[killed]}"
 wait_exit "${REC[killed]}" 5 || true
-if wait_for "'$GOT' $sites_pid | grep -qx clean" 5; then
+if wait_for "got_clean $sites_pid >/dev/null" 5; then
 	ok "SIGKILL: the agent restored every GOT slot"
 else
 	fail "SIGKILL: the agent restored every GOT slot" "$("$GOT" "$sites_pid")"
@@ -106,9 +106,23 @@ expect_line "stopped: the report says it is stopped" "$T/stopped.report" "is sto
 kill -CONT "$traced_pid"
 
 # --- a leak inside a library, C++, a dlopen'd plugin ------------------------------
+# after_session NAME PID OBJECT: the hooks are gone from the whole
+# process and from OBJECT's own GOT (the library the leak is reached
+# through), and the agent's thread has ended.
+after_session() {
+	check "$1: no GOT slot left hooked" got_clean "$2"
+	check "$1: $3's own slots restored" got_clean "$2" "$3"
+	check "$1: no agent thread left running" wait_for "! grep -qx lt-agent /proc/$2/task/*/comm" 5
+	check "$1: the target still runs" alive "$2"
+}
+
 start_target zlib_leak 40
-start_record zlib "$TARGET_PID" --interval 250ms --duration 6s --no-threads
+zlib_pid=$TARGET_PID
+start_record zlib "$zlib_pid" --interval 250ms --duration 6s --no-threads
+wait_for "grep -q 'r-xp.*liblt-agent' /proc/$zlib_pid/maps" 10 || true
+check "zlib: libz's own slots hooked while recording" got_hooked "$zlib_pid" libz.so
 finish_record zlib
+after_session zlib "$zlib_pid" libz.so
 case $(first_site "$T/zlib.report") in
 *open_compressor*deflateInit*) ok "zlib: the leak inside libz is traced to its caller open_compressor" ;;
 *) fail "zlib: the leak inside libz is traced to its caller open_compressor" "$(first_site "$T/zlib.report")"; note "$T/zlib.report" ;;
@@ -116,19 +130,39 @@ esac
 expect_line "zlib: library frames are in the stack" "$T/zlib.report" "(libz.so"
 
 start_target leak_cxx 1024
-start_record cxx "$TARGET_PID" --interval 250ms --duration 6s --no-threads --sample-rate 64K
+cxx_pid=$TARGET_PID
+start_record cxx "$cxx_pid" --interval 250ms --duration 6s --no-threads --sample-rate 64K
+wait_for "grep -q 'r-xp.*liblt-agent' /proc/$cxx_pid/maps" 10 || true
+check "C++: libstdc++'s own slots hooked while recording" got_hooked "$cxx_pid" libstdc++
 finish_record cxx
+after_session C++ "$cxx_pid" libstdc++
 case $(first_site "$T/cxx.report") in
 *app::Session::remember*) ok "C++: the demangled leaking method ranks first" ;;
 *) fail "C++: the demangled leaking method ranks first" "$(first_site "$T/cxx.report")"; note "$T/cxx.report" ;;
 esac
 expect_line "C++: operator new's library frame is shown" "$T/cxx.report" "operator new"
 
-start_target dlopen_leak 2
+# The plugin is dlopen'd 4 s after start; the attach must come first, or
+# the test would only show that objects loaded before it are hooked.
+start_target dlopen_leak 4
 dl_pid=$TARGET_PID
-start_record dl "$dl_pid" --interval 250ms --duration 7s --no-threads --sample-rate 16K
-wait_for "grep -q loaded '$TARGET_OUT'" 10 || true
+dl_out=$TARGET_OUT
+start_record dl "$dl_pid" --interval 250ms --duration 9s --no-threads --sample-rate 16K
+if wait_for "grep -q 'r-xp.*liblt-agent' /proc/$dl_pid/maps" 10; then
+	# Read the plugin's state right after the agent's arrival.
+	if grep -q libdlleak.so "/proc/$dl_pid/maps" || grep -q loading "$dl_out"; then
+		fail "dlopen: the agent was loaded before the plugin" "the plugin was already loading or mapped"
+	else
+		ok "dlopen: the agent was loaded before the plugin"
+	fi
+else
+	fail "dlopen: the agent was loaded before the plugin" "the agent never appeared in the target"
+fi
+wait_for "grep -q loaded '$dl_out'" 10 || true
+check "dlopen: the plugin is mapped after the attach" grep -q libdlleak.so "/proc/$dl_pid/maps"
+check "dlopen: the plugin's own slots were hooked by the agent" wait_for "got_hooked $dl_pid libdlleak.so >/dev/null" 3
 finish_record dl
+after_session dlopen "$dl_pid" libdlleak.so
 case $(first_site "$T/dl.report") in
 *plugin_remember*growing* | *growing*plugin_remember*) ok "dlopen: the plugin loaded after attach is hooked, its leak ranks first" ;;
 *) fail "dlopen: the plugin loaded after attach is hooked, its leak ranks first" "$(first_site "$T/dl.report")"; note "$T/dl.report" ;;
@@ -163,7 +197,7 @@ for i in $(seq 50); do
 done
 check "cycles: 50 attach/detach cycles all recorded heap data ($good)" test "$good" = 50
 check "cycles: the storm survived with its data intact" alive "$storm"
-check "cycles: no GOT slot left hooked" sh -c "'$GOT' $storm | grep -qx clean"
+check "cycles: no GOT slot left hooked" got_clean $storm
 check "cycles: its threads run (none stopped or traced)" sh -c "! grep -q '^State:.*\\(t\\|T\\)' /proc/$storm/task/*/status && ! grep -q '^TracerPid:.[1-9]' /proc/$storm/task/*/status"
 
 # --- the SIGKILL'd target, a minute later -----------------------------------------

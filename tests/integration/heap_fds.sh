@@ -54,7 +54,7 @@ check "fd: no other site has a descriptor open, none is negative" \
 	test "$(grep -E '^fd ' "$T/fd.out" | grep -vc ' live 0 ')" = 1
 check "fd: no stack holds an agent frame" sh -c "! grep -E 'hk_|ag_|lt_agent|liblt-agent' '$T/fd.out'"
 check "fd: no descriptor lost" grep -q 'fd_lost 0$' "$T/fd.out"
-check "fd: the descriptor GOT slots are restored" sh -c "'$GOT' $fd_pid | grep -qx clean"
+check "fd: the descriptor GOT slots are restored" got_clean $fd_pid
 check "fd: the target still runs" alive "$fd_pid"
 
 # --- frees and ages of heap sites -----------------------------------------
@@ -90,7 +90,7 @@ else
 	note "$T/hs.out"
 fi
 check "heap: no stack holds an agent frame" sh -c "! grep -E 'hk_|ag_|lt_agent|liblt-agent' '$T/hs.out'"
-check "heap: GOT restored" sh -c "'$GOT' $hs_pid | grep -qx clean"
+check "heap: GOT restored" got_clean $hs_pid
 
 # --- an agent of another protocol version, already loaded -----------------
 # (a stand-in for an older leaktop's agent: it says a version 1 hello)

@@ -46,6 +46,6 @@ expect_screen "heap: b marks a baseline" h "baseline t="
 keys h q
 if wait_for "screen h | grep -qx EXIT=0" 10; then ok "heap: q exits 0"; else fail "heap: q exits 0" "$(screen h | grep EXIT= || echo running)"; fi
 check "heap: the target still runs" alive "$target"
-check "heap: its GOT is restored" sh -c "'$LT_TARGETS/got_check' $target | grep -qx clean"
+check "heap: its GOT is restored" got_clean $target
 check "heap: no agent thread is left" wait_for "! grep -qx lt-agent /proc/$target/task/*/comm" 5
 check "heap: the session file has the leak" sh -c "'$LEAKTOP' report '$T/live.db' | grep -q '! heap site .*leak_request_buffer'"

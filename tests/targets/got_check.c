@@ -1,14 +1,19 @@
 /* got_check: whether any GOT slot of a process still points into the
  * leaktop heap agent.
  *
- * Usage: got_check PID
+ * Usage: got_check PID [OBJECT]
  *
  * For every ELF object mapped by PID (other than the agent), reads its
  * relocations (.rela.plt and .rela.dyn) from the file, and for those of the
  * malloc family and the descriptor calls the agent hooks reads the slot's current value from /proc/PID/mem.  Prints
  * "hooked N" when N slots point into a mapping of liblt-agent*.so, "clean"
  * otherwise, and "slots M" (how many such slots were checked, so a
- * test can tell that it looked at all).  Exit 0, or 2 on error.  Written
+ * test can tell that it looked at all).  With OBJECT, only objects whose
+ * path contains OBJECT are checked (a dlopen'd plugin's own slots).
+ * Exit 0; 2 on error, and when it checked no slot at all ("slots 0"):
+ * "clean" then only means it looked nowhere (wrong pid, an object not
+ * mapped, relocations it could not read), which must fail a test rather
+ * than pass it.  Written
  * independently of the agent, so that a test does not take the agent's
  * word for its own cleanup.
  */
@@ -189,8 +194,8 @@ int main(int argc, char **argv)
 	int pid, mem, slots = 0, hooked = 0;
 	char path[64];
 
-	if (argc != 2 || (pid = atoi(argv[1])) <= 0) {
-		fprintf(stderr, "usage: got_check PID\n");
+	if (argc < 2 || argc > 3 || (pid = atoi(argv[1])) <= 0) {
+		fprintf(stderr, "usage: got_check PID [OBJECT]\n");
 		return 2;
 	}
 	read_maps(pid);
@@ -201,8 +206,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 0; i < nobjs; i++)
-		check(mem, pid, &objs[i], &slots, &hooked);
+		if (argc < 3 || strstr(objs[i].path, argv[2]))
+			check(mem, pid, &objs[i], &slots, &hooked);
 	close(mem);
+	if (!slots) {
+		printf("slots 0\n");
+		fprintf(stderr, "got_check: no slot of the malloc family checked in pid %d%s%s: "
+			"cannot tell\n", pid, argc > 2 ? " in " : "", argc > 2 ? argv[2] : "");
+		return 2;
+	}
 	if (hooked)
 		printf("hooked %d\n", hooked);
 	else

@@ -228,6 +228,12 @@ static void test_status(void **state)
 	lt_proc_parse_status("TracerPid:\t-1\nState:\t?\n", 23, &st);
 	assert_int_equal(st.tracer_pid, -1);
 	assert_int_equal(st.state, 0);
+	assert_int_equal(st.ns_tgid, -1);
+	/* In a container: host pid first, its own namespace's last. */
+	lt_proc_parse_status("NStgid:\t17591\t42\t1\n", 19, &st);
+	assert_int_equal(st.ns_tgid, 1);
+	lt_proc_parse_status("NStgid:\t17591\n", 14, &st);
+	assert_int_equal(st.ns_tgid, 17591);
 }
 
 static void test_key_num(void **state)
