@@ -286,6 +286,23 @@ static void vm_data_grows(struct ctx *c, int aid)
 	    "buffers, a Go heap), which becomes RSS when used%s",
 	    f.rate, f.start, f.end, aid >= 0 ? anon_state(c->g[aid].trend) :
 	    "not measured", thr);
+	tag(c, LT_VT_MEMORY, LT_M_VM_DATA);
+}
+
+/* Address space is where a heap, thread or goroutine leak shows first
+ * when its memory is not yet touched: once such a leak is named, the
+ * VmData line states it again and must not count twice. */
+static void vm_data_derived(struct ctx *c)
+{
+	int named = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		named |= c->line[i].kind == LT_VERDICT_WARN && !c->line[i].derived &&
+			 (c->line[i].topic == LT_VT_HEAP || c->line[i].topic == LT_VT_THREADS ||
+			  c->line[i].topic == LT_VT_GOROUTINES);
+	for (size_t i = 0; named && i < c->n; i++)
+		if (c->line[i].topic == LT_VT_MEMORY && c->line[i].metric == LT_M_VM_DATA)
+			c->line[i].derived = 1;
 }
 
 static void memory(struct ctx *c)
@@ -674,6 +691,7 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 		heap_sites(&c, m, dopt ? dopt : &yours);
 		lt_verdict_thread_groups(&c, m);
 		lt_verdict_goroutine_groups(&c, m);
+		vm_data_derived(&c);
 		sources(&c, m);
 	}
 	/* Warnings first; within each kind, the order they were found. */

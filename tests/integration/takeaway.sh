@@ -77,7 +77,7 @@ check "frames name their file with DW_AT_comp_dir" \
 ui_start w 120 32 view "$T/nosrc.db"
 keys w 1
 expect_screen "view from another directory: Sites" w "Heap by your code (v: view) at t="
-keys w Home Enter
+keys w C-u Enter   # Ctrl-U: a page up, the first row
 expect_screen "view from another directory: the stack names the leak" w "> leak_request_buffer  heap_sites.c:"
 keys w Enter
 expect_screen "view from another directory: the source of the leaking line, from the file" w "$leak_line"
@@ -185,7 +185,7 @@ expect_screen "view of the copy: the header says it is a copy" c "replay (copy) 
 expect_screen "view of the copy says where it came from" c "copy of $T/rec.db on "
 keys c 1
 expect_screen "view of the copy: Sites" c "Heap by your code (v: view) at t="
-keys c Home Enter
+keys c C-u Enter   # Ctrl-U: a page up, the first row
 expect_screen "view of the copy: the stack names the leak" c "> leak_request_buffer  heap_sites.c:"
 keys c Enter
 expect_screen "view of the copy, sources moved away: the leaking line" c "$leak_line"
@@ -194,7 +194,7 @@ keys c q
 ui_start p 120 32 view "$T/private.db"
 keys p 1
 expect_screen "view of a --no-sources copy: Sites" p "Heap by your code (v: view) at t="
-keys p Home Enter
+keys p C-u Enter   # Ctrl-U: a page up, the first row
 keys p Enter
 expect_screen "view of a --no-sources copy: source unavailable" p "source unavailable"
 keys p q
