@@ -57,6 +57,12 @@ static const char usage[] =
 	"      --no-heap          do not preload the heap agent\n"
 	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
 	"                         a warm cache can then read as growing)\n"
+	"      --scan-interval DUR  time between reachability scans (default 30s;\n"
+	"                         0: none but on request): the heap agent's sampled\n"
+	"                         blocks nothing in the process points to any more,\n"
+	"                         proven by two scans that agree\n"
+	"      --scan-at-end      one last reachability scan (two when needed for a\n"
+	"                         proof) before the recording ends\n"
 	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
 	"                         rows name its callers (repeatable; kept in FILE)\n"
 	"  -h, --help             show this help\n";

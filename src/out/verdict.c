@@ -10,6 +10,7 @@
 
 #include "lt_fmt.h"
 #include "lt_goroutines.h"
+#include "lt_lost.h"
 
 /* More than any session produces; lines beyond it are dropped. */
 #define MAX_LINES 32
@@ -583,6 +584,18 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 	free(rows);
 }
 
+/* Proof before trends: blocks two reachability scans agree nothing
+ * points to, or why the scans cannot prove it. */
+static void reachability(struct ctx *c, const lt_model *m,
+			 const struct lt_diag_opts *dopt)
+{
+	struct lt_lost_line l[8];
+	size_t n = lt_lost_verdicts(m, dopt, l, sizeof(l) / sizeof(l[0]));
+
+	for (size_t i = 0; i < n; i++)
+		say(c, l[i].warn ? LT_VERDICT_WARN : LT_VERDICT_INFO, "%s", l[i].text);
+}
+
 /* Seed stories 1 and 2 in a Go program: goroutine groups that keep
  * growing, fastest first (at most three), else one line saying none
  * does. */
@@ -635,6 +648,7 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 	} else {
 		for (int id = 0; id < LT_M_COUNT; id++)
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
+		reachability(&c, m, dopt ? dopt : &yours);
 		memory(&c);
 		counted(&c, m);
 		limits(&c, m);
