@@ -62,9 +62,14 @@ size_t lt_unreach_sites(const lt_unreach *u, size_t k,
  * (or no scan yet). */
 const struct lt_unreach_site *lt_unreach_latest(const lt_unreach *u,
 						size_t stack);
+/* What scan k < count proved of the site of stack, or NULL. */
+const struct lt_unreach_site *lt_unreach_find(const lt_unreach *u, size_t k,
+					      size_t stack);
+/* The last scan that began at or before session time t, or -1. */
+long lt_unreach_at(const lt_unreach *u, double t);
 
-/* Totals of the latest scan's sites into *out (stack LT_NONE-free: set
- * to 0).  Returns how many sites it proved something of. */
+/* Totals of the latest scan's sites into *out (its stack is 0).  Returns
+ * how many sites it proved something of. */
 size_t lt_unreach_total(const lt_unreach *u, struct lt_unreach_site *out);
 
 #endif

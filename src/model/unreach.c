@@ -78,14 +78,29 @@ size_t lt_unreach_sites(const lt_unreach *u, size_t k,
 	return u->e[k].n;
 }
 
-const struct lt_unreach_site *lt_unreach_latest(const lt_unreach *u,
-						size_t stack)
+const struct lt_unreach_site *lt_unreach_find(const lt_unreach *u, size_t k,
+					      size_t stack)
 {
 	struct lt_unreach_site key = {.stack = stack};
 
-	if (!u->n)
+	if (k >= u->n)
 		return NULL;
-	return bsearch(&key, u->e[u->n - 1].s, u->e[u->n - 1].n, sizeof(key), by_stack);
+	return bsearch(&key, u->e[k].s, u->e[k].n, sizeof(key), by_stack);
+}
+
+const struct lt_unreach_site *lt_unreach_latest(const lt_unreach *u,
+						size_t stack)
+{
+	return u->n ? lt_unreach_find(u, u->n - 1, stack) : NULL;
+}
+
+long lt_unreach_at(const lt_unreach *u, double t)
+{
+	long k = -1;
+
+	for (size_t i = 0; i < u->n && u->e[i].sc.t <= t; i++)
+		k = (long)i;
+	return k;
 }
 
 size_t lt_unreach_total(const lt_unreach *u, struct lt_unreach_site *out)
