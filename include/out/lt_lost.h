@@ -15,6 +15,8 @@
 /* Sites of the latest scan with the same label, summed. */
 struct lt_lost_row {
 	char label[300];
+	const char *function;       /* the row's function, or NULL (SITE
+				       view, or unknown): in m's stack table */
 	struct lt_unreach_site v;   /* v.stack: the first site's stack */
 };
 

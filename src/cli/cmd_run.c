@@ -254,6 +254,11 @@ static int live_tick(void *ctx, struct lt_end *end)
 	return lt_driver_tick(l->s, end);
 }
 
+static void live_scan(void *ctx)
+{
+	lt_session_scan(((struct live_ctx *)ctx)->s);
+}
+
 /* The live view over the session; then, if the child still runs, the
  * headless recording until it exits. */
 static void live(lt_session *s, struct child *c, struct lt_end *end)
@@ -261,7 +266,7 @@ static void live(lt_session *s, struct child *c, struct lt_end *end)
 	struct live_ctx l = {s, c};
 	struct lt_ui_source src = {.ctx = &l, .model = live_model,
 				   .deadline = live_deadline, .tick = live_tick,
-				   .pidfd = lt_session_pidfd(s)};
+				   .scan = live_scan, .pidfd = lt_session_pidfd(s)};
 	struct lt_ui_opts uo = {.output = lt_session_output(s)};
 	lt_err err = {0};
 	int sig, from_process;

@@ -182,6 +182,11 @@ static int live_tick(void *ctx, struct lt_end *end)
 	return lt_driver_tick(ctx, end);
 }
 
+static void live_scan(void *ctx)
+{
+	lt_session_scan(ctx);
+}
+
 /* Takes --iterations ticks (default 2) at their deadlines, then prints
  * the screen; a stop signal or the session's own end cuts it short. */
 static int live_dump(lt_session *s, const struct lt_opts *o,
@@ -197,7 +202,7 @@ int lt_cmd_live(int argc, char **argv)
 {
 	struct lt_opts o;
 	struct lt_ui_source src = {.model = live_model, .deadline = live_deadline,
-				   .tick = live_tick};
+				   .tick = live_tick, .scan = live_scan};
 	struct lt_ui_opts uo = {0};
 	struct lt_end end;
 	char output[64];

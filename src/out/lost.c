@@ -45,6 +45,7 @@ size_t lt_lost_rows(const lt_model *m, const struct lt_diag_opts *o,
 			;
 		if (j == k) {
 			memcpy((*rows)[k].label, label, sizeof(label));
+			(*rows)[k].function = fn[k];
 			(*rows)[k++].v = (struct lt_unreach_site){.stack = s[i].stack};
 		} else if (!(*rows)[j].v.direct_count && s[i].direct_count) {
 			memcpy((*rows)[j].label, label, sizeof(label));
