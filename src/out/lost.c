@@ -135,15 +135,17 @@ size_t lt_lost_verdicts(const lt_model *m, const struct lt_diag_opts *o,
 		snprintf(agree, sizeof(agree), " (%d scans agree%s)", v->scans,
 			 v->weak ? ", some registers unread" : "");
 		if (v->direct_count)
-			line(out, max, &n, 1, "definitely lost: %s in %s blocks from %s, "
+			line(out, max, &n, 1, "definitely lost: %s in %s block%s from %s, "
 			     "none referenced from anywhere in the process%s",
 			     lt_fmt_bytes((double)v->direct_bytes, b, sizeof(b)),
-			     count(v->direct_count, c, sizeof(c)), rows[i].label, agree);
+			     count(v->direct_count, c, sizeof(c)), v->direct_count == 1 ? "" : "s",
+			     rows[i].label, agree);
 		if (v->indirect_count)
-			line(out, max, &n, 1, "indirectly lost: %s in %s blocks from %s, "
+			line(out, max, &n, 1, "indirectly lost: %s in %s block%s from %s, "
 			     "referenced only from lost blocks%s",
 			     lt_fmt_bytes((double)v->indirect_bytes, b, sizeof(b)),
-			     count(v->indirect_count, c, sizeof(c)), rows[i].label, agree);
+			     count(v->indirect_count, c, sizeof(c)), v->indirect_count == 1 ? "" : "s",
+			     rows[i].label, agree);
 	}
 	if (!nr) {
 		char un[32], judged[32];

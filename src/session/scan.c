@@ -14,6 +14,10 @@
 
 /* How long the agent may take to send its blocks. */
 #define BLOCKS_WAIT_S 5.0
+/* How long a tick waits for them: the agent answers at once (its thread
+ * wakes on the ask), usually within milliseconds, and the scan can then
+ * start in the tick that asked. */
+#define BLOCKS_TICK_WAIT_S 0.1
 
 enum { IDLE, WAIT_BLOCKS, RUNNING };
 
@@ -293,6 +297,28 @@ static void conclude(lt_scan *sc, lt_model *m,
 	clear_job(sc);
 }
 
+/* Reads the agent's messages until its blocks are in or wait_s passed;
+ * 0 when they are, -1 with err when the heap source ended. */
+static int wait_blocks(lt_scan *sc, lt_heap *heap, double wait_s)
+{
+	double until = lt_clock_mono() + wait_s;
+	lt_err err = {0};
+
+	while (!lt_heap_blocks(heap)) {
+		struct pollfd pfd = {.fd = lt_heap_fd(heap), .events = POLLIN};
+		double left = until - lt_clock_mono();
+
+		if (left <= 0)
+			return 1;
+		poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (lt_heap_poll(heap, &err) < 0) {
+			snprintf(sc->err.msg, sizeof(sc->err.msg), "%s", err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Starts a scan now: asks the agent for its blocks, or, without the heap
  * source, scans once without candidates to learn whether the heap could
  * be walked at all. */
@@ -309,6 +335,7 @@ static void begin(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 		}
 		sc->state = WAIT_BLOCKS;
 		sc->asked_at = lt_clock_mono();
+		wait_blocks(sc, heap, BLOCKS_TICK_WAIT_S);
 		return;
 	}
 	snprintf(sc->heap_reason, sizeof(sc->heap_reason), "%s",
@@ -358,35 +385,25 @@ void lt_scan_step(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 	if (!heap && sc->no_heap_done && !asked)
 		return;
 	begin(sc, heap, heap_reason, m, t);
+	if (sc->state == WAIT_BLOCKS && (bs = lt_heap_blocks(heap)))
+		start(sc, m, bs, t);
 }
 
 /* One scan, waited for: the blocks polled from heap, the scan run. */
 static void scan_now(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 		     lt_model *m, const struct lt_collect_heapmap *map, double t0)
 {
-	const struct lt_heapblk *bs;
-
 	begin(sc, heap, heap_reason, m, lt_clock_mono() - t0);
-	while (sc->state == WAIT_BLOCKS) {
-		struct pollfd pfd = {.fd = lt_heap_fd(heap), .events = POLLIN};
-		lt_err err = {0};
+	if (sc->state == WAIT_BLOCKS) {
+		int rc = wait_blocks(sc, heap, BLOCKS_WAIT_S);
 
-		if (lt_heap_poll(heap, &err) < 0) {
-			sc->state = IDLE;
-			record_fail(sc, m, lt_clock_mono() - t0, err.msg);
-			return;
-		}
-		if ((bs = lt_heap_blocks(heap))) {
-			start(sc, m, bs, lt_clock_mono() - t0);
-			break;
-		}
-		if (lt_clock_mono() - sc->asked_at > BLOCKS_WAIT_S) {
-			sc->state = IDLE;
-			record_fail(sc, m, lt_clock_mono() - t0,
+		sc->state = IDLE;
+		if (rc) {
+			record_fail(sc, m, lt_clock_mono() - t0, rc < 0 ? sc->err.msg :
 				    "the heap agent did not send its sampled blocks");
 			return;
 		}
-		poll(&pfd, 1, 50);
+		start(sc, m, lt_heap_blocks(heap), lt_clock_mono() - t0);
 	}
 	if (sc->state == RUNNING)
 		conclude(sc, m, map);
