@@ -635,7 +635,15 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 {
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	struct vlist *ls = &sites_st(v)->l;
+	struct vcol cols[sizeof(site_cols) / sizeof(site_cols[0])];
+	int scans = lt_unreach_count(lt_model_unreach_c(m)) > 0;
 	struct lt_vline *l;
+	size_t nc = 0;
+
+	/* LOST only once a reachability scan ran: WHERE keeps its width. */
+	for (size_t i = 0; i < sizeof(site_cols) / sizeof(site_cols[0]); i++)
+		if (scans || site_cols[i].fmt != c_lost)
+			cols[nc++] = site_cols[i];
 
 	{
 		char what[96];
@@ -673,8 +681,7 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 	vl_printf(l, f->cols, "%s%s   (blocks allocated before the attach are not seen)",
 		  sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
 	vl_span(l, 0, l->cols, sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
-	vtable(v, m, vt, f, y0 + 1, y1, ls, site_cols,
-	       sizeof(site_cols) / sizeof(site_cols[0]));
+	vtable(v, m, vt, f, y0 + 1, y1, ls, cols, nc);
 }
 
 static struct vlist *sites_list(const lt_view *v)
