@@ -28,8 +28,9 @@
 typedef struct lt_scan lt_scan;
 
 /* A scanner of process pid, scanning every interval seconds of session
- * time (0: only when asked).  Never NULL. */
-lt_scan *lt_scan_new(pid_t pid, double interval);
+ * time (0: only when asked).  no_stop: stop no thread (--no-threads):
+ * registers are then not read and every result is weak.  Never NULL. */
+lt_scan *lt_scan_new(pid_t pid, double interval, int no_stop);
 
 /* Waits for a scan in flight (its threads are let go by then) and frees
  * sc.  NULL-safe. */

@@ -24,6 +24,7 @@ enum { IDLE, WAIT_BLOCKS, RUNNING };
 struct lt_scan {
 	pid_t pid;
 	double interval;
+	int no_stop;            /* stop no thread: no registers */
 	double next;            /* session time of the next scheduled scan */
 	int requested;
 	int state;
@@ -48,11 +49,12 @@ struct lt_scan {
 	lt_err err;
 };
 
-lt_scan *lt_scan_new(pid_t pid, double interval)
+lt_scan *lt_scan_new(pid_t pid, double interval, int no_stop)
 {
 	lt_scan *sc = lt_xcalloc(1, sizeof(*sc));
 
 	sc->pid = pid;
+	sc->no_stop = no_stop;
 	sc->interval = interval;
 	sc->next = interval;
 	sc->hist = lt_reach_hist_new((int64_t)(LT_SCAN_MIN_GAP_S * 1e9));
@@ -113,7 +115,8 @@ static void *scan_main(void *arg)
 {
 	lt_scan *sc = arg;
 
-	struct lt_reach_opts o = {.exclude = sc->excl, .nexclude = 2};
+	struct lt_reach_opts o = {.exclude = sc->excl, .nexclude = 2,
+				  .no_registers = sc->no_stop};
 
 	sc->rc = lt_reach_scan(sc->pid, sc->c, sc->n, &o, &sc->r, &sc->err);
 	__atomic_store_n(&sc->done, 1, __ATOMIC_RELEASE);
@@ -340,9 +343,11 @@ static void begin(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 	}
 	snprintf(sc->heap_reason, sizeof(sc->heap_reason), "%s",
 		 heap_reason ? heap_reason : "off");
-	if (sc->no_heap_done) {
+	/* Turned off by the user: no heap walk behind their back either. */
+	if (sc->no_heap_done || !strncmp(sc->heap_reason, "disabled", 8)) {
 		char why[260];
 
+		sc->no_heap_done = 1;
 		snprintf(why, sizeof(why), "no sampled blocks to judge (heap: %s)",
 			 sc->heap_reason);
 		record_fail(sc, m, t, why);

@@ -367,7 +367,7 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	threads_on(s, tgid);
 	/* A Go program's heap is not malloc's: nothing to scan. */
 	if (!s->go)
-		s->scan = lt_scan_new(tgid, o->scan_interval);
+		s->scan = lt_scan_new(tgid, o->scan_interval, o->no_threads);
 	/* The recording starts now, with the first tick: loading the agent
 	 * may have taken seconds. */
 	lt_model_meta(s->m)->start_ns = lt_clock_wall_ns();

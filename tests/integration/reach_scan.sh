@@ -16,7 +16,7 @@
 #     the relay lists and the second arena's list never are, in any scan.
 #   - a static binary and a process with another allocator mapped: every
 #     scan says "cannot prove" with the reason, and the report falls back
-#     to trends.
+#     to trends; with --no-heap nothing is read at all.
 . "$(dirname "$0")/../lib.sh"
 
 # Functions of the session's reach_site stacks (any frame) as SQL.
@@ -142,6 +142,15 @@ check "static: the scan says it cannot prove, and why" \
 		'%no libc.so mapped%'")" = 1
 expect_line "static: the report falls back to trends, saying why" "$T/static.report" \
 	"reachability: cannot prove: no libc.so mapped"
+
+# --no-heap: nothing sampled, and no heap walked behind the user's back.
+start_target churn 500 30
+start_record noheap "$TARGET_PID" --duration 2s --scan-interval 1s --no-heap --no-threads
+finish_record noheap
+stop_pid "$TARGET_PID"
+check "--no-heap: one scan record says why, and nothing was read" \
+	test "$(sql "$T/noheap.db" "SELECT count(*) || ' ' || sum(bytes_read) FROM reach_scan
+		WHERE proof = 0 AND reason = 'no sampled blocks to judge (heap: disabled with --no-heap)'")" = "1 0"
 
 start_bg other env LD_PRELOAD="$LT_TARGETS/libjemalloc_name.so" "$LEAKTOP" run \
 	-o "$T/other.db" --sample-rate 1 --scan-interval 1s --no-threads \
