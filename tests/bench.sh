@@ -33,14 +33,15 @@ command -v heaptrack >/dev/null && MODES+=(heaptrack)
 # the time a scan takes per GiB of target memory, and the target's
 # slowdown while one runs.  The churn loop with a ballast of
 # BENCH_REACH_MIB (default 512) MiB of 64-byte live blocks is recorded
-# with a scan every 3 s; its 100 ms periods (timestamped) that lie inside
+# with a scan every 3 s (threads stopped by scans only: --no-threads would
+# stop none); its 100 ms periods (timestamped) that lie inside
 # a scan are compared with those at least 0.3 s away from any.
 reach_bench() {
 	local mib=${BENCH_REACH_MIB:-512} pid
 	build/targets/churn 100 60 "$mib" >"$tmp/reach.ops" &
 	pid=$!
 	for _ in $(seq 600); do grep -qs "^ops" "$tmp/reach.ops" && break; sleep 0.1; done
-	"$LEAKTOP" record -p "$pid" -o "$tmp/reach.db" --no-threads --scan-interval 3s \
+	"$LEAKTOP" record -p "$pid" -o "$tmp/reach.db" --threads-interval 1d --scan-interval 3s \
 		--duration "${BENCH_REACH_SECS:-20}s" 2>/dev/null || true
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 	# Scan start and end on the wall clock, from the first tick's two clocks.

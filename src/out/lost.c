@@ -133,7 +133,7 @@ size_t lt_lost_verdicts(const lt_model *m, const struct lt_diag_opts *o,
 		char b[32], c[32], agree[80];
 
 		snprintf(agree, sizeof(agree), " (%d scans agree%s)", v->scans,
-			 v->weak ? ", some registers unread" : "");
+			 v->weak ? ", not every one a snapshot of the roots" : "");
 		if (v->direct_count)
 			line(out, max, &n, 1, "definitely lost: %s in %s block%s from %s, "
 			     "none referenced from anywhere in the process%s",
