@@ -9,6 +9,11 @@
 
 #include "lt_agentmsg.h"
 
+/* Blocks of one answer kept at most: four times what the agent's table
+ * can hold (2^18 slots); an agent that sends more is not believed
+ * further, its memory use bounded. */
+#define LT_HEAPBLK_MAX (1u << 20)
+
 /* One sampled block live when the agent answered. */
 struct lt_heap_block {
 	uint64_t addr;          /* the address malloc returned */
@@ -34,8 +39,8 @@ void lt_heapblk_ask(struct lt_heapblk *k);
 
 /* Adds BLOCKS message m.  t0 is CLOCK_MONOTONIC seconds of the agent's
  * clock zero (its first report mapped onto ours); known(id) tells an
- * announced stack.  Parts of an older ask and blocks of stacks not
- * announced are dropped.  Can't fail. */
+ * announced stack.  Parts of an older ask, blocks of stacks not
+ * announced and blocks beyond LT_HEAPBLK_MAX are dropped.  Can't fail. */
 void lt_heapblk_add(struct lt_heapblk *k, const struct lt_agentmsg *m,
 		    double t0, int (*known)(void *ctx, uint32_t id), void *ctx);
 

@@ -25,7 +25,7 @@ void lt_heapblk_add(struct lt_heapblk *k, const struct lt_agentmsg *m,
 		struct lt_msg_block r;
 
 		lt_agentmsg_block(m, i, &r);
-		if (!known(ctx, r.stack_id))
+		if (!known(ctx, r.stack_id) || k->n >= LT_HEAPBLK_MAX)
 			continue;
 		if (k->n == k->cap) {
 			k->cap = k->cap ? k->cap * 2 : 1024;
