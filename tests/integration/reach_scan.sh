@@ -51,7 +51,9 @@ start_record warm "$TARGET_PID" --duration 7s --sample-rate 1 --scan-interval 2s
 	--threads-interval 1s
 finish_record warm
 scans=$(sql "$T/warm.db" "SELECT count(*) FROM reach_scan")
-check "warm: a scan every 2s is recorded ($scans)" test "$scans" -ge 3
+# At least two: a scan that takes longer than the interval (a loaded
+# machine) delays the next.
+check "warm: scans every 2s are recorded ($scans)" test "$scans" -ge 2
 check "warm: every scan could prove" \
 	test "$(sql "$T/warm.db" "SELECT count(*) FROM reach_scan WHERE proof = 0")" = 0
 check "warm: each scan's time, bytes read and pause are recorded" \
@@ -114,7 +116,8 @@ wait_exit "$BG_PID" 40 || true
 status_ok "cases: run exits 0" "${WAIT_RC:-timeout}" "$T/cases.err"
 lt report "$T/cases.db" >"$T/cases.report" 2>&1 || true
 check "cases: every scan could prove" \
-	test "$(sql "$T/cases.db" "SELECT count(*) FROM reach_scan WHERE proof = 1")" -ge 3
+	test "$(sql "$T/cases.db" "SELECT count(*) FROM reach_scan WHERE proof = 0")" = 0 -a \
+	"$(sql "$T/cases.db" "SELECT count(*) FROM reach_scan")" -ge 2
 for want in "make_dropped 1 2" "make_cycle 1 1" "make_arena 1 1" "make_big 1 0"; do
 	set -- $want
 	got=$(lost_counts "$T/cases.db" "$1")
