@@ -81,11 +81,10 @@ size_t lt_session_ticks(const lt_session *s);
 /* Path of the session file. */
 const char *lt_session_output(const lt_session *s);
 
-/* Asks for a reachability scan at the next tick (the UI's key).  Does
- * nothing when scans are off (lt_session_scanning 0: scan interval 0 and
- * no scan at end, or a Go program).  Can't fail. */
+/* Asks for a reachability scan at the next tick (the UI's key u), also
+ * with a scan interval of 0.  Does nothing in a Go program, whose heap is
+ * not malloc's.  Can't fail. */
 void lt_session_scan(lt_session *s);
-int lt_session_scanning(const lt_session *s);
 
 /* Stops every source (the heap agent is told to restore its hooks and
  * waited for up to a second; no thread is left stopped), records the end

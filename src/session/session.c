@@ -474,11 +474,6 @@ void lt_session_scan(lt_session *s)
 		lt_scan_request(s->scan);
 }
 
-int lt_session_scanning(const lt_session *s)
-{
-	return s->scan != NULL;
-}
-
 /* `record --scan-at-end`: the last scans, kept by one more tick. */
 static void scan_at_end(lt_session *s)
 {
