@@ -9,8 +9,9 @@
 
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 8 MiB */
 #define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 512 KiB, 12,000 samples
@@ -171,7 +172,10 @@ void ag_tables_reset(void)
 	ag_fd_slots = fd_cap();
 	/* A new key per start: bit 62 set and 63 clear make every encoded
 	 * value non-canonical, whatever the address. */
-	if (getrandom(&ptr_key, sizeof(ptr_key), GRND_NONBLOCK) != (ssize_t)sizeof(ptr_key))
+	/* The system call, not getrandom(3): no libc symbol version of
+	 * its own for the agent to need. */
+	if (syscall(SYS_getrandom, &ptr_key, sizeof(ptr_key), 1 /* GRND_NONBLOCK */) !=
+	    (long)sizeof(ptr_key))
 		ptr_key = ag_now_ns() * 0x9e3779b97f4a7c15ULL;
 	ptr_key = (ptr_key & ~(3ULL << 62)) | (1ULL << 62);
 	nstacks = 0;
