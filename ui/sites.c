@@ -630,12 +630,34 @@ static const struct vcol site_cols[] = {
 	{"WHERE", 0, VC_MATCH, vc_label, NULL},
 };
 
+/* The last reachability scan in a few words: why it cannot prove, or
+ * what it proved. */
+static const char *scan_note(const lt_model *m, char *buf, size_t len)
+{
+	const lt_unreach *u = lt_model_unreach_c(m);
+	size_t ns = lt_unreach_count(u);
+	const struct lt_unreach_scan *sc;
+	struct lt_unreach_site tot;
+	char b[32];
+
+	if (!ns)
+		return "blocks allocated before the attach are not seen";
+	sc = lt_unreach_get(u, ns - 1);
+	if (!sc->proof)
+		return lt_lost_state(sc, buf, len);
+	lt_unreach_total(u, &tot);
+	snprintf(buf, len, "reachability: %zu scan%s, %s proven lost", ns, ns == 1 ? "" : "s",
+		 lt_fmt_bytes((double)(tot.direct_bytes + tot.indirect_bytes), b, sizeof(b)));
+	return buf;
+}
+
 static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		       struct lt_vframe *f, int y0, int y1)
 {
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	struct vlist *ls = &sites_st(v)->l;
 	struct vcol cols[sizeof(site_cols) / sizeof(site_cols[0])];
+	char note[200];
 	int scans = lt_unreach_count(lt_model_unreach_c(m)) > 0;
 	struct lt_vline *l;
 	size_t nc = 0;
@@ -676,10 +698,11 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		vl_span(l, 0, l->cols, LT_ST_DIM);
 		y1--;
 	}
-	/* The one line a user looks at first: the top leak, or why none. */
+	/* The one line a user looks at first: the top leak, or why none;
+	 * after it what the reachability scans can say. */
 	l = vf_line(f, ++y0);
-	vl_printf(l, f->cols, "%s%s   (blocks allocated before the attach are not seen)",
-		  sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
+	vl_printf(l, f->cols, "%s%s   (%s)", sites_st(v)->rk.leak_found ? "! " : "  ",
+		  sites_st(v)->rk.leak, scan_note(m, note, sizeof(note)));
 	vl_span(l, 0, l->cols, sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
 	vtable(v, m, vt, f, y0 + 1, y1, ls, cols, nc);
 }
