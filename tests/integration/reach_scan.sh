@@ -167,3 +167,6 @@ check "other allocator: every scan says it cannot prove, none proves" \
 	"$(sql "$T/other.db" "SELECT count(*) FROM reach_site")" = 0
 expect_line "other allocator: the report says so" "$T/other.report" \
 	"reachability: cannot prove: another allocator is mapped"
+run lt view "$T/other.db" --dump --size 200x12
+expect_line "other allocator: Sites says why it cannot prove" "$T/last.out" \
+	"(cannot prove: another allocator is mapped (libjemalloc_name.so)"
