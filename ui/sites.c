@@ -157,7 +157,8 @@ static void rank_lost(struct ranking *rk, const lt_model *m, int view, int sort)
 	const lt_unreach *u = lt_model_unreach_c(m);
 	size_t ns = lt_unreach_count(u), nl = 0;
 	struct lt_lost_row *lr = NULL;
-	int proof = ns && lt_unreach_get(u, ns - 1)->proof;
+	long kp = lt_unreach_last_proof(u);
+	int proof = kp >= 0;
 
 	rk->lost = lt_xrealloc(rk->lost, (rk->nrows ? rk->nrows : 1) * sizeof(double));
 	/* Per site in the SITE view: each lost row one stack. */
@@ -168,7 +169,7 @@ static void rank_lost(struct ranking *rk, const lt_model *m, int view, int sort)
 		nl = view == LT_DIAG_SITE ? 0 : lt_lost_rows(m, &o, &lr);
 		if (view == LT_DIAG_SITE || view == LT_DIAG_FUNC) {
 			const struct lt_unreach_site *s;
-			size_t n = lt_unreach_sites(u, ns - 1, &s);
+			size_t n = lt_unreach_sites(u, (size_t)kp, &s);
 
 			free(lr);
 			lr = lt_xcalloc(n ? n : 1, sizeof(*lr));
@@ -643,7 +644,7 @@ static const char *scan_note(const lt_model *m, char *buf, size_t len)
 	if (!ns)
 		return "blocks allocated before the attach are not seen";
 	sc = lt_unreach_get(u, ns - 1);
-	if (!sc->proof)
+	if (lt_unreach_last_proof(u) < 0)
 		return lt_lost_state(sc, buf, len);
 	lt_unreach_total(u, &tot);
 	snprintf(buf, len, "reachability: %zu scan%s, %s proven lost", ns, ns == 1 ? "" : "s",

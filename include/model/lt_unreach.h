@@ -4,8 +4,10 @@
  * The session runs the scans (sources/reach) and judges them with the
  * "two scans agree" rule; the model keeps every scan's cost and result,
  * and per scan the sites with blocks proven unreachable.  A site's
- * figures are those of the latest scan: a scan that cannot prove ends
- * every proof, and the sites fall back to their trends. */
+ * figures are those of the latest scan that could prove: a block nothing
+ * points to stays so, and a scan that could not prove (a heap changing
+ * under it, once in a while) says nothing either way.  When none could,
+ * readers fall back to the trends. */
 #ifndef LT_UNREACH_H
 #define LT_UNREACH_H
 
@@ -58,18 +60,21 @@ const struct lt_unreach_scan *lt_unreach_get(const lt_unreach *u, size_t k);
 size_t lt_unreach_sites(const lt_unreach *u, size_t k,
 			const struct lt_unreach_site **s);
 
-/* What the latest scan proved of the site of stack: NULL when nothing
- * (or no scan yet). */
+/* The latest scan that could prove (proof 1), or -1. */
+long lt_unreach_last_proof(const lt_unreach *u);
+/* What the latest scan that could prove proved of the site of stack:
+ * NULL when nothing (or no such scan). */
 const struct lt_unreach_site *lt_unreach_latest(const lt_unreach *u,
 						size_t stack);
 /* What scan k < count proved of the site of stack, or NULL. */
 const struct lt_unreach_site *lt_unreach_find(const lt_unreach *u, size_t k,
 					      size_t stack);
-/* The last scan that began at or before session time t, or -1. */
+/* The last scan that could prove and began at or before session time t,
+ * or -1. */
 long lt_unreach_at(const lt_unreach *u, double t);
 
-/* Totals of the latest scan's sites into *out (its stack is 0).  Returns
- * how many sites it proved something of. */
+/* Totals of the sites of the latest scan that could prove into *out (its
+ * stack is 0).  Returns how many sites it proved something of. */
 size_t lt_unreach_total(const lt_unreach *u, struct lt_unreach_site *out);
 
 #endif

@@ -88,10 +88,20 @@ const struct lt_unreach_site *lt_unreach_find(const lt_unreach *u, size_t k,
 	return bsearch(&key, u->e[k].s, u->e[k].n, sizeof(key), by_stack);
 }
 
+long lt_unreach_last_proof(const lt_unreach *u)
+{
+	for (size_t i = u->n; i > 0; i--)
+		if (u->e[i - 1].sc.proof)
+			return (long)i - 1;
+	return -1;
+}
+
 const struct lt_unreach_site *lt_unreach_latest(const lt_unreach *u,
 						size_t stack)
 {
-	return u->n ? lt_unreach_find(u, u->n - 1, stack) : NULL;
+	long k = lt_unreach_last_proof(u);
+
+	return k >= 0 ? lt_unreach_find(u, (size_t)k, stack) : NULL;
 }
 
 long lt_unreach_at(const lt_unreach *u, double t)
@@ -99,13 +109,15 @@ long lt_unreach_at(const lt_unreach *u, double t)
 	long k = -1;
 
 	for (size_t i = 0; i < u->n && u->e[i].sc.t <= t; i++)
-		k = (long)i;
+		if (u->e[i].sc.proof)
+			k = (long)i;
 	return k;
 }
 
 size_t lt_unreach_total(const lt_unreach *u, struct lt_unreach_site *out)
 {
-	const struct entry *e = u->n ? &u->e[u->n - 1] : NULL;
+	long k = lt_unreach_last_proof(u);
+	const struct entry *e = k >= 0 ? &u->e[k] : NULL;
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; e && i < e->n; i++) {

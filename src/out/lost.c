@@ -24,11 +24,12 @@ size_t lt_lost_rows(const lt_model *m, const struct lt_diag_opts *o,
 {
 	static const struct lt_diag_opts yours = {.view = LT_DIAG_YOURS};
 	const lt_unreach *u = lt_model_unreach_c(m);
+	long last = lt_unreach_last_proof(u);
 	const struct lt_unreach_site *s;
 	size_t n, k = 0;
 
 	*rows = NULL;
-	if (!lt_unreach_count(u) || !(n = lt_unreach_sites(u, lt_unreach_count(u) - 1, &s)))
+	if (last < 0 || !(n = lt_unreach_sites(u, (size_t)last, &s)))
 		return 0;
 	*rows = lt_xcalloc(n, sizeof(**rows));
 	const char **fn = lt_xcalloc(n, sizeof(*fn));
@@ -115,18 +116,20 @@ size_t lt_lost_verdicts(const lt_model *m, const struct lt_diag_opts *o,
 {
 	const lt_unreach *u = lt_model_unreach_c(m);
 	size_t ns = lt_unreach_count(u), nr, n = 0;
-	const struct lt_unreach_scan *last;
+	long kp = lt_unreach_last_proof(u);
+	const struct lt_unreach_scan *last, *end;
 	struct lt_lost_row *rows;
 	char state[300];
 
 	if (!ns)
 		return 0;
-	last = lt_unreach_get(u, ns - 1);
-	if (!last->proof) {
+	end = lt_unreach_get(u, ns - 1);
+	if (kp < 0) {
 		line(out, max, &n, 0, "reachability: %s; growth trends only",
-		     lt_lost_state(last, state, sizeof(state)));
+		     lt_lost_state(end, state, sizeof(state)));
 		return n;
 	}
+	last = lt_unreach_get(u, (size_t)kp);
 	nr = lt_lost_rows(m, o, &rows);
 	for (size_t i = 0; i < nr; i++) {
 		const struct lt_unreach_site *v = &rows[i].v;
@@ -147,6 +150,11 @@ size_t lt_lost_verdicts(const lt_model *m, const struct lt_diag_opts *o,
 			     count(v->indirect_count, c, sizeof(c)), v->indirect_count == 1 ? "" : "s",
 			     rows[i].label, agree);
 	}
+	/* Proven before stays proven; say why the scans since could not. */
+	if (last != end)
+		line(out, max, &n, 0, "reachability: the last scan (at %.0fs) %s; the proof is "
+		     "the scan's at %.0fs", end->t, lt_lost_state(end, state, sizeof(state)),
+		     last->t);
 	if (!nr) {
 		char un[32], judged[32];
 
@@ -171,6 +179,8 @@ void lt_lost_report(const lt_model *m, FILE *f)
 	for (size_t k = 0; k < ns; k++)
 		proven += lt_unreach_get(u, k)->proof;
 	last = lt_unreach_get(u, ns - 1);
+	/* The last scan's cost and state; its proof, if it could not
+	 * prove, is an earlier scan's (lt_lost_verdicts says which). */
 	snprintf(took, sizeof(took), "%.0f ms", (double)last->took_ns / 1e6);
 	snprintf(pause, sizeof(pause), "%.1f ms", (double)last->max_pause_ns / 1e6);
 	fprintf(f, "\nReachability scans (sampled blocks nothing in the process points to;\n"

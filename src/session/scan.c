@@ -33,8 +33,8 @@ struct lt_scan {
 				   heap source is off (heap_reason) */
 	int no_heap_done;       /* that one scan was made */
 	char heap_reason[200];
-	int prev_proof;         /* the last scan could prove */
-	double prev_start;      /* ... and began then (CLOCK_MONOTONIC) */
+	int proofs;             /* scans so far that could prove */
+	double prev_start;      /* when the last of them began (CLOCK_MONOTONIC) */
 	lt_reach_hist *hist;
 	/* The scan in flight. */
 	pthread_t th;
@@ -98,16 +98,13 @@ int lt_scan_busy(const lt_scan *sc)
 	return sc->state == RUNNING;
 }
 
-/* A scan that did not run: recorded as one that cannot prove, which ends
- * every run of the two-scans rule. */
-static void record_fail(lt_scan *sc, lt_model *m, double t, const char *why)
+/* A scan that did not run: recorded as one that cannot prove.  It says
+ * nothing of any block, so it leaves the runs of the two-scans rule as
+ * they are (see conclude). */
+static void record_fail(lt_model *m, double t, const char *why)
 {
 	struct lt_unreach_scan us = {.t = t, .reason = (char *)why};
-	struct lt_reach_result none = {0};
 
-	none.st.t_start_ns = (int64_t)(lt_clock_mono() * 1e9);
-	lt_reach_hist_judge(sc->hist, NULL, 0, &none, NULL);
-	sc->prev_proof = 0;
 	lt_unreach_add(lt_model_unreach(m), &us, NULL, 0);
 }
 
@@ -190,7 +187,7 @@ static void start(lt_scan *sc, lt_model *m, const struct lt_heapblk *bs, double 
 		snprintf(why, sizeof(why), "cannot start the scan thread: %s", strerror(rc));
 		clear_job(sc);
 		sc->state = IDLE;
-		record_fail(sc, m, t, why);
+		record_fail(m, t, why);
 		return;
 	}
 	sc->state = RUNNING;
@@ -254,12 +251,18 @@ static void conclude(lt_scan *sc, lt_model *m,
 	if (sc->rc < 0) {
 		snprintf(why, sizeof(why), "%s", sc->err.msg);
 		clear_job(sc);
-		record_fail(sc, m, sc->t, why);
+		record_fail(m, sc->t, why);
 		return;
 	}
 	j = lt_xcalloc(sc->n ? sc->n : 1, sizeof(*j));
 	a = lt_xmalloc((sc->n ? sc->n : 1) * sizeof(*a));
-	lt_reach_hist_judge(sc->hist, sc->c, sc->n, &sc->r, j);
+	/* A scan that cannot prove (a heap re-walk that failed while the
+	 * target churned: about one in 200) is not judged: lt_reach_hist
+	 * would end every run, and a proof needs two more scans.  A block
+	 * two proof-capable scans found unreachable is proven as surely
+	 * with a failed scan between them as without. */
+	if (sc->r.proof)
+		lt_reach_hist_judge(sc->hist, sc->c, sc->n, &sc->r, j);
 	for (size_t i = 0; i < sc->n; i++) {
 		enum lt_reach_verdict v = sc->r.proof ? sc->r.items[i].v : LT_REACH_UNKNOWN;
 		uint32_t id = sc->b[i].stack_id;
@@ -291,8 +294,10 @@ static void conclude(lt_scan *sc, lt_model *m,
 	} else {
 		us.reason = sc->r.reason;
 	}
-	sc->prev_proof = us.proof;
-	sc->prev_start = sc->r.st.t_start_ns / 1e9;
+	if (us.proof) {
+		sc->proofs++;
+		sc->prev_start = sc->r.st.t_start_ns / 1e9;
+	}
 	lt_unreach_add(lt_model_unreach(m), &us, s, ns);
 	free(s);
 	free(a);
@@ -333,7 +338,7 @@ static void begin(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 	sc->no_heap = !heap;
 	if (heap) {
 		if (lt_heap_ask_blocks(heap, &err) < 0) {
-			record_fail(sc, m, t, err.msg);
+			record_fail(m, t, err.msg);
 			return;
 		}
 		sc->state = WAIT_BLOCKS;
@@ -350,7 +355,7 @@ static void begin(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 		sc->no_heap_done = 1;
 		snprintf(why, sizeof(why), "no sampled blocks to judge (heap: %s)",
 			 sc->heap_reason);
-		record_fail(sc, m, t, why);
+		record_fail(m, t, why);
 		return;
 	}
 	sc->no_heap_done = 1;
@@ -373,7 +378,7 @@ void lt_scan_step(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 			start(sc, m, bs, t);
 		else if (!heap || lt_clock_mono() - sc->asked_at > BLOCKS_WAIT_S) {
 			sc->state = IDLE;
-			record_fail(sc, m, t, heap ? "the heap agent did not send its sampled blocks "
+			record_fail(m, t, heap ? "the heap agent did not send its sampled blocks "
 				    "(an agent of an older leaktop?)" : "the heap source ended");
 		}
 		return;
@@ -404,7 +409,7 @@ static void scan_now(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 
 		sc->state = IDLE;
 		if (rc) {
-			record_fail(sc, m, lt_clock_mono() - t0, rc < 0 ? sc->err.msg :
+			record_fail(m, lt_clock_mono() - t0, rc < 0 ? sc->err.msg :
 				    "the heap agent did not send its sampled blocks");
 			return;
 		}
@@ -417,18 +422,18 @@ static void scan_now(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 void lt_scan_finish(lt_scan *sc, lt_heap *heap, const char *heap_reason,
 		    lt_model *m, const struct lt_collect_heapmap *map, double t0)
 {
-	int had = 0;
+	int had;
 
 	if (sc->state == RUNNING)
 		conclude(sc, m, map);
 	sc->state = IDLE;
 	if (!heap && sc->no_heap_done)
 		return;
-	had = sc->prev_proof;
+	had = sc->proofs;
 	scan_now(sc, heap, heap_reason, m, map, t0);
 	/* One scan proves nothing by itself: a second one, some time after
-	 * a first that could prove. */
-	if (had || !sc->prev_proof || !heap)
+	 * it, when no earlier scan could prove. */
+	if (had || sc->proofs == had || !heap)
 		return;
 	for (double left; (left = sc->prev_start + LT_SCAN_MIN_GAP_S + 0.05 - lt_clock_mono()) > 0;) {
 		struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};

@@ -24,9 +24,11 @@ has_fn() { # FUNCTIONS (quoted SQL list): stacks with one of them
 	echo "EXISTS (SELECT 1 FROM stack_frame sf JOIN frame_symbol fs ON fs.frame_id = sf.frame_id
 		WHERE sf.stack_id = r.stack_id AND fs.function IN ($1))"
 }
-lost_counts() { # DB FUNCTION: "direct indirect" blocks of FUNCTION's sites in the last scan
+lost_counts() { # DB FUNCTION: "direct indirect" blocks of FUNCTION's sites in the last
+	# scan that could prove (one in a while cannot: a heap changing under it)
 	sql "$1" "SELECT coalesce(sum(direct_count), 0) || ' ' || coalesce(sum(indirect_count), 0)
-		FROM reach_site r WHERE r.scan_id = (SELECT max(id) FROM reach_scan) AND $(has_fn "'$2'")"
+		FROM reach_site r WHERE r.scan_id = (SELECT max(id) FROM reach_scan WHERE proof = 1)
+		AND $(has_fn "'$2'")"
 }
 first_proof() { # DB FUNCTION: the first scan that proved blocks of FUNCTION lost
 	sql "$1" "SELECT coalesce(min(scan_id), 0) FROM reach_site r WHERE $(has_fn "'$2'")"
@@ -54,8 +56,8 @@ scans=$(sql "$T/warm.db" "SELECT count(*) FROM reach_scan")
 # At least two: a scan that takes longer than the interval (a loaded
 # machine) delays the next.
 check "warm: scans every 2s are recorded ($scans)" test "$scans" -ge 2
-check "warm: every scan could prove" \
-	test "$(sql "$T/warm.db" "SELECT count(*) FROM reach_scan WHERE proof = 0")" = 0
+check "warm: two scans or more could prove" \
+	test "$(sql "$T/warm.db" "SELECT count(*) FROM reach_scan WHERE proof = 1")" -ge 2
 check "warm: each scan's time, bytes read and pause are recorded" \
 	test "$(sql "$T/warm.db" "SELECT count(*) FROM reach_scan WHERE took_ns > 0 AND bytes_read > 0
 		AND heap_bytes > 0 AND max_pause_ns > 0 AND candidates > 0")" = "$scans"
@@ -115,9 +117,8 @@ start_bg cases "$LEAKTOP" run -o "$T/cases.db" --sample-rate 1 --scan-interval 2
 wait_exit "$BG_PID" 40 || true
 status_ok "cases: run exits 0" "${WAIT_RC:-timeout}" "$T/cases.err"
 lt report "$T/cases.db" >"$T/cases.report" 2>&1 || true
-check "cases: every scan could prove" \
-	test "$(sql "$T/cases.db" "SELECT count(*) FROM reach_scan WHERE proof = 0")" = 0 -a \
-	"$(sql "$T/cases.db" "SELECT count(*) FROM reach_scan")" -ge 2
+check "cases: two scans or more could prove" \
+	test "$(sql "$T/cases.db" "SELECT count(*) FROM reach_scan WHERE proof = 1")" -ge 2
 for want in "make_dropped 1 2" "make_cycle 1 1" "make_arena 1 1" "make_big 1 0"; do
 	set -- $want
 	got=$(lost_counts "$T/cases.db" "$1")

@@ -100,9 +100,11 @@ static void test_model(void **state)
 	lt_unreach_add(u, &sc, s, 2);
 	assert_int_equal(lt_unreach_count(u), 2);
 	assert_null(lt_unreach_get(u, 1)->reason);
+	/* Only scans that could prove count as the proof of a moment. */
 	assert_int_equal(lt_unreach_at(u, 0.5), -1);
-	assert_int_equal(lt_unreach_at(u, 2.9), 0);
+	assert_int_equal(lt_unreach_at(u, 2.9), -1);
 	assert_int_equal(lt_unreach_at(u, 3), 1);
+	assert_int_equal(lt_unreach_last_proof(u), 1);
 	assert_null(lt_unreach_find(u, 0, 9));
 	p = lt_unreach_latest(u, 9);
 	assert_non_null(p);
@@ -113,6 +115,14 @@ static void test_model(void **state)
 	assert_int_equal(tot.direct_count + tot.indirect_count, 3);
 	assert_int_equal(tot.scans, 3);
 	assert_int_equal(tot.weak, 1);
+	/* A later scan that cannot prove leaves the proof as it was. */
+	sc.t = 5;
+	sc.proof = 0;
+	lt_unreach_add(u, &sc, NULL, 0);
+	assert_int_equal(lt_unreach_last_proof(u), 1);
+	assert_int_equal(lt_unreach_latest(u, 9)->direct_bytes, 10);
+	assert_int_equal(lt_unreach_at(u, 6), 1);
+	assert_int_equal(lt_unreach_total(u, &tot), 2);
 	lt_unreach_free(u);
 	lt_unreach_free(NULL);
 }
@@ -154,7 +164,17 @@ static void test_verdicts(void **state)
 	assert_int_equal(i, 0);
 	assert_int_equal(v[i].kind, LT_VERDICT_WARN);
 	assert_int_equal(find(v, n, "cache_put (cache.c:30), none"), -1);
-	/* A scan that cannot prove ends the proof: trends only, and why. */
+	/* A later scan that cannot prove takes nothing back, and says why. */
+	lt_unreach_add(lt_model_unreach(m), &no, NULL, 0);
+	n = lt_lost_verdicts(m, NULL, l, 8);
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(l[0].text, "definitely lost: 4.1 MiB in 1,024 blocks"));
+	assert_false(l[2].warn);
+	assert_string_equal(l[2].text, "reachability: the last scan (at 5s) cannot prove: another "
+			    "allocator is mapped (libjemalloc.so.2); the proof is the scan's at 4s");
+	lt_model_free(m);
+	/* No scan ever could: trends only, and why. */
+	m = session(&client, &buffer, &cache);
 	lt_unreach_add(lt_model_unreach(m), &no, NULL, 0);
 	n = lt_lost_verdicts(m, NULL, l, 8);
 	assert_int_equal(n, 1);
