@@ -264,4 +264,47 @@ CREATE TABLE source_text (
 	text  TEXT NOT NULL,                 -- the lines, each ended by '\n';
 					     -- control characters as '?'
 	PRIMARY KEY (file, first)
+);
+
+---------------------------------------------------------------------------
+-- Reachability scans (doc/reach.md): which sampled heap blocks nothing in
+-- the process points to any more.  Added to version 2 without a version
+-- change: a file without these tables has no scans.
+---------------------------------------------------------------------------
+
+-- One row per scan, also one that could not prove anything (proof 0,
+-- reason says why: another allocator, a static binary, a corrupt chunk).
+CREATE TABLE reach_scan (
+	id           INTEGER PRIMARY KEY,    -- 1, 2, 3, ... in time order
+	tick_id      INTEGER NOT NULL REFERENCES tick (id), -- committed with
+	t            REAL NOT NULL,          -- seconds since the session start
+					     -- when the scan began
+	took_ns      INTEGER NOT NULL,       -- how long it ran
+	bytes_read   INTEGER NOT NULL,       -- read from the target
+	heap_bytes   INTEGER NOT NULL,       -- heaps walked
+	max_pause_ns INTEGER NOT NULL,       -- longest stop of one thread
+	threads      INTEGER NOT NULL,       -- threads of the target
+	candidates   INTEGER NOT NULL,       -- sampled blocks judged
+	unreachable  INTEGER NOT NULL,       -- of them unreachable in this scan
+	proven       INTEGER NOT NULL,       -- ... and in every scan of a run
+					     -- (two scans agree)
+	proof        INTEGER NOT NULL,       -- 0: cannot prove (reason)
+	weak         INTEGER NOT NULL,       -- 1: some roots not read in a
+					     -- snapshot (reason)
+	reason       TEXT                    -- NULL when none
+);
+
+-- Per scan, the allocation sites with blocks proven unreachable: bytes
+-- and counts are the agent's weighted estimates.
+CREATE TABLE reach_site (
+	scan_id        INTEGER NOT NULL REFERENCES reach_scan (id),
+	stack_id       INTEGER NOT NULL REFERENCES stack (id),
+	direct_bytes   INTEGER NOT NULL,     -- nothing points to them
+	direct_count   INTEGER NOT NULL,
+	indirect_bytes INTEGER NOT NULL,     -- only unreachable blocks do
+	indirect_count INTEGER NOT NULL,
+	samples        INTEGER NOT NULL,     -- raw sampled blocks
+	scans          INTEGER NOT NULL,     -- scans in a row that agree
+	weak           INTEGER NOT NULL,
+	PRIMARY KEY (scan_id, stack_id)
 ) WITHOUT ROWID;

@@ -33,6 +33,65 @@ MODES=(none
        "--no-heap --interval 100ms --threads-interval 100ms")
 command -v heaptrack >/dev/null && MODES+=(heaptrack)
 
+# Reachability scans (issue 16; BENCH_REACH_ONLY=1 runs this part alone):
+# the time a scan takes per GiB of target memory, and the target's
+# slowdown while one runs.  The churn loop with a ballast of
+# BENCH_REACH_MIB (default 512) MiB of 64-byte live blocks is recorded
+# with a scan every 3 s (threads stopped by scans only: --no-threads would
+# stop none); its 100 ms periods (timestamped) that lie inside
+# a scan are compared with those at least 0.3 s away from any.
+reach_bench() {
+	local mib=${BENCH_REACH_MIB:-512} pid
+	build/targets/churn 100 60 "$mib" >"$tmp/reach.ops" &
+	pid=$!
+	for _ in $(seq 600); do grep -qs "^ops" "$tmp/reach.ops" && break; sleep 0.1; done
+	"$LEAKTOP" record -p "$pid" -o "$tmp/reach.db" --threads-interval 1d --scan-interval 3s \
+		--duration "${BENCH_REACH_SECS:-20}s" 2>/dev/null || true
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	# Scan start and end on the wall clock, from the first tick's two clocks.
+	sqlite3 -separator ' ' "$tmp/reach.db" "
+		SELECT (SELECT wall_ns - CAST(t * 1e9 AS INTEGER) FROM tick ORDER BY id LIMIT 1)
+		       + CAST(s.t * 1e9 AS INTEGER), s.took_ns, s.heap_bytes, s.bytes_read,
+		       s.max_pause_ns, s.candidates, s.proof
+		FROM reach_scan s ORDER BY s.id" >"$tmp/reach.scans" 2>/dev/null || true
+	if [ ! -s "$tmp/reach.scans" ]; then
+		echo "reachability scans: none recorded"
+		return
+	fi
+	local n heap c proving per took maxtook rd pause inside away
+	n=$(wc -l <"$tmp/reach.scans")
+	read -r heap c proving rd pause maxtook < <(awk '{h = $3; c = $6; p += $7; rd += $4;
+		if ($5 > pz) pz = $5; if ($2 > mt) mt = $2}
+		END {printf "%.0f %d %d %.0f %.1f %.0f\n", h / 1048576, c, p, rd / NR / 1048576, pz / 1e6, mt / 1e6}' "$tmp/reach.scans")
+	per=$(awk '$3 > 0 {printf "%.3f\n", $2 / 1e9 / ($3 / 1073741824)}' "$tmp/reach.scans" | median)
+	took=$(awk '{printf "%.0f\n", $2 / 1e6}' "$tmp/reach.scans" | median)
+	echo "reachability scan (churn + ${mib} MiB ballast: heap ${heap} MiB, $c sampled blocks judged; $n scans, $proving proving):"
+	echo "  scan time median $took ms (max $maxtook ms) = $per s per GiB of heap; read $rd MiB per scan; longest thread pause $pause ms"
+	# Operations per second of the time inside scans (each period's ops
+	# spread over its span, a stop of the target included) against the
+	# periods at least 0.3 s away from any scan while leaktop was attached.
+	awk -v t0="$(sqlite3 "$tmp/reach.db" "SELECT min(wall_ns) FROM tick")" \
+	    -v t1="$(sqlite3 "$tmp/reach.db" "SELECT max(wall_ns) FROM tick")" 'NR == FNR { s0[NR] = $1; s1[NR] = $1 + $2; n = NR; next }
+	$1 == "ops" && NF == 3 {
+		hi = $3; lo = prev ? prev : hi - 100e6; prev = hi; near = 0
+		for (i = 1; i <= n; i++) {
+			a = lo > s0[i] ? lo : s0[i]; b = hi < s1[i] ? hi : s1[i]
+			if (b > a) { in_t += b - a; in_ops += $2 * (b - a) / 1e9 }
+			if (hi > s0[i] - 300e6 && lo < s1[i] + 300e6) near = 1
+		}
+		if (!near && lo >= t0 && hi <= t1) { out_t += hi - lo; out_ops += $2 * (hi - lo) / 1e9 }
+	} END {
+		if (in_t <= 0 || out_t <= 0) { print "  target during a scan: too few periods to compare"; exit }
+		a = in_ops / (in_t / 1e9); b = out_ops / (out_t / 1e9)
+		printf "  target during scans: %.0f ops/s over %.1f s, away from scans %.0f ops/s over %.1f s: slowdown %.2f\n",
+			a, in_t / 1e9, b, out_t / 1e9, (a > 0 ? b / a : 0)
+	}' "$tmp/reach.scans" "$tmp/reach.ops"
+}
+if [ "${BENCH_REACH_ONLY:-0}" = 1 ]; then
+	reach_bench
+	exit 0
+fi
+
 # First heap data of a session, in ns since the epoch (empty when none).
 first_heap_ns() {
 	sqlite3 "$1" 'SELECT min(t.wall_ns) FROM tick t JOIN heap_value v ON v.tick_id = t.id' 2>/dev/null || true
@@ -112,6 +171,9 @@ if [ -s "$tmp/latency" ]; then
 else
 	echo "attach latency: no heap data recorded"
 fi
+
+# The reachability scans' part (reach_bench, defined above).
+reach_bench
 
 # Session file growth at default settings (1 s ticks, heap and threads on)
 # on the bundled demo service, which has dozens of live call sites; a

@@ -15,6 +15,7 @@
 #include "lt_diag.h"
 #include "lt_err.h"
 #include "lt_fmt.h"
+#include "lt_lost.h"
 #include "lt_source.h"
 #include "lt_verdict.h"
 #include "view_int.h"
@@ -27,7 +28,9 @@
  * must not pay that). */
 struct ranking {
 	struct lt_diag_row *rows;
+	double *lost;               /* per row: bytes proven unreachable */
 	size_t nrows;
+	size_t scans;               /* reachability scans ranked with */
 	size_t count, ns, from, to;
 	int sort, view;
 	char leak[256];             /* the line above the rows */
@@ -59,8 +62,8 @@ static struct sites_state *sites_st(const lt_view *v)
 }
 
 /* The sort orders: their names (the key s cycles) and the rankings. */
-static const char *const site_sorts[] = {"growth", "live", "allocs/s", "change", NULL};
-enum { SORT_GROWTH, SORT_LIVE, SORT_ALLOCS, SORT_DELTA, SORT_COUNT };
+static const char *const site_sorts[] = {"growth", "live", "allocs/s", "change", "lost", NULL};
+enum { SORT_GROWTH, SORT_LIVE, SORT_ALLOCS, SORT_DELTA, SORT_LOST, SORT_COUNT };
 _Static_assert(SORT_COUNT + 1 == sizeof(site_sorts) / sizeof(site_sorts[0]),
 	       "a name per sort");
 
@@ -88,6 +91,7 @@ static void sites_fini(void *st)
 		return;
 	vlist_free(&s->l);
 	free(s->rk.rows);
+	free(s->rk.lost);
 	source_clear(&s->src);
 	free(s);
 }
@@ -113,6 +117,96 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
 	return a->site < b->site ? -1 : a->site > b->site;
 }
 
+/* Whether row r holds the sites of lost row x: its stack in the SITE
+ * view (or a row without a function), its function in YOURS, any frame's
+ * function in FUNC (cumulative). */
+static int row_holds(const lt_model *m, int view, const struct lt_diag_row *r,
+		     const struct lt_lost_row *x)
+{
+	const lt_stacktab *st = lt_model_stacks_c(m);
+	const struct lt_stack *k;
+
+	if (view == LT_DIAG_SITE || !r->function)
+		return lt_hsites_get(lt_model_hsites_c(m), r->site)->stack == x->v.stack;
+	if (view == LT_DIAG_YOURS)
+		return x->function && !strcmp(x->function, r->function);
+	k = lt_stacktab_stack(st, x->v.stack);
+	for (size_t d = 0; k && d < k->depth; d++) {
+		const struct lt_frame *f = lt_stacktab_frame(st, k->frames[d]);
+
+		for (size_t y = 0; y < f->nsyms; y++)
+			if (f->syms[y].function && !strcmp(f->syms[y].function, r->function))
+				return 1;
+	}
+	return 0;
+}
+
+static int cmp_lost(const void *pa, const void *pb, void *arg)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	const double *lost = arg;
+
+	if (lost[a] != lost[b])
+		return lost[a] < lost[b] ? 1 : -1;
+	return a < b ? -1 : a > b;
+}
+
+/* rk->lost of every row from the last reachability scan (-1: none could
+ * prove), and the rows by it for the "lost" sort. */
+static void rank_lost(struct ranking *rk, const lt_model *m, int view, int sort)
+{
+	const lt_unreach *u = lt_model_unreach_c(m);
+	size_t ns = lt_unreach_count(u), nl = 0;
+	struct lt_lost_row *lr = NULL;
+	long kp = lt_unreach_last_proof(u);
+	int proof = kp >= 0;
+
+	rk->lost = lt_xrealloc(rk->lost, (rk->nrows ? rk->nrows : 1) * sizeof(double));
+	/* Per site in the SITE view: each lost row one stack. */
+	if (proof) {
+		struct lt_diag_opts o = {.view = view == LT_DIAG_SITE ? LT_DIAG_SITE :
+					 LT_DIAG_YOURS};
+
+		nl = view == LT_DIAG_SITE ? 0 : lt_lost_rows(m, &o, &lr);
+		if (view == LT_DIAG_SITE || view == LT_DIAG_FUNC) {
+			const struct lt_unreach_site *s;
+			size_t n = lt_unreach_sites(u, (size_t)kp, &s);
+
+			free(lr);
+			lr = lt_xcalloc(n ? n : 1, sizeof(*lr));
+			for (nl = 0; nl < n; nl++)
+				lr[nl].v = s[nl];
+		}
+	}
+	for (size_t i = 0; i < rk->nrows; i++) {
+		rk->lost[i] = proof ? 0 : -1;
+		for (size_t k = 0; k < nl; k++)
+			if (row_holds(m, view, &rk->rows[i], &lr[k]))
+				rk->lost[i] += (double)(lr[k].v.direct_bytes + lr[k].v.indirect_bytes);
+	}
+	free(lr);
+	if (sort == SORT_LOST && rk->nrows > 1) {
+		/* By lost; ties keep the growth ranking. */
+		size_t *ix = lt_xmalloc(rk->nrows * sizeof(*ix));
+		struct lt_diag_row *rows = lt_xmalloc(rk->nrows * sizeof(*rows));
+		double *lost = lt_xmalloc(rk->nrows * sizeof(*lost));
+
+		for (size_t i = 0; i < rk->nrows; i++)
+			ix[i] = i;
+		qsort_r(ix, rk->nrows, sizeof(*ix), cmp_lost, rk->lost);
+		for (size_t i = 0; i < rk->nrows; i++) {
+			rows[i] = rk->rows[ix[i]];
+			lost[i] = rk->lost[ix[i]];
+		}
+		free(rk->rows);
+		free(rk->lost);
+		free(ix);
+		rk->rows = rows;
+		rk->lost = lost;
+	}
+	rk->scans = ns;
+}
+
 static void rank(struct ranking *rk, const lt_model *m, size_t from,
 		 size_t to, int sort, int view)
 {
@@ -121,7 +215,8 @@ static void rank(struct ranking *rk, const lt_model *m, size_t from,
 	struct lt_diag_opts o = {.view = (enum lt_diag_view)view};
 
 	if (rk->rows && rk->count == n && rk->ns == ns && rk->from == from &&
-	    rk->to == to && rk->sort == sort && rk->view == view)
+	    rk->to == to && rk->sort == sort && rk->view == view &&
+	    rk->scans == lt_unreach_count(lt_model_unreach_c(m)))
 		return;
 	free(rk->rows);
 	rk->nrows = lt_diag_rows(m, &o, from, to, &rk->rows);
@@ -135,8 +230,9 @@ static void rank(struct ranking *rk, const lt_model *m, size_t from,
 		rk->leak_found = lt_verdict_top_leak(m, &y, from, to, rk->leak,
 						     sizeof(rk->leak));
 	}
-	if (sort != SORT_GROWTH && rk->nrows)
+	if (sort != SORT_GROWTH && sort != SORT_LOST && rk->nrows)
 		qsort_r(rk->rows, rk->nrows, sizeof(*rk->rows), cmp_rows, &sort);
+	rank_lost(rk, m, view, sort);
 	rk->count = n;
 	rk->ns = ns;
 	rk->from = from;
@@ -165,9 +261,9 @@ static const int claim_trend[] = {
 	[LT_CLAIM_SHRINKING] = LT_TREND_FREED,
 };
 
-/* The table row of diagnosed row r. */
+/* The table row of diagnosed row r, lost bytes proven unreachable. */
 static void site_row(struct vrow *row, const lt_model *m, int view,
-		     const struct lt_diag_row *r)
+		     const struct lt_diag_row *r, double lost)
 {
 	struct lt_diag_opts o = {.view = (enum lt_diag_view)view};
 
@@ -180,6 +276,7 @@ static void site_row(struct vrow *row, const lt_model *m, int view,
 	row->claim = r->claim;
 	row->trend = claim_trend[r->claim];
 	row->rel = r->allocs_per_s;
+	row->lost = lost;
 	snprintf(row->freed, sizeof(row->freed), "%lld/%lld",
 		 (long long)r->freed_total, (long long)r->samples_total);
 	if (r->oldest_age >= 0)
@@ -207,7 +304,7 @@ static void site_rows(lt_view *v, const lt_model *m, const struct vtime *vt)
 
 		if (lt_hsites_get(h, d->site)->first > vt->hcur)
 			continue;  /* seen only after the cursor */
-		site_row(vlist_add(&s->l), m, s->view, d);
+		site_row(vlist_add(&s->l), m, s->view, d, s->rk.lost[r]);
 	}
 }
 
@@ -501,6 +598,15 @@ static void c_freed(const lt_model *m, const struct vrow *r, char *b, size_t n)
 	snprintf(b, n, "%s", r->freed);
 }
 
+static void c_lost(const lt_model *m, const struct vrow *r, char *b, size_t n)
+{
+	(void)m;
+	if (r->lost > 0)
+		lt_fmt_bytes(r->lost, b, n);
+	else
+		snprintf(b, n, "%s", r->lost < 0 ? "" : "-");
+}
+
 static void c_oldest(const lt_model *m, const struct vrow *r, char *b, size_t n)
 {
 	(void)m;
@@ -522,6 +628,7 @@ static const struct vcol site_cols[] = {
 	{"LIVE", 9, VC_RIGHT, vc_now, NULL, .sort = 1 + SORT_LIVE},
 	{"CHANGE", 10, VC_RIGHT, vc_delta, NULL, .prio = 1, .sort = 1 + SORT_DELTA},
 	{"ALLOCS/s", 9, VC_RIGHT, c_allocs, NULL, .prio = 4, .sort = 1 + SORT_ALLOCS},
+	{"LOST", 9, VC_RIGHT, c_lost, NULL, .prio = 1, .sort = 1 + SORT_LOST},
 	{"CLAIM", 10, 0, c_claim, NULL, .prio = 0},
 	{"FREED", 9, VC_RIGHT, c_freed, NULL, .prio = 3},
 	{"OLDEST", 7, VC_RIGHT, c_oldest, NULL, .prio = 2},
@@ -529,12 +636,42 @@ static const struct vcol site_cols[] = {
 	{"WHERE", 0, VC_MATCH, vc_label, NULL, .min = 30},
 };
 
+/* The last reachability scan in a few words: why it cannot prove, or
+ * what it proved. */
+static const char *scan_note(const lt_model *m, char *buf, size_t len)
+{
+	const lt_unreach *u = lt_model_unreach_c(m);
+	size_t ns = lt_unreach_count(u);
+	const struct lt_unreach_scan *sc;
+	struct lt_unreach_site tot;
+	char b[32];
+
+	if (!ns)
+		return "blocks allocated before the attach are not seen";
+	sc = lt_unreach_get(u, ns - 1);
+	if (lt_unreach_last_proof(u) < 0)
+		return lt_lost_state(sc, buf, len);
+	lt_unreach_total(u, &tot);
+	snprintf(buf, len, "reachability: %zu scan%s, %s proven lost", ns, ns == 1 ? "" : "s",
+		 lt_fmt_bytes((double)(tot.direct_bytes + tot.indirect_bytes), b, sizeof(b)));
+	return buf;
+}
+
 static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		       struct lt_vframe *f, int y0, int y1)
 {
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	struct vlist *ls = &sites_st(v)->l;
+	struct vcol cols[sizeof(site_cols) / sizeof(site_cols[0])];
+	char note[200];
+	int scans = lt_unreach_count(lt_model_unreach_c(m)) > 0;
 	struct lt_vline *l;
+	size_t nc = 0;
+
+	/* LOST only once a reachability scan ran: WHERE keeps its width. */
+	for (size_t i = 0; i < sizeof(site_cols) / sizeof(site_cols[0]); i++)
+		if (scans || site_cols[i].fmt != c_lost)
+			cols[nc++] = site_cols[i];
 
 	{
 		char what[96];
@@ -568,21 +705,22 @@ static void sites_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 		y1--;
 	}
 	/* The one line a user looks at first: the top leak, or why none,
-	 * wrapped on two lines when the terminal is narrow. */
+	 * and what the reachability scans can say; wrapped on two lines when
+	 * the terminal is narrow. */
 	{
-		char line[400];
+		char line[600];
 
-		snprintf(line, sizeof(line), "%s%s   (blocks allocated before the attach are not seen)",
-			 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
-		/* The caveat only where it fits whole. */
+		snprintf(line, sizeof(line), "%s%s   (%s)",
+			 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak,
+			 scan_note(m, note, sizeof(note)));
+		/* The note only where it fits whole. */
 		if (vf_wrap_rows(f->cols, 2, line) > 2)
 			snprintf(line, sizeof(line), "%s%s",
 				 sites_st(v)->rk.leak_found ? "! " : "  ", sites_st(v)->rk.leak);
 		y0 += vf_wrap(f, y0 + 1, y0 + 3, 2, line,
 			      sites_st(v)->rk.leak_found ? LT_ST_WARN : LT_ST_DIM);
 	}
-	vtable(v, m, vt, f, y0 + 1, y1, ls, site_cols,
-	       sizeof(site_cols) / sizeof(site_cols[0]));
+	vtable(v, m, vt, f, y0 + 1, y1, ls, cols, nc);
 }
 
 static struct vlist *sites_list(const lt_view *v)

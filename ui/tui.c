@@ -245,6 +245,8 @@ static void read_keys(struct loop *lp)
 		}
 		if (r & LT_VIEW_REDRAW)
 			lp->dirty = 1;
+		if ((r & LT_VIEW_SCAN) && lp->src->scan && !lp->ended)
+			lp->src->scan(lp->src->ctx);
 	}
 	if (got || !lp->readable)
 		lp->empty_reads = 0;

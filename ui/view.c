@@ -284,6 +284,10 @@ static int view_key(lt_view *v, const lt_model *m, int key)
 		return prompt(v, PROMPT_TIME);
 	case 's':
 		return sort_key(v);
+	case 'u':
+		view_msg(v, v->live ? "reachability scan asked: Sites' LOST column shows what "
+			 "two scans agree on" : "reachability scans need a live session");
+		return LT_VIEW_HANDLED | LT_VIEW_REDRAW | (v->live ? LT_VIEW_SCAN : 0);
 	default:
 		for (s = 0; s < LT_SCR_COUNT; s++)
 			if (key == screens[s]->hotkey)

@@ -66,6 +66,8 @@ struct vrow {
 	size_t ref;
 	int claim;          /* enum lt_diag_claim */
 	char freed[24], oldest[16];
+	double lost;        /* bytes the last reachability scan proved
+			       unreachable; < 0: no scan could prove */
 };
 
 /* A list screen's rows and selection.  The selection is a row id, never a

@@ -45,6 +45,13 @@ enum lt_agent_type {
 	LT_MSG_FDSITES = 7, /* n x struct lt_msg_fdsite: fd sites that changed */
 	/* leaktop -> agent */
 	LT_MSG_STOP  = 16, /* no payload: restore every GOT slot, send BYE */
+	/* Added in version 3 without a change of layout: an agent that does
+	 * not know BLOCKS_ASK ignores it, an old leaktop never asks. */
+	LT_MSG_BLOCKS_ASK = 17, /* leaktop -> agent, no payload: send every
+				   sampled block live now, as BLOCKS */
+	LT_MSG_BLOCKS = 18,     /* agent -> leaktop: struct lt_msg_blocks +
+				   n x struct lt_msg_block; the answer to one
+				   ask may take several, the last has last 1 */
 };
 
 /* What a descriptor-creating call made (fd sites).  dup, dup2 and dup3
@@ -135,11 +142,40 @@ struct lt_msg_tick {
 				    or stack table full) */
 };
 
+/* The sampled blocks live now, for leaktop's reachability scan.  The agent
+ * keeps every sampled address XOR-ed with key, which has bit 62 set and
+ * bit 63 clear: no stored or sent value is a canonical address, so the
+ * agent's table and buffers never keep a block reachable.  The address is
+ * xaddr ^ key.  Times are on the agent's clock, like lt_msg_site's. */
+struct lt_msg_blocks {
+	uint64_t key;
+	uint64_t now_us;         /* the agent's clock when this part was read */
+	uint32_t ask;            /* 1, 2, 3 ...: which BLOCKS_ASK this answers */
+	uint32_t n;              /* records that follow */
+	uint32_t last;           /* 1 on the last part of the answer */
+	uint32_t reserved;       /* 0 */
+	/* The agent's own memory, which holds no pointer of the target's:
+	 * its tables and its message buffer, [lo, hi) each, page-aligned.
+	 * A scan need not read them as roots. */
+	uint64_t tables_lo, tables_hi, buf_lo, buf_hi;
+};
+
+struct lt_msg_block {
+	uint64_t xaddr;          /* address ^ key */
+	uint64_t size;           /* bytes asked for (saturated at 2^32 - 1) */
+	int64_t weight;          /* bytes this sample stands for */
+	int64_t t_us;            /* when it was sampled (agent clock) */
+	uint32_t stack_id;
+	uint32_t count;          /* allocations it stands for, >= 1 */
+};
+
 _Static_assert(sizeof(struct lt_msg_hdr) == 16, "wire layout");
 _Static_assert(sizeof(struct lt_msg_hello) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_stack) == 8, "wire layout");
 _Static_assert(sizeof(struct lt_msg_site) == 120, "wire layout");
 _Static_assert(sizeof(struct lt_msg_fdsite) == 24, "wire layout");
 _Static_assert(sizeof(struct lt_msg_tick) == 64, "wire layout");
+_Static_assert(sizeof(struct lt_msg_blocks) == 64, "wire layout");
+_Static_assert(sizeof(struct lt_msg_block) == 40, "wire layout");
 
 #endif

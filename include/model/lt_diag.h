@@ -100,4 +100,11 @@ const char *lt_diag_claim_name(enum lt_diag_claim c);
 char *lt_diag_label(const lt_model *m, const struct lt_diag_opts *o,
 		    const struct lt_diag_row *r, char *buf, size_t len);
 
+/* The same for the site of one stack, alone in its row: "client_new
+ * (client.c:10)" in the YOURS and FUNC views, with the row's function in
+ * *function (NULL in the SITE view or when unknown; may be NULL; it
+ * points into m's stack table).  Returns buf. */
+char *lt_diag_site_label(const lt_model *m, const struct lt_diag_opts *o,
+			 size_t stack, const char **function, char *buf, size_t len);
+
 #endif

@@ -17,6 +17,7 @@
 #include "lt_srctext.h"
 #include "lt_stacktab.h"
 #include "lt_tgroups.h"
+#include "lt_unreach.h"
 
 /* Session metadata.  Strings are owned by the model (set through
  * lt_model_set_str); NULL means unknown. */
@@ -121,6 +122,10 @@ const lt_hsites *lt_model_fdsites_c(const lt_model *m);
  * never NULL, empty when none were kept. */
 lt_srctext *lt_model_srctext(lt_model *m);
 const lt_srctext *lt_model_srctext_c(const lt_model *m);
+/* Reachability scans and the blocks they proved unreachable, per site
+ * (empty when no scan ran).  Owned by the model, never NULL. */
+lt_unreach *lt_model_unreach(lt_model *m);
+const lt_unreach *lt_model_unreach_c(const lt_model *m);
 
 /* Fits metric id over ticks [from, to) where it was measured, with the
  * metric's noise floor.  out->n is 0 when it was never measured. */

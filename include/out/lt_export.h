@@ -27,6 +27,10 @@ enum lt_export_sample {
 	LT_SAMPLE_ALLOC_SPACE,
 	LT_SAMPLE_INUSE_OBJECTS,
 	LT_SAMPLE_INUSE_SPACE,
+	/* Sampled blocks the reachability scans proved unreachable (direct
+	 * and indirect), as of the last scan at or before the moment. */
+	LT_SAMPLE_UNREACH_OBJECTS,
+	LT_SAMPLE_UNREACH_SPACE,
 	LT_SAMPLE_COUNT_
 };
 
@@ -45,6 +49,8 @@ struct lt_export_opts {
 /* "inuse_space", ...; -1 when name is none of them. */
 int lt_export_sample_parse(const char *name);
 const char *lt_export_sample_name(enum lt_export_sample s);
+/* Whether sample type s counts bytes (else objects). */
+int lt_export_sample_bytes(enum lt_export_sample s);
 
 /* Resolves a moment the user typed into a tick index of m: seconds from
  * the start ("90", "90s", "5m", "1h30m"), or an absolute time

@@ -39,6 +39,11 @@ struct lt_session_opts {
 				   session owns it from lt_session_open on
 				   (also when that fails) */
 	const char *heap_reason; /* `run`: why heap is NULL, or NULL */
+	double scan_interval;   /* seconds between reachability scans (session
+				   time); 0: only when asked (lt_session_scan)
+				   or at the end */
+	int scan_at_end;        /* scan before closing (twice when needed for
+				   a proof: lt_scan_finish) */
 	int argc;               /* the command line, kept as metadata */
 	char **argv;
 };
@@ -79,6 +84,11 @@ const lt_model *lt_session_model(const lt_session *s);
 size_t lt_session_ticks(const lt_session *s);
 /* Path of the session file. */
 const char *lt_session_output(const lt_session *s);
+
+/* Asks for a reachability scan at the next tick (the UI's key u), also
+ * with a scan interval of 0.  Does nothing in a Go program, whose heap is
+ * not malloc's.  Can't fail. */
+void lt_session_scan(lt_session *s);
 
 /* Stops every source (the heap agent is told to restore its hooks and
  * waited for up to a second; no thread is left stopped), records the end

@@ -38,7 +38,16 @@ struct lt_agentmsg {
 	size_t nfdsites;                     /* FDSITES: records in fdsites */
 	const unsigned char *fdsites;        /* FDSITES: raw, like sites */
 	char error[LT_AGENT_MAX_ERROR + 1];  /* ERROR: printable, NUL-terminated */
+	struct lt_msg_blocks blocks;         /* BLOCKS: its header */
+	const unsigned char *blockrecs;      /* BLOCKS: blocks.n raw records, see
+						lt_agentmsg_block */
 };
+
+/* Highest user-space address a sampled block may have (x86-64, 47 bits). */
+#define LT_AGENTMSG_MAX_ADDR (UINT64_C(1) << 47)
+/* Bytes of one range of agent memory a BLOCKS names (its tables take
+ * about 60 MiB, mostly never touched). */
+#define LT_AGENTMSG_MAX_AGENT_MEM (UINT64_C(256) << 20)
 
 typedef struct lt_agentmsg_reader lt_agentmsg_reader;
 
@@ -62,7 +71,10 @@ void lt_agentmsg_feed(lt_agentmsg_reader *r, const void *buf, size_t n);
  * counters within +-LT_AGENTMSG_MAX_VALUE (free counters, sample counts,
  * ages and opened descriptors not negative, the oldest live sample -1 or
  * not negative, fd kinds known), error text at most LT_AGENT_MAX_ERROR
- * bytes.  Whether a stack id was announced is left to
+ * bytes, BLOCKS of exactly n records with last 0 or 1, each decoding to
+ * a non-zero 8-byte aligned address below LT_AGENTMSG_MAX_ADDR, weight
+ * and time in range and not negative, count at least 1, and its agent
+ * memory ranges page-aligned, at most LT_AGENTMSG_MAX_AGENT_MEM each.  Whether a stack id was announced is left to
  * the caller, who keeps the stacks. */
 int lt_agentmsg_next(lt_agentmsg_reader *r, struct lt_agentmsg *msg,
 		     lt_err *err);
@@ -77,6 +89,11 @@ void lt_agentmsg_site(const struct lt_agentmsg *msg, size_t i,
 /* Fd site record i (< msg->nfdsites) of an FDSITES message. */
 void lt_agentmsg_fdsite(const struct lt_agentmsg *msg, size_t i,
 			struct lt_msg_fdsite *out);
+
+/* Block record i (< msg->blocks.n) of a BLOCKS message, its address
+ * decoded (xaddr ^ key). */
+void lt_agentmsg_block(const struct lt_agentmsg *msg, size_t i,
+		       struct lt_msg_block *out);
 
 /* Encodes a message header for type and len into out (16 bytes): for
  * leaktop's own STOP and for tests that build streams. */

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "lt_err.h"
+#include "lt_heapblk.h"
 #include "lt_symbols.h"
 #include "lt_unwind.h"
 
@@ -157,6 +158,17 @@ unsigned lt_heap_rejected(const lt_heap *h);
  * as the target's threads and descriptors. */
 pid_t lt_heap_agent_tid(const lt_heap *h);
 int lt_heap_agent_fd(const lt_heap *h);
+
+/* Asks the agent for every sampled block live now (for a reachability
+ * scan); the answer arrives through lt_heap_poll.  Forgets the answer to
+ * an earlier ask.  Returns 0, or -1 with err when the agent is not
+ * connected or the request cannot be sent. */
+int lt_heap_ask_blocks(lt_heap *h, lt_err *err);
+
+/* The answer to the last ask once whole (valid until the next ask, or
+ * lt_heap_detach), NULL before.  Blocks of stacks not yet announced are
+ * left out.  This function can't fail. */
+const struct lt_heapblk *lt_heap_blocks(const lt_heap *h);
 
 /* Asks the agent to restore every GOT slot and stop, waits (up to about a
  * second) for its goodbye, closes and frees h.  NULL-safe. */

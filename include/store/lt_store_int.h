@@ -167,4 +167,24 @@ int lt_store_srctext_load(sqlite3 *db, lt_model *m, const char *path,
  * column of the first impossible value (or SQLite's message). */
 int lt_store_check(sqlite3 *db, const char *path, lt_err *err);
 
+
+/* ---- reachability scans (store_reach.c): reach_scan, reach_site ---- */
+struct lt_store_reach {
+	size_t scans;           /* scans persisted */
+	sqlite3_stmt *stmt[2];  /* prepared on first use */
+};
+
+/* Writes the scans m gained since c (with the sites they proved), tagged
+ * tick_id.  Their stacks must be written already.  Same transaction and
+ * error rules as lt_store_stacks_write. */
+int lt_store_reach_write(sqlite3 *db, struct lt_store_reach *c,
+			 const lt_model *m, int64_t tick_id, const char *path,
+			 lt_err *err);
+/* Marks m's scans as persisted; after COMMIT. */
+void lt_store_reach_commit(struct lt_store_reach *c, const lt_model *m);
+void lt_store_reach_free(struct lt_store_reach *c);
+/* Loads the scans into m, after its stacks; a file written before these
+ * tables existed loads with none.  Returns 0, or -1 with err. */
+int lt_store_reach_load(sqlite3 *db, lt_model *m, const char *path,
+			lt_err *err);
 #endif

@@ -27,6 +27,9 @@ struct lt_ui_source {
 	 * with *end saying how (lt_driver_tick does this). */
 	double (*deadline)(void *ctx);
 	int (*tick)(void *ctx, struct lt_end *end);
+	/* Live only, may be NULL: asks for a reachability scan (key u);
+	 * its result reaches the model a few ticks later. */
+	void (*scan)(void *ctx);
 	int pidfd;           /* readable when the target exits, or -1 */
 };
 

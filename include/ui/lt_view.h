@@ -59,6 +59,7 @@ enum lt_view_flags {
 	LT_VIEW_HANDLED = 1, /* the key meant something here */
 	LT_VIEW_REDRAW = 2,  /* the frame changed */
 	LT_VIEW_QUIT = 4,    /* the user asked to quit */
+	LT_VIEW_SCAN = 8,    /* ... for a reachability scan (live only) */
 };
 
 /* Styles of spans; the curses layer maps them to colours or, on

@@ -277,6 +277,31 @@ static int report(void)
 	return put(LT_MSG_TICK, &t, sizeof(t), NULL, 0) || flush();
 }
 
+/* Every sampled block live now, for leaktop's reachability scan: the
+ * answer to BLOCKS_ASK number ask.  The addresses go out as the table
+ * keeps them (XOR-ed with its key): neither this buffer nor the socket's
+ * ever holds a plain one. */
+static int send_blocks(uint32_t ask)
+{
+	static struct lt_msg_block blk[1024];
+	struct lt_msg_blocks m;
+	uint32_t at = 0;
+
+	do {
+		memset(&m, 0, sizeof(m));
+		m.n = ag_blocks_copy(&at, blk, sizeof(blk) / sizeof(blk[0]), &m.key);
+		m.now_us = (uint64_t)us_since_start(ag_now_ns());
+		m.ask = ask;
+		m.last = (uint32_t)ag_blocks_done(at);
+		ag_tables_range(&m.tables_lo, &m.tables_hi);
+		m.buf_lo = (uint64_t)(uintptr_t)out;
+		m.buf_hi = m.buf_lo + ((OUT_CAP + 4095) & ~(size_t)4095);
+		if (put(LT_MSG_BLOCKS, &m, sizeof(m), blk, m.n * sizeof(blk[0])))
+			return -1;
+	} while (!m.last);
+	return flush();
+}
+
 /* Hooks off, GOT restored, and no thread left inside the slow path, so
  * the tables may be reset by the next start. */
 static void stop_sampling(void)
@@ -289,8 +314,9 @@ static void stop_sampling(void)
 		nanosleep(&ms, NULL);
 }
 
-/* 1 when leaktop asked to stop, -1 when the connection is gone, 0 else. */
-static int read_control(void)
+/* 1 when leaktop asked to stop, -1 when the connection is gone, 0 else;
+ * *asks counts the BLOCKS_ASKs read. */
+static int read_control(uint32_t *asks)
 {
 	unsigned char buf[256];
 	ssize_t n;
@@ -310,12 +336,15 @@ static int read_control(void)
 		memcpy(&h, buf + i, sizeof(h));
 		if (h.magic == LT_AGENT_MAGIC && h.type == LT_MSG_STOP)
 			return 1;
+		if (h.magic == LT_AGENT_MAGIC && h.type == LT_MSG_BLOCKS_ASK)
+			++*asks;
 	}
 	return 0;
 }
 
 static void *reporter(void *arg)
 {
+	uint32_t asks = 0, answered = 0;
 	int asked = 0;
 
 	(void)arg;
@@ -327,13 +356,16 @@ static void *reporter(void *arg)
 			int r = poll(&p, 1, REPORT_MS);
 
 			if (r > 0) {
-				r = read_control();
+				r = read_control(&asks);
 				if (r) {
 					asked = r > 0;
 					break;
 				}
 			}
 			if (report())
+				break;
+			/* After the report, so every block's stack is sent. */
+			if (asks != answered && send_blocks(answered = asks))
 				break;
 		}
 	}

@@ -160,6 +160,14 @@ void ag_untrack(void *p) AG_HIDDEN;
 /* The reporter's scan of the sampled-pointer table: marks dirty every
  * stack whose oldest live sample changed (oldest_ns). */
 void ag_scan_oldest(void) AG_HIDDEN;
+/* Copies the sampled blocks from table slot *at on into out[0..max), the
+ * addresses left XOR-ed with the table's key (set in *key); advances *at.
+ * Returns how many; ag_blocks_done(*at) says the table has been read. */
+uint32_t ag_blocks_copy(uint32_t *at, struct lt_msg_block *out, uint32_t max,
+			uint64_t *key) AG_HIDDEN;
+int ag_blocks_done(uint32_t at) AG_HIDDEN;
+/* The one mapping that holds every table, [*lo, *hi). */
+void ag_tables_range(uint64_t *lo, uint64_t *hi) AG_HIDDEN;
 uint32_t ag_stack_count(void) AG_HIDDEN;
 struct ag_stack *ag_stack_get(uint32_t id) AG_HIDDEN;
 const uint64_t *ag_stack_pcs(const struct ag_stack *s) AG_HIDDEN;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 8 MiB */
 #define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 512 KiB, 12,000 samples
@@ -35,11 +37,16 @@
 _Static_assert(LT_FD_KINDS_ <= 4, "kind packed in 2 bits of fdtab");
 _Static_assert(STACK_CAP <= (1u << 30), "stack id packed in fdtab");
 
+/* The address is kept XOR-ed with ptr_key (bit 62 set, 63 clear: never a
+ * canonical address), and hashed in that form: leaktop's reachability scan
+ * reads this table as part of the target's memory, and a plain address
+ * here would keep every sampled block reachable.  Nothing in the agent
+ * ever decodes one. */
 struct ptr_entry {
-	uintptr_t p;                  /* 0: free */
+	uintptr_t p;                  /* address ^ ptr_key; 0: free */
 	uint64_t weight;
 	uint32_t stack;
-	uint32_t count;               /* allocations the sample stands for */
+	uint32_t size;                /* bytes asked for, saturated */
 	uint64_t t;                   /* ag_now_ns() when it was sampled */
 };
 
@@ -63,6 +70,7 @@ static uint32_t ptr_cap = PTR_CAP_SAMPLED;
 #define PTR_MAX (ptr_cap / 4 * 3)
 static uint64_t npcs;
 static int lock_word;
+static uint64_t ptr_key;
 uint64_t ag_samples, ag_tracked, ag_dropped;
 
 static void lock(void)
@@ -85,20 +93,52 @@ static void *map(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Every table in one mapping, so that leaktop can be told one range that
+ * is no root of the target (ag_tables_range). */
+static unsigned char *region;
+static size_t region_len;
+
+/* The next table of bytes from the region, page-aligned. */
+static void *carve(size_t *at, size_t bytes)
+{
+	void *p = region + *at;
+
+	*at += (bytes + 4095) & ~(size_t)4095;
+	return p;
+}
+
 int ag_tables_init(void)
 {
+	const size_t sizes[] = {
+		PTR_CAP_MAX * sizeof(*ptrs), FILTER_SLOTS, STACK_CAP * sizeof(*stacks),
+		STACK_INDEX * sizeof(*stack_index), PC_POOL * sizeof(*pc_pool),
+		STACK_CAP * sizeof(*oldest), FD_CAP_MAX * sizeof(*fdtab),
+		STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites),
+	};
+	size_t at = 0;
+
 	if (ptrs)
 		return 0;
-	ptrs = map(PTR_CAP_MAX * sizeof(*ptrs));
-	filter = map(FILTER_SLOTS);
-	stacks = map(STACK_CAP * sizeof(*stacks));
-	stack_index = map(STACK_INDEX * sizeof(*stack_index));
-	pc_pool = map(PC_POOL * sizeof(*pc_pool));
-	oldest = map(STACK_CAP * sizeof(*oldest));
-	fdtab = map(FD_CAP_MAX * sizeof(*fdtab));
-	fdsites = map(STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
-	return ptrs && filter && stacks && stack_index && pc_pool && oldest &&
-	       fdtab && fdsites ? 0 : -1;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		region_len += (sizes[i] + 4095) & ~(size_t)4095;
+	region = map(region_len);
+	if (!region)
+		return -1;
+	ptrs = carve(&at, sizes[0]);
+	filter = carve(&at, sizes[1]);
+	stacks = carve(&at, sizes[2]);
+	stack_index = carve(&at, sizes[3]);
+	pc_pool = carve(&at, sizes[4]);
+	oldest = carve(&at, sizes[5]);
+	fdtab = carve(&at, sizes[6]);
+	fdsites = carve(&at, sizes[7]);
+	return 0;
+}
+
+void ag_tables_range(uint64_t *lo, uint64_t *hi)
+{
+	*lo = (uint64_t)(uintptr_t)region;
+	*hi = *lo + region_len;
 }
 
 /* Gives the pages back rather than writing zeros over them. */
@@ -130,6 +170,14 @@ void ag_tables_reset(void)
 	clear(fdtab, FD_CAP_MAX * sizeof(*fdtab));
 	clear(fdsites, STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
 	ag_fd_slots = fd_cap();
+	/* A new key per start: bit 62 set and 63 clear make every encoded
+	 * value non-canonical, whatever the address. */
+	/* The system call, not getrandom(3): no libc symbol version of
+	 * its own for the agent to need. */
+	if (syscall(SYS_getrandom, &ptr_key, sizeof(ptr_key), 1 /* GRND_NONBLOCK */) !=
+	    (long)sizeof(ptr_key))
+		ptr_key = ag_now_ns() * 0x9e3779b97f4a7c15ULL;
+	ptr_key = (ptr_key & ~(3ULL << 62)) | (1ULL << 62);
 	nstacks = 0;
 	npcs = 0;
 	ag_samples = ag_tracked = ag_dropped = ag_fd_lost = 0;
@@ -194,16 +242,35 @@ static inline void bump(int64_t *c, int64_t d)
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
 }
 
+/* Allocations a sample of size bytes and weight w stands for: w / size
+ * (exactly 1 when every allocation is sampled), at least 1. */
+static uint64_t count_of(uint64_t weight, uint64_t size)
+{
+	uint64_t count = size ? (weight + size / 2) / size : 1;
+
+	if (count < 1)
+		count = 1;
+	return count > UINT32_MAX ? UINT32_MAX : count;
+}
+
+/* The count of entry e; a size saturated at 4 GiB is a block sampled
+ * about for sure, which stands for itself. */
+static uint64_t entry_count(const struct ptr_entry *e)
+{
+	return e->size == UINT32_MAX ? 1 : count_of(e->weight, e->size);
+}
+
 /* Under the lock: the sample e is freed at now; its stack's live figures
  * go to the freed ones. */
 static void forget(const struct ptr_entry *e, uint64_t now)
 {
 	struct ag_stack *s = &stacks[e->stack];
+	uint64_t count = entry_count(e);
 
 	bump(&s->live_bytes, -(int64_t)e->weight);
-	bump(&s->live_count, -(int64_t)e->count);
+	bump(&s->live_count, -(int64_t)count);
 	bump(&s->free_bytes, (int64_t)e->weight);
-	bump(&s->free_count, e->count);
+	bump(&s->free_count, (int64_t)count);
 	bump(&s->samples_freed, 1);
 	__atomic_store_n(&s->freed_age_ns, s->freed_age_ns + (now > e->t ? now - e->t : 0),
 			 __ATOMIC_RELAXED);
@@ -213,7 +280,7 @@ static void forget(const struct ptr_entry *e, uint64_t now)
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	     size_t size)
 {
-	uintptr_t key = (uintptr_t)p;
+	uintptr_t key = (uintptr_t)p ^ ptr_key;
 	uint64_t now = ag_now_ns();
 	uint32_t id, j;
 	struct ag_stack *s;
@@ -237,23 +304,17 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		 * latest. */
 		forget(&ptrs[j], now);
 		ag_tracked--;
-		filter_add(key, -1);
+		filter_add((uintptr_t)p, -1);
 	}
-	/* One sample of size s with weight w stands for w / s allocations
-	 * of that size (exactly 1 when every allocation is sampled). */
-	uint64_t count = size ? (weight + size / 2) / size : 1;
-	if (count < 1)
-		count = 1;
-	if (count > UINT32_MAX)
-		count = UINT32_MAX;
 	ptrs[j].p = key;
 	ptrs[j].weight = weight;
 	ptrs[j].stack = id;
-	ptrs[j].count = (uint32_t)count;
+	ptrs[j].size = size >= UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	ptrs[j].t = now;
+	uint64_t count = entry_count(&ptrs[j]);
 	ag_tracked++;
 	ag_samples++;
-	filter_add(key, 1);
+	filter_add((uintptr_t)p, 1);
 	s = &stacks[id];
 	bump(&s->live_bytes, (int64_t)weight);
 	bump(&s->live_count, (int64_t)count);
@@ -294,7 +355,7 @@ int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
 
 void ag_untrack(void *p)
 {
-	uintptr_t key = (uintptr_t)p;
+	uintptr_t key = (uintptr_t)p ^ ptr_key;
 	uint64_t now;
 	uint32_t j, k;
 
@@ -313,7 +374,7 @@ void ag_untrack(void *p)
 	now = ag_now_ns();
 	forget(&ptrs[j], now);
 	ag_tracked--;
-	filter_add(key, -1);
+	filter_add((uintptr_t)p, -1);
 	/* Backward-shift deletion: no tombstones, so lookups stay short
 	 * however long the target runs. */
 	for (k = (j + 1) & (PTR_CAP - 1); ptrs[k].p; k = (k + 1) & (PTR_CAP - 1)) {
@@ -358,6 +419,41 @@ void ag_scan_oldest(void)
 			__atomic_store_n(&stacks[id].dirty, 1, __ATOMIC_RELAXED);
 		}
 	}
+}
+
+uint32_t ag_blocks_copy(uint32_t *at, struct lt_msg_block *out, uint32_t max,
+			uint64_t *key)
+{
+	uint32_t k = 0, j = *at;
+
+	*key = ptr_key;
+	/* Like ag_scan_oldest, in chunks under the lock; an entry moved
+	 * across a chunk border meanwhile may be missed or sent twice, which
+	 * leaktop tolerates (a candidate less, or one dropped as a double). */
+	while (j < PTR_CAP && k < max) {
+		lock();
+		for (uint32_t end = j + SCAN_CHUNK; j < end && j < PTR_CAP && k < max; j++) {
+			const struct ptr_entry *e = &ptrs[j];
+
+			if (!e->p)
+				continue;
+			out[k].xaddr = e->p;
+			out[k].size = e->size;
+			out[k].weight = (int64_t)e->weight;
+			out[k].t_us = e->t > ag_t0 ? (int64_t)((e->t - ag_t0) / 1000) : 0;
+			out[k].stack_id = e->stack;
+			out[k].count = (uint32_t)entry_count(e);
+			k++;
+		}
+		unlock();
+	}
+	*at = j;
+	return k;
+}
+
+int ag_blocks_done(uint32_t at)
+{
+	return at >= PTR_CAP;
 }
 
 /* Under the lock: fd's (stack, kind) loses it. */

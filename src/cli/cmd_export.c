@@ -26,7 +26,8 @@ static const char usage[] =
 	"Formats:\n"
 	"  pprof        gzipped profile.proto for go tool pprof, Pyroscope, Parca:\n"
 	"               sample types inuse_space (default), inuse_objects,\n"
-	"               alloc_space, alloc_objects; or --type threads, goroutines\n"
+	"               alloc_space, alloc_objects, unreachable_space,\n"
+	"               unreachable_objects; or --type threads, goroutines\n"
 	"  folded       one line per stack, frames root first separated by ';',\n"
 	"               the value last (flamegraph.pl, inferno, speedscope)\n"
 	"  speedscope   speedscope's JSON file format\n"
@@ -46,7 +47,9 @@ static const char usage[] =
 	"                       groups, or a Go program's goroutine groups\n"
 	"  --sample-type TYPE   pprof's default and the value of folded and\n"
 	"                       speedscope: inuse_space (default), inuse_objects,\n"
-	"                       alloc_space, alloc_objects\n"
+	"                       alloc_space, alloc_objects, unreachable_space\n"
+	"                       (blocks reachability scans proved lost),\n"
+	"                       unreachable_objects\n"
 	"  --at WHEN            the state at WHEN (default: the end)\n"
 	"  --from WHEN --to WHEN  the change between two moments (negative values\n"
 	"                       where something shrank), like pprof -diff_base\n"
@@ -142,7 +145,8 @@ static int check(const struct args *a, struct lt_export_opts *o)
 
 		if (s < 0)
 			return lt_cmd_fail(LT_EXIT_USAGE, "export: --sample-type '%s' is none of inuse_space, "
-					   "inuse_objects, alloc_space, alloc_objects", a->sample);
+					   "inuse_objects, alloc_space, alloc_objects, unreachable_space, "
+					   "unreachable_objects", a->sample);
 		o->sample = (enum lt_export_sample)s;
 	}
 	if (a->at && (a->from || a->to))

@@ -60,6 +60,13 @@ static const char usage[] =
 	"                         a warm cache can then read as growing)\n"
 	"      --no-sources       keep no source lines in the session file (they are\n"
 	"                         kept by default, for the source view of a copy)\n"
+	"      --scan-interval DUR  time between reachability scans (default 30s;\n"
+	"                         0: none but on request): the heap agent's sampled\n"
+	"                         blocks nothing in the process points to any more,\n"
+	"                         proven by two scans that agree (with --no-threads\n"
+	"                         no thread is stopped: no registers, weaker)\n"
+	"      --scan-at-end      one last reachability scan (two when needed for a\n"
+	"                         proof) before the recording ends\n"
 	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
 	"                         rows name its callers (repeatable; kept in FILE)\n"
 	"      --pprof URL        a Go program's own net/http/pprof endpoint\n"
@@ -254,6 +261,11 @@ static int live_tick(void *ctx, struct lt_end *end)
 	return lt_driver_tick(l->s, end);
 }
 
+static void live_scan(void *ctx)
+{
+	lt_session_scan(((struct live_ctx *)ctx)->s);
+}
+
 /* The live view over the session; then, if the child still runs, the
  * headless recording until it exits. */
 static void live(lt_session *s, struct child *c, struct lt_end *end)
@@ -261,7 +273,7 @@ static void live(lt_session *s, struct child *c, struct lt_end *end)
 	struct live_ctx l = {s, c};
 	struct lt_ui_source src = {.ctx = &l, .model = live_model,
 				   .deadline = live_deadline, .tick = live_tick,
-				   .pidfd = lt_session_pidfd(s)};
+				   .scan = live_scan, .pidfd = lt_session_pidfd(s)};
 	struct lt_ui_opts uo = {.output = lt_session_output(s)};
 	lt_err err = {0};
 	int sig, from_process;

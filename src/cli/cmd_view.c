@@ -62,6 +62,11 @@ static const char live_usage[] =
 	"                         a warm cache can then read as growing)\n"
 	"      --no-sources       keep no source lines in the session file (they are\n"
 	"                         kept by default, for the source view of a copy)\n"
+	"      --scan-interval DUR  time between reachability scans (default 30s;\n"
+	"                         0: none but on request): the heap agent's sampled\n"
+	"                         blocks nothing in the process points to any more,\n"
+	"                         proven by two scans that agree (with --no-threads\n"
+	"                         no thread is stopped: no registers, weaker)\n"
 	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
 	"                         rows name its callers (repeatable; kept in FILE)\n"
 	"      --pprof URL        a Go program's own net/http/pprof endpoint\n"
@@ -204,6 +209,11 @@ static int live_tick(void *ctx, struct lt_end *end)
 	return lt_driver_tick(ctx, end);
 }
 
+static void live_scan(void *ctx)
+{
+	lt_session_scan(ctx);
+}
+
 /* Takes --iterations ticks (default 2) at their deadlines, then prints
  * the screen; a stop signal or the session's own end cuts it short. */
 static int live_dump(lt_session *s, const struct lt_opts *o,
@@ -240,7 +250,7 @@ int lt_cmd_live(int argc, char **argv)
 {
 	struct lt_opts o;
 	struct lt_ui_source src = {.model = live_model, .deadline = live_deadline,
-				   .tick = live_tick};
+				   .tick = live_tick, .scan = live_scan};
 	struct lt_ui_opts uo = {0};
 	struct lt_end end;
 	char output[64], why[128];

@@ -32,7 +32,8 @@ enum {
 /* Options without a short form have keys above any character. */
 enum { O_NO_THREADS = 256, O_RATE, O_DEPTH, O_NO_HEAP, O_DUMP, O_KEYS,
        O_SIZE, O_ITER, O_NO_FREE_FLOW, O_WRAPPER, O_PPROF,
-       O_NO_SOURCES, O_MAX_GROWTH, O_MAX_COUNT_GROWTH, O_IGNORE };
+       O_NO_SOURCES, O_MAX_GROWTH, O_MAX_COUNT_GROWTH, O_IGNORE,
+       O_SCAN_INTERVAL, O_SCAN_AT_END };
 
 static const struct opt_row {
 	const char *name;
@@ -55,6 +56,8 @@ static const struct opt_row {
 	{"no-sources", no_argument, O_NO_SOURCES, C_SESSION},
 	{"wrapper", required_argument, O_WRAPPER, C_SESSION | C_VIEW},
 	{"pprof", required_argument, O_PPROF, C_SESSION},
+	{"scan-interval", required_argument, O_SCAN_INTERVAL, C_SESSION},
+	{"scan-at-end", no_argument, O_SCAN_AT_END, C_RECORD | C_RUN},
 	{"dump", no_argument, O_DUMP, C_SCREEN},
 	{"keys", required_argument, O_KEYS, C_SCREEN},
 	{"size", required_argument, O_SIZE, C_SCREEN},
@@ -275,6 +278,12 @@ static int take(enum lt_opts_cmd cmd, int key, const char *arg,
 	case O_NO_SOURCES:
 		so->no_sources = 1;
 		return 0;
+	case O_SCAN_INTERVAL:
+		return parse_span(arg, "scan interval", 0, 86400, "between 0 (off) and 1d",
+				  &so->scan_interval, err);
+	case O_SCAN_AT_END:
+		so->scan_at_end = 1;
+		return 0;
 	case O_WRAPPER: {
 		size_t have = strlen(o->wrappers), n = strlen(arg);
 
@@ -403,6 +412,7 @@ int lt_opts_parse(enum lt_opts_cmd cmd, int argc, char **argv,
 
 	*o = (struct lt_opts){.cols = 100, .rows = 30, .arg = argc};
 	o->session = (struct lt_session_opts){.interval = 1.0, .threads_interval = 5.0,
+					      .scan_interval = 30.0,
 					      .argc = argc, .argv = argv};
 	if (cmd == LT_OPTS_LIVE && (argc < 1 || parse_pid(argv[0], &o->session.pid) < 0)) {
 		lt_err_set(err, LT_EXIT_USAGE, "invalid pid '%s'", argc > 0 ? argv[0] : "");

@@ -395,3 +395,25 @@ char *lt_diag_label(const lt_model *m, const struct lt_diag_opts *o,
 		snprintf(buf, len, "%s%s", r->function, where);
 	return buf;
 }
+
+char *lt_diag_site_label(const lt_model *m, const struct lt_diag_opts *o,
+			 size_t stack, const char **function, char *buf, size_t len)
+{
+	struct lt_diag_ctx c = {m, lt_model_stacks_c(m), o, {0}};
+	const lt_hsites *h = lt_model_hsites_c(m);
+	struct lt_diag_row r = {.frame = LT_NONE, .site = lt_hsites_find(h, stack),
+				.nsites = 1};
+
+	if (o->view != LT_DIAG_SITE) {
+		lt_diag_detect_wrappers(&c, h);
+		r.function = lt_diag_key(&c, stack, &r.frame, &r.via_library);
+	}
+	if (function)
+		*function = r.function;
+	if (r.site == LT_NONE)
+		lt_stacktab_describe_alloc(c.st, stack, buf, len);
+	else
+		lt_diag_label(m, o, &r, buf, len);
+	free(c.detected.s);
+	return buf;
+}

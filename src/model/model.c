@@ -17,6 +17,7 @@ struct lt_model {
 	lt_tgroups *ggroups;     /* goroutine groups (Go programs) */
 	lt_hsites *hsites, *fsites, *fdsites;
 	lt_srctext *srctext;
+	lt_unreach *unreach;
 };
 
 lt_model *lt_model_new(void)
@@ -30,6 +31,7 @@ lt_model *lt_model_new(void)
 	m->fsites = lt_hsites_new();
 	m->fdsites = lt_hsites_new();
 	m->srctext = lt_srctext_new();
+	m->unreach = lt_unreach_new();
 	return m;
 }
 
@@ -61,6 +63,16 @@ lt_tgroups *lt_model_goroutines(lt_model *m)
 const lt_tgroups *lt_model_goroutines_c(const lt_model *m)
 {
 	return m->ggroups;
+}
+
+lt_unreach *lt_model_unreach(lt_model *m)
+{
+	return m->unreach;
+}
+
+const lt_unreach *lt_model_unreach_c(const lt_model *m)
+{
+	return m->unreach;
 }
 
 lt_hsites *lt_model_hsites(lt_model *m)
@@ -126,6 +138,7 @@ void lt_model_free(lt_model *m)
 	lt_hsites_free(m->fsites);
 	lt_hsites_free(m->fdsites);
 	lt_srctext_free(m->srctext);
+	lt_unreach_free(m->unreach);
 	free(m);
 }
 

@@ -12,7 +12,14 @@
 
 static const char *const sample_names[LT_SAMPLE_COUNT_] = {
 	"alloc_objects", "alloc_space", "inuse_objects", "inuse_space",
+	"unreachable_objects", "unreachable_space",
 };
+
+int lt_export_sample_bytes(enum lt_export_sample s)
+{
+	return s == LT_SAMPLE_ALLOC_SPACE || s == LT_SAMPLE_INUSE_SPACE ||
+	       s == LT_SAMPLE_UNREACH_SPACE;
+}
 
 int lt_export_sample_parse(const char *name)
 {
@@ -146,16 +153,31 @@ static long sample_at(const lt_model *m, enum lt_export_type type, size_t i)
 	return k;
 }
 
-static void hvals(const lt_hsites *h, size_t i, long k, int64_t v[LT_SAMPLE_COUNT_])
+/* The last reachability scan of tick i (that began before it), or -1. */
+static long scan_at(const lt_model *m, size_t i)
 {
+	return lt_unreach_at(lt_model_unreach_c(m), lt_model_tick(m, i)->t +
+			     lt_model_meta_c(m)->interval / 2);
+}
+
+static void hvals(const lt_model *m, size_t i, long k, long scan,
+		  int64_t v[LT_SAMPLE_COUNT_])
+{
+	const lt_hsites *h = lt_model_hsites_c(m);
+	const struct lt_unreach_site *u = NULL;
 	struct lt_hval x = {0};
 
 	if (k >= 0)
 		lt_hsites_value(h, i, (size_t)k, &x);
+	if (scan >= 0)
+		u = lt_unreach_find(lt_model_unreach_c(m), (size_t)scan,
+				    lt_hsites_get(h, i)->stack);
 	v[LT_SAMPLE_ALLOC_OBJECTS] = x.alloc_count;
 	v[LT_SAMPLE_ALLOC_SPACE] = x.alloc_bytes;
 	v[LT_SAMPLE_INUSE_OBJECTS] = x.live_count;
 	v[LT_SAMPLE_INUSE_SPACE] = x.live_bytes;
+	v[LT_SAMPLE_UNREACH_OBJECTS] = u ? u->direct_count + u->indirect_count : 0;
+	v[LT_SAMPLE_UNREACH_SPACE] = u ? u->direct_bytes + u->indirect_bytes : 0;
 }
 
 long lt_export_samples(const lt_model *m, const struct lt_export_opts *o,
@@ -165,7 +187,7 @@ long lt_export_samples(const lt_model *m, const struct lt_export_opts *o,
 	const lt_tgroups *g = lt_export_groups(m, o->type);
 	size_t n = o->type == LT_EXPORT_HEAP ? lt_hsites_count(h) : lt_tgroups_count(g);
 	struct lt_xsample *x;
-	long k1, k0, c = 0;
+	long k1, k0, u1, u0, c = 0;
 
 	*out = NULL;
 	if (o->type == LT_EXPORT_HEAP ? !lt_hsites_sample_count(h) : !lt_tgroups_sample_count(g)) {
@@ -177,14 +199,16 @@ long lt_export_samples(const lt_model *m, const struct lt_export_opts *o,
 	x = lt_xcalloc(n ? n : 1, sizeof(*x));
 	k1 = sample_at(m, o->type, o->to);
 	k0 = o->delta ? sample_at(m, o->type, o->from) : -1;
+	u1 = scan_at(m, o->to);
+	u0 = o->delta ? scan_at(m, o->from) : -1;
 	for (size_t i = 0; i < n; i++) {
 		int64_t a[LT_SAMPLE_COUNT_] = {0}, b[LT_SAMPLE_COUNT_] = {0};
 		int any = 0;
 
 		if (o->type == LT_EXPORT_HEAP) {
-			hvals(h, i, k1, b);
+			hvals(m, i, k1, u1, b);
 			if (o->delta)
-				hvals(h, i, k0, a);
+				hvals(m, i, k0, u0, a);
 			x[c].stack = lt_hsites_get(h, i)->stack;
 		} else {
 			b[0] = k1 >= 0 ? lt_tgroups_value(g, i, (size_t)k1) : 0;

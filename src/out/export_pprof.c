@@ -356,8 +356,7 @@ int lt_export_pprof(const lt_model *m, const struct lt_export_opts *o,
 		b.p.sample_type = lt_xcalloc(LT_SAMPLE_COUNT_, sizeof(ValueType *));
 		for (int s = 0; s < LT_SAMPLE_COUNT_; s++)
 			b.p.sample_type[s] = value_type(&b, lt_export_sample_name(s),
-							s == LT_SAMPLE_ALLOC_SPACE || s == LT_SAMPLE_INUSE_SPACE ?
-							"bytes" : "count");
+							lt_export_sample_bytes(s) ? "bytes" : "count");
 		b.p.period_type = value_type(&b, "space", "bytes");
 		b.p.period = (int64_t)lt_hsites_rate(lt_model_hsites_c(m));
 		b.p.default_sample_type = b.p.sample_type[o->sample]->type;

@@ -81,8 +81,7 @@ int lt_export_speedscope(const lt_model *m, const struct lt_export_opts *o,
 	json_str(out, o->type == LT_EXPORT_HEAP ? lt_export_sample_name(o->sample) :
 		 o->type == LT_EXPORT_GOROUTINES ? "goroutines" : "threads");
 	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,\"samples\":[",
-		o->type == LT_EXPORT_HEAP && (o->sample == LT_SAMPLE_INUSE_SPACE ||
-					      o->sample == LT_SAMPLE_ALLOC_SPACE) ? "bytes" : "none");
+		o->type == LT_EXPORT_HEAP && lt_export_sample_bytes(o->sample) ? "bytes" : "none");
 	for (long i = 0, first = 1; i < n; i++) {
 		const struct lt_stack *st;
 

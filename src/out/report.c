@@ -12,6 +12,7 @@
 #include "lt_fmt.h"
 #include "lt_goroutines.h"
 #include "lt_growth.h"
+#include "lt_lost.h"
 #include "lt_verdict.h"
 
 #define MAX_VERDICTS 32
@@ -698,6 +699,8 @@ int lt_report_write_with(const lt_model *m, const struct lt_diag_opts *dopt,
 	threads(&o, m);
 	if (!o.err)
 		lt_goroutines_report(m, out);
+	if (!o.err)
+		lt_lost_report(m, out);
 	nv = lt_verdict_compute_with(m, dopt, v, MAX_VERDICTS);
 	verdicts(&o, v, nv, NULL);
 	return finish(&o, err);

@@ -10,6 +10,7 @@
 
 #include "lt_fmt.h"
 #include "lt_verdict_int.h"
+#include "lt_lost.h"
 
 /* The short names the verdict code was written with. */
 #define say lt_verdict_say
@@ -664,6 +665,22 @@ static void heap_sites(struct ctx *c, const lt_model *m,
 	free(rows);
 }
 
+/* Proof before trends: blocks two reachability scans agree nothing
+ * points to, or why the scans cannot prove it. */
+static void reachability(struct ctx *c, const lt_model *m,
+			 const struct lt_diag_opts *dopt)
+{
+	struct lt_lost_line l[8];
+	size_t n = lt_lost_verdicts(m, dopt, l, sizeof(l) / sizeof(l[0]));
+
+	/* A proof has no rate: no --max-growth lets it pass, --ignore FUNC
+	 * does. */
+	for (size_t i = 0; i < n; i++) {
+		say(c, l[i].warn ? LT_VERDICT_WARN : LT_VERDICT_INFO, "%s", l[i].text);
+		tag_at(c, LT_VT_HEAP, -1, 0, l[i].stack);
+	}
+}
+
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max)
 {
@@ -685,6 +702,7 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 	} else {
 		for (int id = 0; id < LT_M_COUNT; id++)
 			lt_model_growth(m, id, 0, ticks, &c.g[id]);
+		reachability(&c, m, dopt ? dopt : &yours);
 		memory(&c);
 		counted(&c, m);
 		limits(&c, m);

@@ -17,6 +17,7 @@
 #include "lt_goread.h"
 #include "lt_pprof.h"
 #include "lt_procfs.h"
+#include "lt_scan.h"
 #include "lt_store.h"
 #include "lt_symbols.h"
 #include "lt_threads.h"
@@ -54,6 +55,7 @@ struct lt_session {
 				   instead of the Go reader */
 	struct lt_collect_heapmap gomap;  /* the Go heap's stacks (the
 					     agent's are in heapmap) */
+	lt_scan *scan;          /* reachability scans; NULL: off */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -453,6 +455,9 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	if (s->go && !s->sym)
 		s->sym = lt_symbols_new(tgid, NULL);
 	threads_on(s, tgid);
+	/* A Go program's heap is not malloc's: nothing to scan. */
+	if (!s->go)
+		s->scan = lt_scan_new(tgid, o->scan_interval, o->no_threads);
 	/* The recording starts now, with the first tick: loading the agent
 	 * may have taken seconds. */
 	lt_model_meta(s->m)->start_ns = lt_clock_wall_ns();
@@ -545,6 +550,36 @@ static int sample_threads(lt_session *s, const struct lt_sample *smp)
 	return 0;
 }
 
+/* Why the heap source is off, for a scan's "cannot prove". */
+static const char *heap_reason(const lt_session *s)
+{
+	const struct lt_source *src = lt_model_source_find(s->m, "heap");
+
+	return src && src->reason ? src->reason : "off";
+}
+
+void lt_session_scan(lt_session *s)
+{
+	if (s->scan)
+		lt_scan_request(s->scan);
+}
+
+/* `record --scan-at-end`: the last scans, kept by one more tick. */
+static void scan_at_end(lt_session *s)
+{
+	struct lt_end saved = s->end;
+
+	if (!s->scan || !s->o.scan_at_end || !s->st ||
+	    s->end.kind == LT_END_TARGET_EXITED || target_gone(s))
+		return;
+	lt_scan_finish(s->scan, s->heap, heap_reason(s), s->m, &s->heapmap, s->start);
+	s->end.kind = LT_END_NONE;
+	lt_scan_free(s->scan);
+	s->scan = NULL;
+	lt_session_tick(s, NULL);
+	s->end = saved;
+}
+
 int lt_session_tick(lt_session *s, lt_err *err)
 {
 	struct lt_sample smp = {0};
@@ -568,7 +603,9 @@ int lt_session_tick(lt_session *s, lt_err *err)
 		sample_goroutines(s, &smp);
 	if (s->pprof && smp.t >= s->next_go)
 		sample_pprof(s, &smp);
-	if (s->th && smp.t >= s->next_threads) {
+	/* A thread has one tracer: no thread sample while a scan holds
+	 * (or may stop) the target's threads; it waits for the next tick. */
+	if (s->th && smp.t >= s->next_threads && !(s->scan && lt_scan_busy(s->scan))) {
 		if (sample_threads(s, &smp) < 0) {
 			lt_end_set(&s->end, LT_END_TARGET_EXITED);
 			return 1;
@@ -578,6 +615,9 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	}
 	if (!s->o.no_sources)
 		lt_srccap_scan(&s->src, s->m, lt_model_meta_c(s->m)->pid);
+	/* After the thread sample, so a scan never starts beside one. */
+	if (s->scan)
+		lt_scan_step(s->scan, s->heap, heap_reason(s), s->m, &s->heapmap, smp.t);
 	if (lt_store_commit_tick(s->st, s->m, err) < 0)
 		return -1;
 	s->ticks++;
@@ -601,8 +641,10 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 
 	if (!s)
 		return 0;
+	scan_at_end(s);
 	/* Sources first: the target runs free before anything else can
-	 * fail. */
+	 * fail.  A scan in flight ends first (it lets every thread go). */
+	lt_scan_free(s->scan);
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
 	lt_goheap_free(s->goheap);

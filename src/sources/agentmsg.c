@@ -97,6 +97,7 @@ static const char *type_name(unsigned type)
 	case LT_MSG_ERROR: return "ERROR";
 	case LT_MSG_BYE: return "BYE";
 	case LT_MSG_FDSITES: return "FDSITES";
+	case LT_MSG_BLOCKS: return "BLOCKS";
 	default: return NULL;
 	}
 }
@@ -133,6 +134,11 @@ static int check_len(lt_agentmsg_reader *r, unsigned type, uint32_t len,
 	case LT_MSG_FDSITES:
 		if (len % sizeof(struct lt_msg_fdsite))
 			return fail(r, err, "FDSITES of %u bytes, not a whole number of records", len);
+		return 0;
+	case LT_MSG_BLOCKS:
+		if (len < sizeof(struct lt_msg_blocks) ||
+		    (len - sizeof(struct lt_msg_blocks)) % sizeof(struct lt_msg_block))
+			return fail(r, err, "BLOCKS of %u bytes, not a header and whole records", len);
 		return 0;
 	case LT_MSG_ERROR:
 		if (len > LT_AGENT_MAX_ERROR)
@@ -263,6 +269,46 @@ static int decode_fdsites(lt_agentmsg_reader *r, const unsigned char *p,
 	return 0;
 }
 
+/* The agent's own memory must be whole pages of user space, and not
+ * more than it can have: a scan leaves it out of the roots. */
+static int bad_range(uint64_t lo, uint64_t hi)
+{
+	return lo > hi || lo % 4096 || hi % 4096 || hi > LT_AGENTMSG_MAX_ADDR ||
+	       hi - lo > LT_AGENTMSG_MAX_AGENT_MEM;
+}
+
+static int decode_blocks(lt_agentmsg_reader *r, const unsigned char *p,
+			 uint32_t len, struct lt_agentmsg *msg, lt_err *err)
+{
+	struct lt_msg_blocks *b = &msg->blocks;
+
+	memcpy(b, p, sizeof(*b));
+	if ((size_t)b->n * sizeof(struct lt_msg_block) != len - sizeof(*b))
+		return fail(r, err, "BLOCKS of %u bytes for %u records", len, (unsigned)b->n);
+	if (b->last > 1 || b->reserved)
+		return fail(r, err, "BLOCKS with last %u, reserved 0x%x", (unsigned)b->last,
+			    (unsigned)b->reserved);
+	if (b->now_us > (uint64_t)LT_AGENTMSG_MAX_VALUE)
+		return fail(r, err, "BLOCKS at %llu us", (unsigned long long)b->now_us);
+	if (bad_range(b->tables_lo, b->tables_hi) || bad_range(b->buf_lo, b->buf_hi))
+		return fail(r, err, "BLOCKS with agent memory 0x%llx-0x%llx, 0x%llx-0x%llx",
+			    (unsigned long long)b->tables_lo, (unsigned long long)b->tables_hi,
+			    (unsigned long long)b->buf_lo, (unsigned long long)b->buf_hi);
+	msg->blockrecs = p + sizeof(*b);
+	for (size_t i = 0; i < b->n; i++) {
+		struct lt_msg_block k;
+
+		lt_agentmsg_block(msg, i, &k);
+		if (!k.xaddr || k.xaddr >= LT_AGENTMSG_MAX_ADDR || k.xaddr % 8)
+			return fail(r, err, "BLOCKS address 0x%llx", (unsigned long long)k.xaddr);
+		if (k.stack_id >= LT_AGENTMSG_MAX_STACKS || k.count < 1 ||
+		    k.size >= LT_AGENTMSG_MAX_ADDR || !in_range(k.weight) || k.weight < 0 ||
+		    !in_range(k.t_us) || k.t_us < 0)
+			return fail(r, err, "BLOCKS record %zu out of range", i);
+	}
+	return 0;
+}
+
 /* The agent's last words, kept printable: they end up in a terminal and
  * in the session file. */
 static void decode_error(const unsigned char *p, uint32_t len,
@@ -320,6 +366,10 @@ int lt_agentmsg_next(lt_agentmsg_reader *r, struct lt_agentmsg *msg,
 	case LT_MSG_ERROR:
 		decode_error(p, h.len, msg);
 		break;
+	case LT_MSG_BLOCKS:
+		if (decode_blocks(r, p, h.len, msg, err) < 0)
+			return -1;
+		break;
 	default:
 		break;
 	}
@@ -337,6 +387,13 @@ void lt_agentmsg_fdsite(const struct lt_agentmsg *msg, size_t i,
 			struct lt_msg_fdsite *out)
 {
 	memcpy(out, msg->fdsites + i * sizeof(*out), sizeof(*out));
+}
+
+void lt_agentmsg_block(const struct lt_agentmsg *msg, size_t i,
+		       struct lt_msg_block *out)
+{
+	memcpy(out, msg->blockrecs + i * sizeof(*out), sizeof(*out));
+	out->xaddr ^= msg->blocks.key;
 }
 
 void lt_agentmsg_header(void *out, enum lt_agent_type type, uint32_t len)

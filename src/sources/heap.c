@@ -22,6 +22,7 @@
 
 #include "lt_agentmsg.h"
 #include "lt_clock.h"
+#include "lt_heapblk.h"
 #include "lt_inject.h"
 #include "lt_proc.h"
 
@@ -80,6 +81,7 @@ struct lt_heap {
 	uint64_t dlopens, ticks;
 	int refresh;
 	unsigned rejected;
+	struct lt_heapblk blk;  /* sampled blocks, when asked */
 	char why[400];
 };
 
@@ -156,6 +158,7 @@ static void heap_free(lt_heap *h)
 	free(h->path);
 	free(h->target_path);
 	free(h->agent);
+	lt_heapblk_free(&h->blk);
 	lt_agentmsg_free(h->rd);
 	free(h);
 }
@@ -389,6 +392,14 @@ static int on_fdsites(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 	return 0;
 }
 
+/* Whether stack id was announced (lt_heapblk_add). */
+static int announced(void *ctx, uint32_t id)
+{
+	const lt_heap *h = ctx;
+
+	return id < h->nst && h->st[id].depth;
+}
+
 static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 {
 	if (!h->hello && m->type != LT_MSG_HELLO && m->type != LT_MSG_ERROR)
@@ -428,6 +439,13 @@ static int on_message(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 		return die(h, err, "the heap agent stopped: %s", m->error);
 	case LT_MSG_BYE:
 		h->bye = 1;
+		return 0;
+	case LT_MSG_BLOCKS:
+		if (!h->clock_mapped) {
+			h->agent_t0 = lt_clock_mono() - (double)m->blocks.now_us / 1e6;
+			h->clock_mapped = 1;
+		}
+		lt_heapblk_add(&h->blk, m, h->agent_t0, announced, h);
 		return 0;
 	default:
 		return die(h, err, "unexpected message type %d from the heap agent", (int)m->type);
@@ -644,6 +662,29 @@ void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 	};
 	h->refresh = 0;
 	h->nchanged = 0;
+}
+
+int lt_heap_ask_blocks(lt_heap *h, lt_err *err)
+{
+	unsigned char ask[sizeof(struct lt_msg_hdr)];
+
+	if (h->dead || h->fd < 0 || !h->hello) {
+		lt_err_set(err, LT_EXIT_ERROR, "the heap agent is not connected");
+		return -1;
+	}
+	lt_agentmsg_header(ask, LT_MSG_BLOCKS_ASK, 0);
+	if (send(h->fd, ask, sizeof(ask), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(ask)) {
+		lt_err_set(err, LT_EXIT_ERROR, "asking the heap agent for its blocks: %s",
+			   strerror(errno));
+		return -1;
+	}
+	lt_heapblk_ask(&h->blk);
+	return 0;
+}
+
+const struct lt_heapblk *lt_heap_blocks(const lt_heap *h)
+{
+	return h->blk.asked && h->blk.ready ? &h->blk : NULL;
 }
 
 /* Waits until the agent has said hello, or the deadline. */

@@ -279,6 +279,31 @@ static int seg_rewalk(struct lt_reach_state *s, size_t sg)
 	return rh->state > 0;
 }
 
+/* A re-walk reads the whole segment: on a churning heap of 660 MiB under
+ * load it kept the threads stopped 1.6 s, far past the pause cap, which
+ * is checked between reads only.  While the threads are held, a segment
+ * not walked yet must fit in the pause left at REWALK_NS_PER_BYTE (0.5-1
+ * GB/s measured here), else they go first: the rest is read while the
+ * process runs and the result is weak, as when the cap is reached. */
+#define REWALK_NS_PER_BYTE 2
+
+static void rewalk_fits(struct lt_reach_state *s, size_t sg)
+{
+	const struct lt_gh_seg *g = &s->heap.segs[sg];
+	int64_t left, need;
+
+	if (!s->nheld || s->pause_cap_ns < 0 || (s->segwalk && s->segwalk[sg].state))
+		return;
+	left = s->pause_cap_ns - (lt_ptrace_now_ns() - s->held_since);
+	need = (int64_t)((g->end > g->lo ? g->end - g->lo : 0) * REWALK_NS_PER_BYTE);
+	if (need <= left)
+		return;
+	lt_reach_release(s);
+	snprintf(s->pause_note, sizeof(s->pause_note),
+		 "pause cap: a changed heap of %llu MiB was walked again while the process ran",
+		 (unsigned long long)((g->end - g->lo) >> 20));
+}
+
 /* A reachable word w that points into no block of the walk (a chunk
  * free then, which malloc may have carved a new block out of since), or
  * into a block that is no longer the chunk the walk saw: resolved against
@@ -294,6 +319,7 @@ static void uncertain_ref(struct lt_reach_state *s, uint64_t w)
 	s->rewalks++;
 	if (sg < 0 || s->heap.segs[sg].kind == LT_GH_MMAP)
 		return; /* an mmapped chunk freed since: nothing there */
+	rewalk_fits(s, (size_t)sg);
 	if (!seg_rewalk(s, (size_t)sg)) {
 		s->unresolved++;
 		return;

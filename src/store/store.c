@@ -60,6 +60,7 @@ struct lt_store {
 	struct lt_store_heap heap;
 	struct lt_store_goroutines go;
 	struct lt_store_srctext src;
+	struct lt_store_reach reach;
 };
 
 /* Files SQLite keeps next to the database.  create refuses or removes
@@ -377,6 +378,7 @@ static void store_free(lt_store *st)
 	lt_store_heap_free(&st->heap);
 	lt_store_goroutines_free(&st->go);
 	lt_store_srctext_free(&st->src);
+	lt_store_reach_free(&st->reach);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -576,6 +578,8 @@ int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err)
 					       err);
 	if (rc == 0)
 		rc = lt_store_srctext_write(st->db, &st->src, m, st->path, err);
+	if (rc == 0)
+		rc = lt_store_reach_write(st->db, &st->reach, m, id, st->path, err);
 	if (end(st, rc, err) < 0)
 		return -1;
 	tick_committed(st, s, id);
@@ -583,6 +587,7 @@ int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err)
 	lt_store_heap_commit(&st->heap, m);
 	lt_store_goroutines_commit(&st->go, m);
 	lt_store_srctext_commit(&st->src, m);
+	lt_store_reach_commit(&st->reach, m);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* reach_cases: a program whose heap holds one of each case the reachability
  * scan (lt_reach) must judge, and says where they are.
  *
- * Usage: reach_cases FILE [MAX_SECONDS [corrupt]]
+ * Usage: reach_cases FILE [MAX_SECONDS [corrupt|notable]]
  *
  * Sets every case up, then writes FILE: one line "CASE ADDR SIZE" per
  * block (ADDR in hex, the address malloc returned), then a line "end";
@@ -43,7 +43,9 @@
  *   big_kept, big_drop  1 MiB blocks (mmapped chunks): reachable, direct
  *
  * An anonymous page holds the address of every block listed, as the heap
- * agent's table does; it is listed as "exclude LO HI" before "end".
+ * agent's table does; it is listed as "exclude LO HI" before "end".  With
+ * "notable" there is no such page (and no "exclude" line): under leaktop,
+ * whose agent keeps its table XOR-ed, nothing then lists a block in plain.
  *
  * With "corrupt", the size field of one more block of the main arena (never
  * freed, nothing allocated near it afterwards) is overwritten with 0x19 once
@@ -411,13 +413,20 @@ static void *arena_thread(void *arg)
  * scan must be told it is no root, or every block would look kept. */
 static void *volatile agent_table;
 
-__attribute__((noinline)) static int write_list(const char *path)
+__attribute__((noinline)) static int write_list(const char *path, int table)
 {
 	FILE *f = fopen(path, "w");
 	uintptr_t *t;
 
 	if (!f)
 		return -1;
+	if (!table) {
+		for (int i = 0; i < nrecs; i++)
+			fprintf(f, "%s %lx %zu\n", recs[i].name,
+				(unsigned long)(recs[i].xaddr ^ key), recs[i].size);
+		fprintf(f, "end\n");
+		return fclose(f);
+	}
 	t = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
 		abort();
@@ -440,8 +449,10 @@ int main(int argc, char **argv)
 				      arena_thread, relay_thread};
 	int nthreads = (int)(sizeof(threads) / sizeof(threads[0]));
 
+	int table = !(argc > 3 && strcmp(argv[3], "notable") == 0);
+
 	if (argc < 2 || max_seconds == 0)
-		return target_usage("reach_cases FILE [MAX_SECONDS [corrupt]]");
+		return target_usage("reach_cases FILE [MAX_SECONDS [corrupt|notable]]");
 	target_stop_on_signals(max_seconds, NULL);
 	target_say_started();
 	make_dropped();
@@ -460,7 +471,7 @@ int main(int argc, char **argv)
 		target_sleep_ms(1);
 	if (target_spawn(cache_thread, NULL) != 0)
 		return 1;
-	if (write_list(argv[1]) != 0) {
+	if (write_list(argv[1], table) != 0) {
 		perror(argv[1]);
 		return 1;
 	}

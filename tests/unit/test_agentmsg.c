@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lt_agentmsg.h"
+#include "lt_heapblk.h"
 #include "test_agent.h"
 
 static const uint64_t pcs[3] = {0x401234, 0x7f0000001000, 0x402000};
@@ -431,6 +432,121 @@ static void test_truncated(void **state)
 	free(s.b);
 }
 
+/* BLOCKS: a header and n records. */
+static void ta_blocks(struct ta_stream *s, const struct lt_msg_blocks *h,
+		      const struct lt_msg_block *b, size_t n)
+{
+	unsigned char buf[sizeof(*h) + 4 * sizeof(*b)];
+
+	memcpy(buf, h, sizeof(*h));
+	memcpy(buf + sizeof(*h), b, n * sizeof(*b));
+	ta_msg(s, LT_MSG_BLOCKS, buf, (uint32_t)(sizeof(*h) + n * sizeof(*b)));
+}
+
+static int known_even(void *ctx, uint32_t id)
+{
+	(void)ctx;
+	return id % 2 == 0;
+}
+
+/* The sampled blocks for a reachability scan: addresses come XOR-ed with
+ * the key and are decoded; everything out of range is refused; the parts
+ * of one answer are gathered (lt_heapblk), those of an older ask and of
+ * unknown stacks dropped. */
+static void test_blocks(void **state)
+{
+	const uint64_t key = 0x4123000000000000ull | 0xabcdef0ull;
+	struct lt_msg_blocks h = {.key = key, .now_us = 2000000, .ask = 1, .n = 2, .last = 0,
+				  .tables_lo = 0x7f0000000000, .tables_hi = 0x7f0004000000,
+				  .buf_lo = 0x7f1000000000, .buf_hi = 0x7f1000101000};
+	struct lt_msg_block b[2] = {
+		{.xaddr = 0x55550000a010 ^ key, .size = 100, .weight = 100, .t_us = 1000000,
+		 .stack_id = 0, .count = 1},
+		{.xaddr = 0x7f00000b0020 ^ key, .size = 4096, .weight = 524288, .t_us = 1500000,
+		 .stack_id = 3, .count = 128},
+	};
+	struct lt_agentmsg *m = calloc(1, sizeof(*m));
+	lt_agentmsg_reader *r = lt_agentmsg_new();
+	struct lt_heapblk k = {0};
+	struct ta_stream s = {0};
+	struct lt_msg_block got;
+	lt_err err = {0};
+	(void)state;
+
+	assert_non_null(m);
+	ta_blocks(&s, &h, b, 2);
+	lt_agentmsg_feed(r, s.b, s.n);
+	assert_int_equal(lt_agentmsg_next(r, m, &err), 1);
+	assert_int_equal(m->type, LT_MSG_BLOCKS);
+	assert_int_equal(m->blocks.n, 2);
+	lt_agentmsg_block(m, 1, &got);
+	assert_int_equal(got.xaddr, 0x7f00000b0020);
+	assert_int_equal(got.weight, 524288);
+	assert_int_equal(got.count, 128);
+	/* Gathered: stack 3 is not announced, the answer is not whole yet. */
+	lt_heapblk_ask(&k);
+	lt_heapblk_add(&k, m, 100.0, known_even, NULL);
+	assert_int_equal(k.n, 1);
+	assert_int_equal(k.b[0].addr, 0x55550000a010);
+	assert_true(k.b[0].alloc_mono >= 101.0 && k.b[0].alloc_mono < 101.1);
+	assert_false(k.ready);
+	assert_int_equal(k.agent_mem[0][1], 0x7f0004000000);
+	/* The last part, then a part of an older ask, dropped. */
+	s.n = 0;
+	h.last = 1;
+	h.n = 1;
+	ta_blocks(&s, &h, b, 1);
+	h.ask = 0;
+	ta_blocks(&s, &h, b, 1);
+	lt_agentmsg_feed(r, s.b, s.n);
+	assert_int_equal(lt_agentmsg_next(r, m, &err), 1);
+	lt_heapblk_add(&k, m, 100.0, known_even, NULL);
+	assert_true(k.ready);
+	assert_int_equal(lt_agentmsg_next(r, m, &err), 1);
+	lt_heapblk_add(&k, m, 100.0, known_even, NULL);
+	assert_int_equal(k.n, 2);
+	lt_heapblk_free(&k);
+	lt_agentmsg_free(r);
+	free(m);
+
+	h = (struct lt_msg_blocks){.key = key, .ask = 1, .n = 1, .last = 1};
+	s.n = 0; ta_blocks(&s, &h, b, 2);
+	refused(&s, "BLOCKS of 144 bytes for 1 records");
+	s.n = 0; ta_msg(&s, LT_MSG_BLOCKS, &h, 20);
+	refused(&s, "not a header and whole records");
+	h.last = 2;
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "last 2");
+	h.last = 1;
+	h.tables_lo = 0x1000; h.tables_hi = 0x1000 + (512 << 20);
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "agent memory");
+	h.tables_lo = h.tables_hi = 0;
+	h.buf_lo = 0x2001; h.buf_hi = 0x3000;
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "agent memory");
+	h.buf_lo = h.buf_hi = 0;
+	b[0].xaddr = 0x55550000a010; /* not XOR-ed: decodes above 2^47 */
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "BLOCKS address");
+	b[0].xaddr = 0x55550000a014 ^ key;
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "BLOCKS address");
+	b[0].xaddr = 0x55550000a010 ^ key;
+	b[0].count = 0;
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "out of range");
+	b[0].count = 1;
+	b[0].t_us = -1;
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "out of range");
+	b[0].t_us = 0;
+	b[0].stack_id = LT_AGENTMSG_MAX_STACKS;
+	s.n = 0; ta_blocks(&s, &h, b, 1);
+	refused(&s, "out of range");
+	free(s.b);
+}
+
 static void test_header_helper(void **state)
 {
 	unsigned char b[16];
@@ -456,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_header_helper),
+		cmocka_unit_test(test_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

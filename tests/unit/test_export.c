@@ -220,8 +220,9 @@ static Profile *export_pprof(lt_model *m, const struct lt_export_opts *o)
 static void test_pprof_heap_profile(void **state)
 {
 	static const char *const types[] = {"alloc_objects", "alloc_space",
-					    "inuse_objects", "inuse_space"};
-	static const char *const units[] = {"count", "bytes", "count", "bytes"};
+					    "inuse_objects", "inuse_space",
+					    "unreachable_objects", "unreachable_space"};
+	static const char *const units[] = {"count", "bytes", "count", "bytes", "count", "bytes"};
 	lt_model *m = make();
 	struct lt_export_opts o = {.type = LT_EXPORT_HEAP, .sample = LT_SAMPLE_INUSE_SPACE, .to = 9};
 	const Perftools__Profiles__Sample *a, *b;
@@ -232,8 +233,8 @@ static void test_pprof_heap_profile(void **state)
 
 	p = export_pprof(m, &o);
 	assert_string_equal(str(p, 0), "");
-	assert_int_equal(p->n_sample_type, 4);
-	for (int i = 0; i < 4; i++) {
+	assert_int_equal(p->n_sample_type, 6);
+	for (int i = 0; i < 6; i++) {
 		assert_string_equal(str(p, p->sample_type[i]->type), types[i]);
 		assert_string_equal(str(p, p->sample_type[i]->unit), units[i]);
 	}
@@ -246,11 +247,13 @@ static void test_pprof_heap_profile(void **state)
 
 	assert_int_equal(p->n_sample, 2);
 	a = sample_of(p, "leak_a");
-	assert_int_equal(a->n_value, 4);
+	assert_int_equal(a->n_value, 6);
 	assert_int_equal(a->value[0], 10);
 	assert_int_equal(a->value[1], 10000);
 	assert_int_equal(a->value[2], 10);
 	assert_int_equal(a->value[3], 10000);
+	assert_int_equal(a->value[4], 0);  /* no reachability scan */
+	assert_int_equal(a->value[5], 0);
 	assert_int_equal(a->n_location_id, 2);          /* innermost first */
 	assert_string_equal(line_fn(p, a->location_id[1], 0), "main");
 
