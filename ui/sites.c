@@ -728,10 +728,17 @@ static struct vlist *sites_list(const lt_view *v)
 	return &sites_st(v)->l;
 }
 
+/* By lost only once a reachability scan ran: before, every row ties. */
+static int sites_sort_ok(const lt_model *m, int k)
+{
+	return k != SORT_LOST || lt_unreach_count(lt_model_unreach_c(m)) > 0;
+}
+
 const struct screen screen_sites = {
 	.name = "Sites",
 	.hotkey = '1',
 	.sorts = site_sorts,
+	.sort_ok = sites_sort_ok,
 	.init = sites_init,
 	.fini = sites_fini,
 	.list = sites_list,

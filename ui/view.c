@@ -166,14 +166,19 @@ static const char *sort_name(const lt_view *v)
 	return sort_count(v) ? cur(v)->sorts[cur(v)->list(v)->sort] : NULL;
 }
 
-static int sort_key(lt_view *v)
+static int sort_key(lt_view *v, const lt_model *m)
 {
 	struct vlist *l;
+	int n = sort_count(v);
 
-	if (!sort_count(v) || !cur(v)->list)
+	if (!n || !cur(v)->list)
 		return LT_VIEW_HANDLED;
 	l = cur(v)->list(v);
-	l->sort = (l->sort + 1) % sort_count(v);
+	for (int i = 0; i < n; i++) {
+		l->sort = (l->sort + 1) % n;
+		if (!cur(v)->sort_ok || cur(v)->sort_ok(m, l->sort))
+			break;
+	}
 	view_msg(v, "sorted by %s", sort_name(v));
 	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
@@ -283,7 +288,7 @@ static int view_key(lt_view *v, const lt_model *m, int key)
 	case 'g':
 		return prompt(v, PROMPT_TIME);
 	case 's':
-		return sort_key(v);
+		return sort_key(v, m);
 	case 'u':
 		view_msg(v, v->live ? "reachability scan asked: Sites' LOST column shows what "
 			 "two scans agree on" : "reachability scans need a live session");

@@ -88,6 +88,9 @@ struct screen {
 	const char *name;   /* in the tab bar */
 	int hotkey;         /* the key that shows it */
 	const char *const *sorts;  /* sort orders, NULL-terminated; or NULL */
+	/* Whether sort order k means anything for m now (NULL: all do);
+	 * the sort key passes over the others. */
+	int (*sort_ok)(const lt_model *m, int k);
 	void *(*init)(void);       /* its state (v->scr[i]), or NULL */
 	void (*fini)(void *st);
 	/* List screens: their rows and selection (NULL: not a list). */

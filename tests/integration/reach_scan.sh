@@ -87,7 +87,7 @@ expect_line "warm: the report says what the scans cost" "$T/warm.report" \
 	"sampled blocks judged in"
 run lt view "$T/warm.db" --dump --size 160x16 --keys ssss
 if grep -q 'sorted by lost' "$T/last.out" &&
-	grep -A1 ' LOST ' "$T/last.out" | grep -qE '[0-9.]+ [KM]iB .*client_new'; then
+	grep -A1 ' LOST' "$T/last.out" | grep -qE '[0-9.]+ [KM]iB .*client_new'; then
 	ok "warm: Sites sorted by lost shows client_new first with its LOST bytes"
 else
 	fail "warm: Sites sorted by lost shows client_new first with its LOST bytes" "screen differs"
@@ -168,6 +168,6 @@ check "other allocator: every scan says it cannot prove, none proves" \
 	"$(sql "$T/other.db" "SELECT count(*) FROM reach_site")" = 0
 expect_line "other allocator: the report says so" "$T/other.report" \
 	"reachability: cannot prove: another allocator is mapped"
-run lt view "$T/other.db" --dump --size 200x12
+run lt view "$T/other.db" --dump --size 200x20
 expect_line "other allocator: Sites says why it cannot prove" "$T/last.out" \
 	"(cannot prove: another allocator is mapped (libjemalloc_name.so)"

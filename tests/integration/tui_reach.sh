@@ -8,10 +8,10 @@
 . "$(dirname "$0")/../tui_lib.sh"
 
 # first_row WIN: the first table row of Sites.
-first_row() { screen "$1" | awk '/GROWTH\/s/ {getline; print; exit}'; }
+first_row() { screen "$1" | awk '/ WHERE/ {getline; print; exit}'; }
 # lost_of WIN FUNC: the LOST cell of FUNC's row ("" without the column).
 lost_of() {
-	screen "$1" | awk -v f="$2 (" '/ LOST / {at = index($0, " LOST ") - 4; next}
+	screen "$1" | awk -v f="$2 (" 'match($0, / LOST\*? /) {at = RSTART + RLENGTH - 10; next}
 		at && index($0, f) {s = substr($0, at, 9); gsub(/ /, "", s); print s; exit}'
 }
 
