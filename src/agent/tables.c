@@ -11,18 +11,21 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
-#define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 8 MiB */
+/* The sampled-block table starts small and doubles when it is 3/4 full,
+ * up to PTR_CAP_LIMIT entries (8M blocks tracked, 256 MiB of table at
+ * rate 1; only what is used is touched).  Over that, samples are dropped,
+ * counted with their bytes, and leaktop says so. */
+#define PTR_CAP_FULL (1u << 18)    /* starting size at rate 1: 8 MiB */
 #define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 512 KiB, 12,000 samples
 				      = 6 GiB live at the default rate */
-/* A counting filter of 16 KiB: small enough to stay in L1 cache, which is
- * what makes an unsampled free cheap.  Counts go down on untrack, so the
- * filter stays as sparse as the set of live sampled blocks (plain bits
- * would fill up with every sample ever taken); a count that reached 255
- * stays, and a false positive only costs a table lookup. */
+#define PTR_CAP_LIMIT (1u << 23)
 #define FILTER_SLOTS (1u << AG_FILTER_BITS)
-#define STACK_CAP (1u << 16)
-#define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
-#define PC_POOL (1u << 22)
+/* Stacks: ids are dense and below the decoder's limit; the arrays indexed
+ * by id are reserved whole (untouched pages cost nothing), the hash index
+ * starts at STACK_INDEX0 slots and doubles when half full. */
+#define STACK_CAP (1u << 20)
+#define STACK_INDEX0 (1u << 15)
+#define PC_POOL (1u << 24)
 /* Descriptors followed to their close: RLIMIT_NOFILE's hard limit, at
  * most this (4 MiB of table, only touched pages cost). */
 #define FD_CAP_MAX (1u << 20)
@@ -43,11 +46,12 @@ struct ptr_entry {
 	uint64_t t;                   /* ag_now_ns() when it was sampled */
 };
 
-static struct ptr_entry *ptrs;
+static struct ptr_entry *ptrs;     /* ptr_cap entries, mmap'd */
 uint8_t *ag_filter;
 #define filter ag_filter
 static struct ag_stack *stacks;
-static uint32_t *stack_index;     /* id + 1, 0 free */
+static uint32_t *stack_index;     /* id + 1, 0 free; index_cap slots */
+static uint32_t index_cap;
 static uint64_t *pc_pool;
 static uint64_t *oldest;          /* the reporter's scan, per stack */
 static uint32_t *fdtab;           /* fd -> (stack << 2 | kind) + 1, 0 none */
@@ -58,18 +62,26 @@ static uint32_t nstacks;
 /* The part of the table in use, chosen at each start: its pages are what
  * the agent adds to the target's RSS, so it is small unless every
  * allocation is tracked. */
-static uint32_t ptr_cap = PTR_CAP_SAMPLED;
+static uint32_t ptr_cap;
 #define PTR_CAP ptr_cap
 #define PTR_MAX (ptr_cap / 4 * 3)
 static uint64_t npcs;
 static int lock_word;
 uint64_t ag_samples, ag_tracked, ag_dropped;
+/* Written under the lock, read by the reporter without it. */
+uint64_t ag_free_hits, ag_lock_waits, ag_dropped_bytes, ag_grows;
 
 static void lock(void)
 {
-	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+	int waited = 0;
+
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+		waited = 1;
 		while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED))
 			__builtin_ia32_pause();
+	}
+	if (waited)
+		__atomic_store_n(&ag_lock_waits, ag_lock_waits + 1, __ATOMIC_RELAXED);
 }
 
 static void unlock(void)
@@ -87,12 +99,14 @@ static void *map(size_t bytes)
 
 int ag_tables_init(void)
 {
-	if (ptrs)
+	if (stacks)
 		return 0;
-	ptrs = map(PTR_CAP_MAX * sizeof(*ptrs));
+	ptr_cap = PTR_CAP_SAMPLED;
+	ptrs = map(ptr_cap * sizeof(*ptrs));
 	filter = map(FILTER_SLOTS);
 	stacks = map(STACK_CAP * sizeof(*stacks));
-	stack_index = map(STACK_INDEX * sizeof(*stack_index));
+	index_cap = STACK_INDEX0;
+	stack_index = map(index_cap * sizeof(*stack_index));
 	pc_pool = map(PC_POOL * sizeof(*pc_pool));
 	oldest = map(STACK_CAP * sizeof(*oldest));
 	fdtab = map(FD_CAP_MAX * sizeof(*fdtab));
@@ -119,20 +133,46 @@ static uint32_t fd_cap(void)
 	return (uint32_t)rl.rlim_max;
 }
 
+/* Replaces *tab (cap entries of size each) by a zeroed table of ncap;
+ * 0, or -1 with *tab unchanged when the memory is not there. */
+static int remap(void **tab, uint32_t cap, uint32_t ncap, size_t size)
+{
+	void *n = map((size_t)ncap * size);
+
+	if (!n)
+		return -1;
+	if (*tab)
+		munmap(*tab, (size_t)cap * size);
+	*tab = n;
+	return 0;
+}
+
 void ag_tables_reset(void)
 {
+	uint32_t want = ag_cfg.rate <= 1 ? PTR_CAP_FULL : PTR_CAP_SAMPLED;
+
 	lock();
-	clear(ptrs, PTR_CAP_MAX * sizeof(*ptrs));
-	ptr_cap = ag_cfg.rate <= 1 ? PTR_CAP_MAX : PTR_CAP_SAMPLED;
+	/* Back to the starting sizes: what an earlier start grew is
+	 * given back. */
+	if (ptr_cap != want && remap((void **)&ptrs, ptr_cap, want, sizeof(*ptrs)) == 0)
+		ptr_cap = want;
+	else
+		clear(ptrs, (size_t)ptr_cap * sizeof(*ptrs));
 	clear(filter, FILTER_SLOTS);
 	clear(stacks, STACK_CAP * sizeof(*stacks));
-	clear(stack_index, STACK_INDEX * sizeof(*stack_index));
+	if (index_cap != STACK_INDEX0 &&
+	    remap((void **)&stack_index, index_cap, STACK_INDEX0, sizeof(*stack_index)) == 0)
+		index_cap = STACK_INDEX0;
+	else
+		clear(stack_index, (size_t)index_cap * sizeof(*stack_index));
 	clear(fdtab, FD_CAP_MAX * sizeof(*fdtab));
 	clear(fdsites, STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
 	ag_fd_slots = fd_cap();
 	nstacks = 0;
 	npcs = 0;
 	ag_samples = ag_tracked = ag_dropped = ag_fd_lost = 0;
+	__atomic_store_n(&ag_sample_ns, 0, __ATOMIC_RELAXED);
+	ag_free_hits = ag_lock_waits = ag_dropped_bytes = ag_grows = 0;
 	unlock();
 }
 
@@ -157,6 +197,28 @@ static void filter_add(uintptr_t p, int d)
 		__atomic_store_n(c, (uint8_t)(*c + d), __ATOMIC_RELAXED);
 }
 
+/* Under the lock: the stack index doubled, every id put back.  0, or -1
+ * when the memory is not there (the old index stays). */
+static int index_grow(void)
+{
+	uint32_t ncap = index_cap * 2, *n;
+
+	if (ncap > 2 * STACK_CAP || !(n = map((size_t)ncap * sizeof(*n))))
+		return -1;
+	for (uint32_t id = 0; id < nstacks; id++) {
+		uint32_t j = (uint32_t)stacks[id].hash & (ncap - 1);
+
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = id + 1;
+	}
+	munmap(stack_index, (size_t)index_cap * sizeof(*stack_index));
+	stack_index = n;
+	index_cap = ncap;
+	ag_grows++;
+	return 0;
+}
+
 static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -164,8 +226,11 @@ static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
 
 	for (uint32_t i = 0; i < depth; i++)
 		h = mix(h ^ pcs[i]) + i;
-	for (j = (uint32_t)h & (STACK_INDEX - 1); stack_index[j];
-	     j = (j + 1) & (STACK_INDEX - 1)) {
+	/* Half full at most: probes stay short. */
+	if ((nstacks + 1) * 2 > index_cap && index_grow())
+		return UINT32_MAX;
+	for (j = (uint32_t)h & (index_cap - 1); stack_index[j];
+	     j = (j + 1) & (index_cap - 1)) {
 		struct ag_stack *s = &stacks[stack_index[j] - 1];
 
 		if (s->hash == h && s->depth == depth &&
@@ -210,6 +275,47 @@ static void forget(const struct ptr_entry *e, uint64_t now)
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 }
 
+/* Under the lock: the sampled-block table doubled, every entry put back
+ * (a rehash of 200,000 entries stops the allocating threads for a few
+ * ms, once per doubling).  0, or -1 at the limit or without memory. */
+static int ptrs_grow(void)
+{
+	uint32_t ncap = ptr_cap * 2;
+	struct ptr_entry *n;
+
+	if (ncap > PTR_CAP_LIMIT || !(n = map((size_t)ncap * sizeof(*n))))
+		return -1;
+	for (uint32_t i = 0; i < ptr_cap; i++) {
+		uint32_t j;
+
+		if (!ptrs[i].p)
+			continue;
+		for (j = (uint32_t)mix(ptrs[i].p) & (ncap - 1); n[j].p; j = (j + 1) & (ncap - 1))
+			;
+		n[j] = ptrs[i];
+	}
+	munmap(ptrs, (size_t)ptr_cap * sizeof(*ptrs));
+	ptrs = n;
+	ptr_cap = ncap;
+	ag_grows++;
+	return 0;
+}
+
+uint32_t ag_ptr_cap(void)
+{
+	return __atomic_load_n(&ptr_cap, __ATOMIC_RELAXED);
+}
+
+/* Under the lock: a sample lost, with its bytes, so leaktop can say how
+ * much the live figures lack. */
+static int drop(uint64_t weight)
+{
+	__atomic_store_n(&ag_dropped, ag_dropped + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag_dropped_bytes, ag_dropped_bytes + weight, __ATOMIC_RELAXED);
+	unlock();
+	return -1;
+}
+
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	     size_t size)
 {
@@ -219,15 +325,11 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	struct ag_stack *s;
 
 	lock();
-	if (ag_tracked >= PTR_MAX) {
-		unlock();
-		return -1;
-	}
+	if (ag_tracked >= PTR_MAX && ptrs_grow())
+		return drop(weight);
 	id = stack_find_or_add(pcs, depth);
-	if (id == UINT32_MAX) {
-		unlock();
-		return -1;
-	}
+	if (id == UINT32_MAX)
+		return drop(weight);
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
 		;
@@ -279,10 +381,8 @@ int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
 
 	lock();
 	id = stack_find_or_add(pcs, depth);
-	if (id == UINT32_MAX) {
-		unlock();
-		return -1;
-	}
+	if (id == UINT32_MAX)
+		return drop(0);
 	s = &stacks[id];
 	bump(&s->ff_bytes, (int64_t)weight);
 	bump(&s->ff_count, (int64_t)(count ? count : 1));
@@ -304,6 +404,7 @@ void ag_untrack(void *p)
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
 		;
+	__atomic_store_n(&ag_free_hits, ag_free_hits + 1, __ATOMIC_RELAXED);
 	if (!ptrs[j].p) {
 		unlock();
 		return;
@@ -333,9 +434,9 @@ void ag_scan_oldest(void)
 	static unsigned calls;
 	uint32_t n = ag_stack_count();
 
-	/* Every block tracked (rate 1): 8 MiB to read, once a second is
+	/* Every block tracked (rate 1): megabytes to read, once a second is
 	 * enough for ages counted in seconds. */
-	if (PTR_CAP > PTR_CAP_SAMPLED && calls++ % SCAN_EVERY_FULL)
+	if (ag_cfg.rate <= 1 && calls++ % SCAN_EVERY_FULL)
 		return;
 
 	for (uint32_t id = 0; id < n; id++)
