@@ -153,6 +153,8 @@ struct lt_agent_summary {
 	int64_t table_cap, grows;
 	size_t cut_ticks;       /* rows where the recorder deferred stacks */
 	int64_t max_deferred;
+	int64_t unrecorded;     /* stacks still deferred at the last row: the
+				   session ended before they were written */
 };
 /* Sums the agent rows up; ff_samples is the free flow's raw sample count
  * at the end (0 unknown).  This function can't fail. */

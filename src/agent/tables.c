@@ -67,6 +67,7 @@ static uint32_t ptr_cap;
 #define PTR_MAX (ptr_cap / 4 * 3)
 static uint64_t npcs;
 static int lock_word;
+static uint32_t table_gen = 1;    /* bumped by each reset: stack ids change */
 uint64_t ag_samples, ag_tracked, ag_dropped;
 /* Written under the lock, read by the reporter without it. */
 uint64_t ag_free_hits, ag_lock_waits, ag_dropped_bytes, ag_grows;
@@ -173,6 +174,7 @@ void ag_tables_reset(void)
 	ag_samples = ag_tracked = ag_dropped = ag_fd_lost = 0;
 	__atomic_store_n(&ag_sample_ns, 0, __ATOMIC_RELAXED);
 	ag_free_hits = ag_lock_waits = ag_dropped_bytes = ag_grows = 0;
+	__atomic_fetch_add(&table_gen, 1, __ATOMIC_RELEASE);
 	unlock();
 }
 
@@ -219,13 +221,52 @@ static int index_grow(void)
 	return 0;
 }
 
-static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
+static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t j;
 
 	for (uint32_t i = 0; i < depth; i++)
 		h = mix(h ^ pcs[i]) + i;
+	return h;
+}
+
+/* Stack interning without the lock: each thread remembers the ids of the
+ * last few stacks it met, by their 64-bit hash and depth (two stacks of
+ * one depth with one hash: once in 2^64).  A hit skips the shared index
+ * and the compare of the PCs, the cache misses of a sample; a program
+ * allocates from a handful of hot stacks.  Kept small: the agent's
+ * thread-local storage comes out of glibc's static TLS surplus. */
+#define TCACHE 8
+struct tcache_entry {
+	uint64_t hash;
+	uint32_t depth;           /* 0: empty */
+	uint32_t id;
+};
+static __thread struct tcache_entry tcache[TCACHE];
+static __thread uint32_t tcache_gen;
+
+static uint32_t tcache_find(uint64_t h, uint32_t depth)
+{
+	struct tcache_entry *e = &tcache[h % TCACHE];
+
+	if (tcache_gen != __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE)) {
+		memset(tcache, 0, sizeof(tcache));
+		tcache_gen = table_gen;
+		return UINT32_MAX;
+	}
+	return e->depth == depth && e->hash == h ? e->id : UINT32_MAX;
+}
+
+static void tcache_put(uint64_t h, uint32_t depth, uint32_t id)
+{
+	tcache[h % TCACHE] = (struct tcache_entry){h, depth, id};
+}
+
+/* Under the lock. */
+static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth, uint64_t h)
+{
+	uint32_t j;
+
 	/* Half full at most: probes stay short. */
 	if ((nstacks + 1) * 2 > index_cap && index_grow())
 		return UINT32_MAX;
@@ -320,16 +361,19 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	     size_t size)
 {
 	uintptr_t key = (uintptr_t)p;
-	uint64_t now = ag_now_ns();
-	uint32_t id, j;
+	uint64_t now = ag_now_ns(), h = stack_hash(pcs, depth);
+	uint32_t id = tcache_find(h, depth), j;
 	struct ag_stack *s;
 
 	lock();
 	if (ag_tracked >= PTR_MAX && ptrs_grow())
 		return drop(weight);
-	id = stack_find_or_add(pcs, depth);
-	if (id == UINT32_MAX)
-		return drop(weight);
+	if (id == UINT32_MAX) {
+		id = stack_find_or_add(pcs, depth, h);
+		if (id == UINT32_MAX)
+			return drop(weight);
+		tcache_put(h, depth, id);
+	}
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
 		;
@@ -375,20 +419,27 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		 size_t size)
 {
-	uint64_t count = size ? (weight + size / 2) / size : 1;
+	uint64_t count = size ? (weight + size / 2) / size : 1, h = stack_hash(pcs, depth);
+	uint32_t id = tcache_find(h, depth);
 	struct ag_stack *s;
-	uint32_t id;
 
-	lock();
-	id = stack_find_or_add(pcs, depth);
-	if (id == UINT32_MAX)
-		return drop(0);
+	/* A known stack: its free-flow counters are added to atomically,
+	 * without the lock (they have no other writer). */
+	if (id == UINT32_MAX) {
+		lock();
+		id = stack_find_or_add(pcs, depth, h);
+		unlock();
+		if (id == UINT32_MAX) {
+			lock();
+			return drop(0);
+		}
+		tcache_put(h, depth, id);
+	}
 	s = &stacks[id];
-	bump(&s->ff_bytes, (int64_t)weight);
-	bump(&s->ff_count, (int64_t)(count ? count : 1));
-	bump(&s->ff_samples, 1);
+	__atomic_fetch_add(&s->ff_bytes, (int64_t)weight, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->ff_count, (int64_t)(count ? count : 1), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->ff_samples, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
-	unlock();
 	return 0;
 }
 
@@ -481,7 +532,7 @@ int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth)
 		return 0;
 	lock();
 	if ((uint32_t)fd >= ag_fd_slots ||
-	    (id = stack_find_or_add(pcs, depth)) == UINT32_MAX) {
+	    (id = stack_find_or_add(pcs, depth, stack_hash(pcs, depth))) == UINT32_MAX) {
 		ag_fd_lost++;
 		unlock();
 		return -1;

@@ -272,6 +272,7 @@ void lt_model_agent_summary(const lt_model *m, int64_t ff_samples,
 				out->max_deferred = r->deferred;
 		}
 	}
+	out->unrecorded = z->deferred;
 	out->samples = z->samples;
 	out->dropped = z->dropped;
 	out->dropped_bytes = z->dropped_bytes;

@@ -116,9 +116,9 @@ static void agent_lines(struct out *o, const lt_model *m)
 	if (!a.have)
 		return;
 	if (a.have_cost)
-		put(o, "  %-10s %.0f samples/s, %.0f ns per sample, %.2f%% of the target's CPU "
-		    "in sampling (+%.2f%% in the agent's thread); %lld frees looked up, "
-		    "%lld lock waits\n", "heap agent", a.samples_per_s, a.ns_per_sample,
+		put(o, "  %-10s %.0f samples/s, %.0f ns per sample (wall time, frees' samples "
+		    "too): %.2f%% of the target's CPU time (+%.2f%% in the agent's thread); "
+		    "%lld frees looked up, %lld lock waits\n", "heap agent", a.samples_per_s, a.ns_per_sample,
 		    100 * a.cpu_share, 100 * a.agent_share, (long long)a.free_hits,
 		    (long long)a.lock_waits);
 	else
@@ -133,6 +133,9 @@ static void agent_lines(struct out *o, const lt_model *m)
 	if (a.cut_ticks)
 		put(o, "  %-10s %zu ticks cut short to stay on time (up to %lld new stacks "
 		    "waited for later ticks)\n", "recorder", a.cut_ticks, (long long)a.max_deferred);
+	if (a.unrecorded)
+		put(o, "  %-10s %lld new stacks were still waiting when it ended: their sites "
+		    "are not in the file\n", "recorder", (long long)a.unrecorded);
 }
 
 static void header(struct out *o, const lt_model *m)

@@ -638,7 +638,10 @@ static void losses(struct ctx *c, const lt_model *m)
 	if (lt_verdict_heap_loss(m, line, sizeof(line)))
 		say(c, LT_VERDICT_WARN, "%s", line);
 	lt_model_agent_summary(m, 0, &a);
-	if (a.cut_ticks)
+	if (a.unrecorded)
+		say(c, LT_VERDICT_WARN, "%lld new heap stacks were still waiting to be written "
+		    "when the session ended: their sites are missing", (long long)a.unrecorded);
+	else if (a.cut_ticks)
 		say(c, LT_VERDICT_INFO, "%zu ticks were cut short to keep the recorder on time: "
 		    "up to %lld new heap stacks waited for later ticks", a.cut_ticks,
 		    (long long)a.max_deferred);
