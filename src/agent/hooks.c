@@ -208,12 +208,32 @@ __attribute__((noinline, cold)) static void take_free_sample(void *p, size_t siz
 	cost_add(t0);
 }
 
+/* 1 when the allocator is glibc's own: a block's usable size is then in
+ * the size word before it, read inline on every free instead of a call
+ * to malloc_usable_size (which also reads the next chunk's header). */
+static int glibc_chunks;
+
+static inline size_t usable_size(void *p)
+{
+#if defined(__x86_64__)
+	if (glibc_chunks) {
+		size_t word = ((const size_t *)p)[-1], size = word & ~(size_t)7;
+
+		/* An mmapped chunk (bit 2) has a header of two words, any
+		 * other one word of its size (the next chunk's prev_size is
+		 * the block's while it is in use), as glibc's musable. */
+		return word & 2 ? size - 2 * sizeof(size_t) : size - sizeof(size_t);
+	}
+#endif
+	return malloc_usable_size(p);
+}
+
 static inline void note_free(void *p, void *ret)
 {
 	if (!p || !ag_active || guard)
 		return;
 	if (ag_cfg.free_flow) {
-		size_t size = malloc_usable_size(p);
+		size_t size = usable_size(p);
 
 		fcountdown -= (int64_t)size;
 		if (__builtin_expect(fcountdown <= 0 || fseeded_gen != start_gen, 0))
@@ -366,6 +386,22 @@ void *ag_hook_for(const char *name)
 	return ag_fd_hook_for(name);
 }
 
+/* Whether malloc and malloc_usable_size are libc's (not jemalloc's, not
+ * libc_malloc_debug's, not a sanitizer's). */
+static int allocator_is_glibc(void)
+{
+	Dl_info a, b;
+	const char *f;
+
+	if (!dladdr((void *)ag_real.malloc, &a) || !a.dli_fname ||
+	    !dladdr((void *)malloc_usable_size, &b) || !b.dli_fname ||
+	    strcmp(a.dli_fname, b.dli_fname))
+		return 0;
+	f = strrchr(a.dli_fname, '/');
+	f = f ? f + 1 : a.dli_fname;
+	return !strncmp(f, "libc.so", 7);
+}
+
 /* The agent's own references resolve through its own (never patched)
  * GOT to the allocator the target really uses. */
 void ag_real_init(void)
@@ -383,4 +419,5 @@ void ag_real_init(void)
 	ag_real.dlopen = dlopen;
 	ag_real.dlclose = dlclose;
 	ag_fd_real_init();
+	glibc_chunks = allocator_is_glibc();
 }
