@@ -257,6 +257,6 @@ CREATE TABLE heap_agent (
 	agent_cpu_ns  INTEGER NOT NULL,      -- the agent thread's CPU time
 	table_cap     INTEGER NOT NULL,      -- sampled-block table entries
 	grows         INTEGER NOT NULL,      -- table growths
-	deferred      INTEGER NOT NULL       -- new stacks the recorder left
-					     -- for later ticks (a cut tick)
+	deferred      INTEGER NOT NULL       -- new stacks and changed sites the
+					     -- recorder left for later ticks
 );

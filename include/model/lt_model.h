@@ -128,8 +128,9 @@ struct lt_agent_stat {
 	int64_t agent_cpu_ns;   /* the agent's reporting thread's CPU time */
 	int64_t table_cap;      /* entries of its sampled-block table */
 	int64_t grows;          /* times it grew a table */
-	int64_t deferred;       /* new stacks the recorder left for later
-				   ticks at this one (a tick cut short) */
+	int64_t deferred;       /* new stacks and changed sites the recorder
+				   left for later ticks at this one (a tick
+				   cut short) */
 };
 
 /* Appends the agent's figures at a tick (copied; t increasing). */
@@ -151,10 +152,10 @@ struct lt_agent_summary {
 	double agent_share;     /* ... in the agent's reporting thread */
 	int64_t samples, dropped, dropped_bytes, free_hits, lock_waits;
 	int64_t table_cap, grows;
-	size_t cut_ticks;       /* rows where the recorder deferred stacks */
+	size_t cut_ticks;       /* rows where the recorder deferred some */
 	int64_t max_deferred;
-	int64_t unrecorded;     /* stacks still deferred at the last row: the
-				   session ended before they were written */
+	int64_t unrecorded;     /* still deferred at the last row: the session
+				   ended before they were written */
 };
 /* Sums the agent rows up; ff_samples is the free flow's raw sample count
  * at the end (0 unknown).  This function can't fail. */

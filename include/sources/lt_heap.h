@@ -131,6 +131,7 @@ struct lt_heap_batch {
 	size_t deferred;        /* new stacks left for a later batch (and
 				   the counters of their sites with them):
 				   lt_heap_take_some's cut */
+	size_t deferred_sites;  /* changed sites left for a later batch */
 };
 
 /* Creates the socket and injects the agent into o->pid (with o->unwind and
@@ -163,11 +164,13 @@ int lt_heap_poll(lt_heap *h, lt_err *err);
  * and stay valid until the next lt_heap_take, lt_heap_poll or
  * lt_heap_detach.  This function can't fail. */
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b);
-/* The same with at most max_stacks new stacks: the rest, and every
- * counter of their sites, wait for a later call (b->deferred says how
- * many), so that a burst of new stacks is spread over several ticks
- * instead of stalling one.  This function can't fail. */
-void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks);
+/* The same with at most max_stacks new stacks and max_sites changed
+ * sites: the rest (and the counters of sites whose stack waits) wait for
+ * a later call, first in line then (b->deferred, b->deferred_sites say
+ * how many), so that a burst is spread over several ticks instead of
+ * stalling one.  This function can't fail. */
+void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks,
+		       size_t max_sites);
 
 /* What the agent said in its hello ("libunwind", ...), or NULL. */
 const char *lt_heap_unwinder(const lt_heap *h);

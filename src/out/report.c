@@ -131,11 +131,12 @@ static void agent_lines(struct out *o, const lt_model *m)
 		    "data loss", (long long)a.grows,
 		    lt_fmt_bytes((double)a.table_cap * 32, b, sizeof(b)));
 	if (a.cut_ticks)
-		put(o, "  %-10s %zu ticks cut short to stay on time (up to %lld new stacks "
-		    "waited for later ticks)\n", "recorder", a.cut_ticks, (long long)a.max_deferred);
+		put(o, "  %-10s %zu ticks cut short to stay on time (up to %lld new stacks and "
+		    "site updates waited for later ticks)\n", "recorder", a.cut_ticks,
+		    (long long)a.max_deferred);
 	if (a.unrecorded)
-		put(o, "  %-10s %lld new stacks were still waiting when it ended: their sites "
-		    "are not in the file\n", "recorder", (long long)a.unrecorded);
+		put(o, "  %-10s %lld new stacks or site updates were still waiting when it "
+		    "ended: they are not in the file\n", "recorder", (long long)a.unrecorded);
 }
 
 static void header(struct out *o, const lt_model *m)

@@ -639,12 +639,13 @@ static void losses(struct ctx *c, const lt_model *m)
 		say(c, LT_VERDICT_WARN, "%s", line);
 	lt_model_agent_summary(m, 0, &a);
 	if (a.unrecorded)
-		say(c, LT_VERDICT_WARN, "%lld new heap stacks were still waiting to be written "
-		    "when the session ended: their sites are missing", (long long)a.unrecorded);
+		say(c, LT_VERDICT_WARN, "%lld new heap stacks or site updates were still waiting "
+		    "to be written when the session ended: the last heap figures lack them",
+		    (long long)a.unrecorded);
 	else if (a.cut_ticks)
 		say(c, LT_VERDICT_INFO, "%zu ticks were cut short to keep the recorder on time: "
-		    "up to %lld new heap stacks waited for later ticks", a.cut_ticks,
-		    (long long)a.max_deferred);
+		    "up to %lld new heap stacks and site updates waited for later ticks",
+		    a.cut_ticks, (long long)a.max_deferred);
 }
 
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,

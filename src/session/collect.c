@@ -159,7 +159,7 @@ static void collect_agent(lt_model *m, const struct lt_heap_batch *b, double t)
 		.agent_cpu_ns = clamp_u64(b->cost.agent_cpu_ns),
 		.table_cap = clamp_u64(b->cost.ptr_cap),
 		.grows = clamp_u64(b->cost.grows),
-		.deferred = clamp_u64(b->deferred),
+		.deferred = clamp_u64(b->deferred + b->deferred_sites),
 	};
 
 	if (!b->cost.reports)

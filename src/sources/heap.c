@@ -533,10 +533,11 @@ static size_t take_fds(lt_heap *h)
 
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
 {
-	lt_heap_take_some(h, b, SIZE_MAX);
+	lt_heap_take_some(h, b, SIZE_MAX, SIZE_MAX);
 }
 
-void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks)
+void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks,
+		       size_t max_sites)
 {
 	size_t nfds, nfrees, nsites = 0, kept = 0, give;
 
@@ -569,7 +570,10 @@ void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks)
 	for (size_t i = 0; i < h->nchanged; i++) {
 		struct astack *a = &h->st[h->changed[i]];
 
-		if (a->fresh) {
+		/* Over the budget, or its stack not handed over yet: kept,
+		 * first in line for the next batch (its latest counters go
+		 * then; nothing is lost, it is late). */
+		if (a->fresh || nsites >= max_sites) {
 			h->changed[kept++] = h->changed[i];
 			continue;
 		}
@@ -624,6 +628,7 @@ void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks)
 			.grows = h->last_tick.grows,
 		},
 		.deferred = h->nfresh,
+		.deferred_sites = h->nchanged,
 	};
 	h->refresh = 0;
 }
