@@ -3,8 +3,6 @@
 #include "lt_session.h"
 
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +27,8 @@
 /* Longest wait for the injected agent's hello. */
 #define HEAP_TIMEOUT_S 5.0
 
-/* The agent's injection, run beside the first ticks so the recording
- * starts at once: the thread owns ho's lent unwinder and symbolizer until
- * it is done (nothing else of the session uses them meanwhile: the thread
- * sampler and the Go reader start after it). */
-struct attach_job {
-	struct lt_heap_opts ho;
-	lt_heap *heap;          /* the result; NULL with err */
-	lt_err err;
-	int done;               /* set (release) when heap and err are final */
-	pthread_t t;
-};
-
 struct lt_session {
 	struct lt_session_opts o;
-	pid_t tgid;
-	struct attach_job *attach; /* an injection under way, or NULL */
 	char *output;
 	lt_model *m;
 	lt_store *st;
@@ -173,56 +157,9 @@ static void symbols_on(lt_session *s, pid_t pid)
 		s->uw = lt_unwind_new(pid, NULL);
 }
 
-static void heap_ready(lt_session *s, const lt_err *err);
-
-static void *attach_run(void *arg)
-{
-	struct attach_job *j = arg;
-
-	j->heap = lt_heap_attach(&j->ho, &j->err);
-	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* Starts the injection in a thread of its own (every signal blocked in
- * it: they are the main thread's); s->attach stays NULL when the thread
- * cannot be made, and the caller attaches in line. */
-static void attach_start(lt_session *s, const struct lt_heap_opts *ho)
-{
-	struct attach_job *j = lt_xcalloc(1, sizeof(*j));
-	sigset_t all, old;
-	int rc;
-
-	j->ho = *ho;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&j->t, NULL, attach_run, j);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		free(j);
-		return;
-	}
-	s->attach = j;
-	lt_model_set_source(s->m, "heap", 0, "the agent was still loading");
-}
-
-/* Waits for the injection thread to end and takes its result. */
-static void attach_join(lt_session *s)
-{
-	struct attach_job *j = s->attach;
-
-	pthread_join(j->t, NULL);
-	s->heap = j->heap;
-	s->attach = NULL;
-	heap_ready(s, &j->err);
-	free(j);
-}
-
-/* Gets the heap agent in (or takes over `run`'s), unless disabled: an
- * injection goes on in a thread while the first ticks are taken (see
- * attach_poll).  A refusal (static binary, no glibc, traced, no
- * permission ...) is the source's reason: the recording goes on with
- * procfs and threads. */
+/* Gets the heap agent in (or takes over `run`'s), unless disabled.  A
+ * refusal (static binary, no glibc, traced, no permission ...) is the
+ * source's reason: the recording goes on with procfs and threads. */
 static void heap_on(lt_session *s, pid_t pid)
 {
 	struct lt_heap_opts ho = {.pid = pid, .sample_rate = s->o.sample_rate,
@@ -231,6 +168,7 @@ static void heap_on(lt_session *s, pid_t pid)
 				  .agent_path = s->o.agent_path,
 				  .timeout_s = HEAP_TIMEOUT_S,
 				  .unwind = s->uw, .sym = s->sym};
+	char note[96];
 	lt_err err = {0};
 
 	s->heap = s->o.heap;
@@ -243,22 +181,10 @@ static void heap_on(lt_session *s, pid_t pid)
 		lt_model_set_source(s->m, "heap", 0, s->o.heap_reason);
 		return;
 	}
-	if (!s->heap) {
-		attach_start(s, &ho);
-		if (s->attach)
-			return;
+	if (!s->heap)
 		s->heap = lt_heap_attach(&ho, &err);
-	}
-	heap_ready(s, &err);
-}
-
-/* The heap source's state once the agent is in (s->heap) or not (err). */
-static void heap_ready(lt_session *s, const lt_err *err)
-{
-	char note[96];
-
 	if (!s->heap) {
-		lt_model_set_source(s->m, "heap", 0, err->msg);
+		lt_model_set_source(s->m, "heap", 0, err.msg);
 		return;
 	}
 	snprintf(note, sizeof(note), "unwinder %s, sample rate %llu bytes",
@@ -418,43 +344,6 @@ static void sample_goroutines(lt_session *s, const struct lt_sample *smp)
 	lt_store_write_meta(s->st, s->m, NULL);
 }
 
-/* What waits for the heap agent: the Go reader (which takes the heap
- * profile only without the agent), the modules re-read after the agent's
- * dlopen, and the thread sampler (ptrace users one at a time; it shares
- * the unwinder the injector borrowed). */
-static void after_heap(lt_session *s)
-{
-	pid_t tgid = s->tgid;
-
-	goread_on(s, tgid);
-	/* The agent's dlopen changed the modules: one maps read when not. */
-	if (s->sym && s->heap)
-		lt_symbols_refresh(s->sym);
-	if (s->o.no_threads) { /* the injector was the unwinder's last user */
-		lt_unwind_free(s->uw);
-		s->uw = NULL;
-		if (!s->heap && !s->go) {
-			lt_symbols_free(s->sym);
-			s->sym = NULL;
-		}
-	}
-	/* A Go program's goroutines and heap profile are named too, also
-	 * with --no-heap --no-threads. */
-	if (s->go && !s->sym)
-		s->sym = lt_symbols_new(tgid, NULL);
-	threads_on(s, tgid);
-}
-
-/* The injection thread is done: its result in, and what waited for it. */
-static void attach_poll(lt_session *s)
-{
-	if (!__atomic_load_n(&s->attach->done, __ATOMIC_ACQUIRE))
-		return;
-	attach_join(s);
-	after_heap(s);
-	lt_store_write_meta(s->st, s->m, NULL);
-}
-
 lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 {
 	lt_session *s;
@@ -477,15 +366,29 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 		goto fail;
 	s->m = lt_model_new();
 	lt_model_set_retention(s->m, RETENTION);
-	s->tgid = tgid;
 	fill_meta(s, tgid);
 	s->pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 	symbols_on(s, tgid);
 	/* Injection before the thread sampler exists: ptrace users one at a
 	 * time. */
 	heap_on(s, tgid);
-	if (!s->attach)
-		after_heap(s);
+	goread_on(s, tgid);
+	/* The agent's dlopen changed the modules: one maps read when not. */
+	if (s->sym && s->heap)
+		lt_symbols_refresh(s->sym);
+	if (s->o.no_threads) { /* the injector was the unwinder's last user */
+		lt_unwind_free(s->uw);
+		s->uw = NULL;
+		if (!s->heap && !s->go) {
+			lt_symbols_free(s->sym);
+			s->sym = NULL;
+		}
+	}
+	/* A Go program's goroutines and heap profile are named too, also
+	 * with --no-heap --no-threads. */
+	if (s->go && !s->sym)
+		s->sym = lt_symbols_new(tgid, NULL);
+	threads_on(s, tgid);
 	/* The recording starts now, with the first tick: loading the agent
 	 * may have taken seconds. */
 	lt_model_meta(s->m)->start_ns = lt_clock_wall_ns();
@@ -586,8 +489,6 @@ int lt_session_tick(lt_session *s, lt_err *err)
 
 	if (s->end.kind != LT_END_NONE)
 		return 1;
-	if (s->attach)
-		attach_poll(s);
 	smp.t = lt_clock_mono() - s->start;
 	smp.wall_ns = lt_clock_wall_ns();
 	if (lt_procfs_sample(s->pf, &smp, err) < 0) {
@@ -641,10 +542,7 @@ int lt_session_close(lt_session *s, const struct lt_end *end, lt_err *err)
 	if (!s)
 		return 0;
 	/* Sources first: the target runs free before anything else can
-	 * fail.  An injection under way ends by itself (it never waits
-	 * longer than HEAP_TIMEOUT_S), then the agent is told to stop. */
-	if (s->attach)
-		attach_join(s);
+	 * fail. */
 	lt_heap_detach(s->heap);
 	lt_threads_free(s->th);
 	lt_goheap_free(s->goheap);
