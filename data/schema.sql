@@ -308,3 +308,28 @@ CREATE TABLE reach_site (
 	weak           INTEGER NOT NULL,
 	PRIMARY KEY (scan_id, stack_id)
 ) WITHOUT ROWID;
+
+---------------------------------------------------------------------------
+-- The heap agent's own cost and losses.  Added to version 2 without a
+-- version change: a file without this table has no such figures.
+---------------------------------------------------------------------------
+
+-- A row at the ticks where the agent's counters changed (readers carry
+-- forward).  Counters are since the agent's start; CPU times since the
+-- target process and the agent's thread began.
+CREATE TABLE heap_agent (
+	tick_id       INTEGER PRIMARY KEY REFERENCES tick (id),
+	samples       INTEGER NOT NULL,      -- sampled allocations
+	tracked       INTEGER NOT NULL,      -- sampled blocks live
+	dropped       INTEGER NOT NULL,      -- samples lost: agent tables full
+	dropped_bytes INTEGER NOT NULL,      -- their weighted bytes
+	sample_ns     INTEGER NOT NULL,      -- time in sampled mallocs/frees
+	free_hits     INTEGER NOT NULL,      -- frees looked up in the table
+	lock_waits    INTEGER NOT NULL,      -- slow-path lock waits
+	cpu_ns        INTEGER NOT NULL,      -- the target's CPU time; 0 unknown
+	agent_cpu_ns  INTEGER NOT NULL,      -- the agent thread's CPU time
+	table_cap     INTEGER NOT NULL,      -- sampled-block table entries
+	grows         INTEGER NOT NULL,      -- table growths
+	deferred      INTEGER NOT NULL       -- new stacks and changed sites the
+					     -- recorder left for later ticks
+);

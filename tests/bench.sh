@@ -4,12 +4,13 @@
 #
 # Rounds alternate between the modes so drift of the machine hits all of
 # them.  Throughput is the median of the churn target's per-period ops/s
-# lines; slowdown = unattached / attached throughput.
+# lines inside the attached window; slowdown = unattached / attached
+# throughput within each round, shown as min / median / max over rounds.
 set -eu
 export LC_ALL=C
 LEAKTOP=${LEAKTOP:-bin/leaktop}
 SECS=${BENCH_SECS:-4}
-ROUNDS=${BENCH_ROUNDS:-3}
+ROUNDS=${BENCH_ROUNDS:-5}
 # BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh).
 if [ "${BENCH_ONLY:-}" = go ]; then
 	exec bash tests/bench_go.sh
@@ -24,7 +25,6 @@ now_ns() { date +%s%N; }
 # The modes compared: "none" for the target alone, "heaptrack" for
 # heaptrack -p when installed, otherwise extra `leaktop record` options.
 MODES=(none
-       "--no-heap --no-threads"
        "--no-threads"
        "--no-threads --no-free-flow"
        "--no-threads --sample-rate 64K"
@@ -32,6 +32,11 @@ MODES=(none
        "--threads-interval 1s"
        "--no-heap --interval 100ms --threads-interval 100ms")
 command -v heaptrack >/dev/null && MODES+=(heaptrack)
+# The workloads: churn's arguments after PERIOD_MS SECONDS (threads, frames
+# of calls around each malloc and free, largest block).
+WORKLOADS=("1 0 32768" "2 3 2064")
+WNAMES=("churn: 1 thread, 16 B..32 KiB blocks, 4096 live"
+	"2-thread churn: 16 B..2 KiB blocks through 3 frames of calls, 4096 live each")
 
 # Reachability scans (issue 16; BENCH_REACH_ONLY=1 runs this part alone):
 # the time a scan takes per GiB of target memory, and the target's
@@ -42,7 +47,7 @@ command -v heaptrack >/dev/null && MODES+=(heaptrack)
 # a scan are compared with those at least 0.3 s away from any.
 reach_bench() {
 	local mib=${BENCH_REACH_MIB:-512} pid
-	build/targets/churn 100 60 "$mib" >"$tmp/reach.ops" &
+	build/targets/churn 100 60 1 0 32768 "$mib" >"$tmp/reach.ops" &
 	pid=$!
 	for _ in $(seq 600); do grep -qs "^ops" "$tmp/reach.ops" && break; sleep 0.1; done
 	"$LEAKTOP" record -p "$pid" -o "$tmp/reach.db" --threads-interval 1d --scan-interval 3s \
@@ -72,8 +77,8 @@ reach_bench() {
 	# periods at least 0.3 s away from any scan while leaktop was attached.
 	awk -v t0="$(sqlite3 "$tmp/reach.db" "SELECT min(wall_ns) FROM tick")" \
 	    -v t1="$(sqlite3 "$tmp/reach.db" "SELECT max(wall_ns) FROM tick")" 'NR == FNR { s0[NR] = $1; s1[NR] = $1 + $2; n = NR; next }
-	$1 == "ops" && NF == 3 {
-		hi = $3; lo = prev ? prev : hi - 100e6; prev = hi; near = 0
+	$1 == "ops" && NF == 4 {
+		lo = $3; hi = $4; near = 0
 		for (i = 1; i <= n; i++) {
 			a = lo > s0[i] ? lo : s0[i]; b = hi < s1[i] ? hi : s1[i]
 			if (b > a) { in_t += b - a; in_ops += $2 * (b - a) / 1e9 }
@@ -97,66 +102,108 @@ first_heap_ns() {
 	sqlite3 "$1" 'SELECT min(t.wall_ns) FROM tick t JOIN heap_value v ON v.tick_id = t.id' 2>/dev/null || true
 }
 
-# run_churn IDX OUT: one round of the churn loop under mode MODES[IDX].
+# The window a mode was attached, "FROM TO" in wall-clock ns: leaktop's from
+# its first tick with heap data (its first tick without the heap source)
+# to its end; heaptrack's from 2 s after it started (gdb attaches in
+# about that) to when it was interrupted.
+window() {
+	local db=$1 from to
+	from=$(first_heap_ns "$db")
+	[ -z "$from" ] && from=$(sqlite3 "$db" 'SELECT min(wall_ns) FROM tick' 2>/dev/null || true)
+	to=$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'end_ns'" 2>/dev/null || true)
+	[ -z "$to" ] && to=$(sqlite3 "$db" 'SELECT max(wall_ns) FROM tick' 2>/dev/null || true)
+	echo "${from:-0} ${to:-0}"
+}
+
+# run_churn W IDX OUT: one round of workload W under mode MODES[IDX]; writes
+# the ops/s of the periods wholly inside the attached window to OUT.ops.
 run_churn() {
-	local mode=${MODES[$1]} out=$2 start
-	build/targets/churn 250 "$((SECS + 2))" >"$out" &
+	local w=$1 mode=${MODES[$2]} out=$3 from to
+	# shellcheck disable=SC2086 # the workload is an argument list
+	build/targets/churn 250 "$((SECS + 4))" ${WORKLOADS[$w]} >"$out" &
 	local pid=$!
-	sleep 0.3
+	sleep 0.5
 	case "$mode" in
-	none) sleep "$SECS" ;;
+	none)
+		from=$(now_ns); sleep "$SECS"; to=$(now_ns) ;;
 	heaptrack)
 		# heaptrack -p injects with gdb and traces every call until
 		# interrupted; its figures are for comparison only.
-		(cd "$tmp" && timeout -s INT "$SECS" heaptrack -p "$pid" >/dev/null 2>&1) || true
+		from=$(( $(now_ns) + 2000000000 ))
+		(cd "$tmp" && timeout -s INT "$((SECS + 2))" heaptrack -p "$pid" >/dev/null 2>&1) || true
+		to=$(now_ns)
 		;;
 	*)
-		start=$(now_ns)
 		# shellcheck disable=SC2086 # mode is an option list
 		/usr/bin/time -f '%e %U %S' -o "$out.time" "$LEAKTOP" record -p "$pid" -o "$out.db" \
 			$mode --duration "${SECS}s" 2>/dev/null || true
-		sqlite3 "$out.db" 'SELECT max_stop_ns FROM thread_sample' >>"$tmp/stop-$1" 2>/dev/null || true
+		sqlite3 "$out.db" 'SELECT max_stop_ns FROM thread_sample' >>"$tmp/stop-$w-$2" 2>/dev/null || true
+		read -r from to < <(window "$out.db")
 		;;
 	esac
 	local rc=0
 	wait "$pid" || rc=$?
 	# The target must survive every mode; say when one did not.
-	[ "$rc" -ne 0 ] && echo "$rc" >>"$tmp/crash-$1"
+	[ "$rc" -ne 0 ] && echo "$rc" >>"$tmp/crash-$w-$2"
+	awk -v f="$from" -v t="$to" '$1 == "ops" && $3 >= f && $4 <= t {print $2}' "$out" >"$out.ops"
 	return 0
 }
 
+# spread FILE: "min/median/max" of the numbers in FILE.
+spread() {
+	sort -n "$1" | awk '{a[NR]=$1} END {if (!NR) {print "-"; exit}
+		m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2
+		printf "%.2fx / %.2fx / %.2fx", a[1], m, a[NR]}'
+}
+
+# Rounds interleave the modes (and the workloads), so the load of the
+# machine drifts over all of them alike; a ratio is taken within a round
+# (unattached median / attached median of that round's periods).
 for r in $(seq "$ROUNDS"); do
-	for i in "${!MODES[@]}"; do
-		run_churn "$i" "$tmp/r$r-$i"
-		# skip the first line (warm-up, attach) of each round
-		tail -n +3 "$tmp/r$r-$i" | awk '$1 == "ops" {print $2}' >>"$tmp/all-$i"
-		[ -f "$tmp/r$r-$i.time" ] && cat "$tmp/r$r-$i.time" >>"$tmp/cpu-$i"
+	for w in "${!WORKLOADS[@]}"; do
+		for i in "${!MODES[@]}"; do
+			run_churn "$w" "$i" "$tmp/r$r-$w-$i"
+			median <"$tmp/r$r-$w-$i.ops" >"$tmp/m$r-$w-$i"
+			cat "$tmp/r$r-$w-$i.ops" >>"$tmp/all-$w-$i"
+			[ -f "$tmp/r$r-$w-$i.time" ] && cat "$tmp/r$r-$w-$i.time" >>"$tmp/cpu-$w-$i"
+			[ -f "$tmp/r$r-$w-$i.db" ] && "$LEAKTOP" report "$tmp/r$r-$w-$i.db" 2>/dev/null |
+				awk '$1 == "heap" && $2 == "agent" {print}' >>"$tmp/agent-$w-$i"
+		done
+		for i in "${!MODES[@]}"; do
+			[ "$i" -eq 0 ] && continue
+			b=$(cat "$tmp/m$r-$w-0"); v=$(cat "$tmp/m$r-$w-$i")
+			awk -v a="$b" -v b="$v" 'BEGIN {if (b > 0) printf "%.4f\n", a/b}' >>"$tmp/ratio-$w-$i"
+		done
 	done
 done
 
-base=$(median <"$tmp/all-0")
-echo "churn target: 1 thread, malloc/free of 16 B..32 KiB blocks, 4096 live"
-echo "throughput (median ops/s over $ROUNDS rounds of ${SECS}s; slowdown = unattached / attached):"
-printf '  %-56s %12.0f ops/s  slowdown 1.000\n' "unattached" "$base"
-for i in "${!MODES[@]}"; do
-	[ "$i" -eq 0 ] && continue
-	v=$(median <"$tmp/all-$i")
-	label="record ${MODES[$i]}"
-	[ "${MODES[$i]}" = heaptrack ] && label="heaptrack -p ($(heaptrack --version 2>/dev/null | head -1))"
-	cpu=$(awk '{u+=$2; s+=$3; e+=$1} END {if (e>0) printf "%.1f%%", 100*(u+s)/e; else print "?"}' "$tmp/cpu-$i" 2>/dev/null || echo "-")
-	stops=""
-	if [ -s "$tmp/stop-$i" ]; then
-		stops=$(sort -n "$tmp/stop-$i" | awk '{a[NR]=$1} END {printf "  thread stop median %.0fus max %.0fus", a[int((NR+1)/2)]/1000, a[NR]/1000}')
-	fi
-	crashed=""
-	[ -s "$tmp/crash-$i" ] && crashed="  TARGET DIED in $(wc -l <"$tmp/crash-$i") of $ROUNDS rounds (status $(sort -u "$tmp/crash-$i" | tr '\n' ' '))"
-	printf '  %-56s %12.0f ops/s  slowdown %s  (leaktop CPU %s)%s%s\n' "$label" "$v" \
-		"$(ratio "$base" "$v")" "$cpu" "$stops" "$crashed"
+for w in "${!WORKLOADS[@]}"; do
+	base=$(median <"$tmp/all-$w-0")
+	echo "${WNAMES[$w]}"
+	echo "  slowdown = unattached / attached ops/s, paired per round; min / median / max over $ROUNDS rounds of ${SECS}s"
+	echo "  (only 250 ms periods wholly inside the attached window are counted)"
+	printf '    %-52s %11.0f ops/s\n' "unattached" "$base"
+	for i in "${!MODES[@]}"; do
+		[ "$i" -eq 0 ] && continue
+		v=$(median <"$tmp/all-$w-$i")
+		label="record ${MODES[$i]}"
+		[ "${MODES[$i]}" = heaptrack ] && label="heaptrack -p ($(heaptrack --version 2>/dev/null | head -1))"
+		cpu=$(awk '{u+=$2; s+=$3; e+=$1} END {if (e>0) printf "%.1f%%", 100*(u+s)/e; else print "-"}' "$tmp/cpu-$w-$i" 2>/dev/null || echo "-")
+		stops=""
+		if [ -s "$tmp/stop-$w-$i" ]; then
+			stops=$(sort -n "$tmp/stop-$w-$i" | awk '{a[NR]=$1} END {printf "  thread stop median %.0fus max %.0fus", a[int((NR+1)/2)]/1000, a[NR]/1000}')
+		fi
+		crashed=""
+		[ -s "$tmp/crash-$w-$i" ] && crashed="  TARGET DIED in $(wc -l <"$tmp/crash-$w-$i") of $ROUNDS rounds (status $(sort -u "$tmp/crash-$w-$i" | tr '\n' ' '))"
+		printf '    %-52s %11.0f ops/s  slowdown %s  (leaktop CPU %s)%s%s\n' "$label" "$v" \
+			"$(spread "$tmp/ratio-$w-$i")" "$cpu" "$stops" "$crashed"
+		[ -s "$tmp/agent-$w-$i" ] && tail -n 1 "$tmp/agent-$w-$i" | sed 's/^ *heap agent */        agent (last round): /'
+	done
 done
 
 # Attach latency: from the command's start to the first tick with heap
 # data, ticks every 50 ms so the tick period hardly adds to it.
-for r in 1 2 3 4 5; do
+for r in $(seq 9); do
 	build/targets/churn 250 10 >/dev/null &
 	pid=$!
 	sleep 0.3
@@ -167,7 +214,7 @@ for r in 1 2 3 4 5; do
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
 done
 if [ -s "$tmp/latency" ]; then
-	sort -n "$tmp/latency" | awk '{a[NR]=$1} END {printf "attach latency (command start to first heap data, %d runs): median %.0f ms, max %.0f ms\n", NR, a[int((NR+1)/2)]/1000, a[NR]/1000}'
+	sort -n "$tmp/latency" | awk '{a[NR]=$1} END {printf "attach latency (command start to first heap data, %d runs): min %.0f ms, median %.0f ms, max %.0f ms\n", NR, a[1]/1000, a[int((NR+1)/2)]/1000, a[NR]/1000}'
 else
 	echo "attach latency: no heap data recorded"
 fi
@@ -176,19 +223,24 @@ fi
 reach_bench
 
 # Session file growth at default settings (1 s ticks, heap and threads on)
-# on the bundled demo service, which has dozens of live call sites; a
-# shorter run extrapolated to a minute and an hour.
-bin/leaktop-demo >/dev/null 2>&1 &
+# on growth_load: 200 allocation sites whose counters change every tick,
+# 50 thread groups.  Two recordings of the same process, 10 s and 40 s:
+# the difference is what the 30 s more cost, without the fixed part.
+build/targets/growth_load 200 50 300 >/dev/null &
 pid=$!
 sleep 0.5
-"$LEAKTOP" record -p "$pid" -o "$tmp/growth.db" --duration 30s 2>/dev/null || true
+for d in 10 40; do
+	"$LEAKTOP" record -p "$pid" -o "$tmp/growth$d.db" --duration "${d}s" 2>/dev/null || true
+done
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-ticks=$(sqlite3 "$tmp/growth.db" 'SELECT count(*) FROM tick')
-sites=$(sqlite3 "$tmp/growth.db" 'SELECT count(*) FROM heap_site')
-bytes=$(stat -c %s "$tmp/growth.db")
-awk -v b="$bytes" -v t="$ticks" -v s="$sites" 'BEGIN {
-	printf "session file (demo service, default settings, %d heap sites): %d bytes for %d ticks = %.0f bytes/tick, %.1f KiB/min, %.1f MiB/hour\n",
-		s, b, t, b/t, b/t*60/1024, b/t*3600/1048576 }'
+awk -v a="$(stat -c %s "$tmp/growth10.db")" -v b="$(stat -c %s "$tmp/growth40.db")" \
+    -v ta="$(sqlite3 "$tmp/growth10.db" 'SELECT count(*) FROM tick')" \
+    -v tb="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM tick')" \
+    -v s="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM heap_site WHERE kind = 0')" \
+    -v g="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM thread_group')" 'BEGIN {
+	if (tb <= ta) { print "session file growth: not measured"; exit }
+	r = (b - a) / (tb - ta)
+	printf "session file growth (growth_load, default settings, %d heap sites, %d thread groups): %.0f bytes/tick = %.1f MiB/hour\n", s, g, r, r*3600/1048576 }'
 
 # TUI responsiveness with 100,000 heap sites: a short real session, plus
 # 100,000 synthetic sites written with SQL, viewed with --dump.
@@ -229,7 +281,7 @@ if [ "${BENCH_REDIS:-1}" != 0 ] && command -v redis-server >/dev/null && command
 	rb() { redis-benchmark -p "$port" -q -t set,get,lpush,lpop -n 100000 -P 4 2>/dev/null |
 		awk -F'[: ]+' '/requests per second/ {for (i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {s+=$i; break}} END {print s}'; }
 	rb >/dev/null  # warm-up: the first run is slower for reasons of its own
-	rmodes=(none "" "--sample-rate 1")
+	rmodes=(none "" "--sample-rate 64K" "--sample-rate 1")
 	command -v heaptrack >/dev/null && rmodes+=(heaptrack)
 	for r in $(seq "$ROUNDS"); do
 		for i in "${!rmodes[@]}"; do
@@ -263,7 +315,9 @@ if [ "${BENCH_REDIS:-1}" != 0 ] && command -v redis-server >/dev/null && command
 		v=$(median <"$tmp/redis-$i")
 		label="record --no-threads ${rmodes[$i]:-(default rate)}"
 		[ "${rmodes[$i]}" = heaptrack ] && label="heaptrack -p"
-		printf '  %-56s %12.0f req/s  slowdown %s\n' "$label" "$v" "$(ratio "$rbase" "$v")"
+		# Paired per round, like the churn's.
+		paste "$tmp/redis-0" "$tmp/redis-$i" | awk '$2 > 0 {printf "%.4f\n", $1/$2}' >"$tmp/rratio-$i"
+		printf '  %-56s %12.0f req/s  slowdown %s (min / median / max)\n' "$label" "$v" "$(spread "$tmp/rratio-$i")"
 	done
 	if kill "$rpid" 2>/dev/null; then
 		wait "$rpid" 2>/dev/null || true

@@ -140,7 +140,25 @@ struct lt_msg_tick {
 	uint64_t now_us;         /* the agent's clock at this report */
 	uint64_t fd_lost;        /* descriptors not followed (fd table full,
 				    or stack table full) */
+	/* Appended without a version change: an older agent's tick ends
+	 * above (LT_MSG_TICK_V3_SIZE bytes) and these read as 0.  Decoders
+	 * accept any length from that size up in steps of 8 and ignore
+	 * what they do not know, so later fields can be appended too.
+	 * The agent's cost and losses since this start: */
+	uint64_t sample_ns;      /* ns spent in the sampled paths (clock read
+				    on entry and exit of a sample only) */
+	uint64_t free_hits;      /* frees whose pointer passed the filter and
+				    were looked up in the table */
+	uint64_t lock_waits;     /* slow-path lock acquisitions that waited */
+	uint64_t dropped_bytes;  /* weighted bytes of the dropped samples */
+	uint64_t cpu_ns;         /* the target's CPU time (all its threads,
+				    the agent's too), CLOCK_PROCESS_CPUTIME_ID */
+	uint64_t agent_cpu_ns;   /* the reporting thread's own CPU time */
+	uint64_t ptr_cap;        /* entries of the sampled-block table now */
+	uint64_t grows;          /* times a table was grown */
 };
+#define LT_MSG_TICK_V3_SIZE 64   /* the tick before the fields above */
+#define LT_MSG_TICK_MAX 4096     /* longest tick a decoder accepts */
 
 /* The sampled blocks live now, for leaktop's reachability scan.  The agent
  * keeps every sampled address XOR-ed with key, which has bit 62 set and
@@ -174,7 +192,7 @@ _Static_assert(sizeof(struct lt_msg_hello) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_stack) == 8, "wire layout");
 _Static_assert(sizeof(struct lt_msg_site) == 120, "wire layout");
 _Static_assert(sizeof(struct lt_msg_fdsite) == 24, "wire layout");
-_Static_assert(sizeof(struct lt_msg_tick) == 64, "wire layout");
+_Static_assert(sizeof(struct lt_msg_tick) == 128, "wire layout");
 _Static_assert(sizeof(struct lt_msg_blocks) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_block) == 40, "wire layout");
 

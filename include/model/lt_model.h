@@ -127,6 +127,58 @@ const lt_srctext *lt_model_srctext_c(const lt_model *m);
 lt_unreach *lt_model_unreach(lt_model *m);
 const lt_unreach *lt_model_unreach_c(const lt_model *m);
 
+/* The heap agent's own cost and losses as of one tick: counters since
+ * the agent's start (CPU times since the process and the agent's thread
+ * began), and what the recorder itself cut.  Kept at the ticks where
+ * they changed. */
+struct lt_agent_stat {
+	double t;               /* session seconds of the tick */
+	int64_t samples;        /* sampled allocations */
+	int64_t tracked;        /* sampled blocks live */
+	int64_t dropped;        /* samples lost: the agent's tables full */
+	int64_t dropped_bytes;  /* their weighted bytes */
+	int64_t sample_ns;      /* time in sampled allocations and frees */
+	int64_t free_hits;      /* frees past the filter (table lookups) */
+	int64_t lock_waits;     /* slow-path lock acquisitions that waited */
+	int64_t cpu_ns;         /* the target's CPU time; 0 unknown (an
+				   agent older than these counters) */
+	int64_t agent_cpu_ns;   /* the agent's reporting thread's CPU time */
+	int64_t table_cap;      /* entries of its sampled-block table */
+	int64_t grows;          /* times it grew a table */
+	int64_t deferred;       /* new stacks and changed sites the recorder
+				   left for later ticks at this one (a tick
+				   cut short) */
+};
+
+/* Appends the agent's figures at a tick (copied; t increasing). */
+void lt_model_add_agent_stat(lt_model *m, const struct lt_agent_stat *a);
+size_t lt_model_agent_stat_count(const lt_model *m);
+/* Row i (0 <= i < count); valid until the next add. */
+const struct lt_agent_stat *lt_model_agent_stat(const lt_model *m, size_t i);
+
+/* What the agent rows of a session add up to. */
+struct lt_agent_summary {
+	int have;               /* 0: no agent row (no agent, or an old file) */
+	int have_cost;          /* the agent sent its cost (cpu_ns known) */
+	double span;            /* seconds between the first and last row */
+	double samples_per_s;   /* sampled allocations a second over it */
+	double ns_per_sample;   /* time in the sampled paths per sample (free
+				   flow samples included, when known) */
+	double cpu_share;       /* of the target's CPU time over the span: in
+				   the sampled paths */
+	double agent_share;     /* ... in the agent's reporting thread */
+	int64_t samples, dropped, dropped_bytes, free_hits, lock_waits;
+	int64_t table_cap, grows;
+	size_t cut_ticks;       /* rows where the recorder deferred some */
+	int64_t max_deferred;
+	int64_t unrecorded;     /* still deferred at the last row: the session
+				   ended before they were written */
+};
+/* Sums the agent rows up; ff_samples is the free flow's raw sample count
+ * at the end (0 unknown).  This function can't fail. */
+void lt_model_agent_summary(const lt_model *m, int64_t ff_samples,
+			    struct lt_agent_summary *out);
+
 /* Fits metric id over ticks [from, to) where it was measured, with the
  * metric's noise floor.  out->n is 0 when it was never measured. */
 void lt_model_growth(const lt_model *m, int id, size_t from, size_t to,

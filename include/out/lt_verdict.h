@@ -73,4 +73,10 @@ int lt_verdict_leak_line(const lt_model *m, const struct lt_diag_opts *dopt,
 			 const struct lt_diag_row *rows, size_t n, char *buf,
 			 size_t len);
 
+/* The heap data a session lost, in words: "N samples dropped (the
+ * agent's tables were full): live bytes understated by up to X", when the
+ * agent dropped any.  Returns 1 with buf filled, 0 when nothing was lost.
+ * This function can't fail. */
+int lt_verdict_heap_loss(const lt_model *m, char *buf, size_t len);
+
 #endif

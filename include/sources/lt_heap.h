@@ -92,6 +92,21 @@ struct lt_heap_fdsite {
  * strings; this function can't fail. */
 const char *lt_heap_fd_kind(int kind);
 
+/* The agent's own cost and losses, from its last report (all 0 before
+ * one; an agent older than these counters sends cpu_ns 0).  Cumulative
+ * since the agent's start, except the CPU times. */
+struct lt_heap_cost {
+	uint64_t reports;       /* agent reports received so far */
+	uint64_t sample_ns;     /* ns spent in sampled allocations and frees */
+	uint64_t free_hits;     /* frees that passed the filter (a lookup) */
+	uint64_t lock_waits;    /* slow-path lock acquisitions that waited */
+	uint64_t dropped_bytes; /* weighted bytes of the dropped samples */
+	uint64_t cpu_ns;        /* the target's CPU time since it began */
+	uint64_t agent_cpu_ns;  /* the agent's reporting thread's CPU time */
+	uint64_t ptr_cap;       /* entries of the agent's sampled-block table */
+	uint64_t grows;         /* times the agent grew a table */
+};
+
 /* What the heap source has for one tick. */
 struct lt_heap_batch {
 	const struct lt_heap_stack *stacks;  /* new since the last batch */
@@ -113,6 +128,11 @@ struct lt_heap_batch {
 				   start) of that report */
 	uint64_t fd_lost;       /* descriptors not followed (number over the
 				   agent's fd table, or its tables full) */
+	struct lt_heap_cost cost;
+	size_t deferred;        /* new stacks left for a later batch (and
+				   the counters of their sites with them):
+				   lt_heap_take_some's cut */
+	size_t deferred_sites;  /* changed sites left for a later batch */
 };
 
 /* Creates the socket and injects the agent into o->pid (with o->unwind and
@@ -145,6 +165,13 @@ int lt_heap_poll(lt_heap *h, lt_err *err);
  * and stay valid until the next lt_heap_take, lt_heap_poll or
  * lt_heap_detach.  This function can't fail. */
 void lt_heap_take(lt_heap *h, struct lt_heap_batch *b);
+/* The same with at most max_stacks new stacks and max_sites changed
+ * sites: the rest (and the counters of sites whose stack waits) wait for
+ * a later call, first in line then (b->deferred, b->deferred_sites say
+ * how many), so that a burst is spread over several ticks instead of
+ * stalling one.  This function can't fail. */
+void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks,
+		       size_t max_sites);
 
 /* What the agent said in its hello ("libunwind", ...), or NULL. */
 const char *lt_heap_unwinder(const lt_heap *h);

@@ -48,6 +48,15 @@ void lt_symbols_free(lt_symbols *s); /* NULL-safe */
 size_t lt_symbols_resolve(lt_symbols *s, uint64_t pc, int activation,
 			  struct lt_sym *out, size_t max);
 
+/* The ELF symbol (not demangled) and the module path at pc, looked up
+ * like lt_symbols_resolve's but from the symbol table alone: no DWARF is
+ * read, so it is fast on a module not met before (the injector asks this
+ * while it holds a thread of the target stopped).  *function and *module
+ * are NULL when unknown; they stay valid as long as s.  This function
+ * can't fail. */
+void lt_symbols_name(lt_symbols *s, uint64_t pc, int activation,
+		     const char **function, const char **module);
+
 /* Call when the target's modules may have changed (dlopen, dlclose; see
  * lt_thread_tick.maps_changed): if its executable mappings differ from
  * those last read, re-reads the modules and forgets cached addresses;

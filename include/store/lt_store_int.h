@@ -187,4 +187,24 @@ void lt_store_reach_free(struct lt_store_reach *c);
  * tables existed loads with none.  Returns 0, or -1 with err. */
 int lt_store_reach_load(sqlite3 *db, lt_model *m, const char *path,
 			lt_err *err);
+
+/* ---- the heap agent's cost and losses (store_agent.c): heap_agent ---- */
+struct lt_store_agent {
+	size_t rows;            /* model rows persisted */
+	sqlite3_stmt *ins;      /* prepared on first use */
+};
+
+/* Writes the agent rows m gained since cur, as of tick_id.  Same
+ * transaction and error rules as lt_store_stacks_write. */
+int lt_store_agent_write(sqlite3 *db, struct lt_store_agent *cur,
+			 const lt_model *m, int64_t tick_id, const char *path,
+			 lt_err *err);
+/* Marks m's agent rows as persisted; after COMMIT. */
+void lt_store_agent_commit(struct lt_store_agent *cur, const lt_model *m);
+void lt_store_agent_free(struct lt_store_agent *cur);
+/* Loads them into m; a file without the table loads with none, a row
+ * with a negative or non-integer figure is refused naming it.  Returns
+ * 0, or -1 with err. */
+int lt_store_agent_load(sqlite3 *db, lt_model *m, const char *path,
+			lt_err *err);
 #endif

@@ -229,6 +229,18 @@ static int report_fds(void)
 	return k ? put(LT_MSG_FDSITES, fds, k * sizeof(fds[0]), NULL, 0) : 0;
 }
 
+/* CPU time of the process or of this thread, ns since it began: the
+ * process's at this start is subtracted by leaktop, which gets it from
+ * the first tick. */
+static uint64_t cpu_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	if (clock_gettime(c, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int report(void)
 {
 	static struct lt_msg_site sites[1024];
@@ -274,6 +286,14 @@ static int report(void)
 	t.stacks = stacks_sent;
 	t.now_us = (uint64_t)us_since_start(ag_now_ns());
 	t.fd_lost = __atomic_load_n(&ag_fd_lost, __ATOMIC_RELAXED);
+	t.sample_ns = __atomic_load_n(&ag_sample_ns, __ATOMIC_RELAXED);
+	t.free_hits = __atomic_load_n(&ag_free_hits, __ATOMIC_RELAXED);
+	t.lock_waits = __atomic_load_n(&ag_lock_waits, __ATOMIC_RELAXED);
+	t.dropped_bytes = __atomic_load_n(&ag_dropped_bytes, __ATOMIC_RELAXED);
+	t.cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	t.agent_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	t.ptr_cap = ag_ptr_cap();
+	t.grows = __atomic_load_n(&ag_grows, __ATOMIC_RELAXED);
 	return put(LT_MSG_TICK, &t, sizeof(t), NULL, 0) || flush();
 }
 
@@ -351,10 +371,17 @@ static void *reporter(void *arg)
 	/* Named, so that one can see whether an agent is active. */
 	prctl(PR_SET_NAME, "lt-agent", 0, 0, 0);
 	if (send_hello() == 0) {
+		/* The first reports come soon after the attach (10, 20, 40 ...
+		 * ms), so leaktop has heap data at once; then every
+		 * REPORT_MS (its thread costs about 0.1% of the target's CPU
+		 * time then, measured). */
+		int wait_ms = 10;
+
 		for (;;) {
 			struct pollfd p = {sock, POLLIN, 0};
-			int r = poll(&p, 1, REPORT_MS);
+			int r = poll(&p, 1, wait_ms);
 
+			wait_ms = wait_ms * 2 < REPORT_MS ? wait_ms * 2 : REPORT_MS;
 			if (r > 0) {
 				r = read_control(&asks);
 				if (r) {

@@ -131,7 +131,8 @@ struct ag_fdsite {
 };
 int ag_tables_init(void) AG_HIDDEN;        /* 0, or -1: mmap failed */
 void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
-/* Records a sampled block; returns 0 or -1 (table full: dropped). */
+/* Records a sampled block; returns 0 or -1 (tables full and not grown:
+ * dropped, counted in ag_dropped and ag_dropped_bytes). */
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth,
 	     uint64_t weight, size_t size) AG_HIDDEN;
 /* Counts a free sampled by bytes (usable size `size`, weight `weight`)
@@ -172,6 +173,12 @@ uint32_t ag_stack_count(void) AG_HIDDEN;
 struct ag_stack *ag_stack_get(uint32_t id) AG_HIDDEN;
 const uint64_t *ag_stack_pcs(const struct ag_stack *s) AG_HIDDEN;
 extern uint64_t ag_samples, ag_tracked, ag_dropped AG_HIDDEN;
+/* The agent's cost and losses (lt_msg_tick), written under the tables'
+ * lock except ag_sample_ns (hooks.c, atomic adds). */
+extern uint64_t ag_free_hits, ag_lock_waits, ag_dropped_bytes, ag_grows AG_HIDDEN;
+extern uint64_t ag_sample_ns AG_HIDDEN;
+/* Entries of the sampled-block table now (it grows). */
+uint32_t ag_ptr_cap(void) AG_HIDDEN;
 
 /* Descriptors (fd sites).  The fd table maps a descriptor number below
  * ag_fd_slots to the (stack, kind) that created it. */

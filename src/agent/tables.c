@@ -13,18 +13,21 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PTR_CAP_MAX (1u << 18)    /* tracked blocks at rate 1: 8 MiB */
+/* The sampled-block table starts small and doubles when it is 3/4 full,
+ * up to PTR_CAP_LIMIT entries (8M blocks tracked, 256 MiB of table at
+ * rate 1; only what is used is touched).  Over that, samples are dropped,
+ * counted with their bytes, and leaktop says so. */
+#define PTR_CAP_FULL (1u << 18)    /* starting size at rate 1: 8 MiB */
 #define PTR_CAP_SAMPLED (1u << 14) /* when sampling: 512 KiB, 12,000 samples
 				      = 6 GiB live at the default rate */
-/* A counting filter of 16 KiB: small enough to stay in L1 cache, which is
- * what makes an unsampled free cheap.  Counts go down on untrack, so the
- * filter stays as sparse as the set of live sampled blocks (plain bits
- * would fill up with every sample ever taken); a count that reached 255
- * stays, and a false positive only costs a table lookup. */
+#define PTR_CAP_LIMIT (1u << 23)
 #define FILTER_SLOTS (1u << AG_FILTER_BITS)
-#define STACK_CAP (1u << 16)
-#define STACK_INDEX (1u << 17)    /* power of two, > STACK_CAP */
-#define PC_POOL (1u << 22)
+/* Stacks: ids are dense and below the decoder's limit; the arrays indexed
+ * by id are reserved whole (untouched pages cost nothing), the hash index
+ * starts at STACK_INDEX0 slots and doubles when half full. */
+#define STACK_CAP (1u << 20)
+#define STACK_INDEX0 (1u << 15)
+#define PC_POOL (1u << 24)
 /* Descriptors followed to their close: RLIMIT_NOFILE's hard limit, at
  * most this (4 MiB of table, only touched pages cost). */
 #define FD_CAP_MAX (1u << 20)
@@ -50,11 +53,12 @@ struct ptr_entry {
 	uint64_t t;                   /* ag_now_ns() when it was sampled */
 };
 
-static struct ptr_entry *ptrs;
+static struct ptr_entry *ptrs;     /* ptr_cap entries, mmap'd */
 uint8_t *ag_filter;
 #define filter ag_filter
 static struct ag_stack *stacks;
-static uint32_t *stack_index;     /* id + 1, 0 free */
+static uint32_t *stack_index;     /* id + 1, 0 free; index_cap slots */
+static uint32_t index_cap;
 static uint64_t *pc_pool;
 static uint64_t *oldest;          /* the reporter's scan, per stack */
 static uint32_t *fdtab;           /* fd -> (stack << 2 | kind) + 1, 0 none */
@@ -65,19 +69,28 @@ static uint32_t nstacks;
 /* The part of the table in use, chosen at each start: its pages are what
  * the agent adds to the target's RSS, so it is small unless every
  * allocation is tracked. */
-static uint32_t ptr_cap = PTR_CAP_SAMPLED;
+static uint32_t ptr_cap;
 #define PTR_CAP ptr_cap
 #define PTR_MAX (ptr_cap / 4 * 3)
 static uint64_t npcs;
 static int lock_word;
 static uint64_t ptr_key;
+static uint32_t table_gen = 1;    /* bumped by each reset: stack ids change */
 uint64_t ag_samples, ag_tracked, ag_dropped;
+/* Written under the lock, read by the reporter without it. */
+uint64_t ag_free_hits, ag_lock_waits, ag_dropped_bytes, ag_grows;
 
 static void lock(void)
 {
-	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+	int waited = 0;
+
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+		waited = 1;
 		while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED))
 			__builtin_ia32_pause();
+	}
+	if (waited)
+		__atomic_store_n(&ag_lock_waits, ag_lock_waits + 1, __ATOMIC_RELAXED);
 }
 
 static void unlock(void)
@@ -93,52 +106,34 @@ static void *map(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* Every table in one mapping, so that leaktop can be told one range that
- * is no root of the target (ag_tables_range). */
-static unsigned char *region;
-static size_t region_len;
-
-/* The next table of bytes from the region, page-aligned. */
-static void *carve(size_t *at, size_t bytes)
-{
-	void *p = region + *at;
-
-	*at += (bytes + 4095) & ~(size_t)4095;
-	return p;
-}
-
 int ag_tables_init(void)
 {
-	const size_t sizes[] = {
-		PTR_CAP_MAX * sizeof(*ptrs), FILTER_SLOTS, STACK_CAP * sizeof(*stacks),
-		STACK_INDEX * sizeof(*stack_index), PC_POOL * sizeof(*pc_pool),
-		STACK_CAP * sizeof(*oldest), FD_CAP_MAX * sizeof(*fdtab),
-		STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites),
-	};
-	size_t at = 0;
-
-	if (ptrs)
+	if (stacks)
 		return 0;
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		region_len += (sizes[i] + 4095) & ~(size_t)4095;
-	region = map(region_len);
-	if (!region)
-		return -1;
-	ptrs = carve(&at, sizes[0]);
-	filter = carve(&at, sizes[1]);
-	stacks = carve(&at, sizes[2]);
-	stack_index = carve(&at, sizes[3]);
-	pc_pool = carve(&at, sizes[4]);
-	oldest = carve(&at, sizes[5]);
-	fdtab = carve(&at, sizes[6]);
-	fdsites = carve(&at, sizes[7]);
-	return 0;
+	ptr_cap = PTR_CAP_SAMPLED;
+	ptrs = map(ptr_cap * sizeof(*ptrs));
+	filter = map(FILTER_SLOTS);
+	stacks = map(STACK_CAP * sizeof(*stacks));
+	index_cap = STACK_INDEX0;
+	stack_index = map(index_cap * sizeof(*stack_index));
+	pc_pool = map(PC_POOL * sizeof(*pc_pool));
+	oldest = map(STACK_CAP * sizeof(*oldest));
+	fdtab = map(FD_CAP_MAX * sizeof(*fdtab));
+	fdsites = map(STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
+	return ptrs && filter && stacks && stack_index && pc_pool && oldest &&
+	       fdtab && fdsites ? 0 : -1;
 }
 
+/* The tables hold no pointer of the target's (sampled addresses are kept
+ * XOR-ed with ptr_key, the rest are PCs and counters), so a scan reading
+ * them as roots is only slower.  No range is claimed: the block table is
+ * remapped as it grows, and a stale range handed to a scan could leave out
+ * memory the target has mapped there since, which would hide a real
+ * reference. */
 void ag_tables_range(uint64_t *lo, uint64_t *hi)
 {
-	*lo = (uint64_t)(uintptr_t)region;
-	*hi = *lo + region_len;
+	*lo = 0;
+	*hi = 0;
 }
 
 /* Gives the pages back rather than writing zeros over them. */
@@ -159,14 +154,38 @@ static uint32_t fd_cap(void)
 	return (uint32_t)rl.rlim_max;
 }
 
+/* Replaces *tab (cap entries of size each) by a zeroed table of ncap;
+ * 0, or -1 with *tab unchanged when the memory is not there. */
+static int remap(void **tab, uint32_t cap, uint32_t ncap, size_t size)
+{
+	void *n = map((size_t)ncap * size);
+
+	if (!n)
+		return -1;
+	if (*tab)
+		munmap(*tab, (size_t)cap * size);
+	*tab = n;
+	return 0;
+}
+
 void ag_tables_reset(void)
 {
+	uint32_t want = ag_cfg.rate <= 1 ? PTR_CAP_FULL : PTR_CAP_SAMPLED;
+
 	lock();
-	clear(ptrs, PTR_CAP_MAX * sizeof(*ptrs));
-	ptr_cap = ag_cfg.rate <= 1 ? PTR_CAP_MAX : PTR_CAP_SAMPLED;
+	/* Back to the starting sizes: what an earlier start grew is
+	 * given back. */
+	if (ptr_cap != want && remap((void **)&ptrs, ptr_cap, want, sizeof(*ptrs)) == 0)
+		ptr_cap = want;
+	else
+		clear(ptrs, (size_t)ptr_cap * sizeof(*ptrs));
 	clear(filter, FILTER_SLOTS);
 	clear(stacks, STACK_CAP * sizeof(*stacks));
-	clear(stack_index, STACK_INDEX * sizeof(*stack_index));
+	if (index_cap != STACK_INDEX0 &&
+	    remap((void **)&stack_index, index_cap, STACK_INDEX0, sizeof(*stack_index)) == 0)
+		index_cap = STACK_INDEX0;
+	else
+		clear(stack_index, (size_t)index_cap * sizeof(*stack_index));
 	clear(fdtab, FD_CAP_MAX * sizeof(*fdtab));
 	clear(fdsites, STACK_CAP * LT_FD_KINDS_ * sizeof(*fdsites));
 	ag_fd_slots = fd_cap();
@@ -181,6 +200,9 @@ void ag_tables_reset(void)
 	nstacks = 0;
 	npcs = 0;
 	ag_samples = ag_tracked = ag_dropped = ag_fd_lost = 0;
+	__atomic_store_n(&ag_sample_ns, 0, __ATOMIC_RELAXED);
+	ag_free_hits = ag_lock_waits = ag_dropped_bytes = ag_grows = 0;
+	__atomic_fetch_add(&table_gen, 1, __ATOMIC_RELEASE);
 	unlock();
 }
 
@@ -205,15 +227,79 @@ static void filter_add(uintptr_t p, int d)
 		__atomic_store_n(c, (uint8_t)(*c + d), __ATOMIC_RELAXED);
 }
 
-static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth)
+/* Under the lock: the stack index doubled, every id put back.  0, or -1
+ * when the memory is not there (the old index stays). */
+static int index_grow(void)
+{
+	uint32_t ncap = index_cap * 2, *n;
+
+	if (ncap > 2 * STACK_CAP || !(n = map((size_t)ncap * sizeof(*n))))
+		return -1;
+	for (uint32_t id = 0; id < nstacks; id++) {
+		uint32_t j = (uint32_t)stacks[id].hash & (ncap - 1);
+
+		while (n[j])
+			j = (j + 1) & (ncap - 1);
+		n[j] = id + 1;
+	}
+	munmap(stack_index, (size_t)index_cap * sizeof(*stack_index));
+	stack_index = n;
+	index_cap = ncap;
+	ag_grows++;
+	return 0;
+}
+
+static uint64_t stack_hash(const uint64_t *pcs, uint32_t depth)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t j;
 
 	for (uint32_t i = 0; i < depth; i++)
 		h = mix(h ^ pcs[i]) + i;
-	for (j = (uint32_t)h & (STACK_INDEX - 1); stack_index[j];
-	     j = (j + 1) & (STACK_INDEX - 1)) {
+	return h;
+}
+
+/* Stack interning without the lock: each thread remembers the ids of the
+ * last few stacks it met, by their 64-bit hash and depth (two stacks of
+ * one depth with one hash: once in 2^64).  A hit skips the shared index
+ * and the compare of the PCs, the cache misses of a sample; a program
+ * allocates from a handful of hot stacks.  Kept small: the agent's
+ * thread-local storage comes out of glibc's static TLS surplus. */
+#define TCACHE 8
+struct tcache_entry {
+	uint64_t hash;
+	uint32_t depth;           /* 0: empty */
+	uint32_t id;
+};
+static __thread struct tcache_entry tcache[TCACHE];
+static __thread uint32_t tcache_gen;
+
+static uint32_t tcache_find(uint64_t h, uint32_t depth)
+{
+	struct tcache_entry *e = &tcache[h % TCACHE];
+
+	if (tcache_gen != __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE)) {
+		memset(tcache, 0, sizeof(tcache));
+		tcache_gen = table_gen;
+		return UINT32_MAX;
+	}
+	return e->depth == depth && e->hash == h ? e->id : UINT32_MAX;
+}
+
+static void tcache_put(uint64_t h, uint32_t depth, uint32_t id)
+{
+	tcache[h % TCACHE] = (struct tcache_entry){h, depth, id};
+}
+
+/* Under the lock. */
+static uint32_t stack_find_or_add(const uint64_t *pcs, uint32_t depth, uint64_t h)
+{
+	uint32_t j;
+
+	/* Half full at most: probes stay short. */
+	if ((nstacks + 1) * 2 > index_cap && index_grow())
+		return UINT32_MAX;
+	for (j = (uint32_t)h & (index_cap - 1); stack_index[j];
+	     j = (j + 1) & (index_cap - 1)) {
 		struct ag_stack *s = &stacks[stack_index[j] - 1];
 
 		if (s->hash == h && s->depth == depth &&
@@ -277,23 +363,63 @@ static void forget(const struct ptr_entry *e, uint64_t now)
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 }
 
+/* Under the lock: the sampled-block table doubled, every entry put back
+ * (a rehash of 200,000 entries stops the allocating threads for a few
+ * ms, once per doubling).  0, or -1 at the limit or without memory. */
+static int ptrs_grow(void)
+{
+	uint32_t ncap = ptr_cap * 2;
+	struct ptr_entry *n;
+
+	if (ncap > PTR_CAP_LIMIT || !(n = map((size_t)ncap * sizeof(*n))))
+		return -1;
+	for (uint32_t i = 0; i < ptr_cap; i++) {
+		uint32_t j;
+
+		if (!ptrs[i].p)
+			continue;
+		for (j = (uint32_t)mix(ptrs[i].p) & (ncap - 1); n[j].p; j = (j + 1) & (ncap - 1))
+			;
+		n[j] = ptrs[i];
+	}
+	munmap(ptrs, (size_t)ptr_cap * sizeof(*ptrs));
+	ptrs = n;
+	ptr_cap = ncap;
+	ag_grows++;
+	return 0;
+}
+
+uint32_t ag_ptr_cap(void)
+{
+	return __atomic_load_n(&ptr_cap, __ATOMIC_RELAXED);
+}
+
+/* Under the lock: a sample lost, with its bytes, so leaktop can say how
+ * much the live figures lack. */
+static int drop(uint64_t weight)
+{
+	__atomic_store_n(&ag_dropped, ag_dropped + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag_dropped_bytes, ag_dropped_bytes + weight, __ATOMIC_RELAXED);
+	unlock();
+	return -1;
+}
+
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	     size_t size)
 {
 	uintptr_t key = (uintptr_t)p ^ ptr_key;
-	uint64_t now = ag_now_ns();
-	uint32_t id, j;
+	uint64_t now = ag_now_ns(), h = stack_hash(pcs, depth);
+	uint32_t id = tcache_find(h, depth), j;
 	struct ag_stack *s;
 
 	lock();
-	if (ag_tracked >= PTR_MAX) {
-		unlock();
-		return -1;
-	}
-	id = stack_find_or_add(pcs, depth);
+	if (ag_tracked >= PTR_MAX && ptrs_grow())
+		return drop(weight);
 	if (id == UINT32_MAX) {
-		unlock();
-		return -1;
+		id = stack_find_or_add(pcs, depth, h);
+		if (id == UINT32_MAX)
+			return drop(weight);
+		tcache_put(h, depth, id);
 	}
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
@@ -334,22 +460,27 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		 size_t size)
 {
-	uint64_t count = size ? (weight + size / 2) / size : 1;
+	uint64_t count = size ? (weight + size / 2) / size : 1, h = stack_hash(pcs, depth);
+	uint32_t id = tcache_find(h, depth);
 	struct ag_stack *s;
-	uint32_t id;
 
-	lock();
-	id = stack_find_or_add(pcs, depth);
+	/* A known stack: its free-flow counters are added to atomically,
+	 * without the lock (they have no other writer). */
 	if (id == UINT32_MAX) {
+		lock();
+		id = stack_find_or_add(pcs, depth, h);
 		unlock();
-		return -1;
+		if (id == UINT32_MAX) {
+			lock();
+			return drop(0);
+		}
+		tcache_put(h, depth, id);
 	}
 	s = &stacks[id];
-	bump(&s->ff_bytes, (int64_t)weight);
-	bump(&s->ff_count, (int64_t)(count ? count : 1));
-	bump(&s->ff_samples, 1);
+	__atomic_fetch_add(&s->ff_bytes, (int64_t)weight, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->ff_count, (int64_t)(count ? count : 1), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->ff_samples, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
-	unlock();
 	return 0;
 }
 
@@ -365,6 +496,7 @@ void ag_untrack(void *p)
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
 		;
+	__atomic_store_n(&ag_free_hits, ag_free_hits + 1, __ATOMIC_RELAXED);
 	if (!ptrs[j].p) {
 		unlock();
 		return;
@@ -394,9 +526,9 @@ void ag_scan_oldest(void)
 	static unsigned calls;
 	uint32_t n = ag_stack_count();
 
-	/* Every block tracked (rate 1): 8 MiB to read, once a second is
+	/* Every block tracked (rate 1): megabytes to read, once a second is
 	 * enough for ages counted in seconds. */
-	if (PTR_CAP > PTR_CAP_SAMPLED && calls++ % SCAN_EVERY_FULL)
+	if (ag_cfg.rate <= 1 && calls++ % SCAN_EVERY_FULL)
 		return;
 
 	for (uint32_t id = 0; id < n; id++)
@@ -476,7 +608,7 @@ int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth)
 		return 0;
 	lock();
 	if ((uint32_t)fd >= ag_fd_slots ||
-	    (id = stack_find_or_add(pcs, depth)) == UINT32_MAX) {
+	    (id = stack_find_or_add(pcs, depth, stack_hash(pcs, depth))) == UINT32_MAX) {
 		ag_fd_lost++;
 		unlock();
 		return -1;

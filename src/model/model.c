@@ -18,6 +18,8 @@ struct lt_model {
 	lt_hsites *hsites, *fsites, *fdsites;
 	lt_srctext *srctext;
 	lt_unreach *unreach;
+	struct lt_agent_stat *astats;
+	size_t nastats, acap;
 };
 
 lt_model *lt_model_new(void)
@@ -131,6 +133,7 @@ void lt_model_free(lt_model *m)
 	}
 	free(m->sources);
 	free(m->ticks);
+	free(m->astats);
 	lt_stacktab_free(m->stacks);
 	lt_tgroups_free(m->tgroups);
 	lt_tgroups_free(m->ggroups);
@@ -252,4 +255,69 @@ void lt_model_growth(const lt_model *m, int id, size_t from, size_t to,
 	lt_growth_fit(t, v, n, lt_metric_def(id)->noise, out);
 	free(t);
 	free(v);
+}
+
+void lt_model_add_agent_stat(lt_model *m, const struct lt_agent_stat *a)
+{
+	if (m->nastats == m->acap) {
+		m->acap = m->acap ? m->acap * 2 : 64;
+		m->astats = lt_xrealloc(m->astats, m->acap * sizeof(*m->astats));
+	}
+	m->astats[m->nastats++] = *a;
+}
+
+size_t lt_model_agent_stat_count(const lt_model *m)
+{
+	return m->nastats;
+}
+
+const struct lt_agent_stat *lt_model_agent_stat(const lt_model *m, size_t i)
+{
+	return i < m->nastats ? &m->astats[i] : NULL;
+}
+
+void lt_model_agent_summary(const lt_model *m, int64_t ff_samples,
+			    struct lt_agent_summary *out)
+{
+	const struct lt_agent_stat *a = NULL, *z;
+	double dcpu;
+
+	memset(out, 0, sizeof(*out));
+	if (!m->nastats)
+		return;
+	z = &m->astats[m->nastats - 1];
+	out->have = 1;
+	for (size_t i = 0; i < m->nastats; i++) {
+		const struct lt_agent_stat *r = &m->astats[i];
+
+		if (!a && r->cpu_ns > 0)
+			a = r;
+		if (r->deferred > 0) {
+			out->cut_ticks++;
+			if (r->deferred > out->max_deferred)
+				out->max_deferred = r->deferred;
+		}
+	}
+	out->unrecorded = z->deferred;
+	out->samples = z->samples;
+	out->dropped = z->dropped;
+	out->dropped_bytes = z->dropped_bytes;
+	out->free_hits = z->free_hits;
+	out->lock_waits = z->lock_waits;
+	out->table_cap = z->table_cap;
+	out->grows = z->grows;
+	if (!a || z->cpu_ns <= 0)
+		return;
+	out->have_cost = 1;
+	if (z->samples + z->dropped + ff_samples > 0)
+		out->ns_per_sample = (double)z->sample_ns /
+				     (double)(z->samples + z->dropped + ff_samples);
+	out->span = z->t - a->t;
+	dcpu = (double)(z->cpu_ns - a->cpu_ns);
+	if (out->span > 0)
+		out->samples_per_s = (double)(z->samples - a->samples) / out->span;
+	if (dcpu > 0) {
+		out->cpu_share = (double)(z->sample_ns - a->sample_ns) / dcpu;
+		out->agent_share = (double)(z->agent_cpu_ns - a->agent_cpu_ns) / dcpu;
+	}
 }

@@ -124,6 +124,48 @@ const char *lt_report_no_data(const lt_model *m, char *buf, size_t len)
 	return buf;
 }
 
+/* The free flow's raw samples at the end: the agent's sampled frees. */
+static int64_t ff_samples(const lt_model *m)
+{
+	const lt_hsites *f = lt_model_fsites_c(m);
+	size_t n = lt_hsites_sample_count(f);
+
+	return n ? lt_hsites_sample(f, n - 1)->total.samples : 0;
+}
+
+/* What the heap agent cost the target, and what was lost or cut. */
+static void agent_lines(struct out *o, const lt_model *m)
+{
+	struct lt_agent_summary a;
+	char line[200], b[32];
+
+	lt_model_agent_summary(m, ff_samples(m), &a);
+	if (!a.have)
+		return;
+	if (a.have_cost)
+		put(o, "  %-10s %.0f samples/s, %.0f ns per sample (wall time, frees' samples "
+		    "too): %.2f%% of the target's CPU time (+%.2f%% in the agent's thread); "
+		    "%lld frees looked up, %lld lock waits\n", "heap agent", a.samples_per_s, a.ns_per_sample,
+		    100 * a.cpu_share, 100 * a.agent_share, (long long)a.free_hits,
+		    (long long)a.lock_waits);
+	else
+		put(o, "  %-10s %lld samples (an agent that does not report its cost)\n",
+		    "heap agent", (long long)a.samples);
+	if (lt_verdict_heap_loss(m, line, sizeof(line)))
+		field(o, "data loss", line);
+	else if (a.grows)
+		put(o, "  %-10s none: the agent grew its tables %lld times (%s of block table)\n",
+		    "data loss", (long long)a.grows,
+		    lt_fmt_bytes((double)a.table_cap * 32, b, sizeof(b)));
+	if (a.cut_ticks)
+		put(o, "  %-10s %zu ticks cut short to stay on time (up to %lld new stacks and "
+		    "site updates waited for later ticks)\n", "recorder", a.cut_ticks,
+		    (long long)a.max_deferred);
+	if (a.unrecorded)
+		put(o, "  %-10s %lld new stacks or site updates were still waiting when it "
+		    "ended: they are not in the file\n", "recorder", (long long)a.unrecorded);
+}
+
 static void header(struct out *o, const lt_model *m)
 {
 	const struct lt_meta *me = lt_model_meta_c(m);
@@ -178,6 +220,7 @@ static void header(struct out *o, const lt_model *m)
 		put(o, ", every %s",
 		    lt_fmt_duration(me->interval, b, sizeof(b)));
 	put(o, ")\n");
+	agent_lines(o, m);
 	if (!me->end_reason) {
 		field(o, "end", me->copy_of ? "none yet: copied while it was being recorded, "
 		      "or from a killed recording" : "still recording or killed (no end recorded)");
@@ -508,7 +551,7 @@ static void heap_sites(struct out *o, const lt_model *m,
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h), nr, shown = 0;
 	struct lt_diag_row *rows;
-	char rate[32], total[32];
+	char rate[32], total[32], loss[200];
 
 	if (!ns) {
 		put(o, "\nHeap call sites: not recorded");
@@ -533,6 +576,11 @@ static void heap_sites(struct out *o, const lt_model *m,
 	    "  row allocates against what is freed through the same code%s.\n",
 	    lt_hsites_count(lt_model_fsites_c(m)) ? "" :
 	    " (this session has no free flow: frees of older blocks are unseen)");
+	if (lt_verdict_heap_loss(m, loss, sizeof(loss))) {
+		put(o, "  DATA LOST: ");
+		put_esc(o, loss);
+		put(o, "\n");
+	}
 	if (src && !src->available && src->reason) {
 		put(o, "  heap source ended: ");
 		put_esc(o, src->reason);

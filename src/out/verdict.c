@@ -681,6 +681,39 @@ static void reachability(struct ctx *c, const lt_model *m,
 	}
 }
 
+int lt_verdict_heap_loss(const lt_model *m, char *buf, size_t len)
+{
+	struct lt_agent_summary a;
+	char b[32];
+
+	lt_model_agent_summary(m, 0, &a);
+	if (!a.have || a.dropped <= 0)
+		return 0;
+	snprintf(buf, len, "%lld heap samples dropped (the agent's tables were full): "
+		 "live bytes understated by up to %s", (long long)a.dropped,
+		 lt_fmt_bytes((double)a.dropped_bytes, b, sizeof(b)));
+	return 1;
+}
+
+/* Data lost or deferred on the way: said, never silent. */
+static void losses(struct ctx *c, const lt_model *m)
+{
+	struct lt_agent_summary a;
+	char line[200];
+
+	if (lt_verdict_heap_loss(m, line, sizeof(line)))
+		say(c, LT_VERDICT_WARN, "%s", line);
+	lt_model_agent_summary(m, 0, &a);
+	if (a.unrecorded)
+		say(c, LT_VERDICT_WARN, "%lld new heap stacks or site updates were still waiting "
+		    "to be written when the session ended: the last heap figures lack them",
+		    (long long)a.unrecorded);
+	else if (a.cut_ticks)
+		say(c, LT_VERDICT_INFO, "%zu ticks were cut short to keep the recorder on time: "
+		    "up to %lld new heap stacks and site updates waited for later ticks",
+		    a.cut_ticks, (long long)a.max_deferred);
+}
+
 size_t lt_verdict_compute(const lt_model *m, struct lt_verdict *out,
 			  size_t max)
 {
@@ -712,6 +745,7 @@ size_t lt_verdict_compute_with(const lt_model *m, const struct lt_diag_opts *dop
 		vm_data_derived(&c);
 		sources(&c, m);
 	}
+	losses(&c, m);
 	/* Warnings first; within each kind, the order they were found. */
 	for (int pass = 0; pass < 2; pass++) {
 		enum lt_verdict_kind want = pass ? LT_VERDICT_INFO

@@ -145,6 +145,44 @@ static struct lt_hval site_value(const struct lt_heap_site *site, double t0)
 	return v;
 }
 
+static int64_t clamp_u64(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* The agent's cost and losses, at the ticks where they changed (the CPU
+ * times change every tick, so they alone do not count as a change). */
+static void collect_agent(lt_model *m, const struct lt_heap_batch *b, double t)
+{
+	size_t n = lt_model_agent_stat_count(m);
+	const struct lt_agent_stat *last = n ? lt_model_agent_stat(m, n - 1) : NULL;
+	struct lt_agent_stat a = {
+		.t = t,
+		.samples = clamp_u64(b->samples),
+		.tracked = clamp_u64(b->tracked),
+		.dropped = clamp_u64(b->dropped),
+		.dropped_bytes = clamp_u64(b->cost.dropped_bytes),
+		.sample_ns = clamp_u64(b->cost.sample_ns),
+		.free_hits = clamp_u64(b->cost.free_hits),
+		.lock_waits = clamp_u64(b->cost.lock_waits),
+		.cpu_ns = clamp_u64(b->cost.cpu_ns),
+		.agent_cpu_ns = clamp_u64(b->cost.agent_cpu_ns),
+		.table_cap = clamp_u64(b->cost.ptr_cap),
+		.grows = clamp_u64(b->cost.grows),
+		.deferred = clamp_u64(b->deferred + b->deferred_sites),
+	};
+
+	if (!b->cost.reports)
+		return;
+	if (last && last->samples == a.samples && last->tracked == a.tracked &&
+	    last->dropped == a.dropped && last->sample_ns == a.sample_ns &&
+	    last->free_hits == a.free_hits && last->lock_waits == a.lock_waits &&
+	    last->table_cap == a.table_cap && last->grows == a.grows &&
+	    last->deferred == a.deferred)
+		return;
+	lt_model_add_agent_stat(m, &a);
+}
+
 void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,
 		     const struct lt_heap_batch *b, double t, double t0)
 {
@@ -197,6 +235,7 @@ void lt_collect_heap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *ma
 		lt_hsites_set_kind(ds, k, b->fds[i].kind);
 	}
 	lt_hsites_end(ds);
+	collect_agent(m, b, t);
 }
 
 void lt_collect_goheap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *map,

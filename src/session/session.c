@@ -62,6 +62,13 @@ struct lt_session {
 	unsigned long k;        /* grid index of the next tick */
 	double next_threads;    /* session time of the next thread sample */
 	size_t ticks;
+	/* New heap stacks taken into one tick at most: halved when a tick's
+	 * heap data took over half the interval, doubled when it took under
+	 * a quarter and stacks wait, so that a burst of 100,000
+	 * new stacks is spread over ticks instead of stalling the recorder. */
+	size_t stack_budget;
+	size_t deferred;        /* stacks and sites left waiting by the last
+				   tick */
 	struct lt_end end;      /* kind LT_END_NONE while it runs */
 	struct lt_srccap src;   /* source lines kept of the stacks' frames */
 };
@@ -225,8 +232,27 @@ static void sample_heap(lt_session *s, double t)
 			heap_off(s, err.msg);
 		return;
 	}
-	lt_heap_take(s->heap, &b);
+	/* A stack costs the store about ten rows, a site one. */
+	lt_heap_take_some(s->heap, &b, s->stack_budget, s->stack_budget * 8);
+	s->deferred = b.deferred + b.deferred_sites;
 	lt_collect_heap(s->m, s->sym, &s->heapmap, &b, t, s->start);
+}
+
+#define STACK_BUDGET_MIN 256
+#define STACK_BUDGET_MAX (1u << 20)
+
+/* The next tick's stack budget from the time this one's heap data took
+ * (taking it in, storing it). */
+static void adapt_budget(lt_session *s, double took)
+{
+	if (took > s->o.interval / 2) {
+		s->stack_budget /= 2;
+		if (s->stack_budget < STACK_BUDGET_MIN)
+			s->stack_budget = STACK_BUDGET_MIN;
+	} else if (s->deferred && took < s->o.interval / 4 &&
+		   s->stack_budget < STACK_BUDGET_MAX) {
+		s->stack_budget *= 2;
+	}
 }
 
 /* Turns thread sampling off for the rest of the session, saying why in
@@ -471,6 +497,7 @@ lt_session *lt_session_open(const struct lt_session_opts *o, lt_err *err)
 	}
 	s->start = lt_clock_mono();
 	s->deadline = s->start;
+	s->stack_budget = 4096;
 	return s;
 fail:
 	lt_heap_detach(s->o.heap);
@@ -583,7 +610,7 @@ static void scan_at_end(lt_session *s)
 int lt_session_tick(lt_session *s, lt_err *err)
 {
 	struct lt_sample smp = {0};
-	double now;
+	double now, heap_t0 = 0, heap_took = 0;
 
 	if (s->end.kind != LT_END_NONE)
 		return 1;
@@ -597,8 +624,11 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	}
 	drop_footprint(s, &smp);
 	lt_model_add_sample(s->m, &smp);
-	if (s->heap)
+	if (s->heap) {
+		heap_t0 = lt_clock_mono();
 		sample_heap(s, smp.t);
+		heap_took = lt_clock_mono() - heap_t0;
+	}
 	if (s->go && smp.t >= s->next_go)
 		sample_goroutines(s, &smp);
 	if (s->pprof && smp.t >= s->next_go)
@@ -618,8 +648,12 @@ int lt_session_tick(lt_session *s, lt_err *err)
 	/* After the thread sample, so a scan never starts beside one. */
 	if (s->scan)
 		lt_scan_step(s->scan, s->heap, heap_reason(s), s->m, &s->heapmap, smp.t);
+	heap_t0 = lt_clock_mono();
 	if (lt_store_commit_tick(s->st, s->m, err) < 0)
 		return -1;
+	/* The store's time counts as the heap's: new stacks are most of it. */
+	if (s->heap)
+		adapt_budget(s, heap_took + lt_clock_mono() - heap_t0);
 	s->ticks++;
 	/* Ticks stay on a fixed grid: a slow tick skips grid points rather
 	 * than drifting the rest of the session. */

@@ -114,7 +114,9 @@ static int check_len(lt_agentmsg_reader *r, unsigned type, uint32_t len,
 			return fail(r, err, "HELLO of %u bytes", len);
 		return 0;
 	case LT_MSG_TICK:
-		if (len != sizeof(struct lt_msg_tick))
+		/* An older agent's tick is shorter, a newer one's longer:
+		 * the fields both know are read. */
+		if (len < LT_MSG_TICK_V3_SIZE || len > LT_MSG_TICK_MAX || len % 8)
 			return fail(r, err, "TICK of %u bytes", len);
 		return 0;
 	case LT_MSG_BYE:
@@ -359,7 +361,8 @@ int lt_agentmsg_next(lt_agentmsg_reader *r, struct lt_agentmsg *msg,
 			return -1;
 		break;
 	case LT_MSG_TICK:
-		memcpy(&msg->tick, p, sizeof(msg->tick));
+		memset(&msg->tick, 0, sizeof(msg->tick));
+		memcpy(&msg->tick, p, h.len < sizeof(msg->tick) ? h.len : sizeof(msg->tick));
 		if (msg->tick.now_us > (uint64_t)LT_AGENTMSG_MAX_VALUE)
 			return fail(r, err, "TICK at %llu us", (unsigned long long)msg->tick.now_us);
 		break;

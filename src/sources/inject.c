@@ -373,23 +373,24 @@ static int safe_point(pid_t tid, const struct maps *m, lt_unwind *uw,
 	if (n <= 0)
 		return 0;
 	for (int i = 0; i < n; i++) {
-		struct lt_sym s;
-		const char *b;
+		const char *b, *fn, *mod;
 		int in_libc;
 
 		for (int r = 0; r < m->nld; r++)
 			if (pcs[i] >= m->ld[r].lo && pcs[i] < m->ld[r].hi)
 				return 0;
-		lt_symbols_resolve(sym, pcs[i], (int)((act >> i) & 1), &s, 1);
-		b = s.module ? base_name(s.module) : "";
-		if (s.function && unsafe_function(s.function))
+		/* Names from the symbol tables only: reading DWARF here
+		 * would keep the thread stopped for hundreds of ms. */
+		lt_symbols_name(sym, pcs[i], (int)((act >> i) & 1), &fn, &mod);
+		b = mod ? base_name(mod) : "";
+		if (fn && unsafe_function(fn))
 			return 0;
 		in_libc = !strncmp(b, "libc.so", 7) || !strncmp(b, "libc-", 5);
 		/* Code of libc we cannot name where the thread is (or just
 		 * called from) may be the allocator's internals; unnamed
 		 * outer frames (start_thread, __libc_start_call_main) are
 		 * only where the thread began. */
-		if (!s.function && in_libc && inner)
+		if (!fn && in_libc && inner)
 			return 0;
 		if (!in_libc)
 			inner = 0;

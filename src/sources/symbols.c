@@ -562,6 +562,23 @@ static size_t lookup(lt_symbols *s, uint64_t addr, struct lt_sym *out,
 	return n;
 }
 
+void lt_symbols_name(lt_symbols *s, uint64_t pc, int activation,
+		     const char **function, const char **module)
+{
+	uint64_t addr = activation || pc == 0 ? pc : pc - 1;
+	Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, addr);
+	GElf_Off off;
+	GElf_Sym sym;
+
+	*function = *module = NULL;
+	if (!mod)
+		return;
+	*module = intern(s, dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL,
+					     NULL, NULL));
+	*function = intern(s, dwfl_module_addrinfo(mod, addr, &off, &sym, NULL,
+						   NULL, NULL));
+}
+
 /* ---- the address cache ------------------------------------------------- */
 
 static uint64_t hash_addr(uint64_t a)

@@ -61,6 +61,7 @@ struct lt_store {
 	struct lt_store_goroutines go;
 	struct lt_store_srctext src;
 	struct lt_store_reach reach;
+	struct lt_store_agent agent;
 };
 
 /* Files SQLite keeps next to the database.  create refuses or removes
@@ -379,6 +380,7 @@ static void store_free(lt_store *st)
 	lt_store_goroutines_free(&st->go);
 	lt_store_srctext_free(&st->src);
 	lt_store_reach_free(&st->reach);
+	lt_store_agent_free(&st->agent);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -580,9 +582,13 @@ int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err)
 		rc = lt_store_srctext_write(st->db, &st->src, m, st->path, err);
 	if (rc == 0)
 		rc = lt_store_reach_write(st->db, &st->reach, m, id, st->path, err);
+	if (rc == 0)
+		rc = lt_store_agent_write(st->db, &st->agent, m, id, st->path,
+					  err);
 	if (end(st, rc, err) < 0)
 		return -1;
 	tick_committed(st, s, id);
+	lt_store_agent_commit(&st->agent, m);
 	lt_store_stacks_commit(&st->stacks, m);
 	lt_store_heap_commit(&st->heap, m);
 	lt_store_goroutines_commit(&st->go, m);

@@ -415,7 +415,8 @@ int lt_store_load(const char *path, lt_model **out, lt_err *err)
 	    lt_store_heap_load(db, m, path, err) < 0 ||
 	    lt_store_goroutines_load(db, m, path, err) < 0 ||
 	    lt_store_srctext_load(db, m, path, err) < 0 ||
-	    lt_store_reach_load(db, m, path, err) < 0)
+	    lt_store_reach_load(db, m, path, err) < 0 ||
+	    lt_store_agent_load(db, m, path, err) < 0)
 		goto out;
 	*out = m;
 	m = NULL;

@@ -215,8 +215,10 @@ static void test_bad_sizes(void **state)
 	memset(junk, 0, sizeof(junk));
 	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 48); /* version 1's tick */
 	refused(&s, "TICK of 48 bytes");
-	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 72);
-	refused(&s, "TICK of 72 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, 68);
+	refused(&s, "TICK of 68 bytes");
+	s.n = 0; ta_msg(&s, LT_MSG_TICK, junk, LT_MSG_TICK_MAX + 8);
+	refused(&s, "TICK of 4104 bytes");
 	s.n = 0; ta_msg(&s, LT_MSG_SITES, junk, 40); /* version 1's site */
 	refused(&s, "SITES of 40 bytes");
 	s.n = 0; ta_msg(&s, LT_MSG_FDSITES, junk, 25);
@@ -338,6 +340,47 @@ static void test_bad_new_fields(void **state)
 	t.now_us = UINT64_MAX;
 	s.n = 0; ta_msg(&s, LT_MSG_TICK, &t, sizeof(t));
 	refused(&s, "TICK at");
+	free(s.b);
+}
+
+/* An older agent's tick (without the cost counters) decodes with them 0;
+ * a longer one from a later agent decodes the fields known here. */
+static void test_tick_lengths(void **state)
+{
+	struct ta_stream s = {0};
+	lt_agentmsg_reader *r = lt_agentmsg_new();
+	struct lt_agentmsg *m = calloc(1, sizeof(*m));
+	unsigned char buf[sizeof(struct lt_msg_tick) + 16];
+	struct lt_msg_tick t;
+	lt_err err = {0};
+	(void)state;
+
+	memset(&t, 0, sizeof(t));
+	t.seq = 7;
+	t.fd_lost = 3;
+	t.sample_ns = 5000;
+	t.free_hits = 9;
+	t.dropped_bytes = 4096;
+	t.grows = 2;
+	memset(buf, 0xab, sizeof(buf));
+	memcpy(buf, &t, sizeof(t));
+	ta_msg(&s, LT_MSG_TICK, buf, LT_MSG_TICK_V3_SIZE);
+	ta_msg(&s, LT_MSG_TICK, buf, sizeof(buf));
+	lt_agentmsg_feed(r, s.b, s.n);
+	assert_int_equal(lt_agentmsg_next(r, m, &err), 1);
+	assert_int_equal(m->tick.seq, 7);
+	assert_int_equal(m->tick.fd_lost, 3);
+	assert_int_equal(m->tick.sample_ns, 0);
+	assert_int_equal(m->tick.grows, 0);
+	assert_int_equal(lt_agentmsg_next(r, m, &err), 1);
+	assert_int_equal(m->tick.seq, 7);
+	assert_int_equal(m->tick.sample_ns, 5000);
+	assert_int_equal(m->tick.free_hits, 9);
+	assert_int_equal(m->tick.dropped_bytes, 4096);
+	assert_int_equal(m->tick.grows, 2);
+	assert_int_equal(lt_agentmsg_next(r, m, &err), 0);
+	free(m);
+	lt_agentmsg_free(r);
 	free(s.b);
 }
 
@@ -568,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_bad_sizes),
 		cmocka_unit_test(test_bad_payloads),
 		cmocka_unit_test(test_bad_new_fields),
+		cmocka_unit_test(test_tick_lengths),
 		cmocka_unit_test(test_other_version),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_truncated),

@@ -139,6 +139,32 @@ static void test_return_address_is_looked_up_in_the_call(void **state)
 	assert_int_equal(a[0].module_addr + 1, y[0].module_addr);
 }
 
+/* Names from the symbol table alone (the injector's safe-point check):
+ * the function a PC is in, a return address looked up inside its call,
+ * the module, and nothing for an address in no module. */
+static void test_name_only(void **state)
+{
+	uint64_t ra = (uint64_t)(uintptr_t)caller_fn();
+	const char *fn, *mod;
+	(void)state;
+
+	lt_symbols_name(syms, (uint64_t)(uintptr_t)known_fn, 1, &fn, &mod);
+	assert_non_null(fn);
+	assert_string_equal(fn, "known_fn");
+	assert_string_equal(mod, self_exe);
+	lt_symbols_name(syms, ra, 0, &fn, &mod);
+	assert_string_equal(fn, "caller_fn");
+	/* In libc, not interposed by a sanitizer. */
+	lt_symbols_name(syms, (uint64_t)(uintptr_t)gnu_get_libc_version, 1, &fn, &mod);
+	assert_non_null(mod);
+	assert_non_null(strstr(mod, "libc"));
+	assert_non_null(fn);
+	assert_non_null(strstr(fn, "gnu_get_libc_version"));
+	lt_symbols_name(syms, 8, 1, &fn, &mod);
+	assert_null(fn);
+	assert_null(mod);
+}
+
 static void test_inlined_frames(void **state)
 {
 #if defined(__x86_64__)
@@ -361,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_function_file_line_module),
 		cmocka_unit_test(test_return_address_is_looked_up_in_the_call),
 		cmocka_unit_test(test_inlined_frames),
+		cmocka_unit_test(test_name_only),
 		cmocka_unit_test(test_unknown_address),
 		cmocka_unit_test(test_cache_is_cheap_and_stable),
 		cmocka_unit_test(test_refresh_sees_new_modules),
