@@ -22,6 +22,7 @@
 
 #include "lt_agentmsg.h"
 #include "lt_clock.h"
+#include "lt_heap_int.h"
 #include "lt_heapblk.h"
 #include "lt_inject.h"
 #include "lt_proc.h"
@@ -30,60 +31,6 @@
  * pause must not keep the sampling loop from its other sources. */
 #define POLL_BUDGET (16u << 20)
 #define BYE_WAIT_S 1.0
-
-struct astack {
-	uint64_t *pcs;          /* NULL once handed over, or not announced */
-	uint32_t depth;         /* 0: not announced */
-	struct lt_heap_site v;  /* latest counters */
-	int64_t oldest_us;      /* agent clock of its oldest live sample, -1 */
-	int changed;            /* in h->changed */
-	struct lt_heap_freesite f; /* latest free-flow counters */
-	int ffchanged;          /* in h->ffchanged */
-	int fresh;              /* in h->fresh: announced, not handed over */
-	unsigned fd_changed;    /* bit per kind: in h->fchanged */
-	int64_t fd_live[LT_FD_KINDS_], fd_opened[LT_FD_KINDS_];
-};
-
-struct lt_heap {
-	struct lt_heap_opts o;
-	int lfd, fd;
-	char *path;             /* ours, to unlink */
-	char *target_path;      /* as the target sees it */
-	char *agent;            /* the agent file */
-	lt_agentmsg_reader *rd;
-	struct lt_agentmsg msg;
-	int hello, bye, dead;
-	struct lt_msg_hello hi;
-	struct astack *st;
-	size_t nst;             /* entries of st (max id + 1) */
-	uint32_t *changed;
-	size_t nchanged, ccap;
-	uint32_t *ffchanged;    /* stacks whose free flow changed */
-	size_t nffchanged, ffccap;
-	struct lt_heap_freesite *bfrees;
-	size_t bffcap;
-	uint32_t *fresh;        /* stacks announced since the last batch */
-	size_t nfresh, fcap;
-	struct lt_heap_site *batch; /* what lt_heap_take handed over last */
-	size_t bcap;
-	struct lt_heap_stack *bstacks;
-	size_t bscap, nbstacks;
-	uint32_t *fchanged;     /* fd sites changed: id * LT_FD_KINDS_ + kind */
-	size_t nfchanged, fccap;
-	struct lt_heap_fdsite *bfds;
-	size_t bfcap;
-	struct lt_msg_tick last_tick;
-	/* The agent's clock (microseconds since its start) on ours, fixed at
-	 * its first report so that converted times do not jitter with the
-	 * socket's delay. */
-	double agent_t0;
-	int clock_mapped;
-	uint64_t dlopens, ticks;
-	int refresh;
-	unsigned rejected;
-	struct lt_heapblk blk;  /* sampled blocks, when asked */
-	char why[400];
-};
 
 /* The agent next to the running leaktop binary, unless given. */
 static char *agent_path(const char *given, lt_err *err)
@@ -291,11 +238,20 @@ static struct astack *slot(lt_heap *h, uint32_t id)
 	return &h->st[id];
 }
 
+/* Stack ids are dense from 0 and announced about in order: an id far
+ * beyond those announced would make us allocate a table up to it. */
+#define ID_SLACK (1u << 16)
+
 static int on_stack(lt_heap *h, const struct lt_agentmsg *m, lt_err *err)
 {
-	struct astack *a = slot(h, m->stack.id);
+	struct astack *a;
 	size_t bytes = m->stack.depth * sizeof(uint64_t);
 
+	if (m->stack.id >= h->announced + ID_SLACK)
+		return die(h, err, "the heap agent announced stack %u after only %zu stacks",
+			   (unsigned)m->stack.id, h->announced);
+	h->announced++;
+	a = slot(h, m->stack.id);
 	if (a->depth)
 		return die(h, err, "the heap agent announced stack %u twice", (unsigned)m->stack.id);
 	a->depth = m->stack.depth;
@@ -575,137 +531,6 @@ pid_t lt_heap_agent_tid(const lt_heap *h)
 int lt_heap_agent_fd(const lt_heap *h)
 {
 	return h->hello ? h->hi.agent_fd : -1;
-}
-
-/* The fd sites that changed, into h->bfds; returns how many. */
-static size_t take_fds(lt_heap *h)
-{
-	size_t n = h->nfchanged;
-
-	if (n > h->bfcap) {
-		h->bfcap = n > 2 * h->bfcap ? n : 2 * h->bfcap;
-		h->bfds = lt_xrealloc(h->bfds, h->bfcap * sizeof(*h->bfds));
-	}
-	size_t k = 0, kept = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t id = h->fchanged[i] / LT_FD_KINDS_;
-		int kind = (int)(h->fchanged[i] % LT_FD_KINDS_);
-		struct astack *a = &h->st[id];
-
-		/* A stack not handed over yet: its counters wait with it. */
-		if (a->fresh) {
-			h->fchanged[kept++] = h->fchanged[i];
-			continue;
-		}
-		h->bfds[k++] = (struct lt_heap_fdsite){id, kind, a->fd_live[kind],
-						       a->fd_opened[kind]};
-		a->fd_changed &= ~(1u << kind);
-	}
-	h->nfchanged = kept;
-	return k;
-}
-
-void lt_heap_take(lt_heap *h, struct lt_heap_batch *b)
-{
-	lt_heap_take_some(h, b, SIZE_MAX, SIZE_MAX);
-}
-
-void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks,
-		       size_t max_sites)
-{
-	size_t nfds, nfrees, nsites = 0, kept = 0, give;
-
-	/* The PCs handed over last time are the consumer's no longer. */
-	for (size_t i = 0; i < h->nbstacks; i++) {
-		struct astack *a = &h->st[h->bstacks[i].id];
-
-		free(a->pcs);
-		a->pcs = NULL;
-	}
-	give = h->nfresh < max_stacks ? h->nfresh : max_stacks;
-	if (give > h->bscap) {
-		h->bscap = give > 2 * h->bscap ? give : 2 * h->bscap;
-		h->bstacks = lt_xrealloc(h->bstacks, h->bscap * sizeof(*h->bstacks));
-	}
-	for (size_t i = 0; i < give; i++) {
-		struct astack *a = &h->st[h->fresh[i]];
-
-		h->bstacks[i] = (struct lt_heap_stack){h->fresh[i], a->pcs, a->depth};
-		a->fresh = 0;
-	}
-	h->nbstacks = give;
-	/* The rest wait for the next batch, in the order they came. */
-	memmove(h->fresh, h->fresh + give, (h->nfresh - give) * sizeof(*h->fresh));
-	h->nfresh -= give;
-	if (h->nchanged > h->bcap) {
-		h->bcap = h->nchanged > 2 * h->bcap ? h->nchanged : 2 * h->bcap;
-		h->batch = lt_xrealloc(h->batch, h->bcap * sizeof(*h->batch));
-	}
-	for (size_t i = 0; i < h->nchanged; i++) {
-		struct astack *a = &h->st[h->changed[i]];
-
-		/* Over the budget, or its stack not handed over yet: kept,
-		 * first in line for the next batch (its latest counters go
-		 * then; nothing is lost, it is late). */
-		if (a->fresh || nsites >= max_sites) {
-			h->changed[kept++] = h->changed[i];
-			continue;
-		}
-		h->batch[nsites] = a->v;
-		h->batch[nsites].id = h->changed[i];
-		h->batch[nsites].oldest_live_mono = a->oldest_us < 0 || !h->clock_mapped ? 0 :
-			h->agent_t0 + (double)a->oldest_us / 1e6;
-		nsites++;
-		a->changed = 0;
-	}
-	h->nchanged = kept;
-	nfds = take_fds(h);
-	if (h->nffchanged > h->bffcap) {
-		h->bffcap = h->nffchanged > 2 * h->bffcap ? h->nffchanged : 2 * h->bffcap;
-		h->bfrees = lt_xrealloc(h->bfrees, h->bffcap * sizeof(*h->bfrees));
-	}
-	nfrees = 0;
-	kept = 0;
-	for (size_t i = 0; i < h->nffchanged; i++) {
-		struct astack *a = &h->st[h->ffchanged[i]];
-
-		if (a->fresh) {
-			h->ffchanged[kept++] = h->ffchanged[i];
-			continue;
-		}
-		h->bfrees[nfrees] = a->f;
-		h->bfrees[nfrees++].id = h->ffchanged[i];
-		a->ffchanged = 0;
-	}
-	h->nffchanged = kept;
-	*b = (struct lt_heap_batch){
-		.stacks = h->bstacks, .nstacks = h->nbstacks,
-		.sites = h->batch, .n = nsites,
-		.fds = h->bfds, .nfds = nfds,
-		.frees = h->bfrees, .nfrees = nfrees,
-		.sample_rate = h->hello ? h->hi.sample_rate : 0,
-		.maps_changed = h->refresh,
-		.samples = h->last_tick.samples,
-		.tracked = h->last_tick.tracked,
-		.dropped = h->last_tick.dropped,
-		.report_time = (double)h->last_tick.now_us / 1e6,
-		.fd_lost = h->last_tick.fd_lost,
-		.cost = {
-			.reports = h->ticks,
-			.sample_ns = h->last_tick.sample_ns,
-			.free_hits = h->last_tick.free_hits,
-			.lock_waits = h->last_tick.lock_waits,
-			.dropped_bytes = h->last_tick.dropped_bytes,
-			.cpu_ns = h->last_tick.cpu_ns,
-			.agent_cpu_ns = h->last_tick.agent_cpu_ns,
-			.ptr_cap = h->last_tick.ptr_cap,
-			.grows = h->last_tick.grows,
-		},
-		.deferred = h->nfresh,
-		.deferred_sites = h->nchanged,
-	};
-	h->refresh = 0;
 }
 
 int lt_heap_ask_blocks(lt_heap *h, lt_err *err)
