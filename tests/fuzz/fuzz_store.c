@@ -15,7 +15,11 @@
  *     around the session's own.  Edits that break a constraint are
  *     dropped, as SQLite drops them.
  * The result is written to a file and loaded; a model that loads is
- * walked and freed.  Loading may refuse the file but never crash. */
+ * walked and freed.  Loading may refuse the file but never crash.
+ *
+ * fuzz_report.c includes this file with FUZZ_REPORT defined: a model that
+ * loads is then also written as `leaktop report` writes it (to
+ * /dev/null), so what the loader lets through is fuzzed downstream too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sqlite3.h>
@@ -23,6 +27,9 @@
 
 #include "fuzz.h"
 #include "lt_store.h"
+#ifdef FUZZ_REPORT
+#include "lt_report.h"
+#endif
 
 #define MAX_TABLES 64
 #define MAX_COLS 32
@@ -220,6 +227,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < ticks; i++)
 			if (!lt_model_tick(m, i))
 				abort();
+#ifdef FUZZ_REPORT
+		{
+			static FILE *null;
+
+			if (!null && !(null = fopen("/dev/null", "w")))
+				die("/dev/null");
+			lt_report_write(m, null, NULL);
+		}
+#endif
 		lt_model_free(m);
 	} else if (!err.msg[0] || m) {
 		abort();   /* a refusal always says why, and returns nothing */
