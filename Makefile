@@ -282,7 +282,7 @@ SOAK_CYCLES ?= 1000
 SOAK_KILLS  ?= 100
 
 soak: deps
-	$(MAKE) all build/targets/soak_alloc
+	$(MAKE) all build/targets/soak_alloc build/targets/got_check
 	SOAK_CYCLES=$(SOAK_CYCLES) SOAK_KILLS=$(SOAK_KILLS) bash tests/soak.sh
 
 clean:
