@@ -32,10 +32,12 @@ for bin in build/fuzz/fuzz_*; do
 	mkdir -p "$corpus" "$work"
 	before=$(find "$corpus" -type f | wc -l)
 	rc=0
+	t0=$(date +%s)
 	nice -n 10 "$bin" -max_total_time="$secs" -print_final_stats=1 \
 		-timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="build/fuzz/crashes/$name-" \
 		"$work" "$corpus" >"$log" 2>&1 || rc=$?
+	took=$(($(date +%s) - t0))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	# The merge keeps the committed corpus small: only what adds coverage.
@@ -47,7 +49,7 @@ for bin in build/fuzz/fuzz_*; do
 		crashed=$((crashed + 1))
 	fi
 	printf 'fuzz %-10s %10s execs in %ss (%s/s), corpus %d -> %d, crashes %d\n' \
-		"$name" "${execs:-?}" "$secs" "${rate:-?}" "$before" "$after" "$crash"
+		"$name" "${execs:-?}" "$took" "${rate:-?}" "$before" "$after" "$crash"
 	if [ "$crash" -ne 0 ]; then
 		grep -m 1 -E 'ERROR: |runtime error|deadly signal|timeout' "$log" | sed 's/^/    /'
 		grep -m 1 'Test unit written to' "$log" | sed 's/^/    /'
