@@ -4,7 +4,8 @@
 #
 # One target, build/targets/soak_alloc: four threads allocating all the
 # time and checking every byte of their blocks (it exits 3 on the first
-# corrupt byte).  Then
+# corrupt byte; a first short run with a byte flipped on purpose checks
+# that it does).  Then
 #   1. SOAK_CYCLES (default 1000) attach/detach cycles: `leaktop record`
 #      for 200 ms with the heap agent and the thread sampler;
 #   2. SOAK_KILLS (default 100) SIGKILLs of leaktop at a random moment of
@@ -31,6 +32,15 @@ KILLS=${SOAK_KILLS:-100}
 EVERY=${SOAK_EVERY:-$(( CYCLES >= 10 ? CYCLES / 10 : 1 ))}
 GOT=$LT_TARGETS/got_check
 [ -x "$GOT" ] || bail "$GOT is not built (make $GOT)"
+
+# First, that the target's check can fail: a byte flipped as a broken
+# hook would flip it is caught, with exit status 3.
+start_target soak_alloc 1 30 5000
+if wait_exit "$TARGET_PID" 20 && [ "$WAIT_RC" = 3 ] && grep -q '^corrupt: ' "$TARGET_OUT"; then
+	ok "self-check: soak_alloc exits 3 on a corrupt block"
+else
+	bail "self-check: soak_alloc did not catch a corrupt block (status ${WAIT_RC:-running})"
+fi
 
 # The target must outlive the whole run.
 start_target soak_alloc 4 $(( CYCLES * 10 + KILLS * 20 + 600 ))

@@ -1,7 +1,7 @@
 /* soak_alloc: the target of `make soak` (tests/soak.sh) — four threads
  * allocating all the time, each checking every byte of its own blocks.
  *
- * Usage: soak_alloc [THREADS [MAX_SECONDS]]
+ * Usage: soak_alloc [THREADS [MAX_SECONDS [CORRUPT_AFTER]]]
  *
  * THREADS (default 4) threads each keep 128 live blocks of 1 B..16 KiB and
  * replace one at a time with malloc, calloc, realloc, posix_memalign or
@@ -15,7 +15,9 @@
  * always lands among mallocs, light enough for a shared machine.  Prints
  * "ops N" (operations in the last second, all threads) once a second.
  * Nothing leaks.  Exits 0 on SIGTERM, SIGINT or SIGHUP, and after
- * MAX_SECONDS (default 3600).
+ * MAX_SECONDS (default 3600).  CORRUPT_AFTER N (> 0) makes thread 0 flip a
+ * byte of one of its blocks after N operations, as a broken hook would:
+ * the soak's self-check that corruption is caught (exit 3).
  */
 #include "target.h"
 
@@ -30,6 +32,7 @@ struct block {
 };
 
 static volatile unsigned long ops[64];
+static unsigned long corrupt_after;
 
 static unsigned char pattern(uint32_t seed, size_t i)
 {
@@ -118,6 +121,8 @@ static void *worker(void *arg)
 		if (b->p)
 			fill(b);
 		ops[id % 64]++;
+		if (id == 0 && op == corrupt_after && b->n)
+			b->p[b->n / 2] ^= 0x5a;
 		if (op % 256 == 0)
 			target_sleep_ms(1);
 	}
@@ -129,9 +134,11 @@ int main(int argc, char **argv)
 	long threads = target_arg_long(argc, argv, 1, 4);
 	unsigned max_seconds = target_arg_seconds(argc, argv, 2, 3600);
 	unsigned long last = 0;
+	long corrupt = target_arg_long(argc, argv, 3, 0);
 
-	if (threads < 1 || threads > 64 || max_seconds == 0)
-		return target_usage("soak_alloc [THREADS [MAX_SECONDS]]");
+	if (threads < 1 || threads > 64 || max_seconds == 0 || corrupt < 0)
+		return target_usage("soak_alloc [THREADS [MAX_SECONDS [CORRUPT_AFTER]]]");
+	corrupt_after = (unsigned long)corrupt;
 	target_stop_on_signals(max_seconds, NULL);
 	target_say_started();
 	for (long i = 0; i < threads; i++)
