@@ -61,13 +61,18 @@ AGENT_CFLAGS := -O2 -g -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 DEB_BUILD := gcc g++ make pkg-config libc6-dev libsqlite3-dev libelf-dev \
 	     libdw-dev libncurses-dev libunwind-dev protobuf-c-compiler \
 	     libprotobuf-c-dev zlib1g-dev
-DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go python3
+# libFuzzer: clang and its runtime (libclang_rt.fuzzer), which clang only
+# recommends.  The corpora are replayed by `make test`.
+DEB_FUZZ  := clang libclang-rt-dev
+DEB_TEST  := libcmocka-dev sqlite3 tmux procps util-linux g++ golang-go python3 \
+	     $(DEB_FUZZ)
 
 # Sanitizer objects are only prerequisites of the sanitizer unit tests; keep
 # them so each build does not recompile the whole library.
 .SECONDARY: $(SAN_OBJ)
 
-.PHONY: all deps deps-build test unit integration demo bench bench-reach clean lint accuracy
+.PHONY: all deps deps-build test unit integration demo bench bench-reach clean lint accuracy \
+	fuzz fuzz-build fuzz-seeds soak
 
 all: bin/leaktop bin/leaktop-demo $(AGENT)
 
@@ -184,7 +189,7 @@ deps-build:
 unit: $(UNIT_BIN) $(SAN_UNIT)
 
 test: deps
-	$(MAKE) all unit $(TARGETS) $(TOOLS)
+	$(MAKE) all unit $(TARGETS) $(TOOLS) fuzz-build
 	sh tests/run.sh
 
 demo: deps-build
@@ -222,7 +227,66 @@ lint:
 	@bash tests/integration/layers.sh | grep -v '^ok' || true
 	@bash tests/integration/layers.sh >/dev/null && echo "lint: ok"
 
+# ---- fuzzing (tests/fuzz/README) ----
+# Each tests/fuzz/fuzz_NAME.c is a libFuzzer harness, linked with the
+# library built again by clang with ASan, UBSan and coverage for libFuzzer.
+# `make fuzz` runs each for FUZZ_SECONDS and merges what found new coverage
+# into tests/fuzz/corpus/NAME; `make test` replays those corpora
+# (tests/integration/fuzz_replay.sh).  FUZZ_TARGETS=agentmsg,store picks some.
+FUZZ_CC      := clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 $(WARN) -MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		-DLT_FUZZ_ROOT='"$(CURDIR)"'
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o) $(GEN_OBJ:%=build/fuzz/obj/%)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS=$(FUZZ_TARGETS) bash tests/fuzz/run.sh
+
+# Regenerates the synthetic seeds (agent streams, Go memory patches) from
+# the current structures.
+fuzz-seeds: build/fuzz/seeds
+	build/fuzz/seeds tests/fuzz/corpus
+
+build/fuzz/libleaktop.a: $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+build/fuzz/obj/%.o: src/%.c build/gen/profile.pb-c.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/obj/%.o: build/gen/%.c build/gen/profile.pb-c.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libleaktop.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  build/fuzz/libleaktop.a $(LDLIBS)
+
+build/fuzz/seeds: tests/fuzz/seeds.c tests/fuzz/fuzz.h include/agent/lt_agent_proto.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARN) -O1 -g -o $@ $<
+
+# ---- soak (not in `make test`): attach/detach cycles and SIGKILLs of
+# leaktop against a 4-thread allocator that checks its blocks.  About
+# SOAK_CYCLES x 1.3 s + SOAK_KILLS x 1.5 s.
+SOAK_CYCLES ?= 1000
+SOAK_KILLS  ?= 100
+
+soak: deps
+	$(MAKE) all build/targets/soak_alloc build/targets/got_check
+	SOAK_CYCLES=$(SOAK_CYCLES) SOAK_KILLS=$(SOAK_KILLS) bash tests/soak.sh
+
 clean:
 	rm -rf build bin
 
--include $(wildcard build/obj/*.d build/obj/*/*.d build/san/*.d build/san/*/*.d build/unit/*.d build/unit-san/*.d build/tools/*.d)
+-include $(wildcard build/obj/*.d build/obj/*/*.d build/san/*.d build/san/*/*.d build/unit/*.d build/unit-san/*.d build/tools/*.d \
+	build/fuzz/*.d build/fuzz/obj/*.d build/fuzz/obj/*/*.d)

@@ -74,8 +74,9 @@ struct lt_cgroup_mount {
 
 /* Parses one mountinfo line (len bytes, no newline needed).  Returns 1 and
  * fills *out (strings malloc'd, release with lt_cgroup_mount_clear) for a v1
- * memory or a cgroup2 mount, 0 for any other mount, -1 for a malformed line
- * (out is untouched for 0 and -1). */
+ * memory or a cgroup2 mount, 0 for any other mount, -1 for a malformed line,
+ * which includes a root or mount point that is not absolute or has a ".."
+ * component (out is untouched for 0 and -1). */
 int lt_cgroup_parse_mountinfo_line(const char *line, size_t len,
 				   struct lt_cgroup_mount *out);
 void lt_cgroup_mount_clear(struct lt_cgroup_mount *m); /* NULL-safe */

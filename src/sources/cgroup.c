@@ -203,6 +203,15 @@ static char *unescape(const char *s, size_t n)
 	return out;
 }
 
+/* A ".." component in path. */
+static int has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return 1;
+	return 0;
+}
+
 struct field {
 	const char *s;
 	size_t n;
@@ -264,7 +273,9 @@ int lt_cgroup_parse_mountinfo_line(const char *line, size_t len,
 		return -1;
 	root = unescape(f[3].s, f[3].n);
 	mnt = unescape(f[4].s, f[4].n);
-	if (!root || !mnt) {
+	/* The kernel prints canonical paths; a ".." would let the resolved
+	 * directory climb out of the mount (found by tests/fuzz). */
+	if (!root || !mnt || has_dotdot(root) || has_dotdot(mnt)) {
 		free(root);
 		free(mnt);
 		return -1;
@@ -298,14 +309,6 @@ static long root_match(const char *root, const char *path)
 	if (path[rl] != '/' && path[rl] != '\0')
 		return -1;
 	return (long)rl;
-}
-
-static int has_dotdot(const char *path)
-{
-	for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-			return 1;
-	return 0;
 }
 
 static char *join(const char *mnt, const char *rest)

@@ -195,7 +195,7 @@ lt_goread *lt_goread_new(pid_t pid, lt_err *err)
 	struct lt_golayout l;
 	char path[64];
 	uint64_t bias;
-	int64_t ours, theirs;
+	int64_t ours = 0, theirs = 0;
 	struct live *lv;
 	int fd, self, a, b;
 
@@ -234,7 +234,7 @@ lt_goread *lt_goread_new(pid_t pid, lt_err *err)
 	if (self >= 0)
 		close(self);
 	lv->clock_known = a >= 0 && b >= 0;
-	lv->mono_offset = theirs - ours;
+	lv->mono_offset = lv->clock_known ? theirs - ours : 0;
 	return lt_goread_new_mem(&l, bias, &(struct lt_gomem){lv, live_read, live_maps,
 		live_now, live_readv, live_release}, err);
 }

@@ -600,8 +600,11 @@ int lt_goread_sample(lt_goread *r, struct lt_goroutine_tick *out, lt_err *err)
 			valid = 0;
 		}
 	}
+	/* Offsets into the pool become pointers.  No pool at all when no
+	 * goroutine had a stack (all running): NULL + 0 is undefined
+	 * (found by tests/fuzz/fuzz_goread). */
 	for (size_t i = 0; i < out->n; i++)
-		r->gs[i].pcs = r->pool + (uintptr_t)r->gs[i].pcs;
+		r->gs[i].pcs = r->gs[i].npcs ? r->pool + (uintptr_t)r->gs[i].pcs : NULL;
 	out->g = r->gs;
 	out->elapsed_ns = mono_ns() - t0;
 	return 0;
