@@ -69,6 +69,7 @@ static lt_store *write_session(const char *p, int n)
 	assert_non_null(st);
 	lt_model_meta(m)->pid = 42;
 	lt_model_meta(m)->start_ns = INT64_C(1700000000000000000);
+	lt_model_meta(m)->interval = 0.5;  /* a recording always has one */
 	assert_int_equal(lt_store_write_meta(st, m, &err), 0);
 	for (int i = 0; i < n; i++) {
 		struct lt_sample s = sample(i);
