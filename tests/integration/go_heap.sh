@@ -59,6 +59,7 @@ case $src in
 esac
 n=$(sql "$T/cli.db" "SELECT count(*) FROM heap_site WHERE kind = 2")
 check "cli: Go heap sites stored as kind 2 ($n)" test "${n:-0}" -ge 2
+expect_line "cli: the report says what the Go figures are" "$T/cli.report" "The Go heap profile: counts since the program started, as of its last GC"
 expect_warning "cli: the verdict names main.newClient" "$T/cli.report" "live in main.newClient (client_heap.go:"
 for fn in main.response main.scratch main.\(\*cache\).put bufio.; do
 	if grep '^! ' "$T/cli.report" | grep -qF "$fn"; then
