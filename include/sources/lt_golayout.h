@@ -54,7 +54,8 @@ struct lt_golayout {
 	size_t bucket_size, memrecord_size;
 	struct lt_gofield b_allnext, b_typ, b_nstk;
 	struct lt_gofield mr_allocs, mr_frees, mr_alloc_bytes, mr_free_bytes;
-				    /* memRecord.active.*: as of the last GC */
+				    /* memRecord.active.*: the published
+				       counts, as of a GC's mark */
 	int64_t bt_mem;             /* runtime.memProfile (bucketType), -1 */
 	/* The unpublished cycles: memRecord.future[3] at mr_future (0: not
 	 * found), each mr_cycle_size bytes laid out like memRecord.active
