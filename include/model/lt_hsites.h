@@ -35,13 +35,23 @@ struct lt_hsite {
 	size_t stack;        /* lt_stacktab index */
 	size_t first;        /* first sample the site was seen in */
 	int kind;            /* what the table holds (see lt_model.h): 0, or
-				the enum lt_fd_kind of a descriptor site */
+				LT_HSITE_GO, or the enum lt_fd_kind of a
+				descriptor site */
 };
+
+/* lt_hsite.kind of an allocation site read from a Go program's own heap
+ * profile.  The runtime publishes its counts step-wise, once per GC cycle
+ * and as of that cycle's mark: between two GCs they stand still, however
+ * fast the site allocates, so their growth is judged at the samples where
+ * a cycle was published (lt_hsample.published), not tick by tick. */
+#define LT_HSITE_GO 256   /* apart from every lt_fd_kind */
 
 /* One heap sample: its time and the totals over every site. */
 struct lt_hsample {
 	double t;            /* seconds since session start */
 	struct lt_hval total;
+	int published;       /* an LT_HSITE_GO site changed in it: the Go
+				runtime published a GC cycle since the last */
 };
 
 /* Orders for lt_hsites_rank. */

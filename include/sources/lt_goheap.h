@@ -9,8 +9,11 @@
  * validating every bucket pointer, stack length, PC and counter, and hands
  * the session the same plain batch the heap agent does
  * (struct lt_heap_batch), with the counts weighted as pprof weights them.
- * Figures are as of the target's last GC; a program that never runs a GC
- * shows none. */
+ * Figures are as of the mark of the target's last GC: the published
+ * counts (memRecord.active, one GC behind after an ordinary GC) plus the
+ * cycle the runtime has counted but not yet published (goheap.c,
+ * cycle_slot); allocations since are left for the next GC.  A program
+ * that never runs a GC shows none. */
 #ifndef LT_GOHEAP_H
 #define LT_GOHEAP_H
 

@@ -54,8 +54,15 @@ struct lt_golayout {
 	size_t bucket_size, memrecord_size;
 	struct lt_gofield b_allnext, b_typ, b_nstk;
 	struct lt_gofield mr_allocs, mr_frees, mr_alloc_bytes, mr_free_bytes;
-				    /* memRecord.active.*: as of the last GC */
+				    /* memRecord.active.*: the published
+				       counts, as of a GC's mark */
 	int64_t bt_mem;             /* runtime.memProfile (bucketType), -1 */
+	/* The unpublished cycles: memRecord.future[3] at mr_future (0: not
+	 * found), each mr_cycle_size bytes laid out like memRecord.active
+	 * at mr_active; runtime.mProfCycle, a uint32 holding the cycle
+	 * number << 1 | flushed (Go 1.19's mProfCycleHolder). */
+	size_t mr_active, mr_future, mr_cycle_size;
+	uint64_t mprof_cycle;
 
 	int pie;                 /* ET_DYN: addresses move by a load bias */
 	uint64_t entry;          /* e_entry: AT_ENTRY minus it is the bias */

@@ -236,6 +236,9 @@ struct acc {
 	double oldest_ms;         /* earliest birth of a live sample */
 	int64_t age_sum_ms;
 	size_t legacy_growing;    /* sites growing by the live-bytes fit */
+	size_t go_sites, go_unknown; /* of them from the Go heap profile, and
+				     those with no GC cycle published in
+				     the window (nothing to judge) */
 };
 
 static struct flow pget(const struct pmap *m, uint64_t key)
@@ -532,6 +535,10 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			x->a_early.events += sf0.events;
 			if (g.trend == LT_TREND_GROWING)
 				x->legacy_growing++;
+			if (site->kind == LT_HSITE_GO) {
+				x->go_sites++;
+				x->go_unknown += g.trend == LT_TREND_UNKNOWN;
+			}
 			if ((double)b.live_bytes > x->best_live) {
 				x->best_live = (double)b.live_bytes;
 				x->r.site = i;
@@ -637,6 +644,17 @@ size_t lt_diag_rows(const lt_model *m, const struct lt_diag_opts *o,
 			f.events = (double)x->r.free_samples;
 			ev.z = zscore(x->a, f);
 			x->r.claim = judge(&ev, x->a.events, have_ff, x->legacy_growing, dt);
+			/* The Go heap profile holds every block since the
+			 * program started, frees included: its figures only
+			 * lack what the runtime has not published yet.  A Go
+			 * row with no GC cycle published in the window, or
+			 * rising through GCs with too few samples to tell
+			 * from noise, is not known to be steady: record
+			 * longer (or the program runs few GCs). */
+			if (x->go_sites && x->r.claim == LT_CLAIM_STEADY &&
+			    (x->go_unknown == x->go_sites ||
+			     (x->legacy_growing && ev.z > 0)))
+				x->r.claim = LT_CLAIM_COLLECTING;
 			net_bytes = x->a.bytes - f.bytes;
 			va = x->a.events > 0 ? x->a.bytes * x->a.bytes / x->a.events : 0;
 			vf = f.events > 0 ? f.bytes * f.bytes / f.events : 0;

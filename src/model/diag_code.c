@@ -179,9 +179,40 @@ int lt_diag_wrapper(const struct lt_diag_ctx *c, const char *fn)
 	       in_list(lt_model_meta_c(c->m)->wrappers, fn);
 }
 
+/* A Go toolchain's own source (its standard library and runtime, linked
+ * into every Go executable): GOROOT/src, as Debian's /usr/lib/go-1.19/src,
+ * /usr/local/go/src, ~/sdk/go1.21.0/src or "$GOROOT/src" (-trimpath).
+ * Code there is a library, however statically linked: a leak through
+ * bufio.NewReaderSize is its caller's. */
+static int go_toolchain(const char *file)
+{
+	const char *p;
+
+	if (!file)
+		return 0;
+	/* Not any ".../go/src/": GOPATH's src (~/go/src) is the user's. */
+	if (!strncmp(file, "$GOROOT/src/", 12) || !strncmp(file, "/usr/local/go/src/", 18) ||
+	    !strncmp(file, "/usr/lib/go/src/", 16))
+		return 1;
+	for (p = strstr(file, "/go"); p; p = strstr(p + 1, "/go")) {
+		const char *q = p + 3;
+
+		if (*q == '-' || *q == '.')
+			q++;
+		if (!(*q >= '0' && *q <= '9'))
+			continue;
+		while ((*q >= '0' && *q <= '9') || *q == '.' || (*q >= 'a' && *q <= 'z'))
+			q++;
+		if (!strncmp(q, "/src/", 5))
+			return 1;
+	}
+	return 0;
+}
+
 /* The row key of stack s in the "your code" view: the first function, from
  * the allocation outwards (inlined ones first within a frame), in the
- * program itself that is not a wrapper; failing that, the first one outside
+ * program itself that is not a wrapper nor a Go toolchain's library;
+ * failing that, the first one outside
  * the system libraries; failing that, the innermost named one.  *frame is
  * its frame; *via_lib says a library's own code allocated below it. */
 const char *lt_diag_key(const struct lt_diag_ctx *c, size_t s, size_t *frame,
@@ -209,6 +240,15 @@ const char *lt_diag_key(const struct lt_diag_ctx *c, size_t s, size_t *frame,
 			}
 			if (lt_diag_wrapper(c, fn) || lt_diag_plumbing(fn))
 				continue;
+			if (program && go_toolchain(f->syms[y].file)) {
+				if (!fallback) {
+					fallback = fn;
+					ff = k->frames[i];
+					fallback_lib = lib;
+				}
+				lib = 1;
+				continue;
+			}
 			if (program) {
 				*frame = k->frames[i];
 				*via_lib = lib;

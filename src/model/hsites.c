@@ -141,6 +141,10 @@ void lt_hsites_begin(lt_hsites *h, double t)
 
 void lt_hsites_end(lt_hsites *h)
 {
+	/* Kinds are set after lt_hsites_set: known by now. */
+	for (size_t j = 0; h->nsamples && j < h->nchanged; j++)
+		if (h->sites[h->changed[j]].pub.kind == LT_HSITE_GO)
+			h->samples[h->nsamples - 1].published = 1;
 	h->open = 0;
 }
 
@@ -367,6 +371,43 @@ static size_t recent_from(const lt_hsites *h, size_t from, size_t span,
 	return first;
 }
 
+/* A Go site's growth (LT_HSITE_GO): its counts move only when the
+ * runtime publishes a GC cycle, so the fit takes the window's first sample
+ * and the samples where a cycle was published, the last FIT_POINTS of
+ * them.  Ticks between are the same figures again: counted, a window that
+ * ends a few seconds after the last GC reads as levelled off, and one
+ * with a GC in its last third as a sudden rise.  Fewer than two
+ * publications in the window: LT_TREND_UNKNOWN (no GC, nothing to
+ * judge).  Sampling noise is judged as for any site (check_sampling). */
+static void go_growth(const lt_hsites *h, const struct site *s, size_t from,
+		      size_t to, struct lt_growth *out)
+{
+	double t[FIT_POINTS], v[FIT_POINTS];
+	size_t ks[FIT_POINTS], n = 0, last, k0, i = (size_t)(s - h->sites);
+	struct lt_hval a, b;
+
+	for (size_t k = to; k-- > from + 1 && n < FIT_POINTS - 1;)
+		if (h->samples[k].published)
+			ks[n++] = k;
+	ks[n++] = from;
+	for (size_t j = 0; j < n; j++) {
+		size_t k = ks[n - 1 - j], c = change_at(s, k);
+
+		t[j] = h->samples[k].t;
+		v[j] = c != (size_t)-1 ? (double)s->ch[c].v.live_bytes : 0;
+	}
+	lt_growth_fit(t, v, n, lt_hsites_noise(h), out);
+	if (out->trend != LT_TREND_GROWING)
+		return;
+	/* The start of lt_growth_fit's last third. */
+	k0 = ks[(n + 2) / 3 < 2 ? 1 : (n + 2) / 3 - 1];
+	last = ks[0];
+	lt_hsites_value(h, i, k0, &a);
+	lt_hsites_value(h, i, last, &b);
+	check_sampling(h, &a, &b, out->recent_slope *
+		       (h->samples[last].t - h->samples[k0].t), out);
+}
+
 void lt_hsites_growth(const lt_hsites *h, size_t i, size_t from, size_t to,
 		      struct lt_growth *out)
 {
@@ -382,6 +423,10 @@ void lt_hsites_growth(const lt_hsites *h, size_t i, size_t from, size_t to,
 	if (i >= h->nsites || from >= to)
 		return;
 	s = &h->sites[i];
+	if (s->pub.kind == LT_HSITE_GO) {
+		go_growth(h, s, from, to, out);
+		return;
+	}
 	/* A site is 0 before it was first seen: starting the fit there makes
 	 * a site born mid-window count its first bytes as growth. */
 	span = to - from;

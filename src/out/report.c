@@ -550,6 +550,7 @@ static void heap_sites(struct out *o, const lt_model *m,
 	const lt_hsites *h = lt_model_hsites_c(m);
 	const struct lt_source *src = lt_model_source_find(m, "heap");
 	size_t n = lt_hsites_count(h), ns = lt_hsites_sample_count(h), nr, shown = 0;
+	size_t ngo = 0;
 	struct lt_diag_row *rows;
 	char rate[32], total[32], loss[200];
 
@@ -572,10 +573,18 @@ static void heap_sites(struct out *o, const lt_model *m,
 		     total, sizeof(total));
 	put(o, "\nHeap call sites (%zu sites, by %s: %zu rows; sampled every %s on average; %s live at the end, estimated):\n",
 	    n, lt_diag_view_name(dopt->view), nr, rate, total);
-	put(o, "  Blocks allocated before the attach are not seen; a claim weighs what a\n"
-	    "  row allocates against what is freed through the same code%s.\n",
-	    lt_hsites_count(lt_model_fsites_c(m)) ? "" :
-	    " (this session has no free flow: frees of older blocks are unseen)");
+	for (size_t i = 0; i < n; i++)
+		if (lt_hsites_get(h, i)->kind == LT_HSITE_GO)
+			ngo++;
+	if (ngo < n)
+		put(o, "  Blocks allocated before the attach are not seen; a claim weighs what a\n"
+		    "  row allocates against what is freed through the same code%s.\n",
+		    lt_hsites_count(lt_model_fsites_c(m)) ? "" :
+		    " (this session has no free flow: frees of older blocks are unseen)");
+	if (ngo)
+		put(o, "  %s Go heap profile: counts since the program started, as of its last GC\n"
+		    "  (the runtime knows a free when a GC sweeps it); judged GC by GC: a site\n"
+		    "  is collecting until a few GCs have run.\n", ngo < n ? "Sites of the" : "The");
 	if (lt_verdict_heap_loss(m, loss, sizeof(loss))) {
 		put(o, "  DATA LOST: ");
 		put_esc(o, loss);

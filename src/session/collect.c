@@ -254,8 +254,9 @@ void lt_collect_goheap(lt_model *m, lt_symbols *sym, struct lt_collect_heapmap *
 		size_t stack = *heapmap_slot(map, b->sites[i].id);
 		struct lt_hval v = site_value(&b->sites[i], 0);
 
+		/* Step-wise, published per GC cycle (lt_hsites.h). */
 		if (stack != LT_NONE)
-			lt_hsites_set(hs, stack, &v);
+			lt_hsites_set_kind(hs, lt_hsites_set(hs, stack, &v), LT_HSITE_GO);
 	}
 	lt_hsites_end(hs);
 }

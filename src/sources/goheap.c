@@ -29,6 +29,8 @@ struct lt_goheap {
 	struct lt_heap_site *sites;
 	size_t nstacks, scap, npcs, pcap, nsites, sitecap;
 	unsigned char *buf;
+	long slot;              /* memRecord.future slot of the last GC
+				   cycle, added to active; -1 none */
 };
 
 static uint64_t get(const unsigned char *b, const struct lt_gofield *f)
@@ -159,6 +161,34 @@ static void add_stack(lt_goheap *h, uint32_t id, const uint64_t *pcs, size_t n)
 	h->npcs += n;
 }
 
+/* Which memRecord.future slot completes the published figures.  The
+ * runtime counts a malloc in cycle C+2 and a GC's sweep free in C+1
+ * (C: runtime.mProfCycle) and publishes (adds to active) cycle C at each
+ * mark termination, when C is advanced: after an ordinary GC, active is
+ * the heap as of the mark of the GC before (only runtime.GC() publishes
+ * its own cycle once its sweep is done, mProf_PostSweep).  Slot C+1 holds
+ * what happened between those two marks (mallocs, then the last GC's
+ * sweep frees): active plus it is the heap as of the last GC's mark, what
+ * /debug/pprof/heap shows after runtime.GC().  Slot C+2, mallocs since,
+ * is left out: none of them has met a GC yet.  While a sweep runs, its
+ * frees are partly in: the next read has them all.  Returns -1 (read
+ * nothing now) between the advance and the flush of a mark termination;
+ * 0 with h->slot -1 when the layout has no future ring (active only). */
+static int cycle_slot(lt_goheap *h)
+{
+	uint32_t c = 0;
+
+	h->slot = -1;
+	if (!h->l->mr_future)
+		return 0;
+	if (lt_goread_mem(h->r, h->l->mprof_cycle + h->bias, &c, sizeof(c)) < 0)
+		return 0;
+	if (!(c & 1))
+		return -1;
+	h->slot = (long)(((c >> 1) + 1) % 3);
+	return 0;
+}
+
 enum { B_OK, B_BAD, B_GONE };
 
 /* Bucket b: header, stack and memRecord in one read, validated; twice
@@ -194,6 +224,17 @@ static int read_bucket(lt_goheap *h, uint64_t b, uint64_t *next)
 		v[1] = (int64_t)get(mr, &l->mr_frees);
 		v[2] = (int64_t)get(mr, &l->mr_alloc_bytes);
 		v[3] = (int64_t)get(mr, &l->mr_free_bytes);
+		if (h->slot >= 0) {
+			/* The field at the same place in the slot. */
+			size_t d = l->mr_future + (size_t)h->slot * l->mr_cycle_size - l->mr_active;
+			struct lt_gofield f[4] = {l->mr_allocs, l->mr_frees,
+						  l->mr_alloc_bytes, l->mr_free_bytes};
+
+			for (int j = 0; j < 4; j++) {
+				f[j].off += d;
+				v[j] += (int64_t)get(mr, &f[j]);
+			}
+		}
 		if (v[1] >= 0 && v[0] >= v[1] && v[3] >= 0 && v[2] >= v[3] &&
 		    (v[0] == 0) == (v[2] == 0))
 			break;
@@ -235,6 +276,10 @@ int lt_goheap_sample(lt_goheap *h, struct lt_heap_batch *out, lt_err *err)
 	h->nstacks = h->npcs = h->nsites = 0;
 	if (lt_goread_refresh(h->r, err) < 0)
 		return -1;
+	if (cycle_slot(h) < 0) {
+		out->sample_rate = h->rate;
+		return 0;       /* a GC's mark termination: next time */
+	}
 	if (lt_goread_mem(h->r, h->l->mbuckets + h->bias, &b, sizeof(b)) < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, errno == ESRCH ? "the target exited"
 			   : "runtime.mbuckets unreadable");

@@ -120,6 +120,32 @@ static void field(struct scan *s, const char *path, struct lt_gofield *f)
 	field_in(&s->g, s->l->g_size, path, f);
 }
 
+/* memRecord.future, the runtime's ring of three unpublished cycles (Go
+ * 1.13 on), laid out like memRecord.active; with runtime.mProfCycle it
+ * tells which slot holds the last GC cycle.  Left 0 when not found. */
+static void future_fields(struct scan *s)
+{
+	struct lt_golayout *l = s->l;
+	size_t a_off, f_off, a_size, f_size;
+	Dwarf_Die at, ft;
+
+	l->mr_future = 0;
+	if (!l->mprof_cycle || member(&s->memrec, "active", &a_off, &at) < 0 ||
+	    member(&s->memrec, "future", &f_off, &ft) < 0 ||
+	    size_of(&at, &a_size) < 0 || size_of(&ft, &f_size) < 0 ||
+	    f_size != 3 * a_size || f_off > l->memrecord_size ||
+	    l->memrecord_size - f_off < f_size)
+		return;
+	/* The active.* fields lie in active: their offsets in a slot are the
+	 * same less active's. */
+	if (l->mr_allocs.off < a_off || l->mr_free_bytes.off + 8 > a_off + a_size ||
+	    l->mr_frees.off < a_off || l->mr_alloc_bytes.off < a_off)
+		return;
+	l->mr_active = a_off;
+	l->mr_future = f_off;
+	l->mr_cycle_size = a_size;
+}
+
 /* The heap profile's structs; all or nothing. */
 static void heap_fields(struct scan *s)
 {
@@ -141,6 +167,7 @@ static void heap_fields(struct scan *s)
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (need[i]->size != 8)
 			goto none;
+	future_fields(s);
 	return;
 none:
 	l->bucket_size = 0;
@@ -215,6 +242,7 @@ static void visit(struct scan *s, Dwarf_Die *die)
 	const char *name = dwarf_diename(die);
 	struct lt_golayout *l = s->l;
 	Dwarf_Die type;
+	size_t sz;
 
 	if (!name || strncmp(name, "runtime.", 8) != 0)
 		return;
@@ -226,6 +254,9 @@ static void visit(struct scan *s, Dwarf_Die *die)
 			l->build_version = var_addr(die);
 		else if (!strcmp(name, "runtime.mbuckets"))
 			l->mbuckets = var_addr(die);
+		else if (!strcmp(name, "runtime.mProfCycle") &&
+			 type_of(die, &type) == 0 && size_of(&type, &sz) == 0 && sz == 4)
+			l->mprof_cycle = var_addr(die);
 		else if (!strcmp(name, "runtime.MemProfileRate"))
 			l->mem_profile_rate = var_addr(die);
 		else if (!strcmp(name, "runtime.waitReasonStrings") &&

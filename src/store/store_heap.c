@@ -17,6 +17,7 @@ static int prepare_once(sqlite3 *db, sqlite3_stmt **s, const char *sql)
 /* The three families of sites, in heap_site's kind column. */
 enum { FAM_ALLOC, FAM_FREE, FAM_FD, FAM_COUNT };
 #define KIND_FD_BASE 16
+#define KIND_GO 2          /* an allocation site of the Go heap profile */
 
 static const lt_hsites *family(const lt_model *m, int f)
 {
@@ -65,8 +66,9 @@ static int write_family(sqlite3 *db, struct lt_store_heap *cur, int f,
 		sqlite3_bind_int64(s, 1, fam->ids[i]);
 		sqlite3_bind_int64(s, 2, (int64_t)site->stack + 1);
 		sqlite3_bind_int64(s, 3, tick_id);
-		sqlite3_bind_int64(s, 4, f == FAM_ALLOC ? 0 : f == FAM_FREE ? 1 :
-				   KIND_FD_BASE + site->kind);
+		sqlite3_bind_int64(s, 4, f == FAM_ALLOC ?
+				   (site->kind == LT_HSITE_GO ? KIND_GO : 0) :
+				   f == FAM_FREE ? 1 : KIND_FD_BASE + site->kind);
 		if (lt_store_step(db, s, path, err) < 0)
 			return -1;
 	}
@@ -240,7 +242,8 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		struct lsite *x;
 
 		if (id != (int64_t)nsites + 1 || st < 1 || (size_t)st > nstacks ||
-		    (kind != 0 && kind != 1 && (kind < KIND_FD_BASE || kind >= KIND_FD_BASE + 16))) {
+		    (kind != 0 && kind != 1 && kind != KIND_GO &&
+		     (kind < KIND_FD_BASE || kind >= KIND_FD_BASE + 16))) {
 			sqlite3_finalize(s);
 			rc = bad(path, "heap_site ids, stacks or kinds out of range", err);
 			goto out;
@@ -252,8 +255,9 @@ int lt_store_heap_load(sqlite3 *db, lt_model *m, const char *path,
 		x = &site[nsites++];
 		x->stack = st - 1;
 		x->first = sqlite3_column_int64(s, 2);
-		x->fam = kind == 0 ? FAM_ALLOC : kind == 1 ? FAM_FREE : FAM_FD;
-		x->kind = x->fam == FAM_FD ? (int)(kind - KIND_FD_BASE) : 0;
+		x->fam = kind == 0 || kind == KIND_GO ? FAM_ALLOC : kind == 1 ? FAM_FREE : FAM_FD;
+		x->kind = x->fam == FAM_FD ? (int)(kind - KIND_FD_BASE) :
+			kind == KIND_GO ? LT_HSITE_GO : 0;
 		x->index = count[x->fam]++;
 		if (x->first < first)
 			first = x->first;

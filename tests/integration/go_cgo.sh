@@ -43,6 +43,17 @@ else
 fi
 c=$(site_live "$T/both.db" c_leak)
 check "both: the C site holds memory ($c bytes)" test "${c:-0}" -gt 1000000
+# The agent's sites are kind 0, the Go profile's kind 2 (judged GC by GC).
+kinds=$(sql "$T/both.db" "SELECT group_concat(DISTINCT s.kind) FROM heap_site s
+	JOIN stack_frame sf ON sf.stack_id = s.stack_id
+	JOIN frame_symbol fs ON fs.frame_id = sf.frame_id
+	WHERE fs.function = 'c_leak'")
+check "both: c_leak's sites are the agent's (kind '$kinds')" test "$kinds" = 0
+kinds=$(sql "$T/both.db" "SELECT group_concat(DISTINCT s.kind) FROM heap_site s
+	JOIN stack_frame sf ON sf.stack_id = s.stack_id
+	JOIN frame_symbol fs ON fs.frame_id = sf.frame_id
+	WHERE fs.function = 'main.longRunningTask'")
+check "both: main.longRunningTask's sites are the Go profile's (kind '$kinds')" test "$kinds" = 2
 alive_free() { alive "$1" && runs_free "$1"; }
 check "both: the program runs on after the recording" alive_free "$target"
 

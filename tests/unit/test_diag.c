@@ -311,12 +311,100 @@ static void test_collecting_and_wrappers(void **state)
 	lt_model_free(m);
 }
 
+/* A Go frame: function, file, line, in the executable. */
+static size_t goframe(lt_model *m, const char *fn, const char *file, int line)
+{
+	static uint64_t pc = 0x900000;
+	struct lt_frame_sym y = {(char *)fn, (char *)file, line};
+
+	pc += 0x40;
+	return lt_stacktab_frame_add(lt_model_stacks(m), pc, "/usr/bin/gosvc", NULL, pc, &y, 1);
+}
+
+/* Go heap profile sites (LT_HSITE_GO): figures move only at GCs.  A
+ * client kept per request, allocated in bufio (the Go toolchain's own
+ * source: a library), is main.newClient's row, growing GC by GC though
+ * the window ends ticks after the last GC; a cache that replaces entries
+ * is not growing; the same leak with one GC in the window, or with too
+ * few samples, is collecting, not steady.  A C site with the same few
+ * samples keeps the old answer, steady. */
+static void test_go_rows(void **state)
+{
+	lt_model *m = lt_model_new();
+	lt_hsites *h = lt_model_hsites(m);
+	struct lt_diag_opts o = {.view = LT_DIAG_YOURS};
+	struct lt_diag_row *r;
+	size_t nc = goframe(m, "main.newClient", "/src/svc/main.go", 44);
+	size_t br = goframe(m, "bufio.NewReaderSize", "/usr/lib/go-1.19/src/bufio/bufio.go", 57);
+	size_t put = goframe(m, "main.(*cache).put", "/src/svc/main.go", 70);
+	size_t thin = goframe(m, "main.thin", "/src/svc/main.go", 80);
+	size_t cthin = frame(m, "c_thin", "/usr/bin/svc", 5);
+	size_t f1[] = {br, nc}, s_leak = stack(m, f1, 2), s_cache = stack(m, &put, 1);
+	size_t s_thin = stack(m, &thin, 1), s_cthin = stack(m, &cthin, 1), n;
+	int seen = 0;
+	(void)state;
+
+	lt_hsites_set_rate(h, (uint64_t)RATE);
+	for (int k = 0; k < 16; k++) {
+		int gc = k % 4 == 1 && k < 12, g = (k < 12 ? k : 11) / 4 + 1;
+		struct lt_hval leak = {.live_bytes = g * 6 * (int64_t)RATE, .live_count = 6 * g,
+				       .alloc_bytes = g * 6 * (int64_t)RATE, .alloc_count = 6 * g,
+				       .samples = 6 * g};
+		struct lt_hval cache = {.live_bytes = 4 * (int64_t)RATE, .live_count = 4,
+					.alloc_bytes = (4 + 6 * g) * (int64_t)RATE,
+					.alloc_count = 4 + 6 * g, .samples = 4 + 6 * g,
+					.free_bytes = 6 * g * (int64_t)RATE, .free_count = 6 * g,
+					.samples_freed = 6 * g};
+		struct lt_hval few = {.live_bytes = g * 2 * (int64_t)RATE, .live_count = 2 * g,
+				      .alloc_bytes = g * 2 * (int64_t)RATE, .alloc_count = 2 * g,
+				      .samples = 2 * g};
+
+		lt_hsites_begin(h, k);
+		if (gc) {
+			lt_hsites_set_kind(h, lt_hsites_set(h, s_leak, &leak), LT_HSITE_GO);
+			lt_hsites_set_kind(h, lt_hsites_set(h, s_cache, &cache), LT_HSITE_GO);
+			lt_hsites_set_kind(h, lt_hsites_set(h, s_thin, &few), LT_HSITE_GO);
+		}
+		if (k % 4 == 1 && k < 12)
+			lt_hsites_set(h, s_cthin, &few);
+		lt_hsites_end(h);
+	}
+	n = lt_diag_rows(m, &o, 0, 16, &r);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(r[i].function, "main.newClient")) {
+			assert_int_equal(r[i].claim, LT_CLAIM_GROWING);
+			seen |= 1;
+		} else if (!strcmp(r[i].function, "main.(*cache).put")) {
+			assert_int_not_equal(r[i].claim, LT_CLAIM_GROWING);
+			seen |= 2;
+		} else if (!strcmp(r[i].function, "main.thin")) {
+			assert_int_equal(r[i].claim, LT_CLAIM_COLLECTING);
+			seen |= 4;
+		} else {
+			assert_string_equal(r[i].function, "c_thin");
+			assert_int_equal(r[i].claim, LT_CLAIM_STEADY);
+			seen |= 8;
+		}
+	}
+	assert_int_equal(seen, 15);
+	free(r);
+	/* Ticks 4..8: one GC (tick 5) in the window: nothing to judge. */
+	n = lt_diag_rows(m, &o, 4, 9, &r);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(r[i].function, "main.newClient"))
+			assert_int_equal(r[i].claim, LT_CLAIM_COLLECTING);
+	free(r);
+	lt_model_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_warm_service),
 		cmocka_unit_test(test_leak_inside_library),
 		cmocka_unit_test(test_collecting_and_wrappers),
+		cmocka_unit_test(test_go_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

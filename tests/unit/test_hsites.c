@@ -216,7 +216,8 @@ static void test_store_round_trip(void **state)
 			if (k % 3 == 0) {
 				struct lt_hval b = hv(k % 2 ? 50 : 70, 1, k);
 
-				lt_hsites_set(h, stacks[1], &b);
+				/* A Go heap profile site (heap_site.kind 2). */
+				lt_hsites_set_kind(h, lt_hsites_set(h, stacks[1], &b), LT_HSITE_GO);
 			}
 			lt_hsites_end(h);
 			/* The free flow and descriptor sites share the ids. */
@@ -244,6 +245,10 @@ static void test_store_round_trip(void **state)
 	assert_int_equal(lt_hsites_count(lt_model_fsites_c(back)), 1);
 	assert_int_equal(lt_hsites_count(lt_model_fdsites_c(back)), 1);
 	assert_int_equal(lt_hsites_get(lt_model_fdsites_c(back), 0)->kind, 1);
+	for (size_t i = 0; i < lt_hsites_count(lt_model_hsites_c(back)); i++)
+		assert_int_equal(lt_hsites_get(lt_model_hsites_c(back), i)->kind,
+				 lt_hsites_get(lt_model_hsites_c(back), i)->stack == stacks[1] ?
+				 LT_HSITE_GO : 0);
 	for (int fam = 0; fam < 3; fam++) {
 		const lt_hsites *a = fam == 0 ? lt_model_hsites_c(m) :
 			fam == 1 ? lt_model_fsites_c(m) : lt_model_fdsites_c(m);
@@ -265,6 +270,11 @@ static void test_store_round_trip(void **state)
 				assert_memory_equal(&va, &vb, sizeof(va));
 				assert_true(lt_hsites_sample(b, k)->t ==
 					    lt_hsites_sample(a, k)->t);
+				assert_int_equal(lt_hsites_sample(b, k)->published,
+						 lt_hsites_sample(a, k)->published);
+				if (fam == 0)
+					assert_int_equal(lt_hsites_sample(b, k)->published,
+							 k % 3 == 1); /* ticks 3, 6 ... */
 			}
 		}
 	}

@@ -365,6 +365,54 @@ static void test_growth_classes(void **state)
 	lt_hsites_free(h);
 }
 
+/* Go sites (LT_HSITE_GO) change only when the runtime publishes a GC
+ * cycle: every 5 ticks here, with a tick in between where only another
+ * Go site changed.  A leak published step-wise is growing even when the
+ * window ends 13 ticks after its last step (tick by tick, the flat tail
+ * reads as levelled off); a cache that filled and then only replaces
+ * entries is not; a window with one publication or none is unknown; and
+ * the same steps on an ordinary site keep the tick-wise judgement. */
+static void test_go_stepwise(void **state)
+{
+	lt_hsites *h = lt_hsites_new();
+	struct lt_growth g;
+	(void)state;
+
+	lt_hsites_set_rate(h, 512 * KiB);
+	for (int k = 0; k < 30; k++) {
+		int pub = k % 5 == 1 && k < 20, n = (k < 20 ? k : 19) / 5 + 1;
+		struct lt_hval leak = hv(n * 4 * MiB, 8 * n, n * 4 * MiB, 8 * n);
+		struct lt_hval cache = hv((n < 3 ? n : 3) * 2 * MiB, 4, n * 2 * MiB, 4 * n);
+		struct lt_hval other = hv(MiB, 2, (int64_t)k * MiB, 2 * k);
+		size_t i;
+
+		lt_hsites_begin(h, k);
+		if (pub) {
+			i = lt_hsites_set(h, 1, &leak);
+			lt_hsites_set_kind(h, i, LT_HSITE_GO);
+			i = lt_hsites_set(h, 2, &cache);
+			lt_hsites_set_kind(h, i, LT_HSITE_GO);
+			lt_hsites_set(h, 4, &leak); /* a C site with the same steps */
+		}
+		lt_hsites_set(h, 3, &other); /* C: every tick, never publishes */
+		lt_hsites_end(h);
+		assert_int_equal(lt_hsites_sample(h, (size_t)k)->published, pub);
+	}
+	/* Sites in order of first sight: 0 other, 1 leak, 2 cache, 3 C. */
+	lt_hsites_growth(h, 1, 0, 30, &g);  /* last step at 16, window to 29 */
+	assert_int_equal(g.trend, LT_TREND_GROWING);
+	assert_int_equal(g.n, 5);           /* tick 0 and 4 publications */
+	lt_hsites_growth(h, 2, 0, 30, &g);
+	assert_int_not_equal(g.trend, LT_TREND_GROWING);
+	lt_hsites_growth(h, 1, 7, 12, &g);  /* one publication: unknown */
+	assert_int_equal(g.trend, LT_TREND_UNKNOWN);
+	lt_hsites_growth(h, 1, 2, 6, &g);   /* none */
+	assert_int_equal(g.trend, LT_TREND_UNKNOWN);
+	lt_hsites_growth(h, 3, 0, 30, &g);  /* tick by tick: flat tail */
+	assert_int_equal(g.trend, LT_TREND_STEADY);
+	lt_hsites_free(h);
+}
+
 /* A session longer than the fit's points: a leak and a plateau are still
  * told apart, from a grid that keeps both ends. */
 static void test_long_session_grid(void **state)
@@ -546,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_growth_of_sampled_sites),
 		cmocka_unit_test(test_growth_classes),
 		cmocka_unit_test(test_long_session_grid),
+		cmocka_unit_test(test_go_stepwise),
 		cmocka_unit_test(test_rank_each_sort),
 		cmocka_unit_test(test_rank_100k),
 	};
