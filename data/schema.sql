@@ -4,7 +4,7 @@
 -- Run once, inside the transaction that creates a session.  Comments inside
 -- the CREATE statements stay in sqlite_master (`sqlite3 FILE .schema`).
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- Session facts, text key -> text value.  Every version of the format keeps
 -- this table and its 'format' row: that is how any leaktop tells a session

@@ -12,7 +12,7 @@
 #include "lt_err.h"
 #include "lt_model.h"
 
-#define LT_STORE_SCHEMA_VERSION 2
+#define LT_STORE_SCHEMA_VERSION 3
 
 typedef struct lt_store lt_store;
 

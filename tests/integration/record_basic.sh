@@ -41,7 +41,7 @@ else
 	ok "no WAL left after a clean finish"
 fi
 check "integrity_check is ok" test "$(sql "$db" 'PRAGMA integrity_check')" = ok
-check "schema version is 2" test "$(sql "$db" 'PRAGMA user_version')" = 2
+check "schema version is 3" test "$(sql "$db" 'PRAGMA user_version')" = 3
 
 # --- meta ------------------------------------------------------------------
 missing=""
