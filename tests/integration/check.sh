@@ -131,8 +131,11 @@ if command -v go >/dev/null 2>&1 && mkdir -p "$T/go" &&
 		-p "$TARGET_PID" --duration 5s "${FAST[@]}"
 	grep -qF "main.longRunningTask" "$T/last.out" && ok "check names the goroutines' function" ||
 		fail "check names the goroutines' function" "see output"
+	# The ignored goroutines keep their stacks and buffers: the process's
+	# anonymous memory grows with them (about 17 MiB/min here), a finding
+	# of its own; --max-growth is how a CI job tolerates that much.
 	expect_check "check --ignore main.longRunningTask: 0" 0 "[ignored: main.longRunningTask] goroutines +" \
-		-p "$TARGET_PID" --duration 5s "${FAST[@]}" --ignore main.longRunningTask
+		-p "$TARGET_PID" --duration 5s "${FAST[@]}" --ignore main.longRunningTask --max-growth 256MiB/min
 	kill_wait TERM "$TARGET_PID"
 	rm -rf "$T"/leaktop-check-*
 else
