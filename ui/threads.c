@@ -172,41 +172,12 @@ static void threads_draw(lt_view *v, const lt_model *m, const struct vtime *vt,
 
 /* The group's stack: Enter, Esc, Backspace and Left close it, Up and Down
  * scroll it. */
-static int detail_key(struct vlist *l, int key)
-{
-	switch (key) {
-	case LT_KEY_ENTER: case LT_KEY_BACKSPACE: case LT_KEY_ESC: case 'h':
-	case LT_KEY_LEFT:
-		l->detail = 0;
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case LT_KEY_DOWN: case 'j':
-		l->detail_top++;
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	case LT_KEY_UP: case 'k':
-		if (l->detail_top)
-			l->detail_top--;
-		return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
-	}
-	return 0;
-}
-
 static int threads_key(lt_view *v, const lt_model *m, const struct vtime *vt,
 		       int key)
 {
-	struct vlist *l = tlist(v);
-
 	(void)m;
 	(void)vt;
-	if (l->detail)
-		return detail_key(l, key);
-	if (key != LT_KEY_ENTER)
-		return vlist_key(v, l, key);
-	if (!l->n)
-		return 0;
-	vlist_select(l, (long)vlist_sel(l));
-	l->detail = 1;
-	l->detail_top = 0;
-	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+	return vlist_detail_key(v, tlist(v), key);
 }
 
 static void threads_find(lt_view *v, const lt_model *m, const struct vtime *vt)

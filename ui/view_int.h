@@ -171,6 +171,10 @@ void vlist_select(struct vlist *l, long pos);
 /* Moving keys (arrows, j/k, Ctrl-B/F or Ctrl-U/D pages, n): enum
  * lt_view_flags. */
 int vlist_key(lt_view *v, struct vlist *l, int key);
+/* The keys of a list whose rows open a detail pane (Threads, Goroutines):
+ * Enter opens the selected row's; in it, Up/Down (j/k) scroll and Enter,
+ * Esc, Backspace, Left or h close it; else as vlist_key. */
+int vlist_detail_key(lt_view *v, struct vlist *l, int key);
 /* Selects the next row matching v->search, or says it found none. */
 void vlist_find(lt_view *v, struct vlist *l);
 /* Whether hay contains needle, ignoring case ("" matches nothing). */

@@ -161,3 +161,31 @@ void vlist_fini(void *st)
 		vlist_free(st);
 	free(st);
 }
+
+int vlist_detail_key(lt_view *v, struct vlist *l, int key)
+{
+	if (l->detail) {
+		switch (key) {
+		case LT_KEY_ENTER: case LT_KEY_BACKSPACE: case LT_KEY_ESC: case 'h':
+		case LT_KEY_LEFT:
+			l->detail = 0;
+			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+		case LT_KEY_DOWN: case 'j':
+			l->detail_top++;
+			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+		case LT_KEY_UP: case 'k':
+			if (l->detail_top)
+				l->detail_top--;
+			return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+		}
+		return 0;
+	}
+	if (key != LT_KEY_ENTER)
+		return vlist_key(v, l, key);
+	if (!l->n)
+		return 0;
+	vlist_select(l, (long)vlist_sel(l));
+	l->detail = 1;
+	l->detail_top = 0;
+	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
+}
