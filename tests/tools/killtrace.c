@@ -6,11 +6,14 @@
  * Polls /proc/TARGET/task/STAR/status in a tight loop (a shell loop takes
  * milliseconds per look, longer than a whole injection now) until a
  * thread of TARGET shows TRACER as its TracerPid, then keeps polling
- * until USEC microseconds of tracing have passed and sends TRACER SIGKILL
- * at once if it still traces then.  Prints "landed US" (the kill came
- * while TRACER traced TARGET, US microseconds after the tracing was first
- * seen) and exits 0, or prints "missed WHY" and exits 1 (TRACER ended or
- * stopped tracing first, or TIMEOUT_S, default 10, passed). */
+ * until USEC microseconds have passed since and sends TRACER SIGKILL the
+ * first time it sees the tracing after that (an injection may let go of
+ * a thread that was not at a safe point and take another: the kill waits
+ * for the next one).  Prints "landed US" (the kill came while TRACER
+ * traced TARGET, US microseconds after the tracing was first seen) and
+ * exits 0, or prints "missed WHY" and exits 1 (TRACER ended, or traced
+ * nothing for 0.5 s once it had begun, or TIMEOUT_S, default 10,
+ * passed). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -68,7 +71,7 @@ static int traced_by(const char *target, long tracer)
 int main(int argc, char **argv)
 {
 	long tracer, usec;
-	long long deadline, first = -1;
+	long long deadline, first = -1, last = -1;
 	char alive[64];
 
 	if (argc < 4 || argc > 5) {
@@ -85,8 +88,10 @@ int main(int argc, char **argv)
 
 		if (t && first < 0)
 			first = now;
-		if (first >= 0 && !t) {
-			printf("missed tracing ended after %lld us\n", now - first);
+		if (t)
+			last = now;
+		if (first >= 0 && now - last > 500000) {
+			printf("missed tracing ended after %lld us\n", last - first);
 			return 1;
 		}
 		if (t && now - first >= usec) {
@@ -94,7 +99,7 @@ int main(int argc, char **argv)
 			printf("landed %lld\n", now - first);
 			return 0;
 		}
-		if (first < 0 && access(alive, F_OK)) {
+		if (access(alive, F_OK)) {
 			printf("missed tracer gone\n");
 			return 1;
 		}
