@@ -23,6 +23,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -103,7 +104,9 @@ static int wait_stop(pid_t tid, int64_t deadline, int *status)
 {
 	struct timespec nap = {0, 200000};
 
-	for (;;) {
+	/* A few yields first: the call stops at each of its system calls
+	 * (PTRACE_SYSCALL), and most stops come within microseconds. */
+	for (int i = 0;; i++) {
 		pid_t r = waitpid(tid, status, __WALL | WNOHANG);
 
 		if (r == tid) {
@@ -119,7 +122,10 @@ static int wait_stop(pid_t tid, int64_t deadline, int *status)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		nanosleep(&nap, NULL);
+		if (i < 32)
+			sched_yield();
+		else
+			nanosleep(&nap, NULL);
 	}
 }
 
