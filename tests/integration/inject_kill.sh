@@ -7,7 +7,8 @@
 # that tracing, while it still traces -- a shell loop is too slow for an
 # injection that takes a few ms.  Four rounds on fresh targets kill it in
 # the dlopen of the agent or its first start, four on a target that
-# already has the agent in its restart.  Every time the target must go on
+# already has the agent in its restart, at points spread over how long
+# an injection takes here and now (measured first).  Every time the target must go on
 # running and allocating (its exit status is kept: a death is reported
 # with its signal), with no thread left stopped or traced, no GOT slot
 # left pointing into the agent, and no agent thread left.
@@ -31,8 +32,13 @@ start_watched() {
 	(
 		"$LT_TARGETS/heap_sites" 512 &
 		echo "$!" >"$TARGET_OUT.pid"
-		wait "$!"
-		echo "exit status $?" >"$WATCH"
+		rc=0
+		wait "$!" || rc=$?
+		if [ "$rc" -gt 128 ]; then
+			echo "signal $((rc - 128)), $(kill -l $((rc - 128)))" >"$WATCH"
+		else
+			echo "exit status $rc" >"$WATCH"
+		fi
 	) >"$TARGET_OUT" 2>&1 &
 	track "$!"
 	wait_for "[ -s '$TARGET_OUT.pid' ] && [ -s '$TARGET_OUT' ]" 5 ||
@@ -42,8 +48,7 @@ start_watched() {
 	on_exit "end_target $pid"
 }
 
-# how_it_ended: the watched target's exit, e.g. "exit status 139" (128 +
-# SIGSEGV).
+# how_it_ended: how the watched target ended, e.g. "signal 11, SEGV".
 how_it_ended() {
 	wait_for "[ -s '$WATCH' ]" 2 && cat "$WATCH" || echo "unknown"
 }
@@ -55,8 +60,46 @@ free_running() {
 	     END { exit bad }' /proc/"$1"/task/*/status 2>/dev/null
 }
 
-hit=0 rounds=0 dead=""
-for spec in fresh:0 fresh:400 fresh:1500 fresh:4000 same:0 same:300 same:1000 same:3000; do
+# traced_us VAR: sets VAR to how long (us) one injection into $pid
+# traces it, untouched.
+traced_us() {
+	local r us
+	start_bg probe "$LEAKTOP" record -p "$pid" -o "$T/probe.db" --force --no-threads --interval 100ms
+	r=$("$KILLTRACE" "$BG_PID" "$pid" 100000000 10 || true)
+	kill -KILL "$BG_PID" 2>/dev/null || true
+	wait "$BG_PID" 2>/dev/null || true
+	us=${r#missed tracing ended after }
+	us=${us% us}
+	case $us in '' | *[!0-9]*) bail "no injection seen to measure: $r" ;; esac
+	printf -v "$1" %s "$us"
+}
+
+# min_us VAR N: sets VAR to the shortest of N untouched injections into
+# $pid (a fresh target for each when FRESH=yes).
+min_us() {
+	local i t best=
+	for ((i = 0; i < $2; i++)); do
+		[ "${FRESH:-}" = yes ] && start_watched
+		traced_us t
+		wait_for "! grep -qx lt-agent /proc/$pid/task/*/comm" 5 || true
+		if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+	done
+	printf -v "$1" %s "$best"
+}
+
+# The kills are spread over the first half of an injection as it goes on
+# this machine now: first attaches (dlopen and start) and restarts are
+# measured untouched, the shortest of each kept (they vary), and the kills
+# come at 0, 1/6, 1/3 and 1/2 of that.
+FRESH=yes min_us first 2
+min_us again 3
+echo "# untouched, an injection traced the target for $first us at least, a restart for $again us"
+specs=""
+for k in 0 1 2 3; do specs="$specs fresh:$((first * k / 6))"; done
+for k in 0 1 2 3; do specs="$specs same:$((again * k / 6))"; done
+
+hit=0 rounds=0
+for spec in $specs; do
 	rounds=$((rounds + 1))
 	usec=${spec#*:}
 	[ "${spec%%:*}" = fresh ] && start_watched
@@ -69,7 +112,6 @@ for spec in fresh:0 fresh:400 fresh:1500 fresh:4000 same:0 same:300 same:1000 sa
 	case $landed in landed*) hit=$((hit + 1)) ;; esac
 	n=$(grep -c leaked "$out" || true)
 	if ! alive "$pid"; then
-		dead=yes
 		fail "round $rounds: the target survives" "it died ($(how_it_ended)) after a kill $usec us into the tracing"
 		note "$out"
 		break
