@@ -30,9 +30,12 @@
 #define LT_AGENT_DEFAULT_RATE 524288      /* bytes; 1 = every allocation */
 #define LT_AGENT_DEFAULT_DEPTH 64
 
-/* int lt_agent_start(const char *config): starts (or restarts, after a
- * detach) the agent.  Returns 0, or a negative errno: -EBUSY while an
- * earlier session is still stopping, -EINVAL for a bad config. */
+/* int lt_agent_start(const char *config, int *result): starts (or
+ * restarts, after a detach) the agent.  Returns 0, or a negative errno:
+ * -EBUSY while an earlier session is still stopping, -EINVAL for a bad
+ * config; the same value is stored in *result unless result is NULL
+ * (leaktop's injected call cannot see a return value: it returns through
+ * a signal frame). */
 
 enum lt_agent_type {
 	/* agent -> leaktop */

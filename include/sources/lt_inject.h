@@ -2,7 +2,8 @@
  * one thread is seized at a safe point, made to call dlopen (in libc since
  * glibc 2.34, __libc_dlopen_mode before) and then the agent's
  * lt_agent_start(config), and put back exactly as it was, syscall-restart
- * state included.
+ * state included -- by a signal frame the thread returns through, so also
+ * when leaktop is killed during the calls (ptrace_call.c).
  *
  * Like the thread sampler, it holds no thread traced once it returns, so the
  * two ptrace users of leaktop never overlap: they run one after the other

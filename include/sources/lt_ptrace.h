@@ -88,26 +88,39 @@ int lt_ptrace_regs(const struct lt_ptrace_stop *st, uint64_t *words,
 int lt_ptrace_probe(pid_t tid);
 
 /* An argument of lt_ptrace_call: value, or when data is not NULL, the
- * address of a copy of data[0..len) placed on the thread's stack. */
+ * address of a copy of data[0..len) placed on the thread's stack; when out
+ * is not NULL too, what the callee left there is copied back to out
+ * (len bytes) once the call has returned. */
 struct lt_ptrace_arg {
 	const void *data;
 	size_t len;
 	uint64_t value;
+	void *out;
 };
+
+/* Whether the STOPPED thread st may be made to call a function: 0 while it
+ * is blocked in a system call that swapped its signal mask for its
+ * duration (ppoll, pselect6, epoll_pwait with a mask, rt_sigsuspend ...),
+ * whose real mask cannot be read from outside. */
+int lt_ptrace_call_ok(const struct lt_ptrace_stop *st);
 
 /* Makes the STOPPED thread st (of process tgid) call the function at fn
  * with up to 6 integer/pointer arguments, on its own stack, and waits up to
  * timeout_ns for it to return (and, once it has started, as long as 30 s
- * more: a call under way cannot be taken back safely).  Every register,
- * FPU/vector state included, is then put back as it was, so the thread
- * resumes at lt_ptrace_detach exactly where it stopped, a system call it
- * was blocked in restarted.  Signals that arrived meanwhile are delivered
- * after the detach.  Returns 0 with the function's return value (rax) in
- * *ret, or -1 with errno (ESRCH: the thread died; EFAULT: it crashed
- * inside the call; ETIMEDOUT).  ptrace(2) ties st to the calling thread. */
+ * more: a call under way cannot be taken back safely).  The call returns
+ * into restorer, the address of a "mov $15, %rax; syscall" (rt_sigreturn)
+ * in the target, above a signal frame with every register, the
+ * FPU/vector state and the signal mask of the thread: the kernel puts the
+ * thread back from it, even if leaktop dies during the call.  A system
+ * call it was blocked in is restarted; signals that arrived meanwhile are
+ * delivered after lt_ptrace_detach.  The function's return value is not
+ * kept: results come back through an argument's out.  Returns 0, or -1
+ * with errno (ESRCH: the thread died; EFAULT: it crashed inside the call
+ * and was put back; ETIMEDOUT).  ptrace(2) ties st to the calling
+ * thread. */
 int lt_ptrace_call(struct lt_ptrace_stop *st, pid_t tgid, uint64_t fn,
-		   const struct lt_ptrace_arg *args, int nargs,
-		   int64_t timeout_ns, uint64_t *ret);
+		   uint64_t restorer, struct lt_ptrace_arg *args, int nargs,
+		   int64_t timeout_ns);
 
 /* CLOCK_MONOTONIC now in ns.  This function can't fail. */
 int64_t lt_ptrace_now_ns(void);

@@ -444,7 +444,7 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-__attribute__((visibility("default"))) int lt_agent_start(const char *config)
+static int start(const char *config)
 {
 	static int once;
 	struct ag_config cfg;
@@ -520,6 +520,16 @@ __attribute__((visibility("default"))) int lt_agent_start(const char *config)
 	return 0;
 }
 
+__attribute__((visibility("default"))) int lt_agent_start(const char *config,
+							 int *result)
+{
+	int rc = start(config);
+
+	if (result)
+		*result = rc;
+	return rc;
+}
+
 /* `leaktop run`: the configuration comes in the environment, which is
  * cleared so that the target's own children do not connect too. */
 __attribute__((constructor)) static void from_environment(void)
@@ -531,5 +541,5 @@ __attribute__((constructor)) static void from_environment(void)
 		return;
 	memcpy(cfg, c, strlen(c) + 1);
 	unsetenv(LT_AGENT_ENV);
-	lt_agent_start(cfg);
+	start(cfg);
 }

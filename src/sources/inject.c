@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <pthread.h>
 
 #include "lt_agent_proto.h"
@@ -272,6 +273,57 @@ static int resolve(pid_t pid, const char *file, uint64_t base,
 	return rc;
 }
 
+/* Where the target's libc has "mov $15, %rax; syscall" -- __restore_rt,
+ * through which every signal handler returns, not in .dynsym -- for the
+ * injected calls to return through (see ptrace_call.c).  Found by its
+ * bytes in libc's executable segments. */
+static int find_restorer(pid_t pid, const struct maps *m, uint64_t *addr,
+			 lt_err *err)
+{
+	static const unsigned char code[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00,
+					     0x00, 0x0f, 0x05};
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[32];
+	uint64_t first = UINT64_MAX;
+	unsigned char *buf = NULL;
+	int fd = lt_symbols_open_module(pid, m->libc, NULL), found = 0;
+
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(ph[0]) ||
+	    eh.e_phnum > 32 ||
+	    pread(fd, ph, eh.e_phnum * sizeof(ph[0]), (off_t)eh.e_phoff) !=
+		    (ssize_t)(eh.e_phnum * sizeof(ph[0])))
+		goto out;
+	for (int i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr < first)
+			first = ph[i].p_vaddr & ~(uint64_t)4095;
+	for (int i = 0; i < eh.e_phnum && !found; i++) {
+		size_t n = ph[i].p_filesz;
+
+		if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X) ||
+		    n < sizeof(code) || n > 64u << 20 || !(buf = malloc(n)))
+			continue;
+		if (pread(fd, buf, n, (off_t)ph[i].p_offset) == (ssize_t)n) {
+			for (size_t k = 0; k + sizeof(code) <= n; k++)
+				if (buf[k] == 0x48 && !memcmp(buf + k, code, sizeof(code))) {
+					*addr = m->libc_base - first + ph[i].p_vaddr + k;
+					found = 1;
+					break;
+				}
+		}
+		free(buf);
+		buf = NULL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (!found)
+		lt_err_set(err, LT_EXIT_TARGET,
+			   "cannot find rt_sigreturn's code in %s of process %d",
+			   m->libc, (int)pid);
+	return found ? 0 : -1;
+}
+
 /* The agent as the target can open it: the same path when the target sees
  * the same file there, else a copy under its /tmp named by the file's
  * content.  Sharing our root directory is not enough: a target in another
@@ -431,30 +483,13 @@ static int list_threads(pid_t pid, pid_t *tids, int max)
 	return n;
 }
 
-/* Reads a NUL-terminated string of at most len - 1 bytes at addr. */
-static void read_string(pid_t pid, uint64_t addr, char *out, size_t len)
-{
-	struct iovec l = {out, len - 1}, r = {(void *)(uintptr_t)addr, len - 1};
-	ssize_t n;
-
-	out[0] = '\0';
-	if (!addr)
-		return;
-	n = process_vm_readv(pid, &l, 1, &r, 1, 0);
-	if (n <= 0)
-		return;
-	out[n] = '\0';
-	for (ssize_t i = 0; i < n && out[i]; i++)
-		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-			out[i] = '?';
-}
-
 struct job {
 	pid_t pid;
 	const char *config;
 	char path[PATH_MAX];         /* the agent, as the target opens it */
 	struct maps m;
-	uint64_t dlopen_fn, dlerror_fn, start_fn;
+	uint64_t dlopen_fn, start_fn;
+	uint64_t restorer;           /* where the calls return: ptrace_call.c */
 	int legacy;                  /* __libc_dlopen_mode (glibc < 2.34) */
 	int go;                      /* a cgo program: main thread only */
 };
@@ -492,40 +527,33 @@ static int go_thread_ok(const struct job *j, const struct lt_ptrace_stop *st)
 }
 
 /* Runs dlopen (unless the agent is mapped) and lt_agent_start on the
- * stopped thread st.  Returns 0, or -1 with err. */
+ * stopped thread st.  Returns 0, or -1 with err.  A call's return value
+ * does not come back (ptrace_call.c): dlopen's success is read from the
+ * maps, the agent's start writes its result into the int whose address
+ * is its second argument (-EINPROGRESS left there: an older agent that
+ * does not, judged by its hello). */
 static int load_and_start(struct job *j, struct lt_ptrace_stop *st, lt_err *err)
 {
-	uint64_t ret;
-	char msg[256];
+	int32_t res = -EINPROGRESS;
 
 	if (!j->m.agent_base) {
 		struct lt_ptrace_arg a[2] = {
-			{j->path, strlen(j->path) + 1, 0},
-			{NULL, 0, RTLD_NOW_VALUE | (j->legacy ? RTLD_DLOPEN_MODE : 0)},
+			{j->path, strlen(j->path) + 1, 0, NULL},
+			{NULL, 0, RTLD_NOW_VALUE | (j->legacy ? RTLD_DLOPEN_MODE : 0), NULL},
 		};
 
-		if (lt_ptrace_call(st, j->pid, j->dlopen_fn, a, 2, CALL_NS, &ret)) {
+		if (lt_ptrace_call(st, j->pid, j->dlopen_fn, j->restorer, a, 2,
+				   CALL_NS)) {
 			lt_err_set(err, LT_EXIT_TARGET, "calling dlopen in process %d: %s",
 				   (int)j->pid, strerror(errno));
-			return -1;
-		}
-		if (!ret) {
-			msg[0] = '\0';
-			if (j->dlerror_fn &&
-			    lt_ptrace_call(st, j->pid, j->dlerror_fn, NULL, 0,
-					   CALL_NS, &ret) == 0)
-				read_string(j->pid, ret, msg, sizeof(msg));
-			lt_err_set(err, LT_EXIT_TARGET,
-				   "process %d could not load %s%s%s", (int)j->pid,
-				   j->path, msg[0] ? ": " : "", msg);
 			return -1;
 		}
 		if (read_maps(j->pid, &j->m, err))
 			return -1;
 		if (!j->m.agent_base) {
 			lt_err_set(err, LT_EXIT_TARGET,
-				   "the agent is not mapped in process %d after dlopen",
-				   (int)j->pid);
+				   "process %d could not load %s (dlopen failed)",
+				   (int)j->pid, j->path);
 			return -1;
 		}
 	}
@@ -533,24 +561,29 @@ static int load_and_start(struct job *j, struct lt_ptrace_stop *st, lt_err *err)
 		    &j->start_fn, err))
 		return -1;
 	{
-		struct lt_ptrace_arg a = {j->config, strlen(j->config) + 1, 0};
+		struct lt_ptrace_arg a[2] = {
+			{j->config, strlen(j->config) + 1, 0, NULL},
+			{&res, sizeof(res), 0, &res},
+		};
 
-		if (lt_ptrace_call(st, j->pid, j->start_fn, &a, 1, CALL_NS, &ret)) {
+		if (lt_ptrace_call(st, j->pid, j->start_fn, j->restorer, a, 2,
+				   CALL_NS)) {
 			lt_err_set(err, LT_EXIT_TARGET,
 				   "calling the agent in process %d: %s",
 				   (int)j->pid, strerror(errno));
 			return -1;
 		}
 	}
-	if ((int)ret == -EBUSY) {
+	if (res == -EBUSY) {
 		lt_err_set(err, LT_EXIT_TARGET,
 			   "the agent in process %d is already reporting to another "
 			   "leaktop (or still stopping)", (int)j->pid);
 		return -1;
 	}
-	if ((int)ret != 0) {
+	if (res != 0 && res != -EINPROGRESS) {
 		lt_err_set(err, LT_EXIT_TARGET, "the agent in process %d did not start: %s",
-			   (int)j->pid, strerror(-(int)ret));
+			   (int)j->pid, res < 0 && res > -4096 ? strerror(-res)
+							     : "bad result");
 		return -1;
 	}
 	return 0;
@@ -594,7 +627,7 @@ static int try_threads(struct job *j, lt_unwind *uw, lt_symbols *sym, int *rc,
 			continue;
 		}
 		if (st.group_stop || (j->go && !go_thread_ok(j, &st)) ||
-		    !safe_point(tids[i], &j->m, uw, sym)) {
+		    !lt_ptrace_call_ok(&st) || !safe_point(tids[i], &j->m, uw, sym)) {
 			lt_ptrace_detach(&st);
 			continue;
 		}
@@ -623,16 +656,15 @@ int lt_inject_agent(pid_t pid, const char *agent_path, const char *config,
 		if (agent_for_target(pid, agent_path, j.path, sizeof(j.path), err))
 			return -1;
 		if (resolve(pid, j.m.libc, j.m.libc_base, "dlopen", &j.dlopen_fn,
-			    NULL) == 0) {
-			resolve(pid, j.m.libc, j.m.libc_base, "dlerror",
-				&j.dlerror_fn, NULL);
-		} else if (resolve(pid, j.m.libc, j.m.libc_base,
-				   "__libc_dlopen_mode", &j.dlopen_fn, err) == 0) {
+			    NULL)) {
+			if (resolve(pid, j.m.libc, j.m.libc_base,
+				    "__libc_dlopen_mode", &j.dlopen_fn, err))
+				return -1;
 			j.legacy = 1;
-		} else {
-			return -1;
 		}
 	}
+	if (find_restorer(pid, &j.m, &j.restorer, err))
+		return -1;
 	/* Loading the modules is most of an attach's own cost: only when
 	 * the caller has no unwinder or symbolizer of pid to lend. */
 	if (!uw && !(uw = own_uw = lt_unwind_new(pid, err)))

@@ -119,8 +119,9 @@ after_session() {
 start_target zlib_leak 40
 zlib_pid=$TARGET_PID
 start_record zlib "$zlib_pid" --interval 250ms --duration 6s --no-threads
+# Mapped is not yet hooked: the agent's start comes after its dlopen.
 wait_for "grep -q 'r-xp.*liblt-agent' /proc/$zlib_pid/maps" 10 || true
-check "zlib: libz's own slots hooked while recording" got_hooked "$zlib_pid" libz.so
+check "zlib: libz's own slots hooked while recording" wait_for "got_hooked $zlib_pid libz.so >/dev/null" 3
 finish_record zlib
 after_session zlib "$zlib_pid" libz.so
 case $(first_site "$T/zlib.report") in
@@ -133,7 +134,7 @@ start_target leak_cxx 1024
 cxx_pid=$TARGET_PID
 start_record cxx "$cxx_pid" --interval 250ms --duration 6s --no-threads --sample-rate 64K
 wait_for "grep -q 'r-xp.*liblt-agent' /proc/$cxx_pid/maps" 10 || true
-check "C++: libstdc++'s own slots hooked while recording" got_hooked "$cxx_pid" libstdc++
+check "C++: libstdc++'s own slots hooked while recording" wait_for "got_hooked $cxx_pid libstdc++ >/dev/null" 3
 finish_record cxx
 after_session C++ "$cxx_pid" libstdc++
 case $(first_site "$T/cxx.report") in

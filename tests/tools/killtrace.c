@@ -1,0 +1,109 @@
+/* killtrace: SIGKILLs a tracer in the middle of its tracing of a target,
+ * at a chosen point, for tests/integration/inject_kill.sh.
+ *
+ *   killtrace TRACER TARGET USEC [TIMEOUT_S]
+ *
+ * Polls /proc/TARGET/task/STAR/status in a tight loop (a shell loop takes
+ * milliseconds per look, longer than a whole injection now) until a
+ * thread of TARGET shows TRACER as its TracerPid, then keeps polling
+ * until USEC microseconds have passed since and sends TRACER SIGKILL the
+ * first time it sees the tracing after that (an injection may let go of
+ * a thread that was not at a safe point and take another: the kill waits
+ * for the next one).  Prints "landed US" (the kill came while TRACER
+ * traced TARGET, US microseconds after the tracing was first seen) and
+ * exits 0, or prints "missed WHY" and exits 1 (TRACER ended, or traced
+ * nothing for 0.5 s once it had begun, or TIMEOUT_S, default 10,
+ * passed). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Whether some thread of target has tracer as its TracerPid. */
+static int traced_by(const char *target, long tracer)
+{
+	char path[512], buf[4096];
+	struct dirent *d;
+	DIR *dir;
+	int hit = 0;
+
+	snprintf(path, sizeof(path), "/proc/%s/task", target);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!hit && (d = readdir(dir))) {
+		char *p;
+		ssize_t n;
+		int fd;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/status", target,
+			 d->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		p = strstr(buf, "\nTracerPid:");
+		if (p && strtol(p + 11, NULL, 10) == tracer)
+			hit = 1;
+	}
+	closedir(dir);
+	return hit;
+}
+
+int main(int argc, char **argv)
+{
+	long tracer, usec;
+	long long deadline, first = -1, last = -1;
+	char alive[64];
+
+	if (argc < 4 || argc > 5) {
+		fprintf(stderr, "usage: killtrace TRACER TARGET USEC [TIMEOUT_S]\n");
+		return 2;
+	}
+	tracer = strtol(argv[1], NULL, 10);
+	usec = strtol(argv[3], NULL, 10);
+	deadline = now_us() + (argc == 5 ? atol(argv[4]) : 10) * 1000000LL;
+	snprintf(alive, sizeof(alive), "/proc/%ld", tracer);
+	while (now_us() < deadline) {
+		int t = traced_by(argv[2], tracer);
+		long long now = now_us();
+
+		if (t && first < 0)
+			first = now;
+		if (t)
+			last = now;
+		if (first >= 0 && now - last > 500000) {
+			printf("missed tracing ended after %lld us\n", last - first);
+			return 1;
+		}
+		if (t && now - first >= usec) {
+			kill((pid_t)tracer, SIGKILL);
+			printf("landed %lld\n", now - first);
+			return 0;
+		}
+		if (access(alive, F_OK)) {
+			printf("missed tracer gone\n");
+			return 1;
+		}
+	}
+	printf("missed timeout\n");
+	return 1;
+}
