@@ -98,7 +98,7 @@ static void thread_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
 	const lt_stacktab *st = lt_model_stacks_c(m);
 	const struct vrow *r = vlist_sel_row(tlist(v));
 	const struct lt_tgroup *g = row_group(m, r);
-	char state[32], label[256];
+	char state[32];
 	int y = y0;
 	size_t skip = tlist(v)->detail_top;
 	struct lt_vline *l = vf_line(f, y++);
@@ -118,25 +118,7 @@ static void thread_detail(lt_view *v, const lt_model *m, struct lt_vframe *f,
 		vl_puts(vf_line(f, y), f->cols, "  (not unwound)");
 		return;
 	}
-	for (size_t i = 0; i < lt_stacktab_stack(st, g->stack)->depth && y < y1; i++) {
-		size_t fr = lt_stacktab_stack(st, g->stack)->frames[i];
-		const struct lt_frame *fp = lt_stacktab_frame(st, fr);
-
-		for (size_t k = 0; k < fp->nsyms && y < y1; k++) {
-			if (skip) {
-				skip--;
-				continue;
-			}
-			l = vf_line(f, y++);
-			if (k == 0) {
-				lt_stacktab_frame_label(st, fr, label, sizeof(label));
-				vl_printf(l, f->cols, "  #%-3zu %s", i, label);
-			} else {
-				vl_printf(l, f->cols, "        inlined into %s",
-					  fp->syms[k].function ? fp->syms[k].function : "?");
-			}
-		}
-	}
+	vstack_lines(f, y, y1, st, g->stack, skip);
 }
 
 static void threads_draw(lt_view *v, const lt_model *m, const struct vtime *vt,

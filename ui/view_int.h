@@ -175,6 +175,11 @@ int vlist_key(lt_view *v, struct vlist *l, int key);
  * Enter opens the selected row's; in it, Up/Down (j/k) scroll and Enter,
  * Esc, Backspace, Left or h close it; else as vlist_key. */
 int vlist_detail_key(lt_view *v, struct vlist *l, int key);
+/* Lines y..y1-1 of f: stack's frames innermost first ("  #N label"), each
+ * inlined function on a line of its own, the first skip lines left out
+ * (the detail pane's scroll). */
+void vstack_lines(struct lt_vframe *f, int y, int y1, const lt_stacktab *st,
+		  size_t stack, size_t skip);
 /* Selects the next row matching v->search, or says it found none. */
 void vlist_find(lt_view *v, struct vlist *l);
 /* Whether hay contains needle, ignoring case ("" matches nothing). */

@@ -189,3 +189,32 @@ int vlist_detail_key(lt_view *v, struct vlist *l, int key)
 	l->detail_top = 0;
 	return LT_VIEW_HANDLED | LT_VIEW_REDRAW;
 }
+
+void vstack_lines(struct lt_vframe *f, int y, int y1, const lt_stacktab *st,
+		  size_t stack, size_t skip)
+{
+	const struct lt_stack *sk = lt_stacktab_stack(st, stack);
+	char label[512];
+
+	for (size_t i = 0; i < sk->depth && y < y1; i++) {
+		size_t fr = sk->frames[i];
+		const struct lt_frame *fp = lt_stacktab_frame(st, fr);
+
+		for (size_t k = 0; k < fp->nsyms && y < y1; k++) {
+			struct lt_vline *l;
+
+			if (skip) {
+				skip--;
+				continue;
+			}
+			l = vf_line(f, y++);
+			if (k == 0) {
+				lt_stacktab_frame_label(st, fr, label, sizeof(label));
+				vl_printf(l, f->cols, "  #%-3zu %s", i, label);
+			} else {
+				vl_printf(l, f->cols, "        inlined into %s",
+					  fp->syms[k].function ? fp->syms[k].function : "?");
+			}
+		}
+	}
+}
