@@ -73,4 +73,23 @@ void lt_cmd_default_output(pid_t pid, char *buf, size_t len);
 int lt_cmd_fail(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* --help lines of the session options that record, run and the live view
+ * share (one text, as opts.c is one table). */
+#define LT_CMD_HELP_SESSION_A \
+	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n" \
+	"                         a warm cache can then read as growing)\n" \
+	"      --no-sources       keep no source lines in the session file (they are\n" \
+	"                         kept by default, for the source view of a copy)\n" \
+	"      --scan-interval DUR  time between reachability scans (default 30s;\n" \
+	"                         0: none but on request): the heap agent's sampled\n" \
+	"                         blocks nothing in the process points to any more,\n" \
+	"                         proven by two scans that agree (with --no-threads\n" \
+	"                         no thread is stopped: no registers, weaker)\n"
+#define LT_CMD_HELP_SESSION_B \
+	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n" \
+	"                         rows name its callers (repeatable; kept in FILE)\n" \
+	"      --pprof URL        a Go program's own net/http/pprof endpoint\n" \
+	"                         (http://127.0.0.1:PORT): its goroutine and heap\n" \
+	"                         profiles, for a binary built with -s -w\n"
+
 #endif

@@ -56,22 +56,10 @@ static const char usage[] =
 	"                         (default 512K; 1 = every allocation)\n"
 	"      --max-depth N      heap: frames per allocating stack (default 64)\n"
 	"      --no-heap          do not preload the heap agent\n"
-	"      --no-free-flow     heap: sample allocations only, not frees (cheaper;\n"
-	"                         a warm cache can then read as growing)\n"
-	"      --no-sources       keep no source lines in the session file (they are\n"
-	"                         kept by default, for the source view of a copy)\n"
-	"      --scan-interval DUR  time between reachability scans (default 30s;\n"
-	"                         0: none but on request): the heap agent's sampled\n"
-	"                         blocks nothing in the process points to any more,\n"
-	"                         proven by two scans that agree (with --no-threads\n"
-	"                         no thread is stopped: no registers, weaker)\n"
+	LT_CMD_HELP_SESSION_A
 	"      --scan-at-end      one last reachability scan (two when needed for a\n"
 	"                         proof) before the recording ends\n"
-	"      --wrapper NAME     a function of yours that only wraps malloc: heap\n"
-	"                         rows name its callers (repeatable; kept in FILE)\n"
-	"      --pprof URL        a Go program's own net/http/pprof endpoint\n"
-	"                         (http://127.0.0.1:PORT): its goroutine and heap\n"
-	"                         profiles, for a binary built with -s -w\n"
+	LT_CMD_HELP_SESSION_B
 	"  -h, --help             show this help\n";
 
 static const char *sig_name(int sig)
