@@ -77,7 +77,7 @@ reach_bench() {
 	# periods at least 0.3 s away from any scan while leaktop was attached.
 	awk -v t0="$(sqlite3 "$tmp/reach.db" "SELECT min(wall_ns) FROM tick")" \
 	    -v t1="$(sqlite3 "$tmp/reach.db" "SELECT max(wall_ns) FROM tick")" 'NR == FNR { s0[NR] = $1; s1[NR] = $1 + $2; n = NR; next }
-	$1 == "ops" && NF == 4 {
+	$1 == "ops" && NF >= 4 {
 		lo = $3; hi = $4; near = 0
 		for (i = 1; i <= n; i++) {
 			a = lo > s0[i] ? lo : s0[i]; b = hi < s1[i] ? hi : s1[i]

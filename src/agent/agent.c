@@ -280,20 +280,20 @@ static int report(void)
 	memset(&t, 0, sizeof(t));
 	t.seq = ++seq;
 	t.dlopens = __atomic_load_n(&ag_dlopens, __ATOMIC_RELAXED);
-	t.samples = ag_samples;
-	t.tracked = ag_tracked;
-	t.dropped = ag_dropped;
+	t.samples = __atomic_load_n(&ag_n.samples, __ATOMIC_RELAXED);
+	t.tracked = __atomic_load_n(&ag_n.tracked, __ATOMIC_RELAXED);
+	t.dropped = __atomic_load_n(&ag_n.dropped, __ATOMIC_RELAXED);
 	t.stacks = stacks_sent;
 	t.now_us = (uint64_t)us_since_start(ag_now_ns());
-	t.fd_lost = __atomic_load_n(&ag_fd_lost, __ATOMIC_RELAXED);
-	t.sample_ns = __atomic_load_n(&ag_sample_ns, __ATOMIC_RELAXED);
-	t.free_hits = __atomic_load_n(&ag_free_hits, __ATOMIC_RELAXED);
-	t.lock_waits = __atomic_load_n(&ag_lock_waits, __ATOMIC_RELAXED);
-	t.dropped_bytes = __atomic_load_n(&ag_dropped_bytes, __ATOMIC_RELAXED);
+	t.fd_lost = __atomic_load_n(&ag_n.fd_lost, __ATOMIC_RELAXED);
+	t.sample_ns = __atomic_load_n(&ag_sample_cost.ns, __ATOMIC_RELAXED);
+	t.free_hits = __atomic_load_n(&ag_n.free_hits, __ATOMIC_RELAXED);
+	t.lock_waits = __atomic_load_n(&ag_n.lock_waits, __ATOMIC_RELAXED);
+	t.dropped_bytes = __atomic_load_n(&ag_n.dropped_bytes, __ATOMIC_RELAXED);
 	t.cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
 	t.agent_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
 	t.ptr_cap = ag_ptr_cap();
-	t.grows = __atomic_load_n(&ag_grows, __ATOMIC_RELAXED);
+	t.grows = __atomic_load_n(&ag_n.grows, __ATOMIC_RELAXED);
 	return put(LT_MSG_TICK, &t, sizeof(t), NULL, 0) || flush();
 }
 
@@ -330,7 +330,7 @@ static void stop_sampling(void)
 
 	ag_active = 0;
 	ag_got_restore_all();
-	while (__atomic_load_n(&ag_inflight, __ATOMIC_ACQUIRE))
+	while (ag_inflight_any())
 		nanosleep(&ms, NULL);
 }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <malloc.h>
 
 #include "lt_agent_proto.h"
 
@@ -34,9 +35,52 @@ extern struct ag_real ag_real AG_HIDDEN;
 
 /* 1 while sampling; hooks pass straight through when 0. */
 extern volatile int ag_active AG_HIDDEN;
-/* Threads inside the sampling slow path: stopping waits for 0 so tables
- * can be reset safely before a restart. */
-extern int ag_inflight AG_HIDDEN;
+
+/* A variable the slow path writes gets a cache line of its own (the
+ * alignment rounds its size up to 64 bytes too): the hooks of every
+ * thread read ag_active, ag_real, ag_filter on each call, and a line
+ * they share with a counter would move between the cores at each
+ * sample of any thread. */
+#define AG_LINE __attribute__((aligned(64)))
+
+/* Threads inside the sampling slow path, counted in stripes of a line
+ * each, a thread always in the same one: stopping waits until every
+ * stripe is 0, so tables can be reset safely before a restart, and two
+ * threads sampling at once seldom write the same line. */
+#define AG_STRIPES 16
+struct ag_stripe {
+	int n;
+} AG_LINE;
+extern struct ag_stripe ag_inflight[AG_STRIPES] AG_HIDDEN;
+
+static inline struct ag_stripe *ag_my_stripe(void)
+{
+	static __thread char here;   /* every thread's at its own address */
+
+	return &ag_inflight[((uintptr_t)&here * 0x9e3779b97f4a7c15ULL) >> 60];
+}
+
+/* Entering and leaving the slow path.  Sequentially consistent: either
+ * the stopping thread sees the stripe counted, or this one sees
+ * ag_active cleared. */
+static inline void ag_enter(void)
+{
+	__atomic_fetch_add(&ag_my_stripe()->n, 1, __ATOMIC_SEQ_CST);
+}
+
+static inline void ag_leave(void)
+{
+	__atomic_fetch_sub(&ag_my_stripe()->n, 1, __ATOMIC_SEQ_CST);
+}
+
+/* 1 while any thread is inside the slow path. */
+static inline int ag_inflight_any(void)
+{
+	for (int i = 0; i < AG_STRIPES; i++)
+		if (__atomic_load_n(&ag_inflight[i].n, __ATOMIC_SEQ_CST))
+			return 1;
+	return 0;
+}
 
 struct ag_config {
 	char sock[108];
@@ -103,6 +147,26 @@ ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
 uint64_t ag_now_ns(void) AG_HIDDEN;
 extern uint64_t ag_t0 AG_HIDDEN;
 
+/* 1 when the allocator is glibc's own: a block's usable size is then in
+ * the size word before it, read inline on every free instead of a call
+ * to malloc_usable_size (which also reads the next chunk's header). */
+extern int ag_glibc_chunks AG_HIDDEN;
+
+static inline size_t ag_usable_size(void *p)
+{
+#if defined(__x86_64__)
+	if (ag_glibc_chunks) {
+		size_t word = ((const size_t *)p)[-1], size = word & ~(size_t)7;
+
+		/* An mmapped chunk (bit 2) has a header of two words, any
+		 * other one word of its size (the next chunk's prev_size is
+		 * the block's while it is in use), as glibc's musable. */
+		return word & 2 ? size - 2 * sizeof(size_t) : size - sizeof(size_t);
+	}
+#endif
+	return malloc_usable_size(p);
+}
+
 /* ---- fdhooks.c: descriptor-creating calls and close ---- */
 void *ag_fd_hook_for(const char *name) AG_HIDDEN; /* NULL: not one */
 void ag_fd_real_init(void) AG_HIDDEN;
@@ -132,7 +196,7 @@ struct ag_fdsite {
 int ag_tables_init(void) AG_HIDDEN;        /* 0, or -1: mmap failed */
 void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
 /* Records a sampled block; returns 0 or -1 (tables full and not grown:
- * dropped, counted in ag_dropped and ag_dropped_bytes). */
+ * dropped, counted in ag_n.dropped and ag_n.dropped_bytes). */
 int ag_track(void *p, const uint64_t *pcs, uint32_t depth,
 	     uint64_t weight, size_t size) AG_HIDDEN;
 /* Counts a free sampled by bytes (usable size `size`, weight `weight`)
@@ -172,18 +236,26 @@ void ag_tables_range(uint64_t *lo, uint64_t *hi) AG_HIDDEN;
 uint32_t ag_stack_count(void) AG_HIDDEN;
 struct ag_stack *ag_stack_get(uint32_t id) AG_HIDDEN;
 const uint64_t *ag_stack_pcs(const struct ag_stack *s) AG_HIDDEN;
-extern uint64_t ag_samples, ag_tracked, ag_dropped AG_HIDDEN;
-/* The agent's cost and losses (lt_msg_tick), written under the tables'
- * lock except ag_sample_ns (hooks.c, atomic adds). */
-extern uint64_t ag_free_hits, ag_lock_waits, ag_dropped_bytes, ag_grows AG_HIDDEN;
-extern uint64_t ag_sample_ns AG_HIDDEN;
+/* The agent's counts, cost and losses (lt_msg_tick), written under the
+ * tables' lock (fd_lost too), read by the reporter without it. */
+struct ag_counts {
+	uint64_t samples, tracked, dropped, free_hits, lock_waits, dropped_bytes,
+		grows, fd_lost;
+} AG_LINE;
+extern struct ag_counts ag_n AG_HIDDEN;
+/* Time in the sampled paths (hooks.c, atomic adds), on a line of its
+ * own. */
+struct ag_cost {
+	uint64_t ns;
+} AG_LINE;
+extern struct ag_cost ag_sample_cost AG_HIDDEN;
 /* Entries of the sampled-block table now (it grows). */
 uint32_t ag_ptr_cap(void) AG_HIDDEN;
 
 /* Descriptors (fd sites).  The fd table maps a descriptor number below
  * ag_fd_slots to the (stack, kind) that created it. */
 /* Records fd as created by the stack pcs; 0, or -1 when not followed
- * (counted in ag_fd_lost).  A descriptor already in the table was closed
+ * (counted in ag_n.fd_lost).  A descriptor already in the table was closed
  * behind our back (fclose, close_range): its old site loses it first. */
 int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth) AG_HIDDEN;
 /* Forgets fd if it was recorded; descriptors from before the start are
@@ -193,6 +265,5 @@ void ag_fd_close(int fd) AG_HIDDEN;
 int ag_fd_kind(int fd) AG_HIDDEN;
 const struct ag_fdsite *ag_fdsite_get(uint32_t id, int kind) AG_HIDDEN;
 extern uint32_t ag_fd_slots AG_HIDDEN;
-extern uint64_t ag_fd_lost AG_HIDDEN;
 
 #endif

@@ -71,7 +71,7 @@ __attribute__((noinline, cold)) static void record(const int *fds, int n,
 	uint32_t from, depth;
 	int keep = errno;
 
-	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	ag_enter();
 	if (ag_active) {
 		ag_guard = 1;
 		depth = ag_capture(pcs, ret, &from);
@@ -79,7 +79,7 @@ __attribute__((noinline, cold)) static void record(const int *fds, int n,
 			ag_fd_open(fds[i], kind, pcs + from, depth);
 		ag_guard = 0;
 	}
-	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	ag_leave();
 	errno = keep;
 }
 
@@ -105,7 +105,7 @@ static inline void closing(int fd)
 	 * table (mapped for good) answers them with one load. */
 	if (!ag_active || ag_guard || ag_fd_kind(fd) < 0)
 		return;
-	__atomic_fetch_add(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	ag_enter();
 	if (ag_active) {
 		/* A signal handler's close, while this thread holds the
 		 * table's lock, must pass through. */
@@ -113,7 +113,7 @@ static inline void closing(int fd)
 		ag_fd_close(fd);
 		ag_guard = 0;
 	}
-	__atomic_fetch_sub(&ag_inflight, 1, __ATOMIC_ACQ_REL);
+	ag_leave();
 }
 
 /* What a duplicate of fd is: its recorded kind, or what fstat says; -1

@@ -64,7 +64,6 @@ static uint64_t *oldest;          /* the reporter's scan, per stack */
 static uint32_t *fdtab;           /* fd -> (stack << 2 | kind) + 1, 0 none */
 static struct ag_fdsite *fdsites; /* [stack * LT_FD_KINDS_ + kind] */
 uint32_t ag_fd_slots;
-uint64_t ag_fd_lost;
 static uint32_t nstacks;
 /* The part of the table in use, chosen at each start: its pages are what
  * the agent adds to the target's RSS, so it is small unless every
@@ -73,29 +72,30 @@ static uint32_t ptr_cap;
 #define PTR_CAP ptr_cap
 #define PTR_MAX (ptr_cap / 4 * 3)
 static uint64_t npcs;
-static int lock_word;
+/* Its own line: every sample of any thread writes it. */
+static struct {
+	int word;
+} AG_LINE lock_word;
 static uint64_t ptr_key;
 static uint32_t table_gen = 1;    /* bumped by each reset: stack ids change */
-uint64_t ag_samples, ag_tracked, ag_dropped;
-/* Written under the lock, read by the reporter without it. */
-uint64_t ag_free_hits, ag_lock_waits, ag_dropped_bytes, ag_grows;
+struct ag_counts ag_n;
 
 static void lock(void)
 {
 	int waited = 0;
 
-	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE)) {
+	while (__atomic_exchange_n(&lock_word.word, 1, __ATOMIC_ACQUIRE)) {
 		waited = 1;
-		while (__atomic_load_n(&lock_word, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&lock_word.word, __ATOMIC_RELAXED))
 			__builtin_ia32_pause();
 	}
 	if (waited)
-		__atomic_store_n(&ag_lock_waits, ag_lock_waits + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&ag_n.lock_waits, ag_n.lock_waits + 1, __ATOMIC_RELAXED);
 }
 
 static void unlock(void)
 {
-	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&lock_word.word, 0, __ATOMIC_RELEASE);
 }
 
 static void *map(size_t bytes)
@@ -199,9 +199,8 @@ void ag_tables_reset(void)
 	ptr_key = (ptr_key & ~(3ULL << 62)) | (1ULL << 62);
 	nstacks = 0;
 	npcs = 0;
-	ag_samples = ag_tracked = ag_dropped = ag_fd_lost = 0;
-	__atomic_store_n(&ag_sample_ns, 0, __ATOMIC_RELAXED);
-	ag_free_hits = ag_lock_waits = ag_dropped_bytes = ag_grows = 0;
+	memset(&ag_n, 0, sizeof(ag_n));
+	__atomic_store_n(&ag_sample_cost.ns, 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&table_gen, 1, __ATOMIC_RELEASE);
 	unlock();
 }
@@ -245,7 +244,7 @@ static int index_grow(void)
 	munmap(stack_index, (size_t)index_cap * sizeof(*stack_index));
 	stack_index = n;
 	index_cap = ncap;
-	ag_grows++;
+	ag_n.grows++;
 	return 0;
 }
 
@@ -385,7 +384,7 @@ static int ptrs_grow(void)
 	munmap(ptrs, (size_t)ptr_cap * sizeof(*ptrs));
 	ptrs = n;
 	ptr_cap = ncap;
-	ag_grows++;
+	ag_n.grows++;
 	return 0;
 }
 
@@ -398,8 +397,8 @@ uint32_t ag_ptr_cap(void)
  * much the live figures lack. */
 static int drop(uint64_t weight)
 {
-	__atomic_store_n(&ag_dropped, ag_dropped + 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&ag_dropped_bytes, ag_dropped_bytes + weight, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag_n.dropped, ag_n.dropped + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag_n.dropped_bytes, ag_n.dropped_bytes + weight, __ATOMIC_RELAXED);
 	unlock();
 	return -1;
 }
@@ -413,7 +412,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	struct ag_stack *s;
 
 	lock();
-	if (ag_tracked >= PTR_MAX && ptrs_grow())
+	if (ag_n.tracked >= PTR_MAX && ptrs_grow())
 		return drop(weight);
 	if (id == UINT32_MAX) {
 		id = stack_find_or_add(pcs, depth, h);
@@ -429,7 +428,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		 * inside libc): the old sample is gone, freed by now at the
 		 * latest. */
 		forget(&ptrs[j], now);
-		ag_tracked--;
+		ag_n.tracked--;
 		filter_add((uintptr_t)p, -1);
 	}
 	ptrs[j].p = key;
@@ -438,8 +437,8 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	ptrs[j].size = size >= UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	ptrs[j].t = now;
 	uint64_t count = entry_count(&ptrs[j]);
-	ag_tracked++;
-	ag_samples++;
+	ag_n.tracked++;
+	ag_n.samples++;
 	filter_add((uintptr_t)p, 1);
 	s = &stacks[id];
 	bump(&s->live_bytes, (int64_t)weight);
@@ -449,7 +448,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	/* The same estimate in usable bytes: an unbiased sum of u/p for the
 	 * blocks sampled with probability p of their requested size. */
 	bump(&s->alloc_ubytes, size ? (int64_t)((double)weight *
-					       (double)malloc_usable_size(p) / (double)size) :
+					       (double)ag_usable_size(p) / (double)size) :
 			       (int64_t)weight);
 	bump(&s->samples, 1);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
@@ -496,7 +495,7 @@ void ag_untrack(void *p)
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
 		;
-	__atomic_store_n(&ag_free_hits, ag_free_hits + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&ag_n.free_hits, ag_n.free_hits + 1, __ATOMIC_RELAXED);
 	if (!ptrs[j].p) {
 		unlock();
 		return;
@@ -505,7 +504,7 @@ void ag_untrack(void *p)
 	 * lets some unsampled ones through. */
 	now = ag_now_ns();
 	forget(&ptrs[j], now);
-	ag_tracked--;
+	ag_n.tracked--;
 	filter_add((uintptr_t)p, -1);
 	/* Backward-shift deletion: no tombstones, so lookups stay short
 	 * however long the target runs. */
@@ -609,7 +608,7 @@ int ag_fd_open(int fd, int kind, const uint64_t *pcs, uint32_t depth)
 	lock();
 	if ((uint32_t)fd >= ag_fd_slots ||
 	    (id = stack_find_or_add(pcs, depth, stack_hash(pcs, depth))) == UINT32_MAX) {
-		ag_fd_lost++;
+		ag_n.fd_lost++;
 		unlock();
 		return -1;
 	}

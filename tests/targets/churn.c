@@ -8,9 +8,11 @@
  * frees at full speed without growing.  Each malloc and free is made
  * FRAMES (default 0) calls deep, through distinct functions, so that
  * unwinding has real frames to walk.  Every PERIOD_MS (default 500) it
- * prints "ops N START_NS END_NS": the operations of all threads in that
- * period and its bounds on CLOCK_REALTIME (a bench keeps only periods
- * wholly inside a recording).  It exits after SECONDS (default 600) or on
+ * prints "ops N START_NS END_NS CPU_NS": the operations per second of all
+ * threads in that period, its bounds on CLOCK_REALTIME (a bench keeps only
+ * periods wholly inside a recording) and the CPU time the workers spent in
+ * it (ns per operation is then a cost that another process's load on the
+ * machine hardly changes).  It exits after SECONDS (default 600) or on
  * SIGTERM.  Nothing here leaks: a leak finder must not flag it.
  *
  * With BALLAST_MIB (the reachability bench) it first allocates that many
@@ -27,6 +29,7 @@
 
 static volatile sig_atomic_t done;
 static atomic_ulong ops;
+static atomic_ullong cpu_ns;      /* the workers' CPU time, summed */
 static int frames;
 static size_t max_size;
 
@@ -86,8 +89,11 @@ static void *worker(void *arg)
 	static __thread void *slot[SLOTS];
 	int shift = 0;
 
+	struct timespec c0, c1;
+
 	while (((size_t)16 << (shift + 1)) <= max_size)
 		shift++;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	while (!done) {
 		for (int i = 0; i < 1024; i++) {
 			size_t k = next(&rng) % SLOTS;
@@ -101,6 +107,10 @@ static void *worker(void *arg)
 				((char *)slot[k])[0] = 1;
 		}
 		atomic_fetch_add(&ops, 1024);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+		atomic_fetch_add(&cpu_ns, (unsigned long long)((c1.tv_sec - c0.tv_sec) * 1000000000LL +
+							     (c1.tv_nsec - c0.tv_nsec)));
+		c0 = c1;
 	}
 	for (int i = 0; i < SLOTS; i++)
 		free(slot[i]);
@@ -155,9 +165,10 @@ int main(int argc, char **argv)
 		if (now - mark >= period) {
 			int64_t w = wall_ns();
 			unsigned long n = atomic_exchange(&ops, 0);
+			unsigned long long c = atomic_exchange(&cpu_ns, 0);
 
-			printf("ops %lu %lld %lld\n", (unsigned long)(n / (now - mark)),
-			       (long long)wmark, (long long)w);
+			printf("ops %lu %lld %lld %llu\n", (unsigned long)(n / (now - mark)),
+			       (long long)wmark, (long long)w, c);
 			mark = now;
 			wmark = w;
 		}
