@@ -11,7 +11,8 @@ export LC_ALL=C
 LEAKTOP=${LEAKTOP:-bin/leaktop}
 SECS=${BENCH_SECS:-4}
 ROUNDS=${BENCH_ROUNDS:-5}
-# BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh).
+# BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh); churn: the
+# churn workloads alone.
 if [ "${BENCH_ONLY:-}" = go ]; then
 	exec bash tests/bench_go.sh
 fi
@@ -146,12 +147,15 @@ run_churn() {
 	# The target must survive every mode; say when one did not.
 	[ "$rc" -ne 0 ] && echo "$rc" >>"$tmp/crash-$w-$2"
 	awk -v f="$from" -v t="$to" '$1 == "ops" && $3 >= f && $4 <= t {print $2}' "$out" >"$out.ops"
+	# The workers' CPU time per operation over the same periods.
+	awk -v f="$from" -v t="$to" '$1 == "ops" && NF >= 5 && $3 >= f && $4 <= t {n += $2 * ($4 - $3) / 1e9; c += $5}
+		END {if (n > 0) printf "%.3f\n", c / n}' "$out" >"$out.cpu"
 	return 0
 }
 
 # spread FILE: "min/median/max" of the numbers in FILE.
 spread() {
-	sort -n "$1" | awk '{a[NR]=$1} END {if (!NR) {print "-"; exit}
+	sort -n "$1" 2>/dev/null | awk '{a[NR]=$1} END {if (!NR) {print "-"; exit}
 		m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2
 		printf "%.2fx / %.2fx / %.2fx", a[1], m, a[NR]}'
 }
@@ -173,6 +177,8 @@ for r in $(seq "$ROUNDS"); do
 			[ "$i" -eq 0 ] && continue
 			b=$(cat "$tmp/m$r-$w-0"); v=$(cat "$tmp/m$r-$w-$i")
 			awk -v a="$b" -v b="$v" 'BEGIN {if (b > 0) printf "%.4f\n", a/b}' >>"$tmp/ratio-$w-$i"
+			b=$(cat "$tmp/r$r-$w-0.cpu"); v=$(cat "$tmp/r$r-$w-$i.cpu")
+			awk -v a="$b" -v b="$v" 'BEGIN {if (a > 0 && b > 0) printf "%.4f\n", b/a}' >>"$tmp/cratio-$w-$i"
 		done
 	done
 done
@@ -181,7 +187,9 @@ for w in "${!WORKLOADS[@]}"; do
 	base=$(median <"$tmp/all-$w-0")
 	echo "${WNAMES[$w]}"
 	echo "  slowdown = unattached / attached ops/s, paired per round; min / median / max over $ROUNDS rounds of ${SECS}s"
-	echo "  (only 250 ms periods wholly inside the attached window are counted)"
+	echo "  (only 250 ms periods wholly inside the attached window are counted; cpu/op: the workers'"
+	echo "  CPU time per operation, attached / unattached, paired likewise: what the load of other"
+	echo "  processes on the machine hardly changes)"
 	printf '    %-52s %11.0f ops/s\n' "unattached" "$base"
 	for i in "${!MODES[@]}"; do
 		[ "$i" -eq 0 ] && continue
@@ -195,11 +203,13 @@ for w in "${!WORKLOADS[@]}"; do
 		fi
 		crashed=""
 		[ -s "$tmp/crash-$w-$i" ] && crashed="  TARGET DIED in $(wc -l <"$tmp/crash-$w-$i") of $ROUNDS rounds (status $(sort -u "$tmp/crash-$w-$i" | tr '\n' ' '))"
-		printf '    %-52s %11.0f ops/s  slowdown %s  (leaktop CPU %s)%s%s\n' "$label" "$v" \
-			"$(spread "$tmp/ratio-$w-$i")" "$cpu" "$stops" "$crashed"
+		printf '    %-52s %11.0f ops/s  slowdown %s  cpu/op %s  (leaktop CPU %s)%s%s\n' "$label" "$v" \
+			"$(spread "$tmp/ratio-$w-$i")" "$(spread "$tmp/cratio-$w-$i")" "$cpu" "$stops" "$crashed"
 		[ -s "$tmp/agent-$w-$i" ] && tail -n 1 "$tmp/agent-$w-$i" | sed 's/^ *heap agent */        agent (last round): /'
 	done
 done
+
+[ "${BENCH_ONLY:-}" = churn ] && exit 0
 
 # Attach latency: from the command's start to the first tick with heap
 # data, ticks every 50 ms so the tick period hardly adds to it.
