@@ -330,6 +330,9 @@ CREATE TABLE heap_agent (
 	agent_cpu_ns  INTEGER NOT NULL,      -- the agent thread's CPU time
 	table_cap     INTEGER NOT NULL,      -- sampled-block table entries
 	grows         INTEGER NOT NULL,      -- table growths
-	deferred      INTEGER NOT NULL       -- new stacks and changed sites the
+	deferred      INTEGER NOT NULL,      -- new stacks and changed sites the
 					     -- recorder left for later ticks
+	reused        INTEGER NOT NULL DEFAULT 0 -- samples whose stack needed
+					     -- no unwind (a column added later:
+					     -- absent in older files)
 );

@@ -159,6 +159,8 @@ struct lt_msg_tick {
 	uint64_t agent_cpu_ns;   /* the reporting thread's own CPU time */
 	uint64_t ptr_cap;        /* entries of the sampled-block table now */
 	uint64_t grows;          /* times a table was grown */
+	uint64_t reused;         /* samples whose stack a thread knew again
+				    without unwinding (0 from older agents) */
 };
 #define LT_MSG_TICK_V3_SIZE 64   /* the tick before the fields above */
 #define LT_MSG_TICK_MAX 4096     /* longest tick a decoder accepts */
@@ -195,7 +197,7 @@ _Static_assert(sizeof(struct lt_msg_hello) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_stack) == 8, "wire layout");
 _Static_assert(sizeof(struct lt_msg_site) == 120, "wire layout");
 _Static_assert(sizeof(struct lt_msg_fdsite) == 24, "wire layout");
-_Static_assert(sizeof(struct lt_msg_tick) == 128, "wire layout");
+_Static_assert(sizeof(struct lt_msg_tick) == 136, "wire layout");
 _Static_assert(sizeof(struct lt_msg_blocks) == 64, "wire layout");
 _Static_assert(sizeof(struct lt_msg_block) == 40, "wire layout");
 

@@ -148,6 +148,8 @@ struct lt_agent_stat {
 	int64_t deferred;       /* new stacks and changed sites the recorder
 				   left for later ticks at this one (a tick
 				   cut short) */
+	int64_t reused;         /* samples whose stack the agent knew again
+				   without unwinding (0: none, or unknown) */
 };
 
 /* Appends the agent's figures at a tick (copied; t increasing). */
@@ -169,6 +171,8 @@ struct lt_agent_summary {
 	double agent_share;     /* ... in the agent's reporting thread */
 	int64_t samples, dropped, dropped_bytes, free_hits, lock_waits;
 	int64_t table_cap, grows;
+	double reused_share;    /* of the samples (free flow's too, when
+				   known): stacks known without an unwind */
 	size_t cut_ticks;       /* rows where the recorder deferred some */
 	int64_t max_deferred;
 	int64_t unrecorded;     /* still deferred at the last row: the session

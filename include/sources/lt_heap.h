@@ -105,6 +105,7 @@ struct lt_heap_cost {
 	uint64_t agent_cpu_ns;  /* the agent's reporting thread's CPU time */
 	uint64_t ptr_cap;       /* entries of the agent's sampled-block table */
 	uint64_t grows;         /* times the agent grew a table */
+	uint64_t reused;        /* samples whose stack needed no unwind */
 };
 
 /* What the heap source has for one tick. */

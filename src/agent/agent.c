@@ -294,6 +294,7 @@ static int report(void)
 	t.agent_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
 	t.ptr_cap = ag_ptr_cap();
 	t.grows = __atomic_load_n(&ag_n.grows, __ATOMIC_RELAXED);
+	t.reused = ag_sc_reused();
 	return put(LT_MSG_TICK, &t, sizeof(t), NULL, 0) || flush();
 }
 
@@ -494,6 +495,7 @@ static int start(const char *config)
 	}
 	ag_cfg = cfg;
 	ag_tables_reset();   /* sized for cfg's rate */
+	ag_sc_reset();
 	sock = fd;
 	out_len = 0;
 	stacks_sent = 0;

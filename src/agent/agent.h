@@ -115,10 +115,12 @@ extern ag_backtrace_fn ag_unwind AG_HIDDEN;  /* unw_backtrace or backtrace */
 /* Unwinds the calling thread into pcs (LT_AGENT_MAX_DEPTH + 8 entries),
  * cut so that pcs[*from] is ret, the hook's return address: the agent's
  * own frames never reach leaktop.  Returns the depth from *from (>= 1,
- * <= ag_cfg.depth).  Always inlined: a frame of its own would be one more
+ * <= ag_cfg.depth); *truncated is 1 when the stack went on beyond it, 0
+ * when it ended there, -1 when the unwinder did not find the hook's
+ * caller (the stack is the caller alone).  Always inlined: a frame of its own would be one more
  * for the unwinder on every sample. */
 static inline __attribute__((always_inline)) uint32_t
-ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
+ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out, int *truncated)
 {
 	void **buf = (void **)pcs;
 	int n, from = -1, want = (int)ag_cfg.depth + 4;
@@ -126,6 +128,7 @@ ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
 	if (want > LT_AGENT_MAX_DEPTH + 8)
 		want = LT_AGENT_MAX_DEPTH + 8;
 	n = ag_unwind ? ag_unwind(buf, want) : 0;
+	*truncated = n == want;
 	/* Start at the hook's caller: the frames above it are the agent's.
 	 * Without it among the first frames, the caller alone. */
 	for (int i = 0; i < n && i < 8; i++)
@@ -136,13 +139,34 @@ ag_capture(uint64_t *pcs, void *ret, uint32_t *from_out)
 	if (from < 0) {
 		pcs[0] = (uint64_t)(uintptr_t)ret;
 		from = 0;
-		n = 1;
+		*from_out = 0;
+		*truncated = -1;
+		return 1;
 	}
-	if (n - from > (int)ag_cfg.depth)
+	if (n - from > (int)ag_cfg.depth) {
 		n = from + (int)ag_cfg.depth;
+		*truncated = 1;
+	}
 	*from_out = (uint32_t)from;
 	return (uint32_t)(n - from);
 }
+/* ---- stackcache.c: stacks a thread meets again, without unwinding ---- */
+/* Takes libunwind's cursor functions from its handle; without them (or
+ * off x86_64) nothing is ever learned. */
+void ag_sc_init(void *libunwind) AG_HIDDEN;
+/* The stack id of the call the hook's caller made with return address
+ * ret and stack pointer cfa (the hook's CFA), when this thread learned it
+ * in this tables' generation; else UINT32_MAX. */
+uint32_t ag_sc_find(uint64_t ret, uint64_t cfa) AG_HIDDEN;
+/* After a sample of that call unwound to pcs (depth frames, cut short
+ * when truncated) with stack id: learns it when met twice in a row. */
+void ag_sc_learn(uint64_t ret, uint64_t cfa, const uint64_t *pcs, uint32_t depth,
+		 int truncated, uint32_t id) AG_HIDDEN;
+/* Samples since the start whose stack was known without an unwind; a new
+ * start sets it back to 0 (only while no hook runs). */
+uint64_t ag_sc_reused(void) AG_HIDDEN;
+void ag_sc_reset(void) AG_HIDDEN;
+
 /* The agent's clock: CLOCK_MONOTONIC in ns, and its value at this start. */
 uint64_t ag_now_ns(void) AG_HIDDEN;
 extern uint64_t ag_t0 AG_HIDDEN;
@@ -195,15 +219,20 @@ struct ag_fdsite {
 };
 int ag_tables_init(void) AG_HIDDEN;        /* 0, or -1: mmap failed */
 void ag_tables_reset(void) AG_HIDDEN;      /* only while no hook runs */
-/* Records a sampled block; returns 0 or -1 (tables full and not grown:
- * dropped, counted in ag_n.dropped and ag_n.dropped_bytes). */
-int ag_track(void *p, const uint64_t *pcs, uint32_t depth,
-	     uint64_t weight, size_t size) AG_HIDDEN;
+/* Records a sampled block under stack id (when not UINT32_MAX: an id of
+ * this generation) or else the stack pcs, whose id goes to *id_out;
+ * returns 0 or -1 (tables full and not grown: dropped, counted in
+ * ag_n.dropped and ag_n.dropped_bytes). */
+int ag_track(void *p, uint32_t id, const uint64_t *pcs, uint32_t depth,
+	     uint64_t weight, size_t size, uint32_t *id_out) AG_HIDDEN;
 /* Counts a free sampled by bytes (usable size `size`, weight `weight`)
  * under the stack of the free call; 0, or -1 when the stack table is
  * full. */
-int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
-		 size_t size) AG_HIDDEN;
+int ag_free_flow(uint32_t id, const uint64_t *pcs, uint32_t depth, uint64_t weight,
+		 size_t size, uint32_t *id_out) AG_HIDDEN;
+/* Bumped by each reset of the tables: stack ids of another generation
+ * mean nothing. */
+uint32_t ag_table_gen(void) AG_HIDDEN;
 /* The counting filter in front of the sampled-pointer table (tables.c),
  * read inline on every free. */
 #define AG_FILTER_BITS 14

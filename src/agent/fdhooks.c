@@ -69,12 +69,12 @@ __attribute__((noinline, cold)) static void record(const int *fds, int n,
 {
 	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
 	uint32_t from, depth;
-	int keep = errno;
+	int keep = errno, truncated;
 
 	ag_enter();
 	if (ag_active) {
 		ag_guard = 1;
-		depth = ag_capture(pcs, ret, &from);
+		depth = ag_capture(pcs, ret, &from, &truncated);
 		for (int i = 0; i < n; i++)
 			ag_fd_open(fds[i], kind, pcs + from, depth);
 		ag_guard = 0;

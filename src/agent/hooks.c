@@ -58,6 +58,7 @@ int ag_unwind_init(char *name, size_t len)
 
 		if (policy && space)
 			policy(*space, 2 /* UNW_CACHE_PER_THREAD */);
+		ag_sc_init(h);
 		snprintf(name, len, "libunwind");
 	} else {
 		/* glibc's backtrace() is libgcc_s's _Unwind_Backtrace. */
@@ -153,13 +154,40 @@ static inline void cost_end(uint64_t t0)
 		__atomic_fetch_add(&ag_sample_cost.ns, (t1 - t0) * COST_EVERY, __ATOMIC_RELAXED);
 }
 
+/* The call a hook was entered by, from the hook's frame (the agent keeps
+ * frame pointers): fa[1] the return address, fa + 16 the caller's stack
+ * pointer before the call. */
+struct call {
+	uint64_t ret, cfa;
+};
+
+static inline struct call call_of(void *fa)
+{
+	void *const *f = fa;
+
+	return (struct call){(uint64_t)(uintptr_t)f[1], (uint64_t)(uintptr_t)fa + 16};
+}
+
+/* The stack of call c: its id when this thread learned it (no unwind),
+ * else 0 with the stack unwound into pcs + *from, *n frames. */
+static inline __attribute__((always_inline)) uint32_t
+stack_of(struct call c, uint64_t *pcs, uint32_t *from, uint32_t *n, int *truncated)
+{
+	uint32_t id = ag_sc_find(c.ret, c.cfa);
+
+	if (id == UINT32_MAX)
+		*n = ag_capture(pcs, (void *)(uintptr_t)c.ret, from, truncated);
+	return id;
+}
+
 /* The slow path, out of line: its 2 KiB frame must not be set up on
  * every malloc.  One function, not two: each frame of the agent's is one
  * more step of every unwind (8 ns here). */
-__attribute__((noinline, cold)) static void take_sample(void *p, size_t size, void *ret)
+__attribute__((noinline, cold)) static void take_sample(void *p, size_t size, void *fa)
 {
 	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
-	uint32_t from, n;
+	uint32_t from = 0, n = 0, id;
+	int truncated = -1;
 
 	if (seeded_gen != start_gen) {
 		/* First allocation of this thread in this start. */
@@ -174,32 +202,37 @@ __attribute__((noinline, cold)) static void take_sample(void *p, size_t size, vo
 	countdown = draw();
 	ag_enter();
 	if (ag_active) {
-		n = ag_capture(pcs, ret, &from);
-		ag_track(p, pcs + from, n, weight_of(size), size);
+		struct call c = call_of(fa);
+		uint32_t known = stack_of(c, pcs, &from, &n, &truncated);
+
+		if (!ag_track(p, known, pcs + from, n, weight_of(size), size, &id) &&
+		    known == UINT32_MAX && truncated >= 0)
+			ag_sc_learn(c.ret, c.cfa, pcs + from, n, truncated, id);
 	}
 	ag_leave();
 	guard = 0;
 	cost_end(t0);
 }
 
-static inline void note_alloc(void *p, size_t size, void *ret)
+static inline void note_alloc(void *p, size_t size, void *fa)
 {
 	if (!p || !ag_active || guard)
 		return;
 	countdown -= (int64_t)size;
 	if (__builtin_expect(countdown > 0 && seeded_gen == start_gen, 1))
 		return;
-	take_sample(p, size, ret);
+	take_sample(p, size, fa);
 }
 
 /* A free sampled by bytes: the stack of the free call and the block's
  * usable size, whatever the block (one from before the attach too), so
  * that what code allocates can be weighed against what is freed through
  * it.  Out of line like take_sample. */
-__attribute__((noinline, cold)) static void take_free_sample(void *p, size_t size, void *ret)
+__attribute__((noinline, cold)) static void take_free_sample(void *p, size_t size, void *fa)
 {
 	uint64_t pcs[LT_AGENT_MAX_DEPTH + 8];
-	uint32_t from, n;
+	uint32_t from = 0, n = 0, id;
+	int truncated = -1;
 
 	if (fseeded_gen != start_gen) {
 		fseeded_gen = start_gen;
@@ -213,8 +246,12 @@ __attribute__((noinline, cold)) static void take_free_sample(void *p, size_t siz
 	fcountdown = draw();
 	ag_enter();
 	if (ag_active) {
-		n = ag_capture(pcs, ret, &from);
-		ag_free_flow(pcs + from, n, weight_of(size), size);
+		struct call c = call_of(fa);
+		uint32_t known = stack_of(c, pcs, &from, &n, &truncated);
+
+		if (!ag_free_flow(known, pcs + from, n, weight_of(size), size, &id) &&
+		    known == UINT32_MAX && truncated >= 0)
+			ag_sc_learn(c.ret, c.cfa, pcs + from, n, truncated, id);
 	}
 	ag_leave();
 	(void)p;
@@ -224,7 +261,7 @@ __attribute__((noinline, cold)) static void take_free_sample(void *p, size_t siz
 
 int ag_glibc_chunks;
 
-static inline void note_free(void *p, void *ret)
+static inline void note_free(void *p, void *fa)
 {
 	if (!p || !ag_active || guard)
 		return;
@@ -233,7 +270,7 @@ static inline void note_free(void *p, void *ret)
 
 		fcountdown -= (int64_t)size;
 		if (__builtin_expect(fcountdown <= 0 || fseeded_gen != start_gen, 0))
-			take_free_sample(p, size, ret);
+			take_free_sample(p, size, fa);
 	}
 	if (!ag_maybe_tracked(p))
 		return;
@@ -247,19 +284,20 @@ void ag_new_start(void)
 	__atomic_fetch_add(&start_gen, 1, __ATOMIC_RELAXED);
 }
 
-#define RET __builtin_return_address(0)
+/* Every hook passes its frame address down (see call_of). */
+#define FA __builtin_frame_address(0)
 
 static void *hk_malloc(size_t n)
 {
 	void *p = ag_real.malloc(n);
 
-	note_alloc(p, n, RET);
+	note_alloc(p, n, FA);
 	return p;
 }
 
 static void hk_free(void *p)
 {
-	note_free(p, RET);
+	note_free(p, FA);
 	ag_real.free(p);
 }
 
@@ -267,7 +305,7 @@ static void *hk_calloc(size_t n, size_t m)
 {
 	void *p = ag_real.calloc(n, m);
 
-	note_alloc(p, n * m, RET);
+	note_alloc(p, n * m, FA);
 	return p;
 }
 
@@ -275,9 +313,9 @@ static void *hk_realloc(void *old, size_t n)
 {
 	void *p;
 
-	note_free(old, RET);
+	note_free(old, FA);
 	p = ag_real.realloc(old, n);
-	note_alloc(p, n, RET);
+	note_alloc(p, n, FA);
 	return p;
 }
 
@@ -289,9 +327,9 @@ static void *hk_reallocarray(void *old, size_t n, size_t m)
 		errno = ENOMEM;
 		return NULL;
 	}
-	note_free(old, RET);
+	note_free(old, FA);
 	p = ag_real.reallocarray(old, n, m);
-	note_alloc(p, n * m, RET);
+	note_alloc(p, n * m, FA);
 	return p;
 }
 
@@ -300,7 +338,7 @@ static int hk_posix_memalign(void **out, size_t align, size_t n)
 	int rc = ag_real.posix_memalign(out, align, n);
 
 	if (rc == 0)
-		note_alloc(*out, n, RET);
+		note_alloc(*out, n, FA);
 	return rc;
 }
 
@@ -308,7 +346,7 @@ static void *hk_aligned_alloc(size_t align, size_t n)
 {
 	void *p = ag_real.aligned_alloc(align, n);
 
-	note_alloc(p, n, RET);
+	note_alloc(p, n, FA);
 	return p;
 }
 
@@ -316,7 +354,7 @@ static void *hk_memalign(size_t align, size_t n)
 {
 	void *p = ag_real.memalign(align, n);
 
-	note_alloc(p, n, RET);
+	note_alloc(p, n, FA);
 	return p;
 }
 
@@ -324,7 +362,7 @@ static void *hk_valloc(size_t n)
 {
 	void *p = ag_real.valloc(n);
 
-	note_alloc(p, n, RET);
+	note_alloc(p, n, FA);
 	return p;
 }
 
@@ -332,7 +370,7 @@ static void *hk_pvalloc(size_t n)
 {
 	void *p = ag_real.pvalloc(n);
 
-	note_alloc(p, n, RET);
+	note_alloc(p, n, FA);
 	return p;
 }
 

@@ -403,14 +403,23 @@ static int drop(uint64_t weight)
 	return -1;
 }
 
-int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
-	     size_t size)
+uint32_t ag_table_gen(void)
+{
+	return __atomic_load_n(&table_gen, __ATOMIC_ACQUIRE);
+}
+
+int ag_track(void *p, uint32_t id, const uint64_t *pcs, uint32_t depth,
+	     uint64_t weight, size_t size, uint32_t *id_out)
 {
 	uintptr_t key = (uintptr_t)p ^ ptr_key;
-	uint64_t now = ag_now_ns(), h = stack_hash(pcs, depth);
-	uint32_t id = tcache_find(h, depth), j;
+	uint64_t now = ag_now_ns(), h = 0;
+	uint32_t j;
 	struct ag_stack *s;
 
+	if (id == UINT32_MAX) {
+		h = stack_hash(pcs, depth);
+		id = tcache_find(h, depth);
+	}
 	lock();
 	if (ag_n.tracked >= PTR_MAX && ptrs_grow())
 		return drop(weight);
@@ -420,6 +429,7 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 			return drop(weight);
 		tcache_put(h, depth, id);
 	}
+	*id_out = id;
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
 		;
@@ -456,13 +466,16 @@ int ag_track(void *p, const uint64_t *pcs, uint32_t depth, uint64_t weight,
 	return 0;
 }
 
-int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
-		 size_t size)
+int ag_free_flow(uint32_t id, const uint64_t *pcs, uint32_t depth, uint64_t weight,
+		 size_t size, uint32_t *id_out)
 {
-	uint64_t count = size ? (weight + size / 2) / size : 1, h = stack_hash(pcs, depth);
-	uint32_t id = tcache_find(h, depth);
+	uint64_t count = size ? (weight + size / 2) / size : 1, h = 0;
 	struct ag_stack *s;
 
+	if (id == UINT32_MAX) {
+		h = stack_hash(pcs, depth);
+		id = tcache_find(h, depth);
+	}
 	/* A known stack: its free-flow counters are added to atomically,
 	 * without the lock (they have no other writer). */
 	if (id == UINT32_MAX) {
@@ -475,6 +488,7 @@ int ag_free_flow(const uint64_t *pcs, uint32_t depth, uint64_t weight,
 		}
 		tcache_put(h, depth, id);
 	}
+	*id_out = id;
 	s = &stacks[id];
 	__atomic_fetch_add(&s->ff_bytes, (int64_t)weight, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->ff_count, (int64_t)(count ? count : 1), __ATOMIC_RELAXED);

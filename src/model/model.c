@@ -306,6 +306,8 @@ void lt_model_agent_summary(const lt_model *m, int64_t ff_samples,
 	out->lock_waits = z->lock_waits;
 	out->table_cap = z->table_cap;
 	out->grows = z->grows;
+	if (z->samples + ff_samples > 0)
+		out->reused_share = (double)z->reused / (double)(z->samples + ff_samples);
 	if (!a || z->cpu_ns <= 0)
 		return;
 	out->have_cost = 1;

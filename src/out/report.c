@@ -145,9 +145,10 @@ static void agent_lines(struct out *o, const lt_model *m)
 	if (a.have_cost)
 		put(o, "  %-10s %.0f samples/s, %.0f ns per sample (wall time, frees' samples "
 		    "too): %.2f%% of the target's CPU time (+%.2f%% in the agent's thread); "
-		    "%lld frees looked up, %lld lock waits\n", "heap agent", a.samples_per_s, a.ns_per_sample,
+		    "%lld frees looked up, %lld lock waits; %.0f%% of the stacks known without an unwind\n",
+		    "heap agent", a.samples_per_s, a.ns_per_sample,
 		    100 * a.cpu_share, 100 * a.agent_share, (long long)a.free_hits,
-		    (long long)a.lock_waits);
+		    (long long)a.lock_waits, 100 * a.reused_share);
 	else
 		put(o, "  %-10s %lld samples (an agent that does not report its cost)\n",
 		    "heap agent", (long long)a.samples);

@@ -169,6 +169,7 @@ static void collect_agent(lt_model *m, const struct lt_heap_batch *b, double t)
 		.agent_cpu_ns = clamp_u64(b->cost.agent_cpu_ns),
 		.table_cap = clamp_u64(b->cost.ptr_cap),
 		.grows = clamp_u64(b->cost.grows),
+		.reused = clamp_u64(b->cost.reused),
 		.deferred = clamp_u64(b->deferred + b->deferred_sites),
 	};
 
@@ -178,7 +179,7 @@ static void collect_agent(lt_model *m, const struct lt_heap_batch *b, double t)
 	    last->dropped == a.dropped && last->sample_ns == a.sample_ns &&
 	    last->free_hits == a.free_hits && last->lock_waits == a.lock_waits &&
 	    last->table_cap == a.table_cap && last->grows == a.grows &&
-	    last->deferred == a.deferred)
+	    last->deferred == a.deferred && last->reused == a.reused)
 		return;
 	lt_model_add_agent_stat(m, &a);
 }

@@ -6,13 +6,14 @@
 
 #include <string.h>
 
-#define NCOLS 12
+#define NCOLS 13
 
 static void cols(const struct lt_agent_stat *a, int64_t *c)
 {
 	const int64_t v[NCOLS] = {a->samples, a->tracked, a->dropped, a->dropped_bytes,
 				  a->sample_ns, a->free_hits, a->lock_waits, a->cpu_ns,
-				  a->agent_cpu_ns, a->table_cap, a->grows, a->deferred};
+				  a->agent_cpu_ns, a->table_cap, a->grows, a->deferred,
+				  a->reused};
 
 	memcpy(c, v, sizeof(v));
 }
@@ -28,8 +29,8 @@ int lt_store_agent_write(sqlite3 *db, struct lt_store_agent *cur,
 	if (!cur->ins &&
 	    sqlite3_prepare_v3(db, "INSERT OR REPLACE INTO heap_agent (tick_id, samples, "
 			       "tracked, dropped, dropped_bytes, sample_ns, free_hits, "
-			       "lock_waits, cpu_ns, agent_cpu_ns, table_cap, grows, deferred) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+			       "lock_waits, cpu_ns, agent_cpu_ns, table_cap, grows, deferred, "
+			       "reused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &cur->ins, NULL) != SQLITE_OK)
 		return lt_store_write_fail(db, path, err);
 	/* Rows of ticks that failed to commit go in with this tick: the
@@ -70,9 +71,19 @@ int lt_store_agent_load(sqlite3 *db, lt_model *m, const char *path, lt_err *err)
 		goto corrupt;
 	if (strcmp(have, "1") != 0)
 		return 0;               /* written before the table existed */
-	if (sqlite3_prepare_v2(db, "SELECT t.t, a.samples, a.tracked, a.dropped, "
+	/* reused came later, without a version change: 0 when absent. */
+	if (lt_store_query_text(db, "SELECT count(*) FROM pragma_table_info('heap_agent') "
+				"WHERE name = 'reused'", have, sizeof(have)) != SQLITE_OK)
+		goto corrupt;
+	if (sqlite3_prepare_v2(db, strcmp(have, "1") == 0 ?
+			       "SELECT t.t, a.samples, a.tracked, a.dropped, "
 			       "a.dropped_bytes, a.sample_ns, a.free_hits, a.lock_waits, "
-			       "a.cpu_ns, a.agent_cpu_ns, a.table_cap, a.grows, a.deferred "
+			       "a.cpu_ns, a.agent_cpu_ns, a.table_cap, a.grows, a.deferred, "
+			       "a.reused FROM heap_agent a JOIN tick t ON t.id = a.tick_id "
+			       "ORDER BY a.tick_id" :
+			       "SELECT t.t, a.samples, a.tracked, a.dropped, "
+			       "a.dropped_bytes, a.sample_ns, a.free_hits, a.lock_waits, "
+			       "a.cpu_ns, a.agent_cpu_ns, a.table_cap, a.grows, a.deferred, 0 "
 			       "FROM heap_agent a JOIN tick t ON t.id = a.tick_id "
 			       "ORDER BY a.tick_id", -1, &s, NULL) != SQLITE_OK)
 		goto corrupt;
@@ -80,7 +91,8 @@ int lt_store_agent_load(sqlite3 *db, lt_model *m, const char *path, lt_err *err)
 		struct lt_agent_stat a = {.t = sqlite3_column_double(s, 0)};
 		int64_t *f[NCOLS] = {&a.samples, &a.tracked, &a.dropped, &a.dropped_bytes,
 				     &a.sample_ns, &a.free_hits, &a.lock_waits, &a.cpu_ns,
-				     &a.agent_cpu_ns, &a.table_cap, &a.grows, &a.deferred};
+				     &a.agent_cpu_ns, &a.table_cap, &a.grows, &a.deferred,
+				     &a.reused};
 
 		for (int k = 0; k < NCOLS; k++) {
 			if (sqlite3_column_type(s, 1 + k) != SQLITE_INTEGER ||
