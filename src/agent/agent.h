@@ -249,7 +249,8 @@ static inline int ag_maybe_tracked(const void *p)
 {
 	return __atomic_load_n(&ag_filter[ag_filter_slot((uintptr_t)p)], __ATOMIC_RELAXED) != 0;
 }
-/* Forgets p if it was sampled, taking its weight off its stack. */
+/* Forgets p if it was sampled, taking its weight off its stack.  Called
+ * only once ag_maybe_tracked(p) said it may be. */
 void ag_untrack(void *p) AG_HIDDEN;
 /* The reporter's scan of the sampled-pointer table: marks dirty every
  * stack whose oldest live sample changed (oldest_ns). */

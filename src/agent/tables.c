@@ -457,9 +457,10 @@ int ag_track(void *p, uint32_t id, const uint64_t *pcs, uint32_t depth,
 	bump(&s->alloc_count, (int64_t)count);
 	/* The same estimate in usable bytes: an unbiased sum of u/p for the
 	 * blocks sampled with probability p of their requested size. */
-	bump(&s->alloc_ubytes, size ? (int64_t)((double)weight *
-					       (double)ag_usable_size(p) / (double)size) :
-			       (int64_t)weight);
+	bump(&s->alloc_ubytes, !size ? (int64_t)weight :
+			       weight == size ? (int64_t)ag_usable_size(p) :
+			       (int64_t)((double)weight * (double)ag_usable_size(p) /
+					 (double)size));
 	bump(&s->samples, 1);
 	__atomic_store_n(&s->dirty, 1, __ATOMIC_RELAXED);
 	unlock();
@@ -503,8 +504,6 @@ void ag_untrack(void *p)
 	uint64_t now;
 	uint32_t j, k;
 
-	if (!ag_maybe_tracked(p))
-		return;
 	lock();
 	for (j = (uint32_t)mix(key) & (PTR_CAP - 1); ptrs[j].p && ptrs[j].p != key;
 	     j = (j + 1) & (PTR_CAP - 1))
