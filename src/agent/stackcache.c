@@ -8,18 +8,22 @@
  * call) and of the stack words it reads: each frame's return address and,
  * for a frame whose CFA is its frame pointer + 16 (one that keeps frame
  * pointers), the slot that frame pointer was saved in (the hook's own
- * frame holds the caller's).  Once a stack has been met twice in a row at one call site, those
- * words are learned with a slow libunwind walk that reports where it read
- * them (unw_get_save_loc); a later sample that starts at the same place
- * and finds the same values in the same words has the same stack, and
- * gets its id without any unwind.
+ * frame holds the caller's).  Once a stack has been met twice in a row
+ * at one call, those words are learned with a slow libunwind walk that
+ * reports where it read them (unw_get_save_loc); a later sample that
+ * starts at the same place and finds the same values in the same words
+ * has the same stack, and gets its id without any unwind.  (A frame whose
+ * CFA comes from a DWARF expression reading the stack, as with stack
+ * realignment, reads a word not learned; it is one the same frames at the
+ * same stack pointer set alike.)
  *
  * The words are compared nearest first, so each word read is one the
  * unwinder itself would read on the current stack: memory outside the
  * live stack is never touched.  A thread's entries carry the tables'
  * generation, so ids from before a restart are never used.  Threads get
- * their entries from a pool mapped once; the threads past SC_THREADS
- * just unwind every time. */
+ * their entries from a pool mapped once and never given back (a thread
+ * that ends keeps its block): the threads past the first SC_THREADS just
+ * unwind every time. */
 #include "agent.h"
 
 #include <dlfcn.h>
@@ -82,7 +86,7 @@ void ag_sc_init(void *libunwind)
 	sc_get_save_loc = (int (*)(unw_cursor_t *, int, unw_save_loc_t *))dlsym(libunwind, "_ULx86_64_get_save_loc");
 	if (!sc_getcontext || !sc_init_local || !sc_step || !sc_get_reg || !sc_get_save_loc)
 		return;
-	/* Untouched pages cost nothing: a thread's 3 KiB come in when it
+	/* Untouched pages cost nothing: a thread's 6.6 KiB come in when it
 	 * first learns a stack. */
 	void *p = mmap(NULL, SC_THREADS * sizeof(struct sc_thread), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
