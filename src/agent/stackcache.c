@@ -21,12 +21,13 @@
  * unwinder itself would read on the current stack: memory outside the
  * live stack is never touched.  A thread's entries carry the tables'
  * generation, so ids from before a restart are never used.  Threads get
- * their entries from a pool mapped once and never given back (a thread
- * that ends keeps its block): the threads past the first SC_THREADS just
- * unwind every time. */
+ * their entries from a pool mapped once; a thread that ends gives its
+ * block back (a key's destructor), and threads beyond SC_THREADS at once
+ * just unwind every time. */
 #include "agent.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -71,9 +72,60 @@ static int (*sc_step)(unw_cursor_t *);
 static int (*sc_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 static int (*sc_get_save_loc)(unw_cursor_t *, int, unw_save_loc_t *);
 static struct sc_thread *pool;
-static uint32_t pool_used;
+static uint32_t pool_used;      /* blocks ever handed out */
 static __thread struct sc_thread *mine;
 static __thread int pool_empty;
+/* Blocks of threads that ended, for the next threads: indices under a
+ * spin lock taken only as threads start and end. */
+static uint32_t given_back[SC_THREADS];
+static uint32_t ngiven;
+static int given_lock;
+static pthread_key_t owner_key;
+
+/* The key's destructor, in a thread that ends: its block is cleared and
+ * goes back (its reused count stays in the sum).  The thread takes no
+ * block again, should a later destructor of its own allocate. */
+static void give_back(void *v)
+{
+	struct sc_thread *t = v;
+
+	mine = NULL;
+	pool_empty = 1;
+	memset(t->e, 0, sizeof(t->e));
+	t->hits = t->walks = t->turn = 0;
+	while (__atomic_exchange_n(&given_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	if (ngiven < SC_THREADS)
+		given_back[ngiven++] = (uint32_t)(t - pool);
+	__atomic_store_n(&given_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* A block for this thread, or NULL. */
+static struct sc_thread *take_block(struct sc_thread *p)
+{
+	uint32_t i = UINT32_MAX;
+
+	if (pool_empty)
+		return NULL;
+	while (__atomic_exchange_n(&given_lock, 1, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	if (ngiven)
+		i = given_back[--ngiven];
+	__atomic_store_n(&given_lock, 0, __ATOMIC_RELEASE);
+	if (i == UINT32_MAX) {
+		i = __atomic_fetch_add(&pool_used, 1, __ATOMIC_RELAXED);
+		if (i >= SC_THREADS) {
+			/* Counted back, so the reporter's sum stays in range. */
+			__atomic_store_n(&pool_used, SC_THREADS, __ATOMIC_RELAXED);
+			pool_empty = 1;
+			return NULL;
+		}
+	}
+	/* Without the key the block would be lost with the thread: use it
+	 * all the same. */
+	pthread_setspecific(owner_key, &p[i]);
+	return mine = &p[i];
+}
 
 void ag_sc_init(void *libunwind)
 {
@@ -84,7 +136,8 @@ void ag_sc_init(void *libunwind)
 	sc_step = (int (*)(unw_cursor_t *))dlsym(libunwind, "_ULx86_64_step");
 	sc_get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(libunwind, "_ULx86_64_get_reg");
 	sc_get_save_loc = (int (*)(unw_cursor_t *, int, unw_save_loc_t *))dlsym(libunwind, "_ULx86_64_get_save_loc");
-	if (!sc_getcontext || !sc_init_local || !sc_step || !sc_get_reg || !sc_get_save_loc)
+	if (!sc_getcontext || !sc_init_local || !sc_step || !sc_get_reg || !sc_get_save_loc ||
+	    pthread_key_create(&owner_key, give_back))
 		return;
 	/* Untouched pages cost nothing: a thread's 6.6 KiB come in when it
 	 * first learns a stack. */
@@ -236,18 +289,8 @@ void ag_sc_learn(uint64_t ret, uint64_t cfa, const uint64_t *pcs, uint32_t depth
 
 	if (!p || !depth || pcs[0] != ret)
 		return;
-	if (!t) {
-		uint32_t i;
-
-		if (pool_empty)
-			return;
-		i = __atomic_fetch_add(&pool_used, 1, __ATOMIC_RELAXED);
-		if (i >= SC_THREADS) {
-			pool_empty = 1;
-			return;
-		}
-		t = mine = &p[i];
-	}
+	if (!t && !(t = take_block(p)))
+		return;
 	entries_for(t, ret, cfa, &a, &b);
 	/* Learned only once met twice in a row: a stack met once costs no
 	 * slow walk; one that failed is not walked again while it stays a

@@ -6,11 +6,13 @@
 # signal handler and from a second thread, in a shuffled order.  At
 # --sample-rate 1 every allocation is counted under its stack: each
 # caller's count must be the target's own, while most stacks were reused
-# (else the test would prove nothing).
+# (else the test would prove nothing).  Then 1,500 short threads one after
+# another, more than the agent has blocks for at once: each gives its
+# block back as it ends.
 . "$(dirname "$0")/../lib.sh"
 
 run lt run -o "$T/alias.db" --sample-rate 1 --interval 250ms --no-threads -- \
-	"$LT_TARGETS/stack_alias" 3
+	"$LT_TARGETS/stack_alias" 3 1500
 check "the target ran to its end" grep -qx done "$T/last.out"
 # Allocations per caller of leaf (the frame above it), at each site's
 # last row.
@@ -23,7 +25,7 @@ sql "$T/alias.db" "SELECT fs.function, sum(v.alloc_count) FROM heap_value v
 	JOIN stack_frame sf ON sf.stack_id = s.stack_id AND sf.pos = 1
 	JOIN frame_symbol fs ON fs.frame_id = sf.frame_id AND fs.depth = 0
 	GROUP BY fs.function" >"$T/recorded" 2>"$T/sql.err" || true
-for fn in alias_a alias_b fp_a fp_b vla rec on_usr1 thread_fn; do
+for fn in alias_a alias_b fp_a fp_b vla rec on_usr1 thread_fn short_fn; do
 	want=$(awk -v f="$fn" '$1 == "count" && $2 == f {print $3}' "$T/last.out")
 	got=$(awk -F'|' -v f="$fn" '$1 == f {print $2}' "$T/recorded")
 	if [ -n "$want" ] && [ "$want" -gt 0 ] && [ "$got" = "$want" ]; then
@@ -34,7 +36,7 @@ for fn in alias_a alias_b fp_a fp_b vla rec on_usr1 thread_fn; do
 	fi
 done
 # No allocation of leaf's under a caller that does not exist.
-extra=$(awk -F'|' '$1 !~ /^(alias_a|alias_b|fp_a|fp_b|vla|rec|on_usr1|thread_fn)$/' "$T/recorded")
+extra=$(awk -F'|' '$1 !~ /^(alias_a|alias_b|fp_a|fp_b|vla|rec|on_usr1|thread_fn|short_fn)$/' "$T/recorded")
 check "no leaf allocation under another caller" test -z "$extra"
 read -r samples reused < <(sql "$T/alias.db" "SELECT samples, reused FROM heap_agent ORDER BY tick_id DESC LIMIT 1" | tr '|' ' ')
 if [ "${samples:-0}" -gt 0 ] && [ "$((reused * 2))" -gt "$samples" ]; then
@@ -44,3 +46,17 @@ else
 fi
 lt report "$T/alias.db" >"$T/report" 2>&1 || true
 expect_line "the report says how many stacks needed no unwind" "$T/report" "of the stacks known without an unwind"
+
+# Threads that come and go: 1,500 of them one after another, each 200
+# allocations.  Had blocks not come back as threads end, the last 476
+# would unwind every sample (about a third of them all).
+run lt run -o "$T/short.db" --sample-rate 1 --interval 250ms --no-threads -- \
+	"$LT_TARGETS/stack_alias" 0.001 1500
+want=$(awk '$1 == "count" && $2 == "short_fn" {print $3}' "$T/last.out")
+check "short threads: every allocation recorded (${want:-none})" test "${want:-0}" = 300000
+read -r samples reused < <(sql "$T/short.db" "SELECT samples, reused FROM heap_agent ORDER BY tick_id DESC LIMIT 1" | tr '|' ' ')
+if [ "${samples:-0}" -gt 0 ] && [ "$((reused * 100))" -gt "$((samples * 90))" ]; then
+	ok "short threads: over 90% of stacks reused, blocks given back ($reused of $samples)"
+else
+	fail "short threads: over 90% of stacks reused, blocks given back" "${reused:-none} of ${samples:-none}"
+fi

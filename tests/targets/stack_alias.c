@@ -1,7 +1,7 @@
 /* stack_alias: call paths that a stack known without unwinding could
  * confuse, each with its exact count of allocations.
  *
- * Usage: stack_alias [SECONDS]
+ * Usage: stack_alias [SECONDS [SHORT_THREADS]]
  *
  * For SECONDS (default 3) it allocates 24-byte blocks through one leaf
  * function, leaf(), called from: alias_a and alias_b (two callers with
@@ -11,7 +11,9 @@
  * (a signal handler, run by raise() on the same stack) and a second
  * thread (thread_fn).  The paths come in a pseudo-random order, so a
  * thread's next sample often comes from another path at the same call
- * site.  Every block is freed at once.  Then it prints "count FUNCTION N"
+ * site.  Then SHORT_THREADS (default 0) threads, one after another, each
+ * allocate 200 times through short_fn, so that threads come and go.
+ * Every block is freed at once.  Then it prints "count FUNCTION N"
  * for each caller of leaf and "done", and idles 1.5 s more (so that a
  * recorder gets the agent's last counts) before it exits 0.
  */
@@ -21,11 +23,12 @@
 #include "target.h"
 
 #define PATHS 7
+#define SHORT PATHS + 1   /* counts[] index of short_fn */
 
 static volatile uintptr_t sink;
-static atomic_long counts[PATHS + 1];
-static const char *names[PATHS + 1] = {"alias_a", "alias_b", "fp_a", "fp_b", "vla",
-				       "rec", "on_usr1", "thread_fn"};
+static atomic_long counts[PATHS + 2];
+static const char *names[PATHS + 2] = {"alias_a", "alias_b", "fp_a", "fp_b", "vla",
+				       "rec", "on_usr1", "thread_fn", "short_fn"};
 static volatile sig_atomic_t stop;
 
 static __attribute__((noinline)) void leaf(int path)
@@ -95,6 +98,16 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
+static void *short_fn(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 200; i++) {
+		leaf(SHORT);
+		sink++;
+	}
+	return NULL;
+}
+
 static uint64_t next(uint64_t *x)
 {
 	*x ^= *x << 13;
@@ -106,12 +119,13 @@ static uint64_t next(uint64_t *x)
 int main(int argc, char **argv)
 {
 	double secs = target_arg_double(argc, argv, 1, 3);
+	long shorts = target_arg_long(argc, argv, 2, 0);
 	uint64_t rng = 0x243f6a8885a308d3ULL;
 	struct timespec t0, t;
 	pthread_t th;
 
-	if (secs <= 0 || secs > 3600)
-		return target_usage("stack_alias [SECONDS]");
+	if (secs <= 0 || secs > 3600 || shorts < 0 || shorts > 100000)
+		return target_usage("stack_alias [SECONDS [SHORT_THREADS]]");
 	signal(SIGUSR1, on_usr1);
 	if (pthread_create(&th, NULL, thread_fn, NULL))
 		return 1;
@@ -134,7 +148,12 @@ int main(int argc, char **argv)
 	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < secs);
 	stop = 1;
 	pthread_join(th, NULL);
-	for (int i = 0; i <= PATHS; i++)
+	for (long i = 0; i < shorts; i++) {
+		if (pthread_create(&th, NULL, short_fn, NULL))
+			return 1;
+		pthread_join(th, NULL);
+	}
+	for (int i = 0; i <= SHORT; i++)
 		printf("count %s %ld\n", names[i], atomic_load(&counts[i]));
 	printf("done\n");
 	fflush(stdout);
