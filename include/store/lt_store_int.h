@@ -137,7 +137,9 @@ struct lt_store_heap {
 int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			const lt_model *m, int64_t tick_id, const char *path,
 			lt_err *err);
-/* Marks m's heap sites and samples as persisted; after COMMIT. */
+/* Marks m's heap sites and samples as persisted, and what the write of
+ * the tick decided for each site (written, or its row waiting) as what the
+ * file holds; after COMMIT. */
 void lt_store_heap_commit(struct lt_store_heap *cur, const lt_model *m);
 /* Writes the row every pending site still waits for, as of tick_id (the
  * last tick committed), inside the caller's open transaction: the end of
