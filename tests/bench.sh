@@ -120,7 +120,7 @@ growth_bench() {
 	    -v g="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM thread_group')" 'BEGIN {
 		if (tb <= ta) { print "session file growth: not measured"; exit }
 		r = (b - a) / (tb - ta)
-		printf "session file growth (growth_load, default settings, %d heap sites, %d thread groups): %.0f bytes/tick = %.1f MiB/hour\n", s, g, r, r*3600/1048576 }'
+		printf "session file growth (growth_load, default settings, %d heap sites, %d thread groups): %.0f bytes/tick = %.1f MiB/hour (%.1f MB/hour)\n", s, g, r, r*3600/1048576, r*3600/1e6 }'
 	sqlite3 -separator ' ' "$tmp/growth40.db" "SELECT name, sum(pgsize), sum(payload), count(*) FROM dbstat
 		GROUP BY name ORDER BY 2 DESC LIMIT 5" 2>/dev/null |
 		awk -v t="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM tick')" \
