@@ -135,9 +135,13 @@ CREATE TABLE heap_site (
 );
 
 -- A site's counters since attach, estimated from samples (rounded), as of
--- a tick.  A row only at the ticks where any of the four changed; readers
--- carry forward.  The primary key serves "site over time" and, with one
--- seek per site, "all sites at tick N" (doc/schema.md).
+-- a tick; readers carry forward.  A row only at ticks where any changed:
+-- at once for a site's first row, for live_bytes or live_count above the
+-- highest or below the lowest written for it, and for Go sites (kind 2);
+-- otherwise once its last row is 5 s old, and at the last tick of a
+-- finished session (doc/schema.md, "When a site gets a row").  The
+-- primary key serves "site over time" and, with one seek per site, "all
+-- sites at tick N" (doc/schema.md).
 CREATE TABLE heap_value (
 	site_id     INTEGER NOT NULL REFERENCES heap_site (id),
 	tick_id     INTEGER NOT NULL REFERENCES tick (id),

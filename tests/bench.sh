@@ -11,8 +11,9 @@ export LC_ALL=C
 LEAKTOP=${LEAKTOP:-bin/leaktop}
 SECS=${BENCH_SECS:-4}
 ROUNDS=${BENCH_ROUNDS:-5}
-# BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh); churn: the
-# churn workloads alone.
+# BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh);
+# BENCH_ONLY=growth: the session file's growth alone (growth_bench);
+# BENCH_ONLY=churn: the churn workloads alone.
 if [ "${BENCH_ONLY:-}" = go ]; then
 	exec bash tests/bench_go.sh
 fi
@@ -95,6 +96,42 @@ reach_bench() {
 }
 if [ "${BENCH_REACH_ONLY:-0}" = 1 ]; then
 	reach_bench
+	exit 0
+fi
+
+# Session file growth at default settings (1 s ticks, heap and threads on)
+# on growth_load: 200 allocation sites whose counters change every tick,
+# 50 thread groups (BENCH_ONLY=growth runs this part alone).  Two
+# recordings of the same process, 10 s and 40 s: the difference is what
+# the 30 s more cost, without the fixed part.  The tables that take the
+# most of the 40 s file follow (dbstat, when the sqlite3 shell has it).
+growth_bench() {
+	local pid d
+	build/targets/growth_load 200 50 300 >/dev/null &
+	pid=$!
+	sleep 0.5
+	for d in 10 40; do
+		"$LEAKTOP" record -p "$pid" -o "$tmp/growth$d.db" --duration "${d}s" 2>/dev/null || true
+	done
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	awk -v a="$(stat -c %s "$tmp/growth10.db")" -v b="$(stat -c %s "$tmp/growth40.db")" \
+	    -v ta="$(sqlite3 "$tmp/growth10.db" 'SELECT count(*) FROM tick')" \
+	    -v tb="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM tick')" \
+	    -v s="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM heap_site WHERE kind = 0')" \
+	    -v g="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM thread_group')" 'BEGIN {
+		if (tb <= ta) { print "session file growth: not measured"; exit }
+		r = (b - a) / (tb - ta)
+		printf "session file growth (growth_load, default settings, %d heap sites, %d thread groups): %.0f bytes/tick = %.1f MiB/hour (%.1f MB/hour)\n", s, g, r, r*3600/1048576, r*3600/1e6 }'
+	sqlite3 -separator ' ' "$tmp/growth40.db" "SELECT name, sum(pgsize), sum(payload), count(*) FROM dbstat
+		GROUP BY name ORDER BY 2 DESC LIMIT 5" 2>/dev/null |
+		awk -v t="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM tick')" \
+		    -v rows="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM heap_value')" '
+		NR == 1 { printf "  40 s file, largest tables (pages / payload bytes, of %d ticks; heap_value %d rows):\n", t, rows }
+		{ printf "    %-28s %9d B pages %9d B payload\n", $1, $2, $3 }'
+}
+if [ "${BENCH_ONLY:-}" = growth ]; then
+	make -s build/targets/growth_load
+	growth_bench
 	exit 0
 fi
 
@@ -232,25 +269,8 @@ fi
 # The reachability scans' part (reach_bench, defined above).
 reach_bench
 
-# Session file growth at default settings (1 s ticks, heap and threads on)
-# on growth_load: 200 allocation sites whose counters change every tick,
-# 50 thread groups.  Two recordings of the same process, 10 s and 40 s:
-# the difference is what the 30 s more cost, without the fixed part.
-build/targets/growth_load 200 50 300 >/dev/null &
-pid=$!
-sleep 0.5
-for d in 10 40; do
-	"$LEAKTOP" record -p "$pid" -o "$tmp/growth$d.db" --duration "${d}s" 2>/dev/null || true
-done
-kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-awk -v a="$(stat -c %s "$tmp/growth10.db")" -v b="$(stat -c %s "$tmp/growth40.db")" \
-    -v ta="$(sqlite3 "$tmp/growth10.db" 'SELECT count(*) FROM tick')" \
-    -v tb="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM tick')" \
-    -v s="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM heap_site WHERE kind = 0')" \
-    -v g="$(sqlite3 "$tmp/growth40.db" 'SELECT count(*) FROM thread_group')" 'BEGIN {
-	if (tb <= ta) { print "session file growth: not measured"; exit }
-	r = (b - a) / (tb - ta)
-	printf "session file growth (growth_load, default settings, %d heap sites, %d thread groups): %.0f bytes/tick = %.1f MiB/hour\n", s, g, r, r*3600/1048576 }'
+# The session file's growth (growth_bench, defined above).
+growth_bench
 
 # TUI responsiveness with 100,000 heap sites: a short real session, plus
 # 100,000 synthetic sites written with SQL, viewed with --dump.

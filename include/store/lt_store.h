@@ -3,7 +3,8 @@
  *
  * One writer; WAL journal; one transaction per tick, so a crash or SIGKILL
  * loses at most the tick being written and the file always opens.  Only
- * values that changed since the previous tick are stored.  The schema
+ * values that changed since the previous tick are stored (heap sites: by
+ * the row policy of doc/schema.md, heap_value).  The schema
  * version is PRAGMA user_version; files from a newer leaktop are refused.
  * Only this module includes <sqlite3.h>. */
 #ifndef LT_STORE_H
@@ -38,13 +39,15 @@ int lt_store_add_tick(lt_store *st, const struct lt_sample *s, lt_err *err);
  * next commit writes it all again. */
 int lt_store_commit_tick(lt_store *st, const lt_model *m, lt_err *err);
 
-/* Records end time and reason, checkpoints the WAL into the main file and
- * closes.  st is freed even on error. */
+/* Writes the heap rows still waiting (doc/schema.md, heap_value) at the
+ * last tick committed, records end time and reason, checkpoints the WAL
+ * into the main file and closes.  st is freed even on error. */
 int lt_store_finish(lt_store *st, int64_t end_ns, const char *reason,
 		    lt_err *err);
 
 /* Closes without recording an end (the file stays valid: every committed
- * tick is readable).  NULL-safe. */
+ * tick is readable; heap rows still waiting are lost, as in a kill).
+ * NULL-safe. */
 void lt_store_close(lt_store *st);
 
 /* Loads a session file into a new model (*out, caller frees).  Fails with

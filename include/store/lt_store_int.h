@@ -81,31 +81,72 @@ int lt_store_stacks_load(sqlite3 *db, lt_model *m, const char *path,
 
 /* ---- heap (store_heap.c): heap_site, heap_value, meta
  * 'heap_sample_rate' ---- */
+/* What the file holds of one heap site, for the row policy of
+ * store_heap.c (a changed site waits up to LT_STORE_HEAP_MAX_AGE for its
+ * row unless its live counters leave the range written so far).  Changed
+ * by lt_store_heap_commit only, but `seen`. */
+struct lt_store_hrow {
+	struct lt_hval val;     /* pending: the value still to write */
+	int64_t lo[2], hi[2];   /* live_bytes, live_count: lowest and highest
+				   written */
+	double t;               /* tick time (lt_sample.t) of its last row */
+	size_t k;               /* the heap sample that row holds */
+	unsigned seen;          /* scratch of one write: lt_store_heap.pass */
+	unsigned char has_row, pending; /* pending: changed since its row */
+};
+
 /* Allocation, free-flow and descriptor sites share heap_site's ids; each
- * family's persisted sites and samples and the ids of its sites. */
+ * family's persisted sites and samples, the ids of its sites and what the
+ * file holds of each. */
 struct lt_store_family {
 	size_t sites, samples;
 	int64_t *ids;           /* heap_site id of each site */
+	struct lt_store_hrow *rows; /* per site, as committed */
 	size_t cap;
+	size_t *pend;           /* the sites with rows[i].pending */
+	size_t npend, pcap;
 };
+
+/* What one write decided for a site, applied by lt_store_heap_commit. */
+struct lt_store_hact {
+	size_t site;
+	int fam;
+	int what;               /* LT_HACT_* (store_heap.c) */
+};
+
+/* The longest a changed site's row waits, in seconds of session time:
+ * 5 ticks at the default interval (doc/schema.md, heap_value). */
+#define LT_STORE_HEAP_MAX_AGE 5.0
 
 struct lt_store_heap {
 	struct lt_store_family fam[3];
 	int64_t next_site_id;   /* the last heap_site id committed */
 	int64_t pending_site_id; /* ... and written by the open tick */
 	uint64_t heap_rate;
+	struct lt_store_hact *act; /* the open tick's decisions */
+	size_t nact, acap;
+	unsigned pass;          /* writes so far (for lt_store_hrow.seen) */
 	sqlite3_stmt *heap_site, *heap_value; /* prepared on first use */
 };
 
 /* Writes the heap sites m gained since cur, and the counters of the heap
- * samples taken since, as of tick_id.  The sites' stacks must be written
- * already (lt_store_stacks_write, same transaction).  Same transaction and
- * error rules as lt_store_stacks_write. */
+ * samples taken since, as of tick_id, by the row policy of store_heap.c.
+ * The sites' stacks must be written already (lt_store_stacks_write, same
+ * transaction).  Same transaction and error rules as
+ * lt_store_stacks_write. */
 int lt_store_heap_write(sqlite3 *db, struct lt_store_heap *cur,
 			const lt_model *m, int64_t tick_id, const char *path,
 			lt_err *err);
-/* Marks m's heap sites and samples as persisted; after COMMIT. */
+/* Marks m's heap sites and samples as persisted, and what the write of
+ * the tick decided for each site (written, or its row waiting) as what the
+ * file holds; after COMMIT. */
 void lt_store_heap_commit(struct lt_store_heap *cur, const lt_model *m);
+/* Writes the row every pending site still waits for, as of tick_id (the
+ * last tick committed), inside the caller's open transaction: the end of
+ * a session holds every site's last counters.  cur is not changed.
+ * Returns 0, or -1 with err. */
+int lt_store_heap_flush(sqlite3 *db, struct lt_store_heap *cur,
+			int64_t tick_id, const char *path, lt_err *err);
 void lt_store_heap_free(struct lt_store_heap *cur);
 /* Loads heap sites into m, after its stacks (lt_store_stacks_load).
  * Returns 0, or -1 with err. */

@@ -619,7 +619,12 @@ int lt_store_finish(lt_store *st, int64_t end_ns, const char *reason,
 	snprintf(buf, sizeof(buf), "%" PRId64, end_ns);
 	rc = begin(st, err);
 	if (rc == 0) {
-		rc = meta_put(st, "end_ns", buf, err);
+		/* The heap rows still waiting (store_heap.c), at the last tick:
+		 * a finished file ends on every site's last counters. */
+		rc = lt_store_heap_flush(st->db, &st->heap, st->tick_id, st->path,
+					 err);
+		if (rc == 0)
+			rc = meta_put(st, "end_ns", buf, err);
 		if (rc == 0)
 			rc = meta_put(st, "end_reason", reason, err);
 		rc = end(st, rc, err);

@@ -264,8 +264,15 @@ static void test_store_round_trip(void **state)
 					 lt_hsites_get(a, i)->stack);
 			for (size_t k = 0; k < lt_hsites_sample_count(a); k++) {
 				struct lt_hval va, vb;
+				size_t ns = lt_hsites_sample_count(a);
 
-				lt_hsites_value(a, i, k, &va);
+				/* The free site's live counters stay 0, in the
+				 * range of its first row: it is written every
+				 * 5 s (ticks of 1 s) and at the end (the row
+				 * policy, doc/schema.md); the others grow, or
+				 * are Go sites, and are written at every
+				 * change. */
+				lt_hsites_value(a, i, fam == 1 && k != ns - 1 ? k - k % 5 : k, &va);
 				lt_hsites_value(b, i, k, &vb);
 				assert_memory_equal(&va, &vb, sizeof(va));
 				assert_true(lt_hsites_sample(b, k)->t ==
