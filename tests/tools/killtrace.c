@@ -15,11 +15,13 @@
  * nothing for 0.5 s once it had begun, or TIMEOUT_S, default 10,
  * passed).
  *
- * A thread of TRACER traces as TRACER does: /proc shows the tracing
- * thread's tid as TracerPid (leaktop's reachability scan runs in a thread
- * of its own).  With MIN_THREADS (default 1) tracing counts only while at
- * least that many threads of TARGET are traced at once: a scan holds
- * every thread, the thread sampler one at a time. */
+ * With MIN_THREADS, tracing counts only while at least that many threads
+ * of TARGET are traced at once (a reachability scan holds every thread,
+ * the thread sampler one at a time), by TRACER or any thread of it: /proc
+ * shows the tracing thread's tid as TracerPid, and the scan runs in a
+ * thread of its own.  Without it only TRACER itself counts: the injection
+ * traces from leaktop's main thread, and the brief tracing of its other
+ * threads (symbols, the agent's start) must not stretch what is timed. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,7 +39,10 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Whether tid is tracer or one of its threads. */
+/* Any thread of the tracer counts as the tracer (MIN_THREADS given). */
+static int any_thread;
+
+/* Whether tid is tracer, or one of its threads when any_thread. */
 static int of_tracer(long tid, long tracer)
 {
 	char path[64];
@@ -46,12 +51,14 @@ static int of_tracer(long tid, long tracer)
 		return 0;
 	if (tid == tracer)
 		return 1;
+	if (!any_thread)
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%ld/task/%ld", tracer, tid);
 	return access(path, F_OK) == 0;
 }
 
-/* Whether at least min threads of target have tracer (or a thread of
- * it) as their TracerPid. */
+/* Whether at least min threads of target have tracer (see of_tracer) as
+ * their TracerPid. */
 static int traced_by(const char *target, long tracer, int min)
 {
 	char path[512], buf[4096];
@@ -99,7 +106,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: killtrace TRACER TARGET USEC [TIMEOUT_S [MIN_THREADS]]\n");
 		return 2;
 	}
-	min = argc == 6 ? atoi(argv[5]) : 1;
+	any_thread = argc == 6;
+	min = any_thread ? atoi(argv[5]) : 1;
 	if (min < 1)
 		min = 1;
 	tracer = strtol(argv[1], NULL, 10);
