@@ -69,7 +69,8 @@ const struct lt_tsample *lt_tgroups_sample(const lt_tgroups *g, size_t k);
 /* Count of group i at sample k (0 before it was first seen). */
 int64_t lt_tgroups_value(const lt_tgroups *g, size_t i, size_t k);
 /* Growth of group i's count over all samples that are not partial
- * (noise: LT_TGROUPS_NOISE members). */
+ * (noise: LT_TGROUPS_NOISE members, plus the most unseen in a fitted
+ * sample: members reached late are not growth). */
 void lt_tgroups_growth(const lt_tgroups *g, size_t i, struct lt_growth *out);
 /* The same over samples kb..kc (inclusive; kc < sample count).  Partial
  * samples are left out; with fewer than 3 left the trend is unknown. */

@@ -68,8 +68,11 @@ typedef struct lt_pprof lt_pprof;
 lt_pprof *lt_pprof_new(const char *url, lt_err *err);
 
 /* Fetches and decodes both profiles into *out (owned by p until the next
- * call).  Returns 0 when at least one was read, else -1 with why. */
-int lt_pprof_sample(lt_pprof *p, struct lt_pprof_tick *out, lt_err *err);
+ * call).  The heap profile the runtime publishes is one GC behind (as of
+ * the mark termination before the last); with gc set the heap is read
+ * with ?gc=1: the program runs one full GC first and the counts are as of
+ * now.  Returns 0 when at least one was read, else -1 with why. */
+int lt_pprof_sample(lt_pprof *p, int gc, struct lt_pprof_tick *out, lt_err *err);
 
 /* The heap profile's sampling period (runtime.MemProfileRate), 0 before
  * one was read. */

@@ -239,6 +239,7 @@ void lt_tgroups_growth_range(const lt_tgroups *g, size_t i, size_t kb,
 	size_t n = kc >= kb && kc < g->nsamples ? kc - kb + 1 : 0, m = 0;
 	double *t = lt_xmalloc((n ? n : 1) * sizeof(double));
 	double *v = lt_xmalloc((n ? n : 1) * sizeof(double));
+	int64_t unseen = 0;
 
 	/* A partial sample misses members that are there: fitted, the
 	 * members reached later would read as growth (3,000 steady threads
@@ -246,10 +247,17 @@ void lt_tgroups_growth_range(const lt_tgroups *g, size_t i, size_t kb,
 	for (size_t k = kb; n && k <= kc; k++) {
 		if (lt_tgroups_partial(g, k))
 			continue;
+		if (g->samples[k].unseen > unseen)
+			unseen = g->samples[k].unseen;
 		t[m] = g->samples[k].t;
 		v[m++] = (double)lt_tgroups_value(g, i, k);
 	}
-	lt_growth_fit(t, v, m, LT_TGROUPS_NOISE, out);
+	/* The few members a fitted sample may still miss are as good as
+	 * noise: reached later (on a loaded machine the sampler passes a
+	 * thread that does not stop in time and comes back to it a round
+	 * later), they would make a steady group rise by as many, and 2 of
+	 * 3,000 read as "+14/min". */
+	lt_growth_fit(t, v, m, (double)(LT_TGROUPS_NOISE + unseen), out);
 	free(t);
 	free(v);
 }

@@ -650,8 +650,8 @@ int lt_pprof_decode(lt_pprof *p, const char *kind, const unsigned char *body,
 	return rc;
 }
 
-static int fetch(lt_pprof *p, const char *kind, struct lt_pprof_tick *out,
-		 char *why, size_t wl)
+static int fetch(lt_pprof *p, const char *kind, const char *query,
+		 struct lt_pprof_tick *out, char *why, size_t wl)
 {
 	char path[32];
 	unsigned char *body;
@@ -659,7 +659,7 @@ static int fetch(lt_pprof *p, const char *kind, struct lt_pprof_tick *out,
 	lt_err err = {0};
 	int rc;
 
-	snprintf(path, sizeof(path), "/%s", kind);
+	snprintf(path, sizeof(path), "/%s%s", kind, query);
 	if (lt_httpget(&p->url, path, LT_PPROF_MAX_BODY, TIMEOUT_S, &body, &len, &err) < 0) {
 		snprintf(why, wl, "%.60s%.12s: %.170s", p->url.path, path, err.msg);
 		return -1;
@@ -671,16 +671,20 @@ static int fetch(lt_pprof *p, const char *kind, struct lt_pprof_tick *out,
 	return rc;
 }
 
-int lt_pprof_sample(lt_pprof *p, struct lt_pprof_tick *out, lt_err *err)
+int lt_pprof_sample(lt_pprof *p, int gc, struct lt_pprof_tick *out, lt_err *err)
 {
 	double t0 = lt_clock_mono();
 	int a, b;
 
 	reset(p);
 	memset(out, 0, sizeof(*out));
-	a = fetch(p, "goroutine", out, out->go_err, sizeof(out->go_err));
+	a = fetch(p, "goroutine", "", out, out->go_err, sizeof(out->go_err));
 	out->go.elapsed_ns = (int64_t)((lt_clock_mono() - t0) * 1e9);
-	b = fetch(p, "heap", out, out->heap_err, sizeof(out->heap_err));
+	/* ?gc=1: Go's handler runs runtime.GC() first, which publishes the
+	 * cycle it completes; without it the counts are as of the GC before
+	 * the last one (mprof.go publishes a cycle at the next one's mark
+	 * termination). */
+	b = fetch(p, "heap", gc ? "?gc=1" : "", out, out->heap_err, sizeof(out->heap_err));
 	if (a < 0 && b < 0) {
 		lt_err_set(err, LT_EXIT_TARGET, "%s", out->go_err);
 		return -1;

@@ -3,9 +3,10 @@
  *   1. list /proc/PID/task and read every thread's stat file: name, state
  *      (in the caller's thread);
  *   2. in a helper thread started for this tick, take the threads that may
- *      be stopped one at a time, in tid order starting after the last one
- *      reached the tick before, until the time budget is spent: read its
- *      syscall file, stop it, unwind it, let it go at once;
+ *      be stopped one at a time, those never reached yet first, then in
+ *      tid order starting after the last one reached the tick before,
+ *      until the time budget is spent: read its syscall file, stop it,
+ *      unwind it, let it go at once;
  *   3. give threads not reached their last known stack and syscall, marked
  *      stale.
  *
@@ -314,6 +315,15 @@ static void sample_one(struct run *r, size_t i)
 	t->plan[i] = PLAN_DONE;
 }
 
+/* Whether no stack of th is known: it is new, or was passed (over
+ * budget, or it did not stop in time) every tick since it appeared. */
+static int never_reached(const lt_threads *t, const struct lt_thread *th)
+{
+	const struct lt_thread *old = previous(t, th->tid);
+
+	return !old || old->unreached;
+}
+
 static void *stop_phase(void *arg)
 {
 	struct run *r = arg;
@@ -322,6 +332,22 @@ static void *stop_phase(void *arg)
 	int64_t t0 = lt_ptrace_now_ns();
 	int any = 0;
 
+	/* Threads never reached first, with half the budget at most: on a
+	 * loaded machine a thread that does not stop within the timeout is
+	 * passed, and the rotation alone would come back to it only a whole
+	 * round later (30 s with 3,000 threads beside two busy loops), its
+	 * samples partial meanwhile.  In the first round these are the
+	 * threads the rotation takes next anyway. */
+	for (size_t i = 0; i < n; i++) {
+		if (t->plan[i] != PLAN_STOP || !never_reached(t, &t->cur[i]))
+			continue;
+		if (any && lt_ptrace_now_ns() - t0 >= t->budget_ns / 2)
+			break;
+		any = 1;
+		sample_one(r, i);
+		if (r->npending)
+			poll_pending(r);
+	}
 	while (start < n && t->cur[start].tid <= t->cursor)
 		start++;
 	for (size_t k = 0; k < n; k++) {

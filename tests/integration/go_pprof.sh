@@ -7,7 +7,9 @@
 # verdicts name the goroutines piling up in main.longRunningTask (blocked
 # in a channel send: the wait reason read from their stacks) and the
 # heap growing there, the steady worker pool is not flagged, and the
-# exports read back with `go tool pprof`.  Bad URLs are usage errors; an
+# exports read back with `go tool pprof`.  The runtime publishes its heap
+# profile one GC behind: the session's last heap read asks for ?gc=1
+# (once), so a short session sees what was allocated until its end.  Bad URLs are usage errors; an
 # endpoint that does not answer turns the source off with the reason.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../go_lib.sh"
@@ -37,7 +39,11 @@ expect_line "plain: the report says it too" "$T/plain.report" "built without DWA
 start_record pp "$target" -d 12s --pprof "http://127.0.0.1:$port"
 sleep 4
 check "pp: the program runs free while recorded" runs_free "$target"
+n=$(grep -c '^request ' "$TARGET_OUT" || true)
+check "pp: no GC is asked for while recording ($n)" test "$n" = 0
 finish_record pp
+n=$(grep -c '^request ' "$TARGET_OUT" || true)
+check "pp: the heap is read with ?gc=1 once, at the end ($n)" sh -c "test $n = 1 && grep -qx 'request /debug/pprof/heap?gc=1' '$TARGET_OUT'"
 expect_line "pp: stderr names the endpoint" "$T/pp.err" "goroutines: the program's goroutine profile from http://127.0.0.1:$port"
 n=$(sql "$T/pp.db" 'SELECT count(*) FROM goroutine_sample')
 check "pp: goroutine profiles read ($n)" test "${n:-0}" -ge 8

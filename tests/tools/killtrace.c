@@ -1,7 +1,7 @@
 /* killtrace: SIGKILLs a tracer in the middle of its tracing of a target,
  * at a chosen point, for tests/integration/inject_kill.sh.
  *
- *   killtrace TRACER TARGET USEC [TIMEOUT_S]
+ *   killtrace TRACER TARGET USEC [TIMEOUT_S [MIN_THREADS]]
  *
  * Polls /proc/TARGET/task/STAR/status in a tight loop (a shell loop takes
  * milliseconds per look, longer than a whole injection now) until a
@@ -13,7 +13,15 @@
  * traced TARGET, US microseconds after the tracing was first seen) and
  * exits 0, or prints "missed WHY" and exits 1 (TRACER ended, or traced
  * nothing for 0.5 s once it had begun, or TIMEOUT_S, default 10,
- * passed). */
+ * passed).
+ *
+ * With MIN_THREADS, tracing counts only while at least that many threads
+ * of TARGET are traced at once (a reachability scan holds every thread,
+ * the thread sampler one at a time), by TRACER or any thread of it: /proc
+ * shows the tracing thread's tid as TracerPid, and the scan runs in a
+ * thread of its own.  Without it only TRACER itself counts: the injection
+ * traces from leaktop's main thread, and the brief tracing of its other
+ * threads (symbols, the agent's start) must not stretch what is timed. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,8 +39,27 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Whether some thread of target has tracer as its TracerPid. */
-static int traced_by(const char *target, long tracer)
+/* Any thread of the tracer counts as the tracer (MIN_THREADS given). */
+static int any_thread;
+
+/* Whether tid is tracer, or one of its threads when any_thread. */
+static int of_tracer(long tid, long tracer)
+{
+	char path[64];
+
+	if (tid <= 0)
+		return 0;
+	if (tid == tracer)
+		return 1;
+	if (!any_thread)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld", tracer, tid);
+	return access(path, F_OK) == 0;
+}
+
+/* Whether at least min threads of target have tracer (see of_tracer) as
+ * their TracerPid. */
+static int traced_by(const char *target, long tracer, int min)
 {
 	char path[512], buf[4096];
 	struct dirent *d;
@@ -43,7 +70,7 @@ static int traced_by(const char *target, long tracer)
 	dir = opendir(path);
 	if (!dir)
 		return 0;
-	while (!hit && (d = readdir(dir))) {
+	while (hit < min && (d = readdir(dir))) {
 		char *p;
 		ssize_t n;
 		int fd;
@@ -61,29 +88,34 @@ static int traced_by(const char *target, long tracer)
 			continue;
 		buf[n] = '\0';
 		p = strstr(buf, "\nTracerPid:");
-		if (p && strtol(p + 11, NULL, 10) == tracer)
-			hit = 1;
+		if (p && of_tracer(strtol(p + 11, NULL, 10), tracer))
+			hit++;
 	}
 	closedir(dir);
-	return hit;
+	return hit >= min;
 }
 
 int main(int argc, char **argv)
 {
 	long tracer, usec;
+	int min;
 	long long deadline, first = -1, last = -1;
 	char alive[64];
 
-	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: killtrace TRACER TARGET USEC [TIMEOUT_S]\n");
+	if (argc < 4 || argc > 6) {
+		fprintf(stderr, "usage: killtrace TRACER TARGET USEC [TIMEOUT_S [MIN_THREADS]]\n");
 		return 2;
 	}
+	any_thread = argc == 6;
+	min = any_thread ? atoi(argv[5]) : 1;
+	if (min < 1)
+		min = 1;
 	tracer = strtol(argv[1], NULL, 10);
 	usec = strtol(argv[3], NULL, 10);
-	deadline = now_us() + (argc == 5 ? atol(argv[4]) : 10) * 1000000LL;
+	deadline = now_us() + (argc >= 5 ? atol(argv[4]) : 10) * 1000000LL;
 	snprintf(alive, sizeof(alive), "/proc/%ld", tracer);
 	while (now_us() < deadline) {
-		int t = traced_by(argv[2], tracer);
+		int t = traced_by(argv[2], tracer, min);
 		long long now = now_us();
 
 		if (t && first < 0)

@@ -8,7 +8,9 @@
 // buffer and blocks forever sending it on a channel nobody reads:
 // +RATE goroutines/s in main.longRunningTask, created by main.handler,
 // and +RATE x 100 kB/s of Go heap allocated there.  A pool of 4 workers
-// blocked on a channel stays as it is and must not be flagged.
+// blocked on a channel stays as it is and must not be flagged.  Each
+// request that asks for a GC (a query with gc=, as /debug/pprof/heap?gc=1)
+// prints "request URI" on stdout.
 //
 // Usage: pprof_server [RATE [SECONDS [PORT]]]; exits after SECONDS
 // (default 60).
@@ -61,7 +63,12 @@ func main() {
 		fmt.Println("listen:", err)
 		os.Exit(1)
 	}
-	go http.Serve(ln, nil)
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("gc") {
+			fmt.Println("request", r.URL.RequestURI())
+		}
+		http.DefaultServeMux.ServeHTTP(w, r)
+	}))
 	jobs := make(chan int)
 	for i := 0; i < 4; i++ {
 		go worker(jobs)
