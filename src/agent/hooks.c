@@ -279,6 +279,54 @@ static inline void note_free(void *p, void *fa)
 	guard = 0;
 }
 
+/* Whether an allocation of size bytes is one to sample (or the first of
+ * this thread in this start), counted before it is made: the hook of an
+ * allocation that is not then jumps to the allocator, whose return goes
+ * straight to the caller.  A sample of a failed allocation moves to the
+ * next one. */
+static inline int alloc_due(size_t size)
+{
+	if (!ag_active || guard)
+		return 0;
+	countdown -= (int64_t)size;
+	return __builtin_expect(countdown <= 0 || seeded_gen != start_gen, 0);
+}
+
+/* Whether a free needs more than the jump to the allocator: a free-flow
+ * sample due, or a block that may be sampled.  The free flow's countdown
+ * is taken here, once. */
+static inline int free_due(void *p)
+{
+	if (!p || !ag_active || guard)
+		return 0;
+	if (ag_cfg.free_flow) {
+		fcountdown -= (int64_t)ag_usable_size(p);
+		if (__builtin_expect(fcountdown <= 0 || fseeded_gen != start_gen, 0))
+			return 1;
+	}
+	return ag_maybe_tracked(p);
+}
+
+/* The rest of a due free's hook, out of line so that the others pass
+ * with no frame set up. */
+__attribute__((noinline, cold)) static void free_done(void *p, void *fa)
+{
+	if (ag_cfg.free_flow && (fcountdown <= 0 || fseeded_gen != start_gen))
+		take_free_sample(p, ag_usable_size(p), fa);
+	if (!ag_maybe_tracked(p))
+		return;
+	guard = 1;
+	ag_untrack(p);
+	guard = 0;
+}
+
+/* The rest of a due allocation's hook, out of line. */
+__attribute__((noinline, cold)) static void alloc_done(void *p, size_t size, void *fa)
+{
+	if (p)
+		take_sample(p, size, fa);
+}
+
 void ag_new_start(void)
 {
 	__atomic_fetch_add(&start_gen, 1, __ATOMIC_RELAXED);
@@ -289,23 +337,30 @@ void ag_new_start(void)
 
 static void *hk_malloc(size_t n)
 {
-	void *p = ag_real.malloc(n);
+	void *p;
 
-	note_alloc(p, n, FA);
+	if (!alloc_due(n))
+		return ag_real.malloc(n);
+	p = ag_real.malloc(n);
+	alloc_done(p, n, FA);
 	return p;
 }
 
 static void hk_free(void *p)
 {
-	note_free(p, FA);
+	if (free_due(p))
+		free_done(p, FA);
 	ag_real.free(p);
 }
 
 static void *hk_calloc(size_t n, size_t m)
 {
-	void *p = ag_real.calloc(n, m);
+	void *p;
 
-	note_alloc(p, n * m, FA);
+	if (!alloc_due(n * m))
+		return ag_real.calloc(n, m);
+	p = ag_real.calloc(n, m);
+	alloc_done(p, n * m, FA);
 	return p;
 }
 
