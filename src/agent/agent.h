@@ -53,11 +53,14 @@ struct ag_stripe {
 } AG_LINE;
 extern struct ag_stripe ag_inflight[AG_STRIPES] AG_HIDDEN;
 
+/* Inside the agent: hooks pass straight through. */
+extern __thread int ag_guard AG_HIDDEN;
+
+/* A thread's stripe, from where its ag_guard lives (every thread's at
+ * an address of its own). */
 static inline struct ag_stripe *ag_my_stripe(void)
 {
-	static __thread char here;   /* every thread's at its own address */
-
-	return &ag_inflight[((uintptr_t)&here * 0x9e3779b97f4a7c15ULL) >> 60];
+	return &ag_inflight[((uintptr_t)&ag_guard * 0x9e3779b97f4a7c15ULL) >> 60];
 }
 
 /* Entering and leaving the slow path.  Sequentially consistent: either
@@ -107,8 +110,6 @@ int ag_unwind_init(char *name, size_t len) AG_HIDDEN;
 void ag_real_init(void) AG_HIDDEN;
 /* A new start: every thread draws a fresh countdown. */
 void ag_new_start(void) AG_HIDDEN;
-/* Inside the agent: hooks pass straight through. */
-extern __thread int ag_guard AG_HIDDEN;
 typedef int (*ag_backtrace_fn)(void **, int);
 extern ag_backtrace_fn ag_unwind AG_HIDDEN;  /* unw_backtrace or backtrace */
 

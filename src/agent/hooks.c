@@ -214,16 +214,6 @@ __attribute__((noinline, cold)) static void take_sample(void *p, size_t size, vo
 	cost_end(t0);
 }
 
-static inline void note_alloc(void *p, size_t size, void *fa)
-{
-	if (!p || !ag_active || guard)
-		return;
-	countdown -= (int64_t)size;
-	if (__builtin_expect(countdown > 0 && seeded_gen == start_gen, 1))
-		return;
-	take_sample(p, size, fa);
-}
-
 /* A free sampled by bytes: the stack of the free call and the block's
  * usable size, whatever the block (one from before the attach too), so
  * that what code allocates can be weighed against what is freed through
@@ -260,24 +250,6 @@ __attribute__((noinline, cold)) static void take_free_sample(void *p, size_t siz
 }
 
 int ag_glibc_chunks;
-
-static inline void note_free(void *p, void *fa)
-{
-	if (!p || !ag_active || guard)
-		return;
-	if (ag_cfg.free_flow) {
-		size_t size = ag_usable_size(p);
-
-		fcountdown -= (int64_t)size;
-		if (__builtin_expect(fcountdown <= 0 || fseeded_gen != start_gen, 0))
-			take_free_sample(p, size, fa);
-	}
-	if (!ag_maybe_tracked(p))
-		return;
-	guard = 1;
-	ag_untrack(p);
-	guard = 0;
-}
 
 /* Whether an allocation of size bytes is one to sample (or the first of
  * this thread in this start), counted before it is made: the hook of an
@@ -325,6 +297,20 @@ __attribute__((noinline, cold)) static void alloc_done(void *p, size_t size, voi
 {
 	if (p)
 		take_sample(p, size, fa);
+}
+
+/* The hooks that must look at the result (realloc, the aligned ones)
+ * count after the call: a failed allocation takes nothing off. */
+static inline void note_alloc(void *p, size_t size, void *fa)
+{
+	if (p && alloc_due(size))
+		take_sample(p, size, fa);
+}
+
+static inline void note_free(void *p, void *fa)
+{
+	if (free_due(p))
+		free_done(p, fa);
 }
 
 void ag_new_start(void)
