@@ -8,7 +8,10 @@
  * call) and of the stack words it reads: each frame's return address and,
  * for a frame whose CFA is its frame pointer + 16 (one that keeps frame
  * pointers), the slot that frame pointer was saved in (the hook's own
- * frame holds the caller's).  Once a stack has been met twice in a row
+ * frame holds the caller's).  A stack through a signal frame is never
+ * learned: the frames below it sit where the saved context's stack
+ * pointer says, a word the unwinder reads that these do not include (and
+ * unw_get_save_loc cannot tell it from a computed one).  Once a stack has been met twice in a row
  * at one call, those words are learned with a slow libunwind walk that
  * reports where it read them (unw_get_save_loc); a later sample that
  * starts at the same place and finds the same values in the same words
@@ -71,6 +74,7 @@ static int (*sc_init_local)(unw_cursor_t *, unw_context_t *);
 static int (*sc_step)(unw_cursor_t *);
 static int (*sc_get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 static int (*sc_get_save_loc)(unw_cursor_t *, int, unw_save_loc_t *);
+static int (*sc_is_signal_frame)(unw_cursor_t *);
 static struct sc_thread *pool;
 static uint32_t pool_used;      /* blocks ever handed out */
 static __thread struct sc_thread *mine;
@@ -136,7 +140,9 @@ void ag_sc_init(void *libunwind)
 	sc_step = (int (*)(unw_cursor_t *))dlsym(libunwind, "_ULx86_64_step");
 	sc_get_reg = (int (*)(unw_cursor_t *, unw_regnum_t, unw_word_t *))dlsym(libunwind, "_ULx86_64_get_reg");
 	sc_get_save_loc = (int (*)(unw_cursor_t *, int, unw_save_loc_t *))dlsym(libunwind, "_ULx86_64_get_save_loc");
+	sc_is_signal_frame = (int (*)(unw_cursor_t *))dlsym(libunwind, "_ULx86_64_is_signal_frame");
 	if (!sc_getcontext || !sc_init_local || !sc_step || !sc_get_reg || !sc_get_save_loc ||
+	    !sc_is_signal_frame ||
 	    pthread_key_create(&owner_key, give_back))
 		return;
 	/* Untouched pages cost nothing: a thread's 6.6 KiB come in when it
@@ -251,7 +257,7 @@ static __attribute__((noinline)) int learn(struct sc_entry *n, const uint64_t *p
 	/* At each frame: its frame pointer and where it was read from; once
 	 * stepped out, whether the frame's CFA came from it. */
 	for (k = 1;; k++) {
-		if (sc_get_reg(&c, UNW_X86_64_RBP, &bp) ||
+		if (sc_is_signal_frame(&c) != 0 || sc_get_reg(&c, UNW_X86_64_RBP, &bp) ||
 		    sc_get_save_loc(&c, UNW_X86_64_RBP, &bloc))
 			return -1;
 		if (k == depth && truncated)
