@@ -137,18 +137,22 @@ static int64_t ff_samples(const lt_model *m)
 static void agent_lines(struct out *o, const lt_model *m)
 {
 	struct lt_agent_summary a;
-	char line[200], b[32];
+	char line[200], b[32], reuse[64] = "";
 
 	lt_model_agent_summary(m, ff_samples(m), &a);
 	if (!a.have)
 		return;
+	/* Said only when some were: 0 is also what a file from before the
+	 * figure, or an agent without libunwind, holds. */
+	if (a.reused_share > 0)
+		snprintf(reuse, sizeof(reuse), "; %.0f%% of the stacks known without an unwind",
+			 100 * a.reused_share);
 	if (a.have_cost)
 		put(o, "  %-10s %.0f samples/s, %.0f ns per sample (wall time, frees' samples "
 		    "too): %.2f%% of the target's CPU time (+%.2f%% in the agent's thread); "
-		    "%lld frees looked up, %lld lock waits; %.0f%% of the stacks known without an unwind\n",
-		    "heap agent", a.samples_per_s, a.ns_per_sample,
-		    100 * a.cpu_share, 100 * a.agent_share, (long long)a.free_hits,
-		    (long long)a.lock_waits, 100 * a.reused_share);
+		    "%lld frees looked up, %lld lock waits%s\n", "heap agent", a.samples_per_s,
+		    a.ns_per_sample, 100 * a.cpu_share, 100 * a.agent_share,
+		    (long long)a.free_hits, (long long)a.lock_waits, reuse);
 	else
 		put(o, "  %-10s %lld samples (an agent that does not report its cost)\n",
 		    "heap agent", (long long)a.samples);
