@@ -20,6 +20,7 @@
 #include "lt_srccap.h"
 #include "lt_srctext.h"
 #include "lt_store.h"
+#include "test_util.h"
 
 static char dir[64];
 static char path[8][128];
@@ -78,16 +79,6 @@ static lt_store *write_session(const char *p, int n)
 	}
 	lt_model_free(m);
 	return st;
-}
-
-static lt_model *load_ok(const char *p)
-{
-	lt_model *m = NULL;
-	lt_err err = {0, ""};
-
-	if (lt_store_load(p, &m, &err) < 0)
-		fail_msg("load %s: %s", p, err.msg);
-	return m;
 }
 
 /* dst as an empty file, like export creates it. */
@@ -166,7 +157,7 @@ static void test_source_text_round_trip(void **state)
 	 * shown as '?'. */
 	exec_sql(p, "INSERT INTO source_text VALUES ('/src/x.c', 0, 'a'), "
 		    "('/src/y.c', 3, 'ok' || char(27) || '[2J' || char(10) || 'b')");
-	back = load_ok(p);
+	back = tu_load_ok(p);
 	sn = lt_srctext_find(lt_model_srctext_c(back), "/src/leak.c", 42);
 	assert_non_null(sn);
 	assert_int_equal(sn->first, 40);
@@ -180,7 +171,7 @@ static void test_source_text_round_trip(void **state)
 	lt_model_free(back);
 	/* A file without the table (written before it) loads with none. */
 	exec_sql(p, "DROP TABLE source_text");
-	back = load_ok(p);
+	back = tu_load_ok(p);
 	assert_int_equal(lt_srctext_count(lt_model_srctext_c(back)), 0);
 	lt_model_free(back);
 	lt_model_free(m);
@@ -207,7 +198,7 @@ static void test_copy_while_written(void **state)
 	assert_int_not_equal(stat(side, &sb), 0);
 	snprintf(side, sizeof(side), "%s-shm", dst);
 	assert_int_not_equal(stat(side, &sb), 0);
-	m = load_ok(dst);
+	m = tu_load_ok(dst);
 	assert_int_equal(lt_model_tick_count(m), 6);
 	assert_string_equal(lt_model_meta_c(m)->copy_of, "/srv/live.db on box");
 	assert_int_equal(lt_model_meta_c(m)->copy_ns, 7);
@@ -230,7 +221,7 @@ static void test_copy_trimmed(void **state)
 
 	assert_int_equal(lt_store_finish(write_session(src, 10), 2, "duration", &err), 0);
 	assert_int_equal(lt_store_copy(src, dst, &o, &err), 0);
-	m = load_ok(dst);
+	m = tu_load_ok(dst);
 	assert_int_equal(lt_model_tick_count(m), 4);
 	for (int i = 0; i < 4; i++) {
 		const struct lt_sample *got = lt_model_tick(m, (size_t)i);

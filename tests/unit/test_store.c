@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lt_store.h"
+#include "test_util.h"
 
 #define NOBODY 65534
 
@@ -161,16 +162,6 @@ static void finish_session(const char *path, int n)
 					 "duration", &err), 0);
 }
 
-static lt_model *load_ok(const char *path)
-{
-	lt_model *m = NULL;
-	lt_err err = {0};
-
-	if (lt_store_load(path, &m, &err) < 0)
-		fail_msg("load %s: %s", path, err.msg);
-	return m;
-}
-
 static void load_fails(const char *path, const char *msg)
 {
 	lt_model *m = (lt_model *)1;
@@ -250,7 +241,7 @@ static void test_round_trip(void **state)
 	assert_true(size_of(tmp("round.lt-wal")) <= 0);
 	assert_false(exists(tmp("round.lt-shm")));
 
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	mt = lt_model_meta_c(m);
 	assert_int_equal(mt->pid, 4242);
 	assert_string_equal(mt->cmdline, "/usr/bin/demo --port 8080");
@@ -310,7 +301,7 @@ static void test_meta_rewrite_and_unknown(void **state)
 		       "'count', 'level');"
 		       "INSERT INTO metric_value VALUES (100, 1, 5);"
 		       "INSERT INTO meta VALUES ('future_key', 'x');");
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_meta_c(m)->pid, 99);
 	assert_null(lt_model_meta_c(m)->host);
 	assert_null(lt_model_meta_c(m)->end_reason);
@@ -392,7 +383,7 @@ static void test_create_refusals(void **state)
 	write_file(tmp("exists.lt-wal"), "garbage wal", 11);
 	write_file(tmp("exists.lt-shm"), "garbage shm", 11);
 	lt_store_close(lt_store_create(path, 1, &err));
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 0);
 	lt_model_free(m);
 	assert_true(size_of(tmp("exists.lt-wal")) <= 0);
@@ -430,7 +421,7 @@ static void test_create_leftovers(void **state)
 	if (!st)
 		fail_msg("%s", err.msg);
 	lt_store_close(st);
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 0);
 	assert_null(lt_model_meta_c(m)->cmdline);
 	lt_model_free(m);
@@ -681,7 +672,7 @@ static void test_reader_beside_writer(void **state)
 	assert_int_equal(ok, SQLITE_OK);
 	assert_true(size_of(tmp("live.lt-wal")) > 100000);  /* spilled */
 
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 3);
 	for (int i = 0; i < 3; i++)
 		check_tick(m, i);
@@ -690,14 +681,14 @@ static void test_reader_beside_writer(void **state)
 	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_int_equal(lt_store_add_tick(st, &s, &err), 0);
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 4);
 	check_tick(m, 3);
 	lt_model_free(m);
 	/* The reader is still there: finishing must still succeed. */
 	assert_int_equal(lt_store_finish(st, 5, "duration", &err), 0);
 	sqlite3_close(db);
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 4);
 	assert_string_equal(lt_model_meta_c(m)->end_reason, "duration");
 	lt_model_free(m);
@@ -711,7 +702,7 @@ static void test_close_without_finish(void **state)
 	(void)state;
 	lt_store_close(write_session(path, 6));
 	lt_store_close(NULL);
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 6);
 	for (int i = 0; i < 6; i++)
 		check_tick(m, i);
@@ -749,7 +740,7 @@ static void test_writer_exits(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	wal = size_of(tmp("exited.lt-wal"));
 	assert_true(wal > 0);
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 5);
 	for (int i = 0; i < 5; i++)
 		check_tick(m, i);
@@ -796,7 +787,7 @@ static void test_writer_killed(void **state)
 	assert_true(WIFSIGNALED(n));
 	close(fds[0]);
 
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_true(lt_model_tick_count(m) >= (size_t)reported);
 	for (size_t i = 0; i < lt_model_tick_count(m); i++) {
 		const struct lt_sample *got = lt_model_tick(m, i);
@@ -820,7 +811,7 @@ static void test_odd_file_name(void **state)
 	finish_session(path, 2);
 	assert_false(exists(tmp("a b")));
 	assert_false(exists(tmp("a bAc")));
-	m = load_ok(path);
+	m = tu_load_ok(path);
 	assert_int_equal(lt_model_tick_count(m), 2);
 	lt_model_free(m);
 }

@@ -22,6 +22,7 @@
 
 #include "lt_model.h"
 #include "lt_store.h"
+#include "test_util.h"
 
 static char dir[] = "/tmp/lt-cadence-XXXXXX";
 
@@ -157,16 +158,6 @@ static const char *rows(const char *path, struct rec *r, int stack, int kind,
 	return buf;
 }
 
-static lt_model *load_ok(const char *path)
-{
-	lt_model *m = NULL;
-	lt_err err = {0, ""};
-
-	if (lt_store_load(path, &m, &err) < 0)
-		fail_msg("load %s: %s", path, err.msg);
-	return m;
-}
-
 /* A site churning within the range of its first two rows is written at
  * most every 5 s; one whose row waits is written when due even if it
  * does not change then; the end writes what waits. */
@@ -200,7 +191,7 @@ static void test_churn_waits(void **state)
 	assert_string_equal(rows(r.path, &r, 1, 0, &last), "1 2 7");
 	assert_int_equal(last, 700);
 	/* A reader carries forward: at 9 s the value written at 6 s. */
-	back = load_ok(r.path);
+	back = tu_load_ok(r.path);
 	lt_hsites_value(lt_model_hsites_c(back), 0, 9, &v);
 	assert_int_equal(v.live_bytes, 1000 + 100 * ((6 * 7) % 10));
 	lt_hsites_value(lt_model_hsites_c(back), 0, 18, &v);
@@ -338,7 +329,7 @@ static void test_every_family_and_the_end(void **state)
 	rec_open(&r, "families.lt");
 	churn_all(&r, 23);
 	rec_finish(&r);
-	back = load_ok(r.path);
+	back = tu_load_ok(r.path);
 	check_within_age(r.m, back, 1);
 	lt_model_free(back);
 	/* The free site: its first row, then every 5 s, the end's. */
@@ -351,7 +342,7 @@ static void test_every_family_and_the_end(void **state)
 	rec_open(&c, "closed.lt");
 	churn_all(&c, 23);
 	lt_store_close(c.st);
-	back = load_ok(c.path);
+	back = tu_load_ok(c.path);
 	check_within_age(c.m, back, 0);
 	lt_model_free(back);
 	assert_string_equal(rows(c.path, &c, 4, 1, NULL), "1 6 11 16 21");
@@ -418,7 +409,7 @@ static void test_failed_tick_retried(void **state)
 	assert_int_equal(last, 1800);
 	assert_string_equal(rows(r.path, &r, 2, 0, &last), "8");
 	assert_int_equal(last, 100);
-	back = load_ok(r.path);
+	back = tu_load_ok(r.path);
 	assert_int_equal(lt_model_tick_count(back), 9);
 	assert_int_equal(lt_hsites_count(lt_model_hsites_c(back)), 3);
 	lt_hsites_value(lt_model_hsites_c(back), 0, 7, &v);
@@ -471,8 +462,8 @@ static void test_trimmed_copy(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(lt_store_copy(r.path, dst, &o, &err), 0);
-	orig = load_ok(r.path);
-	part = load_ok(dst);
+	orig = tu_load_ok(r.path);
+	part = tu_load_ok(dst);
 	assert_int_equal(lt_model_tick_count(part), 8);
 	for (int f = 0; f < 3; f++) {
 		const lt_hsites *a = f == ALLOC ? lt_model_hsites_c(orig) :

@@ -22,6 +22,21 @@
 
 #include "lt_metric.h"
 #include "lt_model.h"
+#include "lt_store.h"
+
+/* ---- session files ---- */
+
+/* The model of the session file at path, or the test fails with the
+ * loader's message. */
+static inline lt_model *tu_load_ok(const char *path)
+{
+	lt_model *m = NULL;
+	lt_err err = {0, ""};
+
+	if (lt_store_load(path, &m, &err) < 0)
+		fail_msg("load %s: %s", path, err.msg);
+	return m;
+}
 
 /* ---- files ---- */
 
