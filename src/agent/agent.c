@@ -503,6 +503,7 @@ static int start(const char *config)
 	starts++;
 	ag_t0 = ag_now_ns();
 	ag_new_start();
+	ag_ff_mode = !ag_cfg.free_flow ? AG_FF_OFF : ag_glibc_chunks ? AG_FF_INLINE : AG_FF_CALL;
 	ag_active = 1;
 	ag_got_patch_all();
 	sigfillset(&all);

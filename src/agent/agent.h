@@ -53,8 +53,19 @@ struct ag_stripe {
 } AG_LINE;
 extern struct ag_stripe ag_inflight[AG_STRIPES] AG_HIDDEN;
 
-/* Inside the agent: hooks pass straight through. */
-extern __thread int ag_guard AG_HIDDEN;
+/* A thread's state on the hooks' path, in one thread-local struct: its
+ * fields are reached through one GOT entry (the initial-exec TLS offset)
+ * instead of one each. */
+struct ag_thread {
+	int guard;                /* inside the agent: hooks pass through */
+	uint32_t gen, fgen;       /* start the countdowns were drawn in */
+	uint32_t cost_turn;       /* samples, for timing one in COST_EVERY */
+	int64_t countdown;        /* bytes until the next sample */
+	int64_t fcountdown;       /* usable bytes freed until the next free
+				     sample (the free flow) */
+};
+extern __thread struct ag_thread ag_thr AG_HIDDEN;
+#define ag_guard (ag_thr.guard)
 
 /* A thread's stripe, from where its ag_guard lives (every thread's at
  * an address of its own). */
@@ -177,19 +188,26 @@ extern uint64_t ag_t0 AG_HIDDEN;
  * to malloc_usable_size (which also reads the next chunk's header). */
 extern int ag_glibc_chunks AG_HIDDEN;
 
+/* How a free counts toward the free flow in this start: not at all
+ * (AG_FF_OFF), the size read inline on the hook's path (AG_FF_INLINE,
+ * glibc's chunks), or out of line by malloc_usable_size (AG_FF_CALL). */
+enum { AG_FF_OFF, AG_FF_INLINE, AG_FF_CALL };
+extern int ag_ff_mode AG_HIDDEN;
+
+/* Only when ag_glibc_chunks. */
+static inline size_t ag_glibc_usable_size(void *p)
+{
+	size_t word = ((const size_t *)p)[-1], size = word & ~(size_t)7;
+
+	/* An mmapped chunk (bit 2) has a header of two words, any other
+	 * one word of its size (the next chunk's prev_size is the block's
+	 * while it is in use), as glibc's musable. */
+	return word & 2 ? size - 2 * sizeof(size_t) : size - sizeof(size_t);
+}
+
 static inline size_t ag_usable_size(void *p)
 {
-#if defined(__x86_64__)
-	if (ag_glibc_chunks) {
-		size_t word = ((const size_t *)p)[-1], size = word & ~(size_t)7;
-
-		/* An mmapped chunk (bit 2) has a header of two words, any
-		 * other one word of its size (the next chunk's prev_size is
-		 * the block's while it is in use), as glibc's musable. */
-		return word & 2 ? size - 2 * sizeof(size_t) : size - sizeof(size_t);
-	}
-#endif
-	return malloc_usable_size(p);
+	return ag_glibc_chunks ? ag_glibc_usable_size(p) : malloc_usable_size(p);
 }
 
 /* ---- fdhooks.c: descriptor-creating calls and close ---- */

@@ -54,6 +54,25 @@ check "re-attach: the heap source is available again" heap_available "$T/again.d
 check "re-attach: the agent is mapped once" test "$(grep -c 'r-xp.*liblt-agent' /proc/$sites_pid/maps)" = 1
 check "re-attach: leak_request_buffer recorded" test "$(site_live "$T/again.db" leak_request_buffer)" -gt 0
 
+# Re-attach at another rate: each thread's countdown to its next sample
+# was drawn at the first start's rate (1 GiB: a draw of gigabytes), and
+# must not carry over.  At rate 1 every block leaked while attached is
+# counted, in whole 4000-byte blocks; a countdown carried over would
+# leave the leak unseen for hundreds of seconds.
+start_record coarse "$sites_pid" --interval 250ms --duration 2s --no-threads --sample-rate 1G
+finish_record coarse
+before=$(awk '$1 == "leaked" {b = $2} END {print b + 0}' "$sites_out")
+start_record every "$sites_pid" --interval 250ms --duration 3s --no-threads --sample-rate 1
+finish_record every
+after=$(awk '$1 == "leaked" {b = $2} END {print b + 0}' "$sites_out")
+got=$(site_live "$T/every.db" leak_request_buffer)
+if [ "${got:-0}" -gt 0 ] && [ $((got % 4000)) = 0 ] && [ $((got * 2)) -ge $((after - before)) ] &&
+	[ "$got" -le $((after - before)) ]; then
+	ok "re-attach at rate 1 after 1G: every leaked block counted ($got of $((after - before)) bytes leaked meanwhile)"
+else
+	fail "re-attach at rate 1 after 1G: every leaked block counted" "recorded ${got:-none}, leaked $((after - before)) meanwhile"
+fi
+
 # --- SIGKILL of leaktop mid-session ----------------------------------------------
 start_record killed "$sites_pid" --interval 250ms --no-threads
 wait_for "[ \"\$(sql '$T/killed.db' 'SELECT count(*) FROM heap_value' 2>/dev/null || echo 0)\" -gt 0 ]" 15 || true
