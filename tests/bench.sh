@@ -37,7 +37,7 @@ command -v heaptrack >/dev/null && MODES+=(heaptrack)
 # The workloads: churn's arguments after PERIOD_MS SECONDS (threads, frames
 # of calls around each malloc and free, largest block).
 WORKLOADS=("1 0 32768" "2 3 2064")
-WNAMES=("churn: 1 thread, 16 B..32 KiB blocks, 4096 live"
+WNAMES=("churn: 1 thread on CPU 0 (leaktop on CPU 1), 16 B..32 KiB blocks, 4096 live"
 	"2-thread churn: 16 B..2 KiB blocks through 3 frames of calls, 4096 live each")
 
 # Reachability scans (issue 16; BENCH_REACH_ONLY=1 runs this part alone):
@@ -157,8 +157,18 @@ window() {
 # the ops/s of the periods wholly inside the attached window to OUT.ops.
 run_churn() {
 	local w=$1 mode=${MODES[$2]} out=$3 from to
+	local tpin=() lpin=()
+	# A 1-thread workload runs on CPU 0 in every mode and leaktop (or
+	# heaptrack) on CPU 1: with both free to move, which core the target
+	# landed on, and what shared it, moved a round's figure by up to 30%
+	# here (two unattached churns side by side differed that much).  The
+	# agent's thread runs on the target's core, as it would.
+	if [ "${WORKLOADS[$w]%% *}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+		tpin=(taskset -c 0)
+		lpin=(taskset -c 1)
+	fi
 	# shellcheck disable=SC2086 # the workload is an argument list
-	build/targets/churn 250 "$((SECS + 4))" ${WORKLOADS[$w]} >"$out" &
+	"${tpin[@]}" build/targets/churn 250 "$((SECS + 4))" ${WORKLOADS[$w]} >"$out" &
 	local pid=$!
 	sleep 0.5
 	case "$mode" in
@@ -168,12 +178,12 @@ run_churn() {
 		# heaptrack -p injects with gdb and traces every call until
 		# interrupted; its figures are for comparison only.
 		from=$(( $(now_ns) + 2000000000 ))
-		(cd "$tmp" && timeout -s INT "$((SECS + 2))" heaptrack -p "$pid" >/dev/null 2>&1) || true
+		(cd "$tmp" && timeout -s INT "$((SECS + 2))" "${lpin[@]}" heaptrack -p "$pid" >/dev/null 2>&1) || true
 		to=$(now_ns)
 		;;
 	*)
 		# shellcheck disable=SC2086 # mode is an option list
-		/usr/bin/time -f '%e %U %S' -o "$out.time" "$LEAKTOP" record -p "$pid" -o "$out.db" \
+		/usr/bin/time -f '%e %U %S' -o "$out.time" "${lpin[@]}" "$LEAKTOP" record -p "$pid" -o "$out.db" \
 			$mode --duration "${SECS}s" 2>/dev/null || true
 		sqlite3 "$out.db" 'SELECT max_stop_ns FROM thread_sample' >>"$tmp/stop-$w-$2" 2>/dev/null || true
 		read -r from to < <(window "$out.db")
