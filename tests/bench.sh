@@ -10,7 +10,7 @@ set -eu
 export LC_ALL=C
 LEAKTOP=${LEAKTOP:-bin/leaktop}
 SECS=${BENCH_SECS:-4}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-7}
 # BENCH_ONLY=go: the Go reader's part alone (tests/bench_go.sh);
 # BENCH_ONLY=growth: the session file's growth alone (growth_bench);
 # BENCH_ONLY=churn: the churn workloads alone.
