@@ -336,7 +336,10 @@ CREATE TABLE heap_agent (
 	grows         INTEGER NOT NULL,      -- table growths
 	deferred      INTEGER NOT NULL,      -- new stacks and changed sites the
 					     -- recorder left for later ticks
-	reused        INTEGER NOT NULL DEFAULT 0 -- samples whose stack needed
+	reused        INTEGER NOT NULL DEFAULT 0, -- samples whose stack needed
 					     -- no unwind (a column added later:
 					     -- absent in older files)
+	behind_ms     INTEGER NOT NULL DEFAULT 0 -- the agent's last report read
+					     -- was this old (ms, when over 1 s;
+					     -- added later too)
 );

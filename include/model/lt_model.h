@@ -150,6 +150,9 @@ struct lt_agent_stat {
 				   cut short) */
 	int64_t reused;         /* samples whose stack the agent knew again
 				   without unwinding (0: none, or unknown) */
+	int64_t behind_ms;      /* how old the agent's last report read was,
+				   in steps of 100 ms, when over a second;
+				   else 0 (also in older files) */
 };
 
 /* Appends the agent's figures at a tick (copied; t increasing). */
@@ -177,6 +180,8 @@ struct lt_agent_summary {
 	int64_t max_deferred;
 	int64_t unrecorded;     /* still deferred at the last row: the session
 				   ended before they were written */
+	int64_t behind_ms;      /* at the last row: the heap figures end that
+				   long before the session does */
 };
 /* Sums the agent rows up; ff_samples is the free flow's raw sample count
  * at the end (0 unknown).  This function can't fail. */

@@ -109,6 +109,12 @@ struct lt_heap_cost {
 };
 
 /* What the heap source has for one tick. */
+/* A report read this late means leaktop is not keeping up with the agent
+ * (a target changing more sites per report than it can read), or the
+ * target is stopped: what the agent reported since is not in the batch
+ * yet. */
+#define LT_HEAP_BEHIND_S 1.0
+
 struct lt_heap_batch {
 	const struct lt_heap_stack *stacks;  /* new since the last batch */
 	size_t nstacks;
@@ -127,6 +133,9 @@ struct lt_heap_batch {
 	uint64_t dropped;       /* samples lost because its tables were full */
 	double report_time;     /* seconds on the agent's clock (since its
 				   start) of that report */
+	double behind;          /* how old that report was at this take, in
+				   seconds, when over LT_HEAP_BEHIND_S; else
+				   0 (reports come every 0.2 s) */
 	uint64_t fd_lost;       /* descriptors not followed (number over the
 				   agent's fd table, or its tables full) */
 	struct lt_heap_cost cost;

@@ -299,6 +299,7 @@ void lt_model_agent_summary(const lt_model *m, int64_t ff_samples,
 		}
 	}
 	out->unrecorded = z->deferred;
+	out->behind_ms = z->behind_ms;
 	out->samples = z->samples;
 	out->dropped = z->dropped;
 	out->dropped_bytes = z->dropped_bytes;

@@ -704,6 +704,12 @@ static void losses(struct ctx *c, const lt_model *m)
 	if (lt_verdict_heap_loss(m, line, sizeof(line)))
 		say(c, LT_VERDICT_WARN, "%s", line);
 	lt_model_agent_summary(m, 0, &a);
+	if (a.behind_ms > 0)
+		say(c, LT_VERDICT_WARN, "the heap figures end %.1f s before the session does: "
+		    "the agent's last report read was that old at the end (leaktop fell "
+		    "behind a target changing more sites than it could read, or the "
+		    "target was stopped)",
+		    (double)a.behind_ms / 1000);
 	if (a.unrecorded)
 		say(c, LT_VERDICT_WARN, "%lld new heap stacks or site updates were still waiting "
 		    "to be written when the session ended: the last heap figures lack them",

@@ -171,6 +171,8 @@ static void collect_agent(lt_model *m, const struct lt_heap_batch *b, double t)
 		.grows = clamp_u64(b->cost.grows),
 		.reused = clamp_u64(b->cost.reused),
 		.deferred = clamp_u64(b->deferred + b->deferred_sites),
+		/* In whole 100 ms: a row per tick only while it is late. */
+		.behind_ms = b->behind > 0 && b->behind < 1e9 ? (int64_t)(b->behind * 10) * 100 : 0,
 	};
 
 	if (!b->cost.reports)
@@ -179,7 +181,8 @@ static void collect_agent(lt_model *m, const struct lt_heap_batch *b, double t)
 	    last->dropped == a.dropped && last->sample_ns == a.sample_ns &&
 	    last->free_hits == a.free_hits && last->lock_waits == a.lock_waits &&
 	    last->table_cap == a.table_cap && last->grows == a.grows &&
-	    last->deferred == a.deferred && last->reused == a.reused)
+	    last->deferred == a.deferred && last->reused == a.reused &&
+	    last->behind_ms == a.behind_ms)
 		return;
 	lt_model_add_agent_stat(m, &a);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lt_clock.h"
 #include "lt_err.h"
 #include "lt_heap_int.h"
 
@@ -139,5 +140,12 @@ void lt_heap_take_some(lt_heap *h, struct lt_heap_batch *b, size_t max_stacks,
 		.deferred = h->nfresh,
 		.deferred_sites = h->nchanged,
 	};
+	/* Not once the agent is gone: the figures end there, and the
+	 * session says why. */
+	if (h->clock_mapped && h->ticks && !h->dead && !h->bye) {
+		double late = lt_clock_mono() - h->agent_t0 - b->report_time;
+
+		b->behind = late > LT_HEAP_BEHIND_S ? late : 0;
+	}
 	h->refresh = 0;
 }

@@ -4,16 +4,17 @@
  * existed load with none. */
 #include "lt_store_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#define NCOLS 13
+#define NCOLS 14
 
 static void cols(const struct lt_agent_stat *a, int64_t *c)
 {
 	const int64_t v[NCOLS] = {a->samples, a->tracked, a->dropped, a->dropped_bytes,
 				  a->sample_ns, a->free_hits, a->lock_waits, a->cpu_ns,
 				  a->agent_cpu_ns, a->table_cap, a->grows, a->deferred,
-				  a->reused};
+				  a->reused, a->behind_ms};
 
 	memcpy(c, v, sizeof(v));
 }
@@ -30,7 +31,7 @@ int lt_store_agent_write(sqlite3 *db, struct lt_store_agent *cur,
 	    sqlite3_prepare_v3(db, "INSERT OR REPLACE INTO heap_agent (tick_id, samples, "
 			       "tracked, dropped, dropped_bytes, sample_ns, free_hits, "
 			       "lock_waits, cpu_ns, agent_cpu_ns, table_cap, grows, deferred, "
-			       "reused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+			       "reused, behind_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &cur->ins, NULL) != SQLITE_OK)
 		return lt_store_write_fail(db, path, err);
 	/* Rows of ticks that failed to commit go in with this tick: the
@@ -62,37 +63,38 @@ void lt_store_agent_free(struct lt_store_agent *cur)
 int lt_store_agent_load(sqlite3 *db, lt_model *m, const char *path, lt_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	char have[8];
+	char have[8], sql[512];
 	double last_t = -1;
-	int rc;
+	int rc, reused, behind;
 
 	if (lt_store_query_text(db, "SELECT count(*) FROM sqlite_master WHERE "
 				"name = 'heap_agent'", have, sizeof(have)) != SQLITE_OK)
 		goto corrupt;
 	if (strcmp(have, "1") != 0)
 		return 0;               /* written before the table existed */
-	/* reused came later, without a version change: 0 when absent. */
+	/* reused and behind_ms came later, without a version change: 0
+	 * when absent. */
 	if (lt_store_query_text(db, "SELECT count(*) FROM pragma_table_info('heap_agent') "
 				"WHERE name = 'reused'", have, sizeof(have)) != SQLITE_OK)
 		goto corrupt;
-	if (sqlite3_prepare_v2(db, strcmp(have, "1") == 0 ?
-			       "SELECT t.t, a.samples, a.tracked, a.dropped, "
-			       "a.dropped_bytes, a.sample_ns, a.free_hits, a.lock_waits, "
-			       "a.cpu_ns, a.agent_cpu_ns, a.table_cap, a.grows, a.deferred, "
-			       "a.reused FROM heap_agent a JOIN tick t ON t.id = a.tick_id "
-			       "ORDER BY a.tick_id" :
-			       "SELECT t.t, a.samples, a.tracked, a.dropped, "
-			       "a.dropped_bytes, a.sample_ns, a.free_hits, a.lock_waits, "
-			       "a.cpu_ns, a.agent_cpu_ns, a.table_cap, a.grows, a.deferred, 0 "
-			       "FROM heap_agent a JOIN tick t ON t.id = a.tick_id "
-			       "ORDER BY a.tick_id", -1, &s, NULL) != SQLITE_OK)
+	reused = strcmp(have, "1") == 0;
+	if (lt_store_query_text(db, "SELECT count(*) FROM pragma_table_info('heap_agent') "
+				"WHERE name = 'behind_ms'", have, sizeof(have)) != SQLITE_OK)
+		goto corrupt;
+	behind = strcmp(have, "1") == 0;
+	snprintf(sql, sizeof(sql), "SELECT t.t, a.samples, a.tracked, a.dropped, "
+		 "a.dropped_bytes, a.sample_ns, a.free_hits, a.lock_waits, "
+		 "a.cpu_ns, a.agent_cpu_ns, a.table_cap, a.grows, a.deferred, %s, %s "
+		 "FROM heap_agent a JOIN tick t ON t.id = a.tick_id ORDER BY a.tick_id",
+		 reused ? "a.reused" : "0", behind ? "a.behind_ms" : "0");
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
 		goto corrupt;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct lt_agent_stat a = {.t = sqlite3_column_double(s, 0)};
 		int64_t *f[NCOLS] = {&a.samples, &a.tracked, &a.dropped, &a.dropped_bytes,
 				     &a.sample_ns, &a.free_hits, &a.lock_waits, &a.cpu_ns,
 				     &a.agent_cpu_ns, &a.table_cap, &a.grows, &a.deferred,
-				     &a.reused};
+				     &a.reused, &a.behind_ms};
 
 		for (int k = 0; k < NCOLS; k++) {
 			if (sqlite3_column_type(s, 1 + k) != SQLITE_INTEGER ||

@@ -21,7 +21,8 @@ waiting=$(sql "$T/big.db" "SELECT deferred FROM heap_agent ORDER BY tick_id DESC
 lt report "$T/big.db" >"$T/big.report" 2>&1 || true
 if [ "$live" -ge $((BYTES * 99 / 100)) ] && [ "$live" -le $((BYTES * 101 / 100)) ]; then
 	ok "scale: the file holds the live bytes ($live of $BYTES, $sites sites)"
-elif has_line "$T/big.report" "understated by" || has_line "$T/big.report" "still waiting"; then
+elif has_line "$T/big.report" "understated by" || has_line "$T/big.report" "still waiting" ||
+	has_line "$T/big.report" "the heap figures end"; then
 	ok "scale: the live bytes fall short ($live of $BYTES) and the report says so"
 else
 	fail "scale: the live bytes are recorded or the loss is said" "$live of $BYTES bytes in $sites sites, nothing said"
@@ -50,6 +51,21 @@ status_ok "loss: report exits 0" "$LAST_RC" "$T/last.err"
 expect_line "loss: the header says what was dropped" "$T/last.out" "data loss  1234 heap samples dropped"
 expect_line "loss: the heap section says it" "$T/last.out" "DATA LOST: 1234 heap samples dropped"
 expect_warning "loss: a verdict says how much live memory is missing" "$T/last.out" "understated by up to 5 MiB"
+
+# Leaktop behind the agent at the end: the figures stop early, and the
+# report says by how much.
+cp "$T/big.db" "$T/late.db"
+sqlite3 "$T/late.db" "UPDATE heap_agent SET behind_ms = 4200
+	WHERE tick_id = (SELECT max(tick_id) FROM heap_agent)"
+run lt report "$T/late.db"
+expect_warning "late: a verdict says the heap figures end early" "$T/last.out" \
+	"the heap figures end 4.2 s before the session does"
+# A file from before behind_ms: loads, says nothing of it.
+cp "$T/big.db" "$T/nolate.db"
+sqlite3 "$T/nolate.db" "UPDATE heap_agent SET behind_ms = 4200; ALTER TABLE heap_agent DROP COLUMN behind_ms"
+run lt report "$T/nolate.db"
+status_ok "late: a file without behind_ms loads" "$LAST_RC" "$T/last.err"
+expect_no_line "late: and says nothing of it" "$T/last.out" "the heap figures end"
 
 cp "$T/big.db" "$T/neg.db"
 sqlite3 "$T/neg.db" "UPDATE heap_agent SET dropped = -5"
