@@ -33,14 +33,15 @@ struct ag_real {
 
 extern struct ag_real ag_real AG_HIDDEN;
 
-/* 1 while sampling; hooks pass straight through when 0. */
+/* 1 while sampling.  The hooks' path does not read it: their slow path
+ * does, and passes through when 0. */
 extern volatile int ag_active AG_HIDDEN;
 
 /* A variable the slow path writes gets a cache line of its own (the
  * alignment rounds its size up to 64 bytes too): the hooks of every
- * thread read ag_active, ag_real, ag_filter on each call, and a line
- * they share with a counter would move between the cores at each
- * sample of any thread. */
+ * thread read ag_real, ag_filter, ag_ff_mode and the countdowns' base on
+ * each call, and a line they share with a counter would move between the
+ * cores at each sample of any thread. */
 #define AG_LINE __attribute__((aligned(64)))
 
 /* Threads inside the sampling slow path, counted in stripes of a line
