@@ -258,12 +258,17 @@ static void read_keys(struct loop *lp)
 /* Waits for input, a signal, the target's exit or the next deadline. */
 static void wait_event(struct loop *lp, double until)
 {
-	struct pollfd pfd[2] = {{.fd = 0, .events = POLLIN},
-				{.fd = lp->src->pidfd, .events = POLLIN}};
-	int live = lp->src->tick && !lp->ended && lp->src->pidfd >= 0;
+	int live = lp->src->tick && !lp->ended;
+	/* Negative descriptors are left out by ppoll. */
+	struct pollfd pfd[3] = {{.fd = 0, .events = POLLIN},
+				{.fd = live ? lp->src->pidfd : -1, .events = POLLIN},
+				{.fd = live && lp->src->data_fd && lp->src->pump ?
+				       lp->src->data_fd(lp->src->ctx) : -1, .events = POLLIN}};
 
-	if (lt_stop_wait(pfd, live ? 2 : 1, until) <= 0)
+	if (lt_stop_wait(pfd, 3, until) <= 0)
 		return;
+	if (pfd[2].revents)
+		lp->src->pump(lp->src->ctx);
 	lp->readable = (pfd[0].revents & POLLIN) != 0;
 	/* A terminal that is gone without a SIGHUP (its tmux pane or pty
 	 * closed) reads as EOF forever: leave rather than spin on it. */
@@ -271,7 +276,7 @@ static void wait_event(struct loop *lp, double until)
 		lp->hangup = 1;
 		return;
 	}
-	if (live && (pfd[1].revents & POLLIN))
+	if (pfd[1].revents & POLLIN)
 		do_tick(lp);  /* the target exited: the tick sees it and ends */
 }
 

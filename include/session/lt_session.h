@@ -68,6 +68,17 @@ double lt_session_next_deadline(const lt_session *s);
  * -1 when the kernel has none: poll it alongside your own. */
 int lt_session_pidfd(const lt_session *s);
 
+/* A descriptor that becomes readable when the heap agent has sent more
+ * (or connects), or -1: poll it beside your own between ticks and call
+ * lt_session_pump when it is.  Read only at ticks, the agent's reports
+ * of a target with 100,000 busy sites backed up for 20 s. */
+int lt_session_data_fd(const lt_session *s);
+
+/* Reads what the heap agent has sent so far (at most 16 MiB), into the
+ * state the next tick takes.  This function can't fail: a read error
+ * leaves the descriptor out until the next tick, which sees it. */
+void lt_session_pump(lt_session *s);
+
 /* Takes one tick: samples every source, adds it to the model and commits
  * it to the file.  Returns 0, 1 when the session has ended by itself
  * (duration reached, or the target exited; see lt_session_end), or -1 on

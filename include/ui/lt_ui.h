@@ -30,6 +30,10 @@ struct lt_ui_source {
 	/* Live only, may be NULL: asks for a reachability scan (key u);
 	 * its result reaches the model a few ticks later. */
 	void (*scan)(void *ctx);
+	/* Live only, may be NULL: a descriptor with data for the next tick
+	 * (or -1), and what reads it, called when it is readable. */
+	int (*data_fd)(void *ctx);
+	void (*pump)(void *ctx);
 	int pidfd;           /* readable when the target exits, or -1 */
 };
 

@@ -241,6 +241,16 @@ static double live_deadline(void *ctx)
 	return lt_session_next_deadline(((struct live_ctx *)ctx)->s);
 }
 
+static int live_data_fd(void *ctx)
+{
+	return lt_session_data_fd(((struct live_ctx *)ctx)->s);
+}
+
+static void live_pump(void *ctx)
+{
+	lt_session_pump(((struct live_ctx *)ctx)->s);
+}
+
 static int live_tick(void *ctx, struct lt_end *end)
 {
 	struct live_ctx *l = ctx;
@@ -261,7 +271,8 @@ static void live(lt_session *s, struct child *c, struct lt_end *end)
 	struct live_ctx l = {s, c};
 	struct lt_ui_source src = {.ctx = &l, .model = live_model,
 				   .deadline = live_deadline, .tick = live_tick,
-				   .scan = live_scan, .pidfd = lt_session_pidfd(s)};
+				   .scan = live_scan, .data_fd = live_data_fd,
+				   .pump = live_pump, .pidfd = lt_session_pidfd(s)};
 	struct lt_ui_opts uo = {.output = lt_session_output(s)};
 	lt_err err = {0};
 	int sig, from_process;

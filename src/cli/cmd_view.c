@@ -192,6 +192,16 @@ static double live_deadline(void *ctx)
 	return lt_session_next_deadline(ctx);
 }
 
+static int live_data_fd(void *ctx)
+{
+	return lt_session_data_fd(ctx);
+}
+
+static void live_pump(void *ctx)
+{
+	lt_session_pump(ctx);
+}
+
 static int live_tick(void *ctx, struct lt_end *end)
 {
 	return lt_driver_tick(ctx, end);
@@ -238,7 +248,8 @@ int lt_cmd_live(int argc, char **argv)
 {
 	struct lt_opts o;
 	struct lt_ui_source src = {.model = live_model, .deadline = live_deadline,
-				   .tick = live_tick, .scan = live_scan};
+				   .tick = live_tick, .scan = live_scan,
+				   .data_fd = live_data_fd, .pump = live_pump};
 	struct lt_ui_opts uo = {0};
 	struct lt_end end;
 	char output[64], why[128];

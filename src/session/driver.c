@@ -44,18 +44,27 @@ static int wait_next(lt_session *s, const struct lt_driver_hooks *h,
 		     struct lt_end *end)
 {
 	double deadline = lt_session_next_deadline(s);
-	struct pollfd pfd = {.fd = lt_session_pidfd(s), .events = POLLIN};
 	int rc;
 
 	for (;;) {
+		/* Negative descriptors are left out by ppoll. */
+		struct pollfd pfd[2] = {{.fd = lt_session_pidfd(s), .events = POLLIN},
+					{.fd = lt_session_data_fd(s), .events = POLLIN}};
+
 		if (stop_ends(h, end))
 			return 1;
 		if (lt_clock_mono() >= deadline)
 			return 0;
-		rc = lt_stop_wait(&pfd, pfd.fd >= 0 ? 1 : 0, deadline);
+		rc = lt_stop_wait(pfd, 2, deadline);
 		if (h && h->on_wake)
 			h->on_wake(h->ctx);
-		/* A poll error cannot be waited out: tick, rather than spin. */
+		if (rc > 0 && pfd[1].revents && !pfd[0].revents) {
+			/* The agent's reports, read as they come. */
+			lt_session_pump(s);
+			continue;
+		}
+		/* The target exited, or a poll error that cannot be waited
+		 * out: tick, rather than spin. */
 		if (rc != 0)
 			return 0;
 	}
