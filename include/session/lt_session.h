@@ -75,8 +75,9 @@ int lt_session_pidfd(const lt_session *s);
 int lt_session_data_fd(const lt_session *s);
 
 /* Reads what the heap agent has sent so far (at most 16 MiB), into the
- * state the next tick takes.  This function can't fail: a read error
- * leaves the descriptor out until the next tick, which sees it. */
+ * state the next tick takes.  This function can't fail: after a read
+ * error the descriptor is gone (lt_session_data_fd no longer returns it)
+ * and the next tick reports the error. */
 void lt_session_pump(lt_session *s);
 
 /* Takes one tick: samples every source, adds it to the model and commits

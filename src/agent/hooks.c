@@ -30,11 +30,15 @@ int ag_ff_mode;
 static __thread uint64_t rng;
 static uint32_t start_gen = 1;
 /* A countdown counts down to this start's base, not to 0: the start's
- * number in bits 40 and up (22 bits: it wraps after 4M starts of one
- * process), the bytes left below.  So one compare on the hooks' path
- * also catches a countdown drawn in an earlier start, which is lower
- * than any base since.  A draw is at most 2^39 bytes. */
+ * number in bits 40 and up, the bytes left below.  So one compare on the
+ * hooks' path also catches a countdown drawn in an earlier start, which
+ * is lower than any base since.  A draw is at most 2^39 bytes.  After
+ * 4M starts of one process the base stays put (a wrap would leave every
+ * older countdown above it, never to run out): a countdown carried over
+ * then only delays its thread's first sample, as an exponential draw at
+ * the same rate would. */
 #define CD_BITS 40
+#define CD_MAX_START ((1u << 22) - 1)
 static int64_t cd_base_ = (int64_t)1 << CD_BITS;
 /* Written only while no hook is expected, read by hooks late to leave. */
 #define cd_base __atomic_load_n(&cd_base_, __ATOMIC_RELAXED)
@@ -99,9 +103,7 @@ static uint64_t next_random(void)
  * was split into calls. */
 static int64_t draw(void)
 {
-	double u = ((double)(next_random() >> 11) + 0.5) / 9007199254740992.0;
-
-	double d;
+	double u = ((double)(next_random() >> 11) + 0.5) / 9007199254740992.0, d;
 
 	if (ag_cfg.rate <= 1)
 		return 0;
@@ -325,11 +327,16 @@ __attribute__((noinline, cold)) static void free_done(void *p, void *fa)
 	guard = 0;
 }
 
-/* The rest of a due allocation's hook, out of line. */
+/* The rest of a due allocation's hook, out of line.  A failed one leaves
+ * the countdown at the base, so the next allocation is the sample: left
+ * below it, failed allocations of 2^62 bytes could take it past
+ * INT64_MIN. */
 __attribute__((noinline, cold)) static void alloc_done(void *p, size_t size, void *fa)
 {
 	if (p)
 		take_sample(p, size, fa);
+	else if (countdown < cd_base)
+		countdown = cd_base;
 }
 
 /* The hooks that must look at the result (realloc, the aligned ones)
@@ -351,8 +358,8 @@ void ag_new_start(void)
 	/* Between a stop and the hooks' return: only a thread late to
 	 * leave a hook reads cd_base now. */
 	start_gen++;
-	__atomic_store_n(&cd_base_, (int64_t)(start_gen & ((1u << 22) - 1)) << CD_BITS,
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&cd_base_, (int64_t)(start_gen < CD_MAX_START ? start_gen : CD_MAX_START)
+			 << CD_BITS, __ATOMIC_RELAXED);
 }
 
 /* Every hook passes its frame address down (see call_of). */

@@ -57,8 +57,6 @@ struct lt_session {
 	struct lt_collect_heapmap gomap;  /* the Go heap's stacks (the
 					     agent's are in heapmap) */
 	lt_scan *scan;          /* reachability scans; NULL: off */
-	int pump_failed;        /* lt_session_pump met an error: no data fd
-				   until the next tick */
 	int pidfd;
 	double start;           /* monotonic seconds at open */
 	double deadline;        /* next tick due */
@@ -228,7 +226,6 @@ static void sample_heap(lt_session *s, double t)
 	lt_err err = {0};
 	struct lt_heap_batch b;
 
-	s->pump_failed = 0;
 	if (lt_heap_poll(s->heap, &err) < 0) {
 		/* An agent that dies with its process is not news: the
 		 * next tick ends the session. */
@@ -524,17 +521,18 @@ int lt_session_pidfd(const lt_session *s)
 
 int lt_session_data_fd(const lt_session *s)
 {
-	return s->heap && !s->pump_failed ? lt_heap_fd(s->heap) : -1;
+	return s->heap ? lt_heap_fd(s->heap) : -1;
 }
 
 void lt_session_pump(lt_session *s)
 {
 	lt_err err = {0};
 
-	/* The error itself is the tick's to handle (sample_heap): a dead
-	 * agent's descriptor stays readable, so it is left out till then. */
-	if (s->heap && lt_heap_poll(s->heap, &err) < 0)
-		s->pump_failed = 1;
+	/* An error is the tick's to report (sample_heap sees it again): the
+	 * heap source has closed the agent's socket by then, so its
+	 * descriptor is not polled again. */
+	if (s->heap)
+		(void)lt_heap_poll(s->heap, &err);
 }
 
 const struct lt_end *lt_session_end(const lt_session *s)
